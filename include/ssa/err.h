@@ -1,0 +1,94 @@
+/* ssa/err.h — the one error enum of ssa-pos, with its messages.
+ *
+ * Every function that can fail returns enum ssa_err; results go through out-parameters.
+ * Codes are declared once, in the X-macro lists below, each with the message a person reads
+ * (on the till's screen, in a log, in a server's error body).  Each module owns one list, so
+ * that modules grow without touching each other's lines.
+ */
+#ifndef SSA_ERR_H
+#define SSA_ERR_H
+
+#define SSA_ERR_GENERAL(_) \
+	_(OK, "ok") \
+	_(NOMEM, "out of memory") \
+	_(INVAL, "invalid argument") \
+	_(IO, "input/output error") \
+	_(NOT_FOUND, "not found") \
+	_(EXISTS, "already exists") \
+	_(TOO_LONG, "value too long") \
+	_(UNSUPPORTED, "not supported") \
+	_(CRASH_INJECTED, "stopped by fault injection")
+
+#define SSA_ERR_MONEY(_) \
+	_(OVERFLOW, "amount out of range") \
+	_(NEGATIVE, "amount must not be negative")
+
+#define SSA_ERR_GTIN(_) \
+	_(BARCODE_EMPTY, "empty code") \
+	_(BARCODE_CHARS, "code has characters other than digits") \
+	_(BARCODE_LENGTH, "code has an unknown length") \
+	_(BARCODE_CHECK, "wrong check digit")
+
+#define SSA_ERR_CONFIG(_) \
+	_(CONFIG_SYNTAX, "configuration syntax error") \
+	_(CONFIG_KEY, "unknown configuration key") \
+	_(CONFIG_VALUE, "bad configuration value") \
+	_(CONFIG_MISSING, "required configuration key missing")
+
+#define SSA_ERR_CATALOG(_) \
+	_(LIST_SIGNATURE, "product list signature does not verify") \
+	_(LIST_FORMAT, "product list is malformed") \
+	_(LIST_OLDER, "product list is older than the one in force")
+
+#define SSA_ERR_BASKET(_) \
+	_(BASKET_FULL, "basket is full") \
+	_(BASKET_LINE, "no such basket line")
+
+#define SSA_ERR_JOURNAL(_) \
+	_(JOURNAL_CHAIN, "journal chain broken") \
+	_(JOURNAL_SIGNATURE, "journal record signature does not verify") \
+	_(JOURNAL_SEQ, "journal sequence gap") \
+	_(JOURNAL_FORMAT, "journal record is malformed") \
+	_(DB, "database error")
+
+#define SSA_ERR_CRYPTO(_) \
+	_(CRYPTO, "cryptographic operation failed") \
+	_(KEY, "key file is missing or unusable")
+
+#define SSA_ERR_CARD(_) \
+	_(CARD_ABSENT, "no card on the reader") \
+	_(CARD_TORN, "card removed during the operation") \
+	_(CARD_AUTH, "card failed authentication") \
+	_(CARD_SIGNATURE, "card identity signature does not verify") \
+	_(CARD_EXPIRED, "card has expired") \
+	_(CARD_HOTLISTED, "card is blocked (hot list)") \
+	_(CARD_BALANCE, "insufficient balance on the card") \
+	_(CARD_FORMAT, "card is not an SSA food card") \
+	_(READER, "card reader error")
+
+#define SSA_ERR_SYNC(_) \
+	_(NET, "network error") \
+	_(TLS, "TLS error") \
+	_(PROTOCOL, "unexpected reply from the server") \
+	_(CONFLICT, "conflicting record with the same key") \
+	_(REJECTED, "rejected by the server")
+
+#define SSA_ERR_POS(_) \
+	_(UI, "terminal error")
+
+#define SSA_ERR_ALL(_) \
+	SSA_ERR_GENERAL(_) SSA_ERR_MONEY(_) SSA_ERR_GTIN(_) SSA_ERR_CONFIG(_) SSA_ERR_CATALOG(_) \
+	SSA_ERR_BASKET(_) SSA_ERR_JOURNAL(_) SSA_ERR_CRYPTO(_) SSA_ERR_CARD(_) SSA_ERR_SYNC(_) \
+	SSA_ERR_POS(_)
+
+#define SSA_ERR_ENUM_(name, msg) SSA_ERR_##name,
+enum ssa_err { SSA_ERR_ALL(SSA_ERR_ENUM_) SSA_ERR__COUNT };
+#undef SSA_ERR_ENUM_
+
+/* A short English message for @p err, never NULL.  Static storage. */
+const char *ssa_strerror(enum ssa_err err);
+
+/* The code's own name ("BARCODE_CHECK"), for logs and protocol bodies.  Static storage. */
+const char *ssa_errname(enum ssa_err err);
+
+#endif

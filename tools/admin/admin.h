@@ -1,0 +1,25 @@
+/* admin.h — ssa-admin's subcommands.
+ *
+ * ssa-admin is a dispatcher: `ssa-admin [-c FILE] <group> <verb> [args]`.  Each group lives in its
+ * own file tools/admin/cmd_<group>.c and exports one function with this signature; @p argv[0] is
+ * the group name.  It returns a process exit status (0 ok, 1 failure, 2 usage) and prints its own
+ * messages (stderr for errors).
+ */
+#ifndef SSA_ADMIN_H
+#define SSA_ADMIN_H
+
+struct admin_ctx {
+	const char *config_path; /* -c FILE, or NULL for the default */
+};
+
+typedef int admin_cmd_fn(struct admin_ctx *ctx, int argc, char **argv);
+
+/* One line per group: name, function, one-line help.  Add yours here, keep it sorted. */
+#define ADMIN_COMMANDS(_) \
+	_(version, admin_cmd_version, "print the version")
+
+#define ADMIN_DECLARE_(name, fn, help) admin_cmd_fn fn;
+ADMIN_COMMANDS(ADMIN_DECLARE_)
+#undef ADMIN_DECLARE_
+
+#endif

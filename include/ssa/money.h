@@ -51,7 +51,7 @@ enum ssa_err money_vat_of_gross(int64_t gross, int64_t rate_bp, int64_t *vat, in
 int64_t money_min(int64_t a, int64_t b);
 
 /* Format @p cents for a person: MONEY_FR "12,50 €", "-0,05 €", "1 234,50 €" (a narrow no-break
- * space U+202F groups thousands); MONEY_EN "€12.50", "-€0.05", "€1,234.50".  Writes at most
+ * space U+202F groups thousands, a no-break space U+00A0 stands before €); MONEY_EN "€12.50", "-€0.05", "€1,234.50".  Writes at most
  * @p size bytes including the NUL into @p buf; returns the length that was needed (snprintf
  * semantics).  UTF-8. */
 size_t money_format(int64_t cents, enum money_locale loc, char *buf, size_t size);

@@ -154,17 +154,20 @@ bench: deps all $(BENCH_BINS)
 	$(Q)sh bench/run.sh $(BUILD)
 
 FUZZ_BUILD := build-fuzz
+# Each target runs FUZZ_SECONDS (default 20) from its seed corpus tests/fuzz/corpus/<target>/.
 fuzz: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SAN=0 \
-	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
-	  HARDEN_LD="-fsanitize=address,undefined" $(FUZZ_BUILD)/libssa.a $(FUZZ_BUILD)/libssaio.a
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SAN=1 \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" $(FUZZ_BUILD)/libssa.a $(FUZZ_BUILD)/libssaio.a
 	$(Q)for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); printf '  FUZZ    %s\n' $$n; \
 	  clang -std=c17 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -o $(FUZZ_BUILD)/$$n $$f $(FUZZ_BUILD)/libssaio.a $(FUZZ_BUILD)/libssa.a $(LIBS) || exit 1; \
+	  mkdir -p $(FUZZ_BUILD)/corpus-$$n; \
 	  $(FUZZ_BUILD)/$$n -max_total_time=$${FUZZ_SECONDS:-20} -rss_limit_mb=1024 \
-	    $$(test -d tests/fuzz/corpus/$$n && echo tests/fuzz/corpus/$$n) >/dev/null 2>$(FUZZ_BUILD)/$$n.log \
+	    -artifact_prefix=$(FUZZ_BUILD)/$$n- $(FUZZ_BUILD)/corpus-$$n \
+	    $$(test -d tests/fuzz/corpus/$$n && echo tests/fuzz/corpus/$$n) >$(FUZZ_BUILD)/$$n.log 2>&1 \
 	    || { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
+	  grep -E '^(#[0-9]+ *DONE|Done)' $(FUZZ_BUILD)/$$n.log | tail -1; \
 	done
 
 install: all

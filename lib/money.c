@@ -253,3 +253,22 @@ money_parse_rate(const char *text, int64_t *bp)
 	*bp = v;
 	return SSA_ERR_OK;
 }
+
+enum ssa_err
+decimal_parse(const char *text, int decimals, int64_t limit, int64_t *out)
+{
+	const char *s;
+	int64_t v;
+	enum ssa_err err;
+
+	if (text == NULL || decimals < 0 || decimals > 6 || limit < 0)
+		return SSA_ERR_INVAL;
+	s = skip_space(text);
+	err = parse_scaled(&s, decimals, limit, &v);
+	if (err)
+		return err;
+	if (*skip_space(s) != '\0')
+		return SSA_ERR_INVAL;
+	*out = v;
+	return SSA_ERR_OK;
+}

@@ -68,4 +68,9 @@ enum ssa_err money_parse(const char *text, int64_t *cents);
  * decimals; 0 <= rate <= 10000 %. */
 enum ssa_err money_parse_rate(const char *text, int64_t *bp);
 
+/* Parse a non-negative decimal "1,5", "0.250", "2" into an integer scaled by 10^decimals
+ * (decimals 0..6): "1,5" with 3 decimals gives 1500.  Used for quantities in thousandths and
+ * weights.  More decimals than allowed, or a value above @p limit, is refused. */
+enum ssa_err decimal_parse(const char *text, int decimals, int64_t limit, int64_t *out);
+
 #endif

@@ -169,6 +169,24 @@ test_parse_rate(void **state)
 	assert_int_equal(money_parse_rate("10001", &bp), SSA_ERR_OVERFLOW);
 }
 
+static void
+test_decimal(void **state)
+{
+	int64_t v = 0;
+	(void)state;
+	assert_int_equal(decimal_parse("1,5", 3, 1000000, &v), SSA_ERR_OK);
+	assert_int_equal(v, 1500);
+	assert_int_equal(decimal_parse(" 2 ", 3, 1000000, &v), SSA_ERR_OK);
+	assert_int_equal(v, 2000);
+	assert_int_equal(decimal_parse("0.250", 3, 1000000, &v), SSA_ERR_OK);
+	assert_int_equal(v, 250);
+	assert_int_equal(decimal_parse("0.2505", 3, 1000000, &v), SSA_ERR_INVAL);
+	assert_int_equal(decimal_parse("-1", 3, 1000000, &v), SSA_ERR_INVAL);
+	assert_int_equal(decimal_parse("1001", 3, 1000000, &v), SSA_ERR_OVERFLOW);
+	assert_int_equal(decimal_parse("7", 0, 10, &v), SSA_ERR_OK);
+	assert_int_equal(v, 7);
+}
+
 int
 main(void)
 {
@@ -177,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_weight_rounding_half_up), cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_vat_of_gross), cmocka_unit_test(test_format),
 		cmocka_unit_test(test_parse), cmocka_unit_test(test_parse_rate),
+		cmocka_unit_test(test_decimal),
 	};
 	return cmocka_run_group_tests_name("money", tests, NULL, NULL);
 }

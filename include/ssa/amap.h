@@ -1,0 +1,118 @@
+/* ssa/amap.h — an AMAP distribution: who is to collect which baskets today, and who did.
+ *
+ * At an AMAP distribution no money changes hands; volunteers check members off a sign-in sheet
+ * (feuille d'émargement).  This module is that sheet: it imports today's distribution from the
+ * CSV files AMAP software exports, finds a household by a few letters of a name, records
+ * collections and the other outcomes, keeps live totals, and exports the results.
+ *
+ * Two input layouts are recognised from their header line (French or English names, ';' or ',',
+ * UTF-8 with or without BOM, decimal commas):
+ *  - CAMAP's distribution export, one row per member and product:
+ *    userId;userName;productName;ref;catalogName;catalogId;vendorId;price;quantity;fees;total;paid
+ *  - a sign-in sheet, one row per household: Nom;Prénom;<one column per contract>...;Commentaire,
+ *    each contract cell holding size codes such as "2 x G" or "1 x M + 1 x P".
+ * A bad row is reported with its line number and the rest still imports.
+ */
+#ifndef SSA_AMAP_H
+#define SSA_AMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ssa/err.h"
+
+#define AMAP_STATUS_LIST(_) \
+	_(EXPECTED, "expected", "attendu") \
+	_(COLLECTED, "collected", "récupéré") \
+	_(ABSENT, "absent", "absent") \
+	_(MOVED, "moved", "reporté") \
+	_(CANCELLED, "cancelled", "annulé") \
+	_(GIVEN_AWAY, "given away", "donné")
+
+#define AMAP_STATUS_ENUM_(n, en, fr) AMAP_##n,
+enum amap_status { AMAP_STATUS_LIST(AMAP_STATUS_ENUM_) AMAP__STATUS_COUNT };
+#undef AMAP_STATUS_ENUM_
+
+enum amap_layout { AMAP_LAYOUT_CAMAP, AMAP_LAYOUT_SHEET };
+
+struct amap_household {
+	char *id;             /* CAMAP userId, or "NOM Prénom" for a sheet */
+	char *name;           /* as shown: "DUPONT Marie" */
+	char *comment;        /* sheet's Commentaire, or "" */
+	enum amap_status status;
+	int64_t changed_at;   /* UTC seconds of the last status change, 0 if none */
+	char *collected_by;   /* who picked up for the household, or NULL */
+};
+
+struct amap_item {
+	size_t household;     /* index in amap_distribution.household */
+	char *contract;       /* CAMAP catalogName, or the sheet's column header */
+	char *product;        /* CAMAP productName, or the size code ("G") */
+	int64_t qty_milli;    /* quantity in thousandths (CAMAP allows 0,5) */
+	int64_t total;        /* cents; 0 when the layout has no prices */
+};
+
+struct amap_distribution {
+	enum amap_layout layout;
+	struct amap_household *household;
+	size_t n_household;
+	struct amap_item *item;
+	size_t n_item;
+};
+
+#define AMAP_REPORT_MAX 32
+struct amap_report {
+	unsigned rows_imported;
+	unsigned rows_bad;                      /* all of them, even past AMAP_REPORT_MAX */
+	struct {
+		unsigned line;
+		char msg[160];
+	} bad[AMAP_REPORT_MAX];
+};
+
+/* Import @p len bytes of CSV into @p d (zeroed or freshly finied by the caller).
+ * @param[out] rep  rows imported and the bad rows with line numbers and reasons.
+ * Returns SSA_ERR_OK when the layout was recognised (even if rows were bad),
+ * SSA_ERR_LIST_FORMAT when the header matches no known layout (then @p d stays empty).
+ * @p d owns everything it holds; release with amap_fini(). */
+enum ssa_err amap_import(const char *data, size_t len, struct amap_distribution *d,
+                         struct amap_report *rep);
+
+/* Release what @p d holds; @p d is zeroed. */
+void amap_fini(struct amap_distribution *d);
+
+/* Households whose name contains every word of @p query, ignoring case and accents ("hel dup"
+ * finds "DUPONT Hélène" and a co-member listed in the same row).  Writes at most @p max indexes
+ * to @p out in name order; returns how many matched in all. */
+size_t amap_find(const struct amap_distribution *d, const char *query, size_t *out, size_t max);
+
+/* Record an outcome for household @p h at @p now (UTC seconds).  @p by: who collected for the
+ * household (only with AMAP_COLLECTED; NULL for the household itself).  Setting EXPECTED again
+ * undoes a mistaken check-in. */
+enum ssa_err amap_set_status(struct amap_distribution *d, size_t h, enum amap_status status,
+                             int64_t now, const char *by);
+
+/* Live totals per contract and product/size. */
+struct amap_total {
+	const char *contract; /* borrowed from @p d */
+	const char *product;
+	int64_t expected_milli;  /* quantity to be handed out in all */
+	int64_t collected_milli; /* of which collected (or given away) */
+};
+
+/* Fill @p out (at most @p max rows, sorted by contract then product); returns the number of rows
+ * in all. */
+size_t amap_totals(const struct amap_distribution *d, struct amap_total *out, size_t max);
+
+/* The results as CSV (';'-separated, UTF-8, one row per household and item, with status, time
+ * as ISO 8601 UTC and collected-by).  @p *out is malloc'd, owned by the caller. */
+enum ssa_err amap_export_csv(const struct amap_distribution *d, char **out, size_t *len);
+
+/* A printable fallback sign-in sheet (plain text, one household per line with its items and a box
+ * to tick), for when the laptop dies.  @p *out is malloc'd, owned by the caller. */
+enum ssa_err amap_format_sheet(const struct amap_distribution *d, char **out, size_t *len);
+
+/* English or French name of a status. */
+const char *amap_status_name(enum amap_status s, int french);
+
+#endif

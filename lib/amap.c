@@ -1,0 +1,671 @@
+/* amap.c — an AMAP distribution (see ssa/amap.h).
+ *
+ * Import reads the header to choose the layout, then each row independently: a row that does not
+ * parse is reported with its line number and leaves nothing behind, so what imports is exactly
+ * the good rows.  Names are compared after folding case and the accents of French names. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ssa/amap.h"
+#include "ssa/csv.h"
+#include "ssa/money.h"
+#include "ssa/strbuf.h"
+
+#define QTY_MAX INT64_C(1000000000) /* a million pieces, in thousandths */
+
+/* Fold @p s to lower-case ASCII into @p out (size @p size): Latin-1 letters with accents lose
+ * them, other bytes stay.  Enough for French, Belgian and most European names. */
+static void
+fold(const char *s, char *out, size_t size)
+{
+	static const char latin1[] = /* U+00C0..U+00FF folded */
+		"aaaaaaaceeeeiiiidnooooo*ouuuuyts"
+		"aaaaaaaceeeeiiiidnooooo/ouuuuyty";
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p && n + 1 < size; p++) {
+		if ((*p == 0xC3) && p[1] >= 0x80 && p[1] <= 0xBF) {
+			out[n++] = latin1[p[1] - 0x80]; /* U+00C0 + (p[1] - 0x80) */
+			p++;
+		} else if (*p == 0xC5 && (p[1] == 0x93 || p[1] == 0x92)) { /* œ Œ */
+			out[n++] = 'o';
+			if (n + 1 < size)
+				out[n++] = 'e';
+			p++;
+		} else if (*p >= 'A' && *p <= 'Z') {
+			out[n++] = (char)(*p + ('a' - 'A'));
+		} else {
+			out[n++] = (char)*p;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* Header name to a comparable key: folded, without spaces, '_', '-' or '.'. */
+static void
+header_key(const char *s, char *out, size_t size)
+{
+	char tmp[128];
+	size_t n = 0;
+
+	fold(s, tmp, sizeof(tmp));
+	for (const char *p = tmp; *p && n + 1 < size; p++)
+		if (*p != ' ' && *p != '_' && *p != '-' && *p != '.')
+			out[n++] = *p;
+	out[n] = '\0';
+}
+
+enum col { C_USERID, C_USERNAME, C_PRODUCT, C_CATALOG, C_PRICE, C_QTY, C_TOTAL,
+	   C_NOM, C_PRENOM, C_COMMENT, C__COUNT };
+
+static const char *const aliases[C__COUNT] = {
+	[C_USERID] = "|userid|idutilisateur|idadherent|",
+	[C_USERNAME] = "|username|nomutilisateur|adherent|membre|member|",
+	[C_PRODUCT] = "|productname|produit|nomproduit|product|",
+	[C_CATALOG] = "|catalogname|contrat|catalogue|contract|catalog|",
+	[C_PRICE] = "|price|prix|prixunitaire|",
+	[C_QTY] = "|quantity|quantite|qte|qty|",
+	[C_TOTAL] = "|total|montant|amount|",
+	[C_NOM] = "|nom|name|lastname|surname|nomdefamille|",
+	[C_PRENOM] = "|prenom|firstname|givenname|",
+	[C_COMMENT] = "|commentaire|commentaires|comment|comments|remarque|remarques|",
+};
+/* CAMAP columns we read past without using them. */
+static const char camap_other[] = "|ref|catalogid|vendorid|fees|frais|paid|paye|reference|";
+
+static int
+match_alias(const char *list, const char *key)
+{
+	char pat[136];
+
+	if (key[0] == '\0' || strlen(key) > 128)
+		return 0;
+	snprintf(pat, sizeof(pat), "|%s|", key);
+	return strstr(list, pat) != NULL;
+}
+
+struct importer {
+	struct amap_distribution *d;
+	struct amap_report *rep;
+	int col[C__COUNT];
+	int contract_col[CSV_MAX_FIELDS]; /* sheet: 1 where the column is a contract */
+	char *contract_name[CSV_MAX_FIELDS];
+	size_t rollback_h, rollback_i;
+};
+
+static void report(struct amap_report *rep, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+report(struct amap_report *rep, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rep->rows_bad < AMAP_REPORT_MAX) {
+		rep->bad[rep->rows_bad].line = line;
+		va_start(ap, fmt);
+		vsnprintf(rep->bad[rep->rows_bad].msg, sizeof(rep->bad[0].msg), fmt, ap);
+		va_end(ap);
+	}
+	rep->rows_bad++;
+}
+
+static const char *
+field(const struct csv_reader *r, int col)
+{
+	return col >= 0 && (size_t)col < r->nfields ? r->field[col] : "";
+}
+
+static char *
+trimmed_dup(const char *s)
+{
+	size_t len;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	return strndup(s, len);
+}
+
+static void
+free_household(struct amap_household *h)
+{
+	free(h->id);
+	free(h->name);
+	free(h->comment);
+	free(h->collected_by);
+}
+
+static void
+free_item(struct amap_item *it)
+{
+	free(it->contract);
+	free(it->product);
+}
+
+/* Undo what the current row added. */
+static void
+rollback(struct importer *im)
+{
+	struct amap_distribution *d = im->d;
+
+	while (d->n_item > im->rollback_i)
+		free_item(&d->item[--d->n_item]);
+	while (d->n_household > im->rollback_h)
+		free_household(&d->household[--d->n_household]);
+}
+
+static enum ssa_err
+household_get(struct amap_distribution *d, const char *id, const char *name, const char *comment,
+              size_t *out)
+{
+	struct amap_household *h;
+
+	for (size_t i = 0; i < d->n_household; i++)
+		if (strcmp(d->household[i].id, id) == 0) {
+			*out = i;
+			return SSA_ERR_OK;
+		}
+	h = realloc(d->household, (d->n_household + 1) * sizeof(*h));
+	if (h == NULL)
+		return SSA_ERR_NOMEM;
+	d->household = h;
+	h = &d->household[d->n_household];
+	memset(h, 0, sizeof(*h));
+	h->id = trimmed_dup(id);
+	h->name = trimmed_dup(name);
+	h->comment = trimmed_dup(comment ? comment : "");
+	if (!h->id || !h->name || !h->comment) {
+		free_household(h);
+		return SSA_ERR_NOMEM;
+	}
+	*out = d->n_household++;
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+item_add(struct amap_distribution *d, size_t h, const char *contract, const char *product,
+         int64_t qty_milli, int64_t total)
+{
+	struct amap_item *it = realloc(d->item, (d->n_item + 1) * sizeof(*it));
+
+	if (it == NULL)
+		return SSA_ERR_NOMEM;
+	d->item = it;
+	it = &d->item[d->n_item];
+	it->household = h;
+	it->contract = trimmed_dup(contract);
+	it->product = trimmed_dup(product);
+	it->qty_milli = qty_milli;
+	it->total = total;
+	if (!it->contract || !it->product) {
+		free_item(it);
+		return SSA_ERR_NOMEM;
+	}
+	d->n_item++;
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+import_camap_row(struct importer *im, const struct csv_reader *r)
+{
+	const char *id = field(r, im->col[C_USERID]), *name = field(r, im->col[C_USERNAME]);
+	const char *product = field(r, im->col[C_PRODUCT]);
+	int64_t qty, price = 0, total = 0;
+	size_t h;
+	enum ssa_err err;
+
+	if (*name == '\0')
+		name = id;
+	if (*id == '\0')
+		id = name;
+	if (*id == '\0') {
+		report(im->rep, r->line, "no member name or id");
+		return SSA_ERR_INVAL;
+	}
+	if (*product == '\0') {
+		report(im->rep, r->line, "no product name");
+		return SSA_ERR_INVAL;
+	}
+	if (decimal_parse(field(r, im->col[C_QTY]), 3, QTY_MAX, &qty)) {
+		report(im->rep, r->line, "bad quantity '%s'", field(r, im->col[C_QTY]));
+		return SSA_ERR_INVAL;
+	}
+	if (im->col[C_PRICE] >= 0 && *field(r, im->col[C_PRICE]) &&
+	    money_parse(field(r, im->col[C_PRICE]), &price)) {
+		report(im->rep, r->line, "bad price '%s'", field(r, im->col[C_PRICE]));
+		return SSA_ERR_INVAL;
+	}
+	if (im->col[C_TOTAL] >= 0 && *field(r, im->col[C_TOTAL])) {
+		if (money_parse(field(r, im->col[C_TOTAL]), &total)) {
+			report(im->rep, r->line, "bad total '%s'", field(r, im->col[C_TOTAL]));
+			return SSA_ERR_INVAL;
+		}
+	} else if (money_mul_weight(price, qty, &total)) { /* price x qty in thousandths */
+		report(im->rep, r->line, "price x quantity out of range");
+		return SSA_ERR_INVAL;
+	}
+	err = household_get(im->d, id, name, NULL, &h);
+	if (!err)
+		err = item_add(im->d, h, field(r, im->col[C_CATALOG]), product, qty, total);
+	return err;
+}
+
+/* One sheet cell: "2 x G", "G", "1xM + 1 x P", "3" (shares).  Adds one item per part; a number
+ * followed by anything but 'x' and a code ("3 z G", "2 x") is refused rather than guessed. */
+static enum ssa_err
+import_sheet_cell(struct importer *im, size_t h, const char *contract, const char *cell,
+                  unsigned line)
+{
+	char *copy = strdup(cell), *save = NULL;
+	enum ssa_err err = SSA_ERR_OK;
+
+	if (copy == NULL)
+		return SSA_ERR_NOMEM;
+	for (char *part = strtok_r(copy, "+", &save); part && !err; part = strtok_r(NULL, "+", &save)) {
+		const char *code = part;
+		int64_t qty = 1000;
+
+		while (*code == ' ')
+			code++;
+		if (*code == '\0')
+			continue;
+		if (isdigit((unsigned char)*code)) {
+			/* "2 x G", "2xG", "2 G" or just "2" (shares): a quantity first */
+			char num[32];
+			size_t len = strspn(code, "0123456789.,");
+
+			if (len >= sizeof(num)) {
+				err = SSA_ERR_INVAL;
+				break;
+			}
+			memcpy(num, code, len);
+			num[len] = '\0';
+			if (decimal_parse(num, 3, QTY_MAX, &qty)) {
+				err = SSA_ERR_INVAL;
+				break;
+			}
+			code += len;
+			while (*code == ' ')
+				code++;
+			/* a number alone counts shares; before a size code it needs its 'x' */
+			if (*code != '\0') {
+				if (*code != 'x' && *code != 'X' && *code != '*') {
+					err = SSA_ERR_INVAL;
+					break;
+				}
+				code++;
+				while (*code == ' ')
+					code++;
+				if (*code == '\0') {
+					err = SSA_ERR_INVAL;
+					break;
+				}
+			}
+		}
+		if (qty == 0)
+			continue;
+		err = item_add(im->d, h, contract, code, qty, 0);
+	}
+	if (err == SSA_ERR_INVAL)
+		report(im->rep, line, "bad basket code '%s' (expected e.g. '2 x G')", cell);
+	free(copy);
+	return err;
+}
+
+static enum ssa_err
+import_sheet_row(struct importer *im, const struct csv_reader *r)
+{
+	const char *nom = field(r, im->col[C_NOM]), *prenom = field(r, im->col[C_PRENOM]);
+	char name[256];
+	size_t h;
+	enum ssa_err err;
+
+	if (*nom == '\0' && *prenom == '\0') {
+		report(im->rep, r->line, "no name");
+		return SSA_ERR_INVAL;
+	}
+	snprintf(name, sizeof(name), "%s%s%s", nom, *nom && *prenom ? " " : "", prenom);
+	err = household_get(im->d, name, name, field(r, im->col[C_COMMENT]), &h);
+	for (size_t c = 0; c < r->nfields && !err; c++)
+		if (im->contract_col[c] && r->field[c][0] != '\0')
+			err = import_sheet_cell(im, h, im->contract_name[c], r->field[c], r->line);
+	return err;
+}
+
+static enum ssa_err
+read_header(struct importer *im, const struct csv_reader *r)
+{
+	char key[128];
+	int unknown = 0;
+
+	for (int c = 0; c < C__COUNT; c++)
+		im->col[c] = -1;
+	for (size_t i = 0; i < r->nfields; i++) {
+		int found = 0;
+
+		header_key(r->field[i], key, sizeof(key));
+		for (int c = 0; c < C__COUNT && !found; c++)
+			if (im->col[c] < 0 && match_alias(aliases[c], key)) {
+				im->col[c] = (int)i;
+				found = 1;
+			}
+		if (!found && !match_alias(camap_other, key))
+			unknown = 1;
+	}
+	if (im->col[C_PRODUCT] >= 0 && im->col[C_QTY] >= 0 &&
+	    (im->col[C_USERID] >= 0 || im->col[C_USERNAME] >= 0)) {
+		im->d->layout = AMAP_LAYOUT_CAMAP;
+		return SSA_ERR_OK;
+	}
+	if (im->col[C_NOM] >= 0 || (im->col[C_USERNAME] >= 0 && im->col[C_PRODUCT] < 0)) {
+		if (im->col[C_NOM] < 0)
+			im->col[C_NOM] = im->col[C_USERNAME];
+		im->d->layout = AMAP_LAYOUT_SHEET;
+		for (size_t i = 0; i < r->nfields; i++) {
+			int known = 0;
+
+			for (int c = 0; c < C__COUNT; c++)
+				known |= im->col[c] == (int)i;
+			if (!known && r->field[i][0] != '\0') {
+				im->contract_col[i] = 1;
+				im->contract_name[i] = trimmed_dup(r->field[i]);
+				if (im->contract_name[i] == NULL)
+					return SSA_ERR_NOMEM;
+			}
+		}
+		return SSA_ERR_OK;
+	}
+	(void)unknown;
+	return SSA_ERR_LIST_FORMAT;
+}
+
+enum ssa_err
+amap_import(const char *data, size_t len, struct amap_distribution *d, struct amap_report *rep)
+{
+	struct csv_reader r;
+	struct importer im;
+	enum ssa_err err;
+
+	memset(d, 0, sizeof(*d));
+	memset(rep, 0, sizeof(*rep));
+	memset(&im, 0, sizeof(im));
+	im.d = d;
+	im.rep = rep;
+	csv_init(&r, data, len);
+	err = csv_next(&r);
+	if (err == SSA_ERR_OK)
+		err = read_header(&im, &r);
+	else if (err == SSA_ERR_NOT_FOUND)
+		err = SSA_ERR_LIST_FORMAT;
+	while (err == SSA_ERR_OK) {
+		enum ssa_err row = csv_next(&r);
+
+		if (row == SSA_ERR_NOT_FOUND)
+			break;
+		if (row == SSA_ERR_NOMEM) {
+			err = row;
+			break;
+		}
+		if (row != SSA_ERR_OK) {
+			report(rep, r.line, "%s", ssa_strerror(row));
+			continue;
+		}
+		im.rollback_h = d->n_household;
+		im.rollback_i = d->n_item;
+		row = d->layout == AMAP_LAYOUT_CAMAP ? import_camap_row(&im, &r)
+		                                     : import_sheet_row(&im, &r);
+		if (row == SSA_ERR_NOMEM) {
+			err = row;
+		} else if (row != SSA_ERR_OK) {
+			rollback(&im);
+		} else {
+			rep->rows_imported++;
+		}
+	}
+	for (size_t i = 0; i < CSV_MAX_FIELDS; i++)
+		free(im.contract_name[i]);
+	csv_fini(&r);
+	if (err)
+		amap_fini(d);
+	return err;
+}
+
+void
+amap_fini(struct amap_distribution *d)
+{
+	for (size_t i = 0; i < d->n_household; i++)
+		free_household(&d->household[i]);
+	for (size_t i = 0; i < d->n_item; i++)
+		free_item(&d->item[i]);
+	free(d->household);
+	free(d->item);
+	memset(d, 0, sizeof(*d));
+}
+
+static int
+cmp_household(const void *a, const void *b, void *arg)
+{
+	const struct amap_distribution *d = arg;
+	char fa[256], fb[256];
+
+	fold(d->household[*(const size_t *)a].name, fa, sizeof(fa));
+	fold(d->household[*(const size_t *)b].name, fb, sizeof(fb));
+	return strcmp(fa, fb);
+}
+
+size_t
+amap_find(const struct amap_distribution *d, const char *query, size_t *out, size_t max)
+{
+	char q[256], name[256], *save = NULL;
+	size_t *all, n = 0;
+
+	if (d->n_household == 0)
+		return 0;
+	all = malloc(d->n_household * sizeof(*all));
+	if (all == NULL)
+		return 0;
+	fold(query ? query : "", q, sizeof(q));
+	for (size_t h = 0; h < d->n_household; h++) {
+		char words[256];
+		int ok = 1;
+
+		fold(d->household[h].name, name, sizeof(name));
+		memcpy(words, q, sizeof(words));
+		for (char *w = strtok_r(words, " ", &save); w && ok; w = strtok_r(NULL, " ", &save))
+			ok = strstr(name, w) != NULL;
+		if (ok)
+			all[n++] = h;
+	}
+	qsort_r(all, n, sizeof(*all), cmp_household, (void *)(uintptr_t)d);
+	memcpy(out, all, (n < max ? n : max) * sizeof(*out));
+	free(all);
+	return n;
+}
+
+enum ssa_err
+amap_set_status(struct amap_distribution *d, size_t h, enum amap_status status, int64_t now,
+                const char *by)
+{
+	struct amap_household *hh;
+	char *copy = NULL;
+
+	if (h >= d->n_household || (unsigned)status >= AMAP__STATUS_COUNT ||
+	    (by && status != AMAP_COLLECTED))
+		return SSA_ERR_INVAL;
+	if (by && *by && (copy = trimmed_dup(by)) == NULL)
+		return SSA_ERR_NOMEM;
+	hh = &d->household[h];
+	free(hh->collected_by);
+	hh->collected_by = copy;
+	hh->status = status;
+	hh->changed_at = status == AMAP_EXPECTED ? 0 : now;
+	return SSA_ERR_OK;
+}
+
+static int
+handed_out(enum amap_status s)
+{
+	return s == AMAP_COLLECTED || s == AMAP_GIVEN_AWAY;
+}
+
+static int
+cmp_total(const void *a, const void *b)
+{
+	const struct amap_total *x = a, *y = b;
+	int c = strcmp(x->contract, y->contract);
+
+	return c ? c : strcmp(x->product, y->product);
+}
+
+size_t
+amap_totals(const struct amap_distribution *d, struct amap_total *out, size_t max)
+{
+	struct amap_total *t = NULL;
+	size_t n = 0;
+
+	if (d->n_item)
+		t = calloc(d->n_item, sizeof(*t));
+	if (d->n_item && t == NULL)
+		return 0;
+	for (size_t i = 0; i < d->n_item; i++) {
+		const struct amap_item *it = &d->item[i];
+		enum amap_status s = d->household[it->household].status;
+		size_t k;
+
+		/* Moved and cancelled baskets are not handed out today. */
+		if (s == AMAP_MOVED || s == AMAP_CANCELLED)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strcmp(t[k].contract, it->contract) == 0 &&
+			    strcmp(t[k].product, it->product) == 0)
+				break;
+		if (k == n) {
+			t[n].contract = it->contract;
+			t[n].product = it->product;
+			n++;
+		}
+		t[k].expected_milli += it->qty_milli;
+		if (handed_out(s))
+			t[k].collected_milli += it->qty_milli;
+	}
+	if (n == 0) {
+		free(t);
+		return 0;
+	}
+	qsort(t, n, sizeof(*t), cmp_total);
+	if (out)
+		memcpy(out, t, (n < max ? n : max) * sizeof(*t));
+	free(t);
+	return n;
+}
+
+/* "2", "1,5", "0,25": thousandths as a person writes them with a decimal comma. */
+static void
+format_qty(int64_t milli, char *buf, size_t size)
+{
+	int64_t whole = milli / 1000, frac = milli % 1000;
+
+	if (frac == 0) {
+		snprintf(buf, size, "%lld", (long long)whole);
+		return;
+	}
+	snprintf(buf, size, "%lld,%03lld", (long long)whole, (long long)frac);
+	for (size_t len = strlen(buf); buf[len - 1] == '0'; len--)
+		buf[len - 1] = '\0';
+}
+
+static void
+format_time(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL) {
+		buf[0] = '\0';
+		return;
+	}
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+enum ssa_err
+amap_export_csv(const struct amap_distribution *d, char **out, size_t *len)
+{
+	struct strbuf b = { 0 };
+
+	strbuf_printf(&b, "household;name;contract;product;quantity;total;status;time;collected_by;"
+	                  "comment\r\n");
+	for (size_t i = 0; i < d->n_item; i++) {
+		const struct amap_item *it = &d->item[i];
+		const struct amap_household *h = &d->household[it->household];
+		char qty[32], total[32], when[32];
+
+		format_qty(it->qty_milli, qty, sizeof(qty));
+		money_format_plain(it->total, total, sizeof(total));
+		*strchr(total, '.') = ',';
+		format_time(h->changed_at, when, sizeof(when));
+		strbuf_add_csv(&b, h->id, ';');
+		strbuf_add(&b, ";", 1);
+		strbuf_add_csv(&b, h->name, ';');
+		strbuf_add(&b, ";", 1);
+		strbuf_add_csv(&b, it->contract, ';');
+		strbuf_add(&b, ";", 1);
+		strbuf_add_csv(&b, it->product, ';');
+		strbuf_printf(&b, ";%s;%s;%s;%s;", qty, total, amap_status_name(h->status, 0), when);
+		strbuf_add_csv(&b, h->collected_by, ';');
+		strbuf_add(&b, ";", 1);
+		strbuf_add_csv(&b, h->comment, ';');
+		strbuf_add(&b, "\r\n", 2);
+	}
+	return strbuf_finish(&b, out, len);
+}
+
+enum ssa_err
+amap_format_sheet(const struct amap_distribution *d, char **out, size_t *len)
+{
+	struct strbuf b = { 0 };
+	size_t *order = NULL, n;
+
+	if (d->n_household && (order = malloc(d->n_household * sizeof(*order))) == NULL)
+		return SSA_ERR_NOMEM;
+	n = amap_find(d, "", order, d->n_household);
+	strbuf_printf(&b, "Feuille d'émargement — %zu foyers\n\n", n);
+	for (size_t k = 0; k < n; k++) {
+		const struct amap_household *h = &d->household[order[k]];
+		const char *sep = "";
+
+		strbuf_printf(&b, "[ ] %-32s ", h->name);
+		for (size_t i = 0; i < d->n_item; i++) {
+			char qty[32];
+
+			if (d->item[i].household != order[k])
+				continue;
+			format_qty(d->item[i].qty_milli, qty, sizeof(qty));
+			strbuf_printf(&b, "%s%s: %s x %s", sep, d->item[i].contract, qty,
+			              d->item[i].product[0] ? d->item[i].product : "part");
+			sep = "; ";
+		}
+		if (h->comment[0])
+			strbuf_printf(&b, "  (%s)", h->comment);
+		strbuf_add(&b, "\n", 1);
+	}
+	free(order);
+	return strbuf_finish(&b, out, len);
+}
+
+const char *
+amap_status_name(enum amap_status s, int french)
+{
+#define AMAP_NAME_(n, en, fr) [AMAP_##n] = { en, fr },
+	static const char *const names[][2] = { AMAP_STATUS_LIST(AMAP_NAME_) };
+#undef AMAP_NAME_
+	if ((unsigned)s >= AMAP__STATUS_COUNT)
+		return "?";
+	return names[s][french ? 1 : 0];
+}

@@ -1,0 +1,217 @@
+/* test_amap.c — AMAP distribution import (CAMAP export and sign-in sheet), search, check-in,
+ * totals, exports; and the CSV reader underneath. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ssa/amap.h"
+#include "ssa/csv.h"
+
+static const char camap[] =
+	"userId;userName;productName;ref;catalogName;catalogId;vendorId;price;quantity;fees;total;paid\r\n"
+	"12;\"DUPONT Hélène\";\"Panier légumes moyen\";LEG-M;\"Légumes Ferme du Pré\";3;7;12,50;1;0;12,50;1\r\n"
+	"12;\"DUPONT Hélène\";\"Oeufs x6\";OEU6;\"Oeufs\";4;8;2,40;2;0;4,80;1\r\n"
+	"15;\"MARTIN Paul\";\"Panier légumes moyen\";LEG-M;\"Légumes Ferme du Pré\";3;7;12,50;1;0;12,50;0\r\n"
+	"16;\"LEFÈVRE Zoé\";\"Comté\";COM;\"Fromages\";5;9;18,00;0,5;0;9,00;1\r\n"
+	"17;\"BAD Row\";\"Panier\";X;\"Légumes Ferme du Pré\";3;7;12,50;deux;0;25,00;1\r\n"
+	"18;\"NOSUM Anne\";\"Oeufs x6\";OEU6;\"Oeufs\";4;8;2,40;3;0;;1\r\n";
+
+static void
+test_camap_import(void **state)
+{
+	struct amap_distribution d;
+	struct amap_report rep;
+	(void)state;
+
+	assert_int_equal(amap_import(camap, sizeof(camap) - 1, &d, &rep), SSA_ERR_OK);
+	assert_int_equal(d.layout, AMAP_LAYOUT_CAMAP);
+	assert_int_equal(rep.rows_imported, 5);
+	assert_int_equal(rep.rows_bad, 1);
+	assert_int_equal(rep.bad[0].line, 6);
+	assert_non_null(strstr(rep.bad[0].msg, "deux"));
+	assert_int_equal(d.n_household, 4);
+	assert_int_equal(d.n_item, 5);
+	assert_string_equal(d.household[0].name, "DUPONT Hélène");
+	assert_string_equal(d.item[1].product, "Oeufs x6");
+	assert_int_equal(d.item[1].qty_milli, 2000);
+	assert_int_equal(d.item[1].total, 480);
+	assert_int_equal(d.item[3].qty_milli, 500); /* 0,5 kg of Comté */
+	assert_int_equal(d.item[3].total, 900);
+	assert_int_equal(d.item[4].total, 720); /* no total column value: price x qty */
+	amap_fini(&d);
+	assert_null(d.household);
+}
+
+/* Sign-in sheet, comma-separated, with a BOM, English headers, a quoted comma. */
+static const char sheet[] =
+	"\xef\xbb\xbf"
+	"Name,First name,Vegetables,Eggs,Comment\n"
+	"DUPONT,\"Hélène et Marc\",2 x G,1,\n"
+	"MARTIN,Paul,1 x M + 1 x P,,\"allergic, no nuts\"\n"
+	"\n"
+	"GARCIA,Inès,3 z G,,\n"
+	"LEFÈVRE,Zoé,G,2,\n";
+
+static void
+test_sheet_import(void **state)
+{
+	struct amap_distribution d;
+	struct amap_report rep;
+	struct amap_total t[8];
+	size_t n;
+	(void)state;
+
+	assert_int_equal(amap_import(sheet, sizeof(sheet) - 1, &d, &rep), SSA_ERR_OK);
+	assert_int_equal(d.layout, AMAP_LAYOUT_SHEET);
+	assert_int_equal(rep.rows_imported, 3);
+	assert_int_equal(rep.rows_bad, 1);
+	assert_int_equal(rep.bad[0].line, 5); /* the blank line still counts */
+	assert_non_null(strstr(rep.bad[0].msg, "3 z G"));
+	assert_int_equal(d.n_household, 3);
+	assert_string_equal(d.household[1].comment, "allergic, no nuts");
+	/* DUPONT: 2 x G vegetables + 1 egg share; MARTIN: M + P; LEFÈVRE: G + 2 eggs */
+	assert_int_equal(d.n_item, 6);
+	assert_string_equal(d.item[0].contract, "Vegetables");
+	assert_string_equal(d.item[0].product, "G");
+	assert_int_equal(d.item[0].qty_milli, 2000);
+	assert_string_equal(d.item[1].product, "");
+	n = amap_totals(&d, t, 8);
+	assert_int_equal(n, 4);
+	assert_string_equal(t[0].contract, "Eggs");
+	assert_int_equal(t[0].expected_milli, 3000);
+	assert_string_equal(t[1].product, "G");
+	assert_int_equal(t[1].expected_milli, 3000);
+	assert_int_equal(t[1].collected_milli, 0);
+	amap_fini(&d);
+}
+
+static void
+test_find_and_check_in(void **state)
+{
+	struct amap_distribution d;
+	struct amap_report rep;
+	struct amap_total t[8];
+	size_t hits[4];
+	(void)state;
+
+	assert_int_equal(amap_import(sheet, sizeof(sheet) - 1, &d, &rep), SSA_ERR_OK);
+	/* accents and case ignored; a co-member's first name finds the household */
+	assert_int_equal(amap_find(&d, "marc", hits, 4), 1);
+	assert_string_equal(d.household[hits[0]].name, "DUPONT Hélène et Marc");
+	assert_int_equal(amap_find(&d, "HELENE dup", hits, 4), 1);
+	assert_int_equal(amap_find(&d, "lefevre", hits, 4), 1);
+	assert_int_equal(amap_find(&d, "zz", hits, 4), 0);
+	assert_int_equal(amap_find(&d, "", hits, 4), 3);
+	assert_string_equal(d.household[hits[0]].name, "DUPONT Hélène et Marc"); /* name order */
+	assert_string_equal(d.household[hits[1]].name, "LEFÈVRE Zoé");
+
+	assert_int_equal(amap_set_status(&d, 0, AMAP_COLLECTED, 1700000000, "Voisine Julie"),
+	                 SSA_ERR_OK);
+	assert_int_equal(amap_set_status(&d, 1, AMAP_MOVED, 1700000060, NULL), SSA_ERR_OK);
+	assert_int_equal(amap_set_status(&d, 1, AMAP_ABSENT, 1, "x"), SSA_ERR_INVAL);
+	assert_int_equal(amap_set_status(&d, 9, AMAP_ABSENT, 1, NULL), SSA_ERR_INVAL);
+	assert_int_equal(amap_totals(&d, t, 8), 2); /* MARTIN's M and P moved away */
+	assert_string_equal(t[1].product, "G");
+	assert_int_equal(t[1].expected_milli, 3000);
+	assert_int_equal(t[1].collected_milli, 2000);
+	/* undo */
+	assert_int_equal(amap_set_status(&d, 0, AMAP_EXPECTED, 1700000100, NULL), SSA_ERR_OK);
+	assert_null(d.household[0].collected_by);
+	assert_int_equal(d.household[0].changed_at, 0);
+	amap_fini(&d);
+}
+
+static void
+test_exports(void **state)
+{
+	struct amap_distribution d;
+	struct amap_report rep;
+	char *out;
+	size_t len;
+	(void)state;
+
+	assert_int_equal(amap_import(camap, sizeof(camap) - 1, &d, &rep), SSA_ERR_OK);
+	assert_int_equal(amap_set_status(&d, 0, AMAP_COLLECTED, 1700000000, NULL), SSA_ERR_OK);
+	assert_int_equal(amap_export_csv(&d, &out, &len), SSA_ERR_OK);
+	assert_int_equal(strlen(out), len);
+	assert_non_null(strstr(out, "12;DUPONT Hélène;Oeufs;Oeufs x6;2;4,80;collected;"
+	                            "2023-11-14T22:13:20Z;;\r\n"));
+	assert_non_null(strstr(out, "16;LEFÈVRE Zoé;Fromages;Comté;0,5;9,00;expected;;;\r\n"));
+	/* the export reads back as CSV with the same number of rows */
+	{
+		struct csv_reader r;
+		int rows = 0;
+		csv_init(&r, out, len);
+		while (csv_next(&r) == SSA_ERR_OK) {
+			assert_int_equal(r.nfields, 10);
+			rows++;
+		}
+		csv_fini(&r);
+		assert_int_equal(rows, 6);
+	}
+	free(out);
+	assert_int_equal(amap_format_sheet(&d, &out, &len), SSA_ERR_OK);
+	assert_non_null(strstr(out, "[ ] DUPONT Hélène"));
+	assert_non_null(strstr(out, "Fromages: 0,5 x Comté"));
+	free(out);
+	amap_fini(&d);
+}
+
+static void
+test_unknown_layout(void **state)
+{
+	struct amap_distribution d;
+	struct amap_report rep;
+	static const char junk[] = "foo;bar\n1;2\n";
+	(void)state;
+
+	assert_int_equal(amap_import(junk, sizeof(junk) - 1, &d, &rep), SSA_ERR_LIST_FORMAT);
+	assert_int_equal(d.n_household, 0);
+	assert_int_equal(amap_import("", 0, &d, &rep), SSA_ERR_LIST_FORMAT);
+}
+
+static void
+test_csv_reader(void **state)
+{
+	struct csv_reader r;
+	static const char text[] = "a;\"b \"\"q\"\"\";\"multi\nline\"\r\n;;\nx\"y;\"bad\"z;w\nlast";
+	(void)state;
+
+	csv_init(&r, text, sizeof(text) - 1);
+	assert_int_equal(r.sep, ';');
+	assert_int_equal(csv_next(&r), SSA_ERR_OK);
+	assert_int_equal(r.nfields, 3);
+	assert_string_equal(r.field[1], "b \"q\"");
+	assert_string_equal(r.field[2], "multi\nline");
+	assert_int_equal(csv_next(&r), SSA_ERR_OK);
+	assert_int_equal(r.line, 3);
+	assert_int_equal(r.nfields, 3);
+	assert_string_equal(r.field[2], "");
+	assert_int_equal(csv_next(&r), SSA_ERR_LIST_FORMAT); /* "bad"z */
+	assert_int_equal(r.line, 4);
+	assert_int_equal(csv_next(&r), SSA_ERR_OK);
+	assert_int_equal(r.line, 5);
+	assert_string_equal(r.field[0], "last");
+	assert_int_equal(csv_next(&r), SSA_ERR_NOT_FOUND);
+	csv_fini(&r);
+	/* unterminated quote at the end */
+	csv_init(&r, "\"open", 5);
+	assert_int_equal(csv_next(&r), SSA_ERR_LIST_FORMAT);
+	assert_int_equal(csv_next(&r), SSA_ERR_NOT_FOUND);
+	csv_fini(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_camap_import),  cmocka_unit_test(test_sheet_import),
+		cmocka_unit_test(test_find_and_check_in), cmocka_unit_test(test_exports),
+		cmocka_unit_test(test_unknown_layout), cmocka_unit_test(test_csv_reader),
+	};
+	return cmocka_run_group_tests_name("amap", tests, NULL, NULL);
+}

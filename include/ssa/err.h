@@ -38,11 +38,19 @@
 #define SSA_ERR_CATALOG(_) \
 	_(LIST_SIGNATURE, "product list signature does not verify") \
 	_(LIST_FORMAT, "product list is malformed") \
-	_(LIST_OLDER, "product list is older than the one in force")
+	_(LIST_OLDER, "product list is older than the one in force") \
+	_(LIST_BASE, "list delta does not apply to the version in force") \
+	_(LIST_CAISSE, "product list belongs to another caisse") \
+	_(CATALOG_FORMAT, "product catalog line is malformed") \
+	_(CATALOG_VAT, "VAT rate is not one of the configured rates") \
+	_(CATALOG_SCHEMA, "catalog database has an unknown schema version")
 
 #define SSA_ERR_BASKET(_) \
 	_(BASKET_FULL, "basket is full") \
-	_(BASKET_LINE, "no such basket line")
+	_(BASKET_LINE, "no such basket line") \
+	_(BASKET_UNIT, "quantity or weight does not match the product's unit") \
+	_(BASKET_PAID, "payment exceeds the amount due") \
+	_(BASKET_UNPAID, "the amount due is not fully paid")
 
 #define SSA_ERR_JOURNAL(_) \
 	_(JOURNAL_CHAIN, "journal chain broken") \

@@ -1,0 +1,16 @@
+#!/bin/sh
+# make bench — run every benchmark program of BUILD/bench, each with a scratch directory on the
+# same disk as the build (never tmpfs), and print their side-by-side tables.  Benchmarks print
+# ratios against a baseline measured in the same run; nothing here asserts a timing.
+build=${1:-build}
+dir="$build/bench-scratch"
+status=0
+for b in "$build"/bench/bench_*; do
+	[ -x "$b" ] || continue
+	rm -rf "$dir" && mkdir -p "$dir"
+	echo "== $(basename "$b")"
+	SSA_BENCH_DIR="$dir" SSA_BUILD="$build" "$b" || { echo "   failed (exit $?)"; status=1; }
+	echo
+done
+rm -rf "$dir"
+exit $status

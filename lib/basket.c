@@ -1,0 +1,308 @@
+/* basket.c — basket lines, decisions, totals, VAT per rate (see ssa/basket.h for the rules). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ssa/basket.h"
+#include "ssa/money.h"
+
+void
+basket_init(struct basket *b, int32_t today)
+{
+	memset(b, 0, sizeof(*b));
+	b->today = today;
+	b->next_id = 1;
+}
+
+void
+basket_fini(struct basket *b)
+{
+	free(b->lines);
+	memset(b, 0, sizeof(*b));
+}
+
+static struct basket_line *
+find(const struct basket *b, uint32_t id)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->lines[i].id == id)
+			return &b->lines[i];
+	return NULL;
+}
+
+const struct basket_line *
+basket_line(const struct basket *b, uint32_t id)
+{
+	return find(b, id);
+}
+
+static int64_t
+used_before(const struct basket *b, const char *category)
+{
+	for (size_t i = 0; i < b->n_uses; i++)
+		if (strcmp(b->uses[i].category, category) == 0)
+			return b->uses[i].used;
+	return 0;
+}
+
+/* Decide every line again, in line order, and the totals.  Nothing is written unless everything
+ * succeeds, so that the caller can undo its own change on error. */
+static enum ssa_err
+recompute(struct basket *b)
+{
+	struct convention_decision *d = NULL;
+	int64_t total = 0, covered = 0;
+	enum ssa_err e = SSA_ERR_OK;
+
+	if (b->n > 0 && (d = malloc(b->n * sizeof(*d))) == NULL)
+		return SSA_ERR_NOMEM;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct basket_line *l = &b->lines[i];
+		struct convention_line cl = {
+			.code = l->product.code,
+			.category = l->product.category,
+			.unit = l->product.unit,
+			.unit_price = l->product.price,
+			.qty = l->measure == BASKET_PIECES ? l->qty : 0,
+			.grams = l->grams,
+			.amount = l->amount,
+		};
+
+		if ((e = convention_decide(b->list, b->today, &cl, &d[i])) != SSA_ERR_OK)
+			goto out;
+		if (d[i].cap != CONVENTION_NONE) {
+			/* Order matters: the cap counts the period's earlier sales, then the
+			 * earlier lines of this basket in the same category. */
+			int64_t used = used_before(b, l->product.category);
+			for (size_t j = 0; j < i; j++)
+				if (d[j].cap != CONVENTION_NONE &&
+				    strcmp(b->lines[j].product.category, l->product.category) == 0 &&
+				    (e = money_add(used, d[j].covered, &used)) != SSA_ERR_OK)
+					goto out;
+			convention_apply_cap(&d[i], used);
+		}
+		if ((e = money_add(total, l->amount, &total)) != SSA_ERR_OK ||
+		    (e = money_add(covered, d[i].covered, &covered)) != SSA_ERR_OK)
+			goto out;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		b->lines[i].decision = d[i];
+		b->lines[i].paid_ssa = 0;
+	}
+	b->total = total;
+	b->covered = covered;
+	b->generation++;
+out:
+	free(d);
+	return e;
+}
+
+static enum ssa_err
+add_line(struct basket *b, const struct catalog_product *p, enum basket_measure m, int64_t qty,
+	 int64_t grams, int64_t amount, uint32_t *id)
+{
+	struct basket_line *l;
+	enum ssa_err e;
+
+	if (b->n == BASKET_MAX_LINES)
+		return SSA_ERR_BASKET_FULL;
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 16;
+		void *nl = realloc(b->lines, nc * sizeof(*b->lines));
+		if (nl == NULL)
+			return SSA_ERR_NOMEM;
+		b->lines = nl;
+		b->cap = nc;
+	}
+	l = &b->lines[b->n];
+	memset(l, 0, sizeof(*l));
+	l->id = b->next_id;
+	l->product = *p;
+	l->measure = m;
+	l->qty = qty;
+	l->grams = grams;
+	l->amount = amount;
+	b->n++;
+	if ((e = recompute(b)) != SSA_ERR_OK) {
+		b->n--;
+		return e;
+	}
+	b->next_id++;
+	if (id != NULL)
+		*id = l->id;
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+basket_add_pieces(struct basket *b, const struct catalog_product *p, int64_t qty, uint32_t *id)
+{
+	int64_t amount;
+	enum ssa_err e;
+
+	if (b == NULL || p == NULL)
+		return SSA_ERR_INVAL;
+	if (p->unit != CATALOG_PIECE)
+		return SSA_ERR_BASKET_UNIT;
+	if (qty < 1 || qty > BASKET_MAX_QTY)
+		return SSA_ERR_INVAL;
+	if ((e = money_mul_qty(p->price, qty, &amount)) != SSA_ERR_OK)
+		return e;
+	return add_line(b, p, BASKET_PIECES, qty, 0, amount, id);
+}
+
+enum ssa_err
+basket_add_weight(struct basket *b, const struct catalog_product *p, int64_t grams, uint32_t *id)
+{
+	int64_t amount;
+	enum ssa_err e;
+
+	if (b == NULL || p == NULL)
+		return SSA_ERR_INVAL;
+	if (p->unit != CATALOG_KG)
+		return SSA_ERR_BASKET_UNIT;
+	if (grams < 1 || grams > BASKET_MAX_GRAMS)
+		return SSA_ERR_INVAL;
+	if ((e = money_mul_weight(p->price, grams, &amount)) != SSA_ERR_OK)
+		return e;
+	return add_line(b, p, BASKET_WEIGHT, 1, grams, amount, id);
+}
+
+enum ssa_err
+basket_add_priced(struct basket *b, const struct catalog_product *p, int64_t amount, uint32_t *id)
+{
+	if (b == NULL || p == NULL)
+		return SSA_ERR_INVAL;
+	if (amount < 1)
+		return amount < 0 ? SSA_ERR_NEGATIVE : SSA_ERR_INVAL;
+	if (amount > MONEY_MAX)
+		return SSA_ERR_OVERFLOW;
+	return add_line(b, p, BASKET_PRICED, 1, 0, amount, id);
+}
+
+enum ssa_err
+basket_set_qty(struct basket *b, uint32_t id, int64_t n)
+{
+	struct basket_line *l = find(b, id), saved;
+	enum ssa_err e;
+
+	if (l == NULL)
+		return SSA_ERR_BASKET_LINE;
+	saved = *l;
+	switch (l->measure) {
+	case BASKET_PIECES:
+		if (n < 1 || n > BASKET_MAX_QTY)
+			return SSA_ERR_INVAL;
+		if ((e = money_mul_qty(l->product.price, n, &l->amount)) != SSA_ERR_OK)
+			return e;
+		l->qty = n;
+		break;
+	case BASKET_WEIGHT:
+		if (n < 1 || n > BASKET_MAX_GRAMS)
+			return SSA_ERR_INVAL;
+		if ((e = money_mul_weight(l->product.price, n, &l->amount)) != SSA_ERR_OK)
+			return e;
+		l->grams = n;
+		break;
+	default:
+		return SSA_ERR_BASKET_UNIT;
+	}
+	if ((e = recompute(b)) != SSA_ERR_OK)
+		*l = saved;
+	return e;
+}
+
+enum ssa_err
+basket_remove(struct basket *b, uint32_t id)
+{
+	struct basket_line *l = find(b, id);
+	size_t i;
+
+	if (l == NULL)
+		return SSA_ERR_BASKET_LINE;
+	i = (size_t)(l - b->lines);
+	memmove(&b->lines[i], &b->lines[i + 1], (b->n - i - 1) * sizeof(*b->lines));
+	b->n--;
+	/* Totals only shrink, but a cap moves to later lines: decide again. */
+	return recompute(b);
+}
+
+enum ssa_err
+basket_set_list(struct basket *b, const struct convention_list *list, int32_t today,
+		const struct basket_use *uses, size_t n_uses)
+{
+	const struct convention_list *old_list = b->list;
+	struct basket_use old_uses[BASKET_MAX_USES];
+	size_t old_n = b->n_uses;
+	int32_t old_today = b->today;
+	enum ssa_err e;
+
+	if (n_uses > BASKET_MAX_USES || (n_uses > 0 && uses == NULL))
+		return SSA_ERR_INVAL;
+	for (size_t i = 0; i < n_uses; i++)
+		if (uses[i].used < 0)
+			return SSA_ERR_NEGATIVE;
+	memcpy(old_uses, b->uses, sizeof(old_uses));
+	b->list = list;
+	b->today = today;
+	if (n_uses > 0)
+		memcpy(b->uses, uses, n_uses * sizeof(*uses));
+	b->n_uses = n_uses;
+	if ((e = recompute(b)) != SSA_ERR_OK) {
+		b->list = old_list;
+		b->today = old_today;
+		memcpy(b->uses, old_uses, sizeof(old_uses));
+		b->n_uses = old_n;
+	}
+	return e;
+}
+
+void
+basket_totals(const struct basket *b, struct basket_totals *out)
+{
+	out->lines = b->n;
+	out->total = b->total;
+	out->covered = b->covered;
+	out->rest = b->total - b->covered; /* both in range and covered <= total */
+}
+
+enum ssa_err
+basket_vat(const struct basket *b, struct vat_summary *out)
+{
+	struct vat_summary s;
+	enum ssa_err e;
+
+	vat_summary_init(&s);
+	for (size_t i = 0; i < b->n; i++)
+		if ((e = vat_summary_add(&s, b->lines[i].product.vat_bp, b->lines[i].amount)))
+			return e;
+	if ((e = vat_summary_finish(&s)) != SSA_ERR_OK)
+		return e;
+	*out = s;
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+basket_cap_usage(const struct basket *b, struct basket_use *out, size_t max, size_t *n)
+{
+	size_t k = 0;
+	enum ssa_err e;
+
+	for (size_t i = 0; i < b->n; i++) {
+		const struct basket_line *l = &b->lines[i];
+		size_t j;
+
+		if (l->decision.cap == CONVENTION_NONE)
+			continue;
+		for (j = 0; j < k && strcmp(out[j].category, l->product.category) != 0; j++)
+			;
+		if (j == k) {
+			if (k == max)
+				return SSA_ERR_TOO_LONG;
+			memcpy(out[k].category, l->product.category, sizeof(out[k].category));
+			out[k++].used = 0;
+		}
+		if ((e = money_add(out[j].used, l->paid_ssa, &out[j].used)) != SSA_ERR_OK)
+			return e;
+	}
+	*n = k;
+	return SSA_ERR_OK;
+}

@@ -82,11 +82,13 @@ TEST_HELPER_SRC := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 BENCH_SRC  := $(wildcard bench/bench_*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+# gettext catalogs of ssa-pos: po/<lang>.po -> $(BUILD)/locale/<lang>/LC_MESSAGES/ssa-pos.mo
+MO_FILES   := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/ssa-pos.mo,$(wildcard po/*.po))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 .PHONY: all tests check deps demo bench fuzz install clean unit asan-tests
-all: $(BINS)
+all: $(BINS) $(MO_FILES)
 
 $(BUILD)/obj/%.o: %.c
 	$(call quiet,CC,$<)
@@ -115,6 +117,11 @@ $(BUILD)/$(call prog_name,$(1)): $(call obj,$(call prog_dir,$(1))/main.c) $(BUIL
 endef
 $(foreach p,$(PRESENT),$(eval $(call PROGRAM_template,$(p))))
 
+$(BUILD)/locale/%/LC_MESSAGES/ssa-pos.mo: po/%.po
+	$(call quiet,MSGFMT,$@)
+	@mkdir -p $(dir $@)
+	$(Q)msgfmt --check-format -o $@ $<
+
 $(BUILD)/obj/empty.o:
 	@mkdir -p $(dir $@)
 	$(Q)printf 'extern int ssa_empty_unit;\n' | $(CC) -x c -c -o $@ -
@@ -134,7 +141,7 @@ $(BUILD)/bench/%: bench/%.c $(PROG_ARS) $(IO_A) $(LIB_A)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 	  -Wl,--start-group $(PROG_ARS) $(IO_A) $(LIB_A) -Wl,--end-group $(LIBS)
 
-tests: $(BINS) $(UNIT_BINS)
+tests: $(BINS) $(UNIT_BINS) $(MO_FILES)
 unit: $(UNIT_BINS)
 
 deps:
@@ -177,6 +184,9 @@ install: all
 	for m in docs/man/*.1; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
 	for m in docs/man/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
 	for c in config/*.ini config/*.conf; do [ -f "$$c" ] && install -m 0644 $$c $(DESTDIR)$(PREFIX)/share/ssa-pos/; done; true
+	for m in $(MO_FILES); do l=$$(basename $$(dirname $$(dirname $$m))); \
+	  install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES; \
+	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/; done; true
 	for u in config/*.service config/*.timer; do [ -f "$$u" ] && install -m 0644 $$u $(DESTDIR)$(PREFIX)/lib/systemd/system/; done; true
 
 clean:

@@ -1,0 +1,90 @@
+/* till.h — the till's logic, independent of the terminal.
+ *
+ * The screens (ui_*.c) draw a struct till and turn keys into calls below; nothing here touches
+ * curses, so the whole sale flow is unit-tested (tests/unit/test_till*.c) with fakes behind the
+ * ports.  Every call that fails leaves the till as it was and puts a message in till->msg.
+ */
+#ifndef POS_TILL_H
+#define POS_TILL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ssa/err.h"
+
+/* The longest code a person or a scanner types (GTIN-14 and GS1 codes fit with room). */
+#define TILL_CODE_MAX 32
+/* The entry line: what was typed since the last Enter. */
+#define TILL_ENTRY_MAX 48
+/* Quantities typed as N*code are 1..TILL_QTY_MAX; weights are up to TILL_GRAMS_MAX grams. */
+#define TILL_QTY_MAX 999
+#define TILL_GRAMS_MAX 100000
+
+/* What the status line shows.  Fed by the sync daemon's state (later) and the journal store. */
+struct till_status {
+	bool online;
+	int64_t last_sync;       /* UTC seconds, 0 = never */
+	int64_t records_waiting; /* journal records not yet acknowledged by the caisse */
+	int64_t list_time;       /* UTC seconds the product list in force was issued, 0 = none */
+	int64_t hotlist_time;    /* same for the hot list */
+	int64_t max_age;         /* seconds; older lists get a warning; 0 = no limit */
+};
+
+enum till_msg_level { TILL_MSG_NONE, TILL_MSG_INFO, TILL_MSG_WARN, TILL_MSG_ERROR };
+
+/* A parsed entry line: "code", "3*code" (pieces), "0,350*code" (kg, for per-kg items). */
+struct till_entry {
+	int64_t qty;   /* pieces, >= 1; 1 when a weight is given */
+	int64_t grams; /* 0 when no weight was typed */
+	char code[TILL_CODE_MAX + 1];
+};
+
+struct till {
+	struct till_status status;
+	char entry[TILL_ENTRY_MAX + 1]; /* the entry line being typed */
+	int64_t pending_grams;          /* weight typed after F6, waiting for its item; 0 = none */
+	bool weight_prompt;             /* the entry line holds a weight, not a code */
+	enum till_msg_level msg_level;
+	char msg[200];
+};
+
+/* Set up an empty till.  @param[out] t */
+void till_init(struct till *t);
+
+/* Release what the till holds. */
+void till_fini(struct till *t);
+
+/* Parse an entry line.  Accepts "code", "N*code" with 1 <= N <= TILL_QTY_MAX, and
+ * "W*code" where W has a decimal separator ("0,350", "1.2") and is a weight in kg (3 decimals
+ * at most, > 0, <= TILL_GRAMS_MAX g).  The code is 1..TILL_CODE_MAX digits.
+ * @param[in] text  NUL-terminated
+ * @param[out] out  filled on success only
+ * @return SSA_ERR_BARCODE_EMPTY, SSA_ERR_BARCODE_CHARS, SSA_ERR_TOO_LONG, SSA_ERR_INVAL */
+enum ssa_err till_parse_entry(const char *text, struct till_entry *out);
+
+/* Type one character into the entry line.  Digits, '*', ',' and '.' are kept; anything else
+ * is refused (returns false).  Full line: refused too. */
+bool till_entry_type(struct till *t, int ch);
+
+/* Erase the last character typed; false if the line was empty. */
+bool till_entry_backspace(struct till *t);
+
+/* Clear the entry line and any weight prompt. */
+void till_entry_clear(struct till *t);
+
+/* Is the entry line a scanned code, i.e. what a scanner sends (at least 8 digits, optionally
+ * after N* or W*)?  Such a line lands in the basket whatever screen has focus. */
+bool till_entry_is_scan(const char *text);
+
+/* Start the weight prompt (F6): the next Enter takes the entry line as a weight in kg. */
+void till_weight_prompt(struct till *t);
+
+/* Enter on the entry line: a weight when the weight prompt is on, else a code to add to the
+ * basket.  Clears the entry line.  A bad entry is a message and changes nothing else. */
+enum ssa_err till_enter(struct till *t);
+
+/* Put a message for the person at the till.  printf-style. */
+void till_message(struct till *t, enum till_msg_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

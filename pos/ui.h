@@ -1,0 +1,61 @@
+/* ui.h — the screens of ssa-pos (tig's views).
+ *
+ * One struct view_ops per screen, in ui_<screen>.c.  The loop (ui_main.c) reads a key, feeds
+ * entry-line keys to the till whatever screen has focus (a scanner is a keyboard: digits then
+ * Enter), turns other keys into an enum request (request.h) and gives it to the screen in focus;
+ * a screen returns REQ_NONE when it handled the request, or a request for the loop (switch
+ * screens, quit).  Drawing is from the till's state only, so any key leaves a drawable state.
+ */
+#ifndef POS_UI_H
+#define POS_UI_H
+
+#include <stdbool.h>
+
+#include "ssa/money.h"
+
+#include "request.h"
+#include "till.h"
+
+struct ui;
+
+struct view_ops {
+	const char *name;  /* for logs and tests */
+	const char *title; /* N_()-marked, translated when drawn */
+	/* Called when the screen gets the focus.  May be NULL. */
+	void (*open)(struct ui *ui);
+	/* Draw the body: rows @p top .. @p top + @p rows - 1, full width. */
+	void (*draw)(struct ui *ui, int top, int rows);
+	/* Handle @p req; return REQ_NONE when handled, or a request for the loop. */
+	enum request (*request)(struct ui *ui, enum request req);
+	/* Called when the screen loses the focus.  May be NULL. */
+	void (*done)(struct ui *ui);
+};
+
+extern const struct view_ops ui_sale_ops;
+extern const struct view_ops ui_help_ops;
+
+struct ui {
+	struct till *till;
+	enum money_locale money_locale;
+	const struct view_ops *view; /* in focus */
+	const struct view_ops *prev; /* where Esc goes back to */
+	int scroll;                  /* first row shown by the help screen */
+	int selected;                /* selected basket line on the sale screen, -1 none */
+	bool quit;
+};
+
+/* Run the till on the terminal until quit or a quit signal; the terminal must be set up
+ * (crt_init).  @return 0, or the quit signal number. */
+int ui_run(struct ui *ui);
+
+/* Give the focus to @p ops (calls done/open). */
+void ui_switch(struct ui *ui, const struct view_ops *ops);
+
+/* Draw everything now (title, body, message, entry and status lines). */
+void ui_draw(struct ui *ui);
+
+/* The status line's text for @p st at time @p now (UTC seconds), into @p buf; @p *warn set when
+ * a list is older than the limit.  Pure, for tests. */
+void ui_status_text(const struct till_status *st, int64_t now, char *buf, size_t size, bool *warn);
+
+#endif

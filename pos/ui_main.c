@@ -1,0 +1,258 @@
+/* ui_main.c — the UI loop and the lines every screen shares: title, message, entry, status. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crt.h"
+#include "i18n.h"
+#include "ui.h"
+
+void
+ui_switch(struct ui *ui, const struct view_ops *ops)
+{
+	if (ui->view == ops)
+		return;
+	if (ui->view && ui->view->done)
+		ui->view->done(ui);
+	ui->prev = ui->view;
+	ui->view = ops;
+	if (ops->open)
+		ops->open(ui);
+}
+
+static void
+age_text(int64_t seconds, char *buf, size_t size)
+{
+	if (seconds < 0)
+		seconds = 0;
+	if (seconds < 3600)
+		snprintf(buf, size, _("%d min"), (int)(seconds / 60));
+	else if (seconds < 2 * 86400)
+		snprintf(buf, size, _("%d h"), (int)(seconds / 3600));
+	else
+		snprintf(buf, size, _("%d d"), (int)(seconds / 86400));
+}
+
+void
+ui_status_text(const struct till_status *st, int64_t now, char *buf, size_t size, bool *warn)
+{
+	char sync[32], list[32], hot[32];
+
+	*warn = false;
+	if (st->last_sync == 0)
+		snprintf(sync, sizeof(sync), "%s", _("never"));
+	else
+		age_text(now - st->last_sync, sync, sizeof(sync));
+	/* A list older than the caisse's limit is marked "!" and turns the whole line red. */
+	if (st->list_time == 0) {
+		snprintf(list, sizeof(list), "%s", _("none"));
+		*warn = true;
+	} else {
+		age_text(now - st->list_time, list, sizeof(list));
+		if (st->max_age > 0 && now - st->list_time > st->max_age) {
+			strncat(list, " !", sizeof(list) - strlen(list) - 1);
+			*warn = true;
+		}
+	}
+	if (st->hotlist_time == 0) {
+		snprintf(hot, sizeof(hot), "%s", _("none"));
+	} else {
+		age_text(now - st->hotlist_time, hot, sizeof(hot));
+		if (st->max_age > 0 && now - st->hotlist_time > st->max_age) {
+			strncat(hot, " !", sizeof(hot) - strlen(hot) - 1);
+			*warn = true;
+		}
+	}
+	snprintf(buf, size, _("%s | sync: %s | %lld waiting | list: %s | hot list: %s"),
+		 st->online ? _("online") : _("offline"), sync, (long long)st->records_waiting,
+		 list, hot);
+}
+
+static void
+draw_too_small(void)
+{
+	char msg[160];
+	int y = LINES / 2;
+
+	erase();
+	snprintf(msg, sizeof(msg), _("Terminal too small: %dx%d, ssa-pos needs %dx%d."), COLS,
+		 LINES, CRT_MIN_COLS, CRT_MIN_ROWS);
+	attrset(crt_attr(CRT_ERROR));
+	crt_put(y > 0 ? y - 1 : 0, 0, COLS, true, msg);
+	attrset(crt_attr(CRT_NORMAL));
+	crt_put(y, 0, COLS, true, _("Enlarge the window, or F10 to quit."));
+	refresh();
+}
+
+static void
+draw_title(struct ui *ui)
+{
+	char left[160];
+	const char *right = _("F1 help");
+	int rw = crt_width(right);
+
+	snprintf(left, sizeof(left), " ssa-pos - %s", _(ui->view->title));
+	attrset(crt_attr(CRT_TITLE));
+	crt_put(0, 0, COLS - rw - 1, true, left);
+	crt_put(0, COLS - rw - 1, rw + 1, true, right);
+	attrset(crt_attr(CRT_NORMAL));
+}
+
+static void
+draw_message(struct ui *ui, int y)
+{
+	static const enum crt_color colors[] = {
+		[TILL_MSG_NONE] = CRT_NORMAL,
+		[TILL_MSG_INFO] = CRT_INFO,
+		[TILL_MSG_WARN] = CRT_WARN,
+		[TILL_MSG_ERROR] = CRT_ERROR,
+	};
+
+	attrset(crt_attr(colors[ui->till->msg_level]));
+	crt_put(y, 0, COLS, true, ui->till->msg_level == TILL_MSG_NONE ? "" : ui->till->msg);
+	attrset(crt_attr(CRT_NORMAL));
+}
+
+/* Draws the entry line and returns the column of the cursor. */
+static int
+draw_entry(struct ui *ui, int y)
+{
+	const char *label = ui->till->weight_prompt ? _("Weight (kg): ") : _("Code: ");
+	int x;
+
+	attrset(crt_attr(CRT_NORMAL));
+	x = crt_put(y, 0, COLS, false, label);
+	attrset(crt_attr(CRT_ENTRY));
+	x += crt_put(y, x, COLS - x - 1, false, ui->till->entry);
+	attrset(crt_attr(CRT_NORMAL));
+	crt_put(y, x, COLS - x, true, "");
+	return x;
+}
+
+static void
+draw_status(struct ui *ui, int y)
+{
+	char buf[256];
+	bool warn;
+
+	ui_status_text(&ui->till->status, (int64_t)time(NULL), buf, sizeof(buf), &warn);
+	attrset(crt_attr(warn ? CRT_STATUS_WARN : CRT_STATUS));
+	crt_put(y, 0, COLS, true, buf);
+	attrset(crt_attr(CRT_NORMAL));
+}
+
+void
+ui_draw(struct ui *ui)
+{
+	int cursor_x;
+
+	if (crt_too_small()) {
+		draw_too_small();
+		return;
+	}
+	erase();
+	draw_title(ui);
+	ui->view->draw(ui, 1, LINES - 4);
+	draw_message(ui, LINES - 3);
+	cursor_x = draw_entry(ui, LINES - 2);
+	draw_status(ui, LINES - 1);
+	move(LINES - 2, cursor_x);
+	refresh();
+}
+
+static bool
+is_backspace(int key)
+{
+	return key == KEY_BACKSPACE || key == 127 || key == 8;
+}
+
+/* A request for the loop itself; false if the screen in focus should have it. */
+static bool
+global_request(struct ui *ui, enum request req)
+{
+	switch (req) {
+	case REQ_HELP:
+		ui_switch(ui, &ui_help_ops);
+		return true;
+	case REQ_SALE:
+		ui_switch(ui, &ui_sale_ops);
+		return true;
+	case REQ_QUIT:
+		ui->quit = true;
+		return true;
+	case REQ_REDRAW:
+		clearok(curscr, TRUE);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+handle_request(struct ui *ui, enum request req)
+{
+	/* A screen may hand a request back to the loop; bounded, as a screen could bounce. */
+	for (int hops = 0; req != REQ_NONE && hops < 4; hops++) {
+		if (global_request(ui, req))
+			return;
+		req = ui->view->request(ui, req);
+	}
+}
+
+/* One key.  Order matters: entry-line keys go to the till before any screen sees them, so a
+ * scanner's digits land in the basket whatever has focus. */
+static void
+handle_key(struct ui *ui, int key)
+{
+	enum request req;
+
+	if (crt_too_small()) {
+		/* Nothing can be shown: keep what is typed, act on nothing but quit. */
+		if (key < 256 && till_entry_type(ui->till, key))
+			return;
+		if (request_of_key(key) == REQ_QUIT)
+			ui->quit = true;
+		return;
+	}
+	if (key < 256 && till_entry_type(ui->till, key))
+		return;
+	if (is_backspace(key)) {
+		till_entry_backspace(ui->till);
+		return;
+	}
+	req = request_of_key(key);
+	if (req == REQ_ENTER && (ui->till->entry[0] || ui->till->weight_prompt)) {
+		ui_switch(ui, &ui_sale_ops);
+		till_enter(ui->till);
+		return;
+	}
+	if (req == REQ_BACK && (ui->till->entry[0] || ui->till->weight_prompt)) {
+		till_entry_clear(ui->till);
+		till_message(ui->till, TILL_MSG_NONE, "%s", "");
+		return;
+	}
+	if (req == REQ_NONE) {
+		till_message(ui->till, TILL_MSG_WARN, "%s", _("This key does nothing here; F1 for help."));
+		return;
+	}
+	handle_request(ui, req);
+}
+
+int
+ui_run(struct ui *ui)
+{
+	if (!ui->view)
+		ui_switch(ui, &ui_sale_ops);
+	while (!ui->quit && !crt_quit_signal()) {
+		int key;
+
+		ui_draw(ui);
+		key = crt_read_key(1000);
+		if (key == ERR || key == KEY_RESIZE)
+			continue;
+		handle_key(ui, key);
+	}
+	if (ui->view && ui->view->done)
+		ui->view->done(ui);
+	return crt_quit_signal();
+}

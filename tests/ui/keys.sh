@@ -1,0 +1,39 @@
+#!/bin/sh
+# Keys that mean nothing, bad entries, and a scan while another screen has focus.
+. tests/ui/lib.sh
+
+ui_start
+ui_wait_text "Code :"
+for k in F12 Tab x BTab C-a; do
+	ui_keys "$k"
+	ui_wait_text "Cette touche ne fait rien ici ; F1 pour l'aide."
+	ui_keys Escape
+	ui_wait_gone "Cette touche ne fait rien"
+done
+# a quantity without a code, a weight that is not one
+ui_type "3*"
+ui_keys Enter
+ui_wait_text "Code illisible « 3* » : code vide."
+ui_keys F6
+ui_wait_text "Poids (kg) :"
+ui_type "1,2345"
+ui_keys Enter
+ui_wait_text "Ce n'est pas un poids en kg : « 1,2345 »"
+ui_wait_text "Code :"
+ui_keys F6
+ui_type "0,350"
+ui_keys Enter
+ui_wait_text "Poids 0,350 kg : scannez ou tapez l'article."
+# Esc clears a half-typed entry
+ui_type "4711"
+ui_wait_text "Code : 4711"
+ui_keys Escape
+ui_wait_gone "Code : 4711"
+# a scan on the help screen lands in the sale
+ui_keys F1
+ui_wait_text "Touches :"
+ui_scan 3560070894222
+ui_wait_text "ssa-pos - Vente"
+ui_wait_text "Produit inconnu : 3560070894222."
+ui_keys F10
+[ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"

@@ -1,0 +1,168 @@
+#!/bin/sh
+# lib.sh — drive the real ssa-pos in tmux.  Source it from a test:  . tests/ui/lib.sh
+#
+# Each test gets its own tmux server (a socket in a temp dir), a detached 80x24 session running
+# $SSA_BUILD/ssa-pos with a temp config and data dir, and a trap that always kills the server and
+# removes the dir.  Waiting is a bounded poll of the captured screen, never a blind sleep.
+#
+# Run directly (tests/run.sh runs every tests/ui/*.sh), this file checks the harness itself: that
+# waiting for text that never comes fails within its bound, and that a screen compare can fail.
+
+SSA_BUILD=${SSA_BUILD:-build}
+UI_TOP=$(pwd)
+UI_BIN="$UI_TOP/$SSA_BUILD/ssa-pos"
+UI_EXPECTED=${UI_EXPECTED:-$UI_TOP/tests/ui/expected}
+UI_POLLS=${UI_POLLS:-100} # x 0.1 s: the longest any wait lasts
+UI_TMP=$(mktemp -d /tmp/ssa-ui.XXXXXX) || exit 1
+UI_SOCK="$UI_TMP/tmux.sock"
+UI_DATA="$UI_TMP/data"
+UI_CONF="$UI_TMP/ssa-pos.ini"
+mkdir -p "$UI_DATA"
+
+ui_tmux() {
+	tmux -S "$UI_SOCK" -f /dev/null "$@"
+}
+
+ui_cleanup() {
+	ui_tmux kill-server >/dev/null 2>&1
+	rm -rf "$UI_TMP"
+}
+trap 'ui_cleanup' EXIT
+trap 'exit 1' INT TERM HUP
+
+ui_fail() {
+	echo "FAIL: $*" >&2
+	if [ -S "$UI_SOCK" ]; then
+		echo "--- screen:" >&2
+		ui_screen >&2
+		echo "---" >&2
+	fi
+	exit 1
+}
+
+# ui_start [ENV=VALUE ...] [-- ssa-pos args]: start ssa-pos in an 80x24 session named pos.
+# LANG defaults to French (the till's default language); pass LANG=en_US.UTF-8 for English.
+ui_start() {
+	_env="LANG=fr_FR.UTF-8"
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		_env="$_env $1"
+		shift
+	done
+	[ "${1:-}" = "--" ] && shift
+	[ -x "$UI_BIN" ] || ui_fail "no binary $UI_BIN"
+	[ -f "$UI_CONF" ] || : >"$UI_CONF"
+	rm -f "$UI_TMP/exit-status"
+	ui_tmux new-session -d -s pos -x 80 -y 24 \
+		"env -u LC_ALL -u LC_MESSAGES -u LANGUAGE SSA_LOCALEDIR='$UI_TOP/$SSA_BUILD/locale' \
+		SSA_DATA_DIR='$UI_DATA' $_env '$UI_BIN' -c '$UI_CONF' $*; echo \$? >'$UI_TMP/exit-status'" \
+		|| ui_fail "tmux new-session"
+	ui_tmux set-option -t pos remain-on-exit on >/dev/null
+}
+
+# The screen as text, trailing blanks removed.
+ui_screen() {
+	ui_tmux capture-pane -p -t pos | sed 's/[[:space:]]*$//'
+}
+
+# ui_keys KEY...: tmux key names (Enter, Escape, F1, Up, C-q ...).
+ui_keys() {
+	ui_tmux send-keys -t pos "$@" || ui_fail "send-keys $*"
+}
+
+# ui_type TEXT: type TEXT literally.
+ui_type() {
+	ui_tmux send-keys -t pos -l "$1" || ui_fail "send-keys -l $1"
+}
+
+# ui_scan CODE: what a scanner (a keyboard wedge) sends: the digits, then Enter.
+ui_scan() {
+	ui_type "$1"
+	ui_keys Enter
+}
+
+# ui_wait_text TEXT: poll the screen until it holds TEXT (fixed string); fail after UI_POLLS.
+ui_wait_text() {
+	_i=0
+	while [ $_i -lt "$UI_POLLS" ]; do
+		ui_screen | grep -qF -- "$1" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	ui_fail "text never appeared: $1"
+}
+
+# ui_wait_gone TEXT: poll until the screen no longer holds TEXT.
+ui_wait_gone() {
+	_i=0
+	while [ $_i -lt "$UI_POLLS" ]; do
+		ui_screen | grep -qF -- "$1" || return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	ui_fail "text never went away: $1"
+}
+
+# ui_no_text TEXT: the screen does not hold TEXT now.
+ui_no_text() {
+	ui_screen | grep -qF -- "$1" && ui_fail "unexpected text: $1"
+	return 0
+}
+
+# ui_expect_screen NAME: poll until the screen equals tests/ui/expected/NAME.txt; on timeout
+# fail with the diff.
+ui_expect_screen() {
+	_want="$UI_EXPECTED/$1.txt"
+	[ -f "$_want" ] || ui_fail "no expected screen $_want"
+	_i=0
+	while [ $_i -lt "$UI_POLLS" ]; do
+		ui_screen >"$UI_TMP/screen.txt"
+		# capture-pane ends with the empty bottom rows; compare without trailing empty lines
+		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$UI_TMP/screen.txt" >"$UI_TMP/got.txt"
+		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$_want" >"$UI_TMP/want.txt"
+		cmp -s "$UI_TMP/got.txt" "$UI_TMP/want.txt" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	diff -u "$UI_TMP/want.txt" "$UI_TMP/got.txt" >&2
+	ui_fail "screen differs from expected/$1.txt"
+}
+
+# ui_size COLS ROWS: resize the window (the pane follows; ssa-pos gets SIGWINCH).
+ui_size() {
+	ui_tmux resize-window -t pos -x "$1" -y "$2" || ui_fail "resize-window"
+}
+
+# ui_wait_exit: poll until ssa-pos has exited; prints its exit status.
+ui_wait_exit() {
+	_i=0
+	while [ $_i -lt "$UI_POLLS" ]; do
+		if [ -s "$UI_TMP/exit-status" ]; then
+			cat "$UI_TMP/exit-status"
+			return 0
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	ui_fail "ssa-pos did not exit"
+}
+
+# ui_pid: the pid of ssa-pos in the pane.
+ui_pid() {
+	_shell=$(ui_tmux display-message -p -t pos '#{pane_pid}')
+	pgrep -P "$_shell" -f "$UI_BIN" | head -1
+}
+
+# Self-test of the harness when run as a test of its own.
+case "$0" in
+*lib.sh)
+	UI_POLLS=5
+	ui_tmux new-session -d -s pos -x 80 -y 24 "cat" || ui_fail "tmux"
+	ui_type "hello harness"
+	ui_wait_text "hello harness"
+	( ui_wait_text "never printed" ) 2>/dev/null && ui_fail "waiting for absent text passed"
+	mkdir -p "$UI_TMP/exp"
+	echo "other screen" >"$UI_TMP/exp/x.txt"
+	( UI_EXPECTED="$UI_TMP/exp"; ui_expect_screen x ) 2>/dev/null && ui_fail "screen compare cannot fail"
+	echo "harness ok"
+	;;
+esac

@@ -63,25 +63,25 @@ test_price_check_digit(void **state)
 	/* Every 4- and 5-digit value has exactly one verifier, and changing any one digit of the
 	 * value changes it (the point of the weights). */
 	for (int v = 0; v < 10000; v += 7) {
-		char s[5];
+		char s[16];
 		snprintf(s, sizeof(s), "%04d", v);
 		int c = gtin_price_check_digit(s, 4);
 		assert_in_range(c, 0, 9);
 		for (int pos = 0; pos < 4; pos++) {
-			char t[5];
-			memcpy(t, s, 5);
+			char t[16];
+			memcpy(t, s, sizeof(t));
 			t[pos] = (char)('0' + (t[pos] - '0' + 1) % 10);
 			assert_int_not_equal(gtin_price_check_digit(t, 4), c);
 		}
 	}
 	for (int v = 0; v < 100000; v += 97) {
-		char s[6];
+		char s[16];
 		snprintf(s, sizeof(s), "%05d", v);
 		int c = gtin_price_check_digit(s, 5);
 		assert_in_range(c, 0, 9);
 		for (int pos = 0; pos < 5; pos++) {
-			char t[6];
-			memcpy(t, s, 6);
+			char t[16];
+			memcpy(t, s, sizeof(t));
 			t[pos] = (char)('0' + (t[pos] - '0' + 3) % 10);
 			assert_int_not_equal(gtin_price_check_digit(t, 5), c);
 		}
@@ -425,7 +425,7 @@ test_local_prefix(void **state)
 	assert_int_equal(gtin_scan(&nom, "3017620422003", &c), SSA_ERR_OK);
 	assert_int_equal(c.kind, GTIN_GTIN);
 	for (int i = 0; i < GTIN_LOCAL_PREFIX_MAX - 1; i++) {
-		char p[8];
+		char p[16];
 		snprintf(p, sizeof(p), "8%d", i);
 		assert_int_equal(gtin_nomenclature_add_local_prefix(&nom, p, msg, sizeof(msg)),
 		                 SSA_ERR_OK);

@@ -1,0 +1,341 @@
+/* test_catalog_store.c — the SQLite catalog on a real file: schema creation and version check,
+ * CSV import (all or nothing, line numbers), the port's lookups, lists put, refused (bad
+ * signature, older, other caisse, wrong base) with the previous list staying in force, deltas,
+ * and a second connection seeing a new list. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "ssa/catalog_store.h"
+
+static const uint8_t priv34[32] = { 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34,
+				    34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34 };
+static const uint8_t priv30[32] = { 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+				    30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30 };
+
+struct fx {
+	char dir[64];
+	char db[128];
+	char csv[128];
+	uint8_t pub34[32], pub30[32];
+	struct vat_rates fr;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	strcpy(f->dir, "/tmp/ssa-catstore-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/catalog.db", f->dir);
+	snprintf(f->csv, sizeof(f->csv), "%s/products.csv", f->dir);
+	assert_int_equal(convention_public_key(priv34, f->pub34), SSA_ERR_OK);
+	assert_int_equal(convention_public_key(priv30, f->pub30), SSA_ERR_OK);
+	assert_int_equal(vat_rates_parse("2.1,5.5,10,20", &f->fr), SSA_ERR_OK);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+#define CSV_HEAD "code,name,price,unit,vat,category,quick_key\n"
+#define CSV_GOOD \
+	CSV_HEAD "3560070123456,Lentilles vertes 500 g,2.35,piece,5.5,epicerie,1\n" \
+		 "2123450,\"Tomates, grappe\",5.90,kg,5.5,fruits-legumes,2\n" \
+		 "3760000000011,Vin rouge,8.99,piece,20,alcool,\n" \
+		 "PLU4011,Bananes,2.49,kg,5.5,fruits-legumes,"
+
+static void
+test_import_and_lookup(void **state)
+{
+	struct fx *f = *state;
+	struct catalog_store *s = NULL;
+	struct catalog_import_result res;
+	struct ssa_catalog *cat;
+	struct catalog_product p;
+	size_t n = 0;
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_OK);
+	write_file(f->csv, CSV_GOOD);
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_OK);
+	assert_int_equal(res.rows, 4);
+	assert_int_equal(catalog_store_count(s, &n), SSA_ERR_OK);
+	assert_int_equal(n, 4);
+	cat = catalog_store_port(s);
+	assert_int_equal(cat->find(cat->cls, "2123450", &p), SSA_ERR_OK);
+	assert_string_equal(p.name, "Tomates, grappe");
+	assert_int_equal(p.price, 590);
+	assert_int_equal(p.unit, CATALOG_KG);
+	assert_int_equal(p.vat_bp, 550);
+	assert_int_equal(p.quick_key, 2);
+	assert_int_equal(cat->find(cat->cls, "PLU4011", &p), SSA_ERR_OK);
+	assert_int_equal(p.quick_key, 0);
+	assert_int_equal(cat->find(cat->cls, "0000", &p), SSA_ERR_NOT_FOUND);
+	assert_int_equal(cat->find(cat->cls, "bad code", &p), SSA_ERR_NOT_FOUND);
+	assert_int_equal(cat->find_quick_key(cat->cls, 1, &p), SSA_ERR_OK);
+	assert_string_equal(p.code, "3560070123456");
+	assert_int_equal(cat->find_quick_key(cat->cls, 3, &p), SSA_ERR_NOT_FOUND);
+
+	/* a bad line refuses the whole file and keeps the catalog as it was */
+	write_file(f->csv, CSV_HEAD "1,a,1.00,piece,5.5,epicerie,\n2,b,1.00,piece,7,epicerie,\n");
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_CATALOG_VAT);
+	assert_int_equal(res.line, 3);
+	assert_int_equal(res.rows, 0);
+	write_file(f->csv, CSV_HEAD "1,a,1.00,piece,5.5,epicerie,\n1,b,1.00,piece,5.5,epicerie,\n");
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_CATALOG_FORMAT);
+	assert_int_equal(res.line, 3);
+	assert_non_null(strstr(res.why, "duplicate"));
+	write_file(f->csv, "code;name\n1,a,1.00,piece,5.5,epicerie,\n");
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_CATALOG_FORMAT);
+	assert_int_equal(res.line, 1);
+	write_file(f->csv, CSV_HEAD "1,a,1.00,piece,5.5,epicerie\n");
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_CATALOG_FORMAT);
+	assert_int_equal(res.line, 2);
+	write_file(f->csv, "");
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_CATALOG_FORMAT);
+	assert_int_equal(catalog_store_import_csv(s, "/nonexistent/x.csv", &f->fr, &res),
+			 SSA_ERR_IO);
+	assert_int_equal(catalog_store_count(s, &n), SSA_ERR_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(cat->find(cat->cls, "2123450", &p), SSA_ERR_OK);
+	/* one product added by hand; a VAT rate outside the configured set is refused */
+	strcpy(p.code, "999");
+	assert_int_equal(catalog_store_put_product(s, &p, &f->fr), SSA_ERR_OK);
+	p.vat_bp = 600;
+	assert_int_equal(catalog_store_put_product(s, &p, &f->fr), SSA_ERR_CATALOG_VAT);
+	catalog_close(cat);
+}
+
+static void
+test_schema_version(void **state)
+{
+	struct fx *f = *state;
+	struct catalog_store *s = NULL;
+	sqlite3 *db;
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_OK);
+	catalog_store_close(s);
+	/* reopening is idempotent */
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_OK);
+	catalog_store_close(s);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	s = NULL;
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_CATALOG_SCHEMA);
+	assert_null(s);
+}
+
+static char *
+sign(const char *body, const uint8_t *priv, size_t *len)
+{
+	char *signed_text = NULL;
+	enum ssa_err e = convention_sign(body, strlen(body), priv, &signed_text, len);
+	assert_int_equal(e, SSA_ERR_OK);
+	return signed_text;
+}
+
+#define V7 \
+	"ssa-list,1\ncaisse,caisse-34\nversion,7\nvalid,2026-01-01,\n" \
+	"code,3560070123456,100,,,,\ncategory,fruits-legumes,100,4.00,,,\n" \
+	"category,epicerie,50,,30.00,,\nexclude,alcool,,,,,\n"
+
+static enum ssa_err
+put(struct catalog_store *s, const char *caisse, const uint8_t *pub, const char *body,
+    const uint8_t *priv, uint32_t *v)
+{
+	size_t len;
+	char *t = sign(body, priv, &len);
+	struct convention_error err;
+	enum ssa_err e = catalog_store_put_list(s, caisse, pub, t, len, &err, v);
+	free(t);
+	return e;
+}
+
+static uint32_t
+in_force(struct catalog_store *s, const char *caisse)
+{
+	struct ssa_catalog *cat = catalog_store_port(s);
+	const struct convention_list *l = NULL;
+	if (cat->list_in_force(cat->cls, caisse, &l) != SSA_ERR_OK)
+		return 0;
+	return l->version;
+}
+
+static void
+test_lists_refused_keep_previous(void **state)
+{
+	struct fx *f = *state;
+	struct catalog_store *s = NULL;
+	uint32_t v = 0;
+	size_t len;
+	char *t = NULL;
+	struct convention_error err;
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_OK);
+	assert_int_equal(in_force(s, "caisse-34"), 0);
+	assert_int_equal(put(s, "caisse-34", f->pub34, V7, priv34, &v), SSA_ERR_OK);
+	assert_int_equal(v, 7);
+	assert_int_equal(in_force(s, "caisse-34"), 7);
+	/* the same bytes again: a no-op */
+	assert_int_equal(put(s, "caisse-34", f->pub34, V7, priv34, &v), SSA_ERR_OK);
+	/* same version, other content */
+	assert_int_equal(put(s, "caisse-34", f->pub34, V7 "code,1,100,,,,\n", priv34, &v),
+			 SSA_ERR_LIST_OLDER);
+	/* an older version */
+	assert_int_equal(put(s, "caisse-34", f->pub34,
+			     "ssa-list,1\ncaisse,caisse-34\nversion,6\nvalid,2026-01-01,\n",
+			     priv34, &v),
+			 SSA_ERR_LIST_OLDER);
+	/* signed with another key */
+	assert_int_equal(put(s, "caisse-34", f->pub34,
+			     "ssa-list,1\ncaisse,caisse-34\nversion,8\nvalid,2026-01-01,\n",
+			     priv30, &v),
+			 SSA_ERR_LIST_SIGNATURE);
+	/* an edited byte */
+	{
+		const char *b8 = "ssa-list,1\ncaisse,caisse-34\nversion,8\nvalid,2026-01-01,\n"
+				 "category,epicerie,50,,,,\n";
+		assert_int_equal(convention_sign(b8, strlen(b8), priv34, &t, &len), SSA_ERR_OK);
+	}
+	{
+		char *at = strstr(t, "50,");
+		assert_non_null(at);
+		at[0] = '9';
+	}
+	assert_int_equal(catalog_store_put_list(s, "caisse-34", f->pub34, t, len, &err, &v),
+			 SSA_ERR_LIST_SIGNATURE);
+	/* truncated */
+	assert_int_equal(catalog_store_put_list(s, "caisse-34", f->pub34, t, len - 40, &err, &v),
+			 SSA_ERR_LIST_FORMAT);
+	free(t);
+	/* another caisse's list offered as caisse-34's (with caisse-34's key) */
+	assert_int_equal(put(s, "caisse-34", f->pub34,
+			     "ssa-list,1\ncaisse,caisse-30\nversion,9\nvalid,2026-01-01,\n",
+			     priv34, &v),
+			 SSA_ERR_LIST_CAISSE);
+	/* still version 7, with its entries */
+	assert_int_equal(in_force(s, "caisse-34"), 7);
+	{
+		struct convention_list *l = NULL;
+		assert_int_equal(catalog_store_get_list(s, "caisse-34", &l), SSA_ERR_OK);
+		assert_int_equal(l->n, 4);
+		assert_int_equal(convention_list_find(l, CONVENTION_CATEGORY, "epicerie")->cap,
+				 3000);
+		assert_int_equal(convention_list_find(l, CONVENTION_CATEGORY, "fruits-legumes")
+					 ->ceiling,
+				 400);
+		convention_list_free(l);
+	}
+	/* a second caisse alongside */
+	assert_int_equal(put(s, "caisse-30", f->pub30,
+			     "ssa-list,1\ncaisse,caisse-30\nversion,2\nvalid,2026-01-01,\n"
+			     "category,epicerie,100,,,,\n",
+			     priv30, &v),
+			 SSA_ERR_OK);
+	assert_int_equal(in_force(s, "caisse-30"), 2);
+	assert_int_equal(in_force(s, "caisse-34"), 7);
+	catalog_store_close(s);
+}
+
+static void
+test_deltas_and_second_connection(void **state)
+{
+	struct fx *f = *state;
+	struct catalog_store *s = NULL, *till = NULL;
+	struct ssa_catalog *cat;
+	const struct convention_list *l = NULL;
+	uint32_t v = 0;
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_OK);
+	assert_int_equal(catalog_store_open(f->db, &till), SSA_ERR_OK);
+	cat = catalog_store_port(till);
+	/* a delta without a list in force */
+	assert_int_equal(put(s, "caisse-34", f->pub34,
+			     "ssa-list,1\ncaisse,caisse-34\nversion,8\nbase,7\nvalid,2026-01-01,\n",
+			     priv34, &v),
+			 SSA_ERR_LIST_BASE);
+	assert_int_equal(put(s, "caisse-34", f->pub34, V7, priv34, &v), SSA_ERR_OK);
+	assert_int_equal(cat->list_in_force(cat->cls, "caisse-34", &l), SSA_ERR_OK);
+	assert_int_equal(l->version, 7);
+	assert_non_null(convention_list_find(l, CONVENTION_EXCLUDE, "alcool"));
+	/* a delta on the wrong base */
+	assert_int_equal(put(s, "caisse-34", f->pub34,
+			     "ssa-list,1\ncaisse,caisse-34\nversion,9\nbase,8\nvalid,2026-01-01,\n",
+			     priv34, &v),
+			 SSA_ERR_LIST_BASE);
+	/* a delta removing what is not there */
+	assert_int_equal(put(s, "caisse-34", f->pub34,
+			     "ssa-list,1\ncaisse,caisse-34\nversion,8\nbase,7\nvalid,2026-01-01,\n"
+			     "-code,42,,,,,\n",
+			     priv34, &v),
+			 SSA_ERR_LIST_FORMAT);
+	/* a good delta */
+	assert_int_equal(put(s, "caisse-34", f->pub34,
+			     "ssa-list,1\ncaisse,caisse-34\nversion,8\nbase,7\nvalid,2026-01-01,"
+			     "2026-12-31\n-exclude,alcool,,,,,\ncode,3560070123456,80,,,,\n"
+			     "code,4000000000005,100,,,,\n",
+			     priv34, &v),
+			 SSA_ERR_OK);
+	assert_int_equal(v, 8);
+	/* the till's connection sees it on its next look */
+	assert_int_equal(cat->list_in_force(cat->cls, "caisse-34", &l), SSA_ERR_OK);
+	assert_int_equal(l->version, 8);
+	assert_int_equal(l->valid_to, 20261231);
+	assert_int_equal(l->n, 4);
+	assert_null(convention_list_find(l, CONVENTION_EXCLUDE, "alcool"));
+	assert_int_equal(convention_list_find(l, CONVENTION_CODE, "3560070123456")->rate_bp, 8000);
+	assert_non_null(convention_list_find(l, CONVENTION_CODE, "4000000000005"));
+	/* the same delta again is older now */
+	assert_int_equal(put(s, "caisse-34", f->pub34,
+			     "ssa-list,1\ncaisse,caisse-34\nversion,8\nbase,7\nvalid,2026-01-01,\n",
+			     priv34, &v),
+			 SSA_ERR_LIST_OLDER);
+	/* a full list replaces everything */
+	assert_int_equal(put(s, "caisse-34", f->pub34,
+			     "ssa-list,1\ncaisse,caisse-34\nversion,10\nvalid,2026-01-01,\n"
+			     "category,epicerie,100,,,,\n",
+			     priv34, &v),
+			 SSA_ERR_OK);
+	assert_int_equal(cat->list_in_force(cat->cls, "caisse-34", &l), SSA_ERR_OK);
+	assert_int_equal(l->version, 10);
+	assert_int_equal(l->n, 1);
+	catalog_store_close(s);
+	catalog_close(cat);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_import_and_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lists_refused_keep_previous, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deltas_and_second_connection, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

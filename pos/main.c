@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crt.h"
@@ -58,6 +59,18 @@ set_language(void)
 	return english ? MONEY_EN : MONEY_FR;
 }
 
+/* Today as YYYYMMDD in local time: eligibility dates are the outlet's days. */
+static int32_t
+local_today(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm))
+		return 19700101;
+	return (int32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -85,9 +98,8 @@ main(int argc, char **argv)
 	}
 	(void)config_path;
 	ui.money_locale = set_language();
-	till_init(&till);
+	till_init(&till, local_today());
 	ui.till = &till;
-	ui.selected = -1;
 	err = crt_init(getenv("NO_COLOR") == NULL);
 	if (err != SSA_ERR_OK) {
 		fprintf(stderr, "ssa-pos: %s\n", ssa_strerror(err));

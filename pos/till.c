@@ -9,15 +9,51 @@
 #include "till.h"
 
 void
-till_init(struct till *t)
+till_init(struct till *t, int32_t today)
 {
 	memset(t, 0, sizeof(*t));
+	t->today = today;
+	basket_init(&t->basket, today);
 }
 
 void
 till_fini(struct till *t)
 {
+	basket_fini(&t->basket);
 	memset(t, 0, sizeof(*t));
+}
+
+/* Decide the sale's lines with the preview caisse's list (none: every line NO_CARD). */
+static void
+use_preview_list(struct till *t)
+{
+	const struct convention_list *list = NULL;
+
+	if (t->catalog && t->preview_caisse[0] &&
+	    t->catalog->list_in_force(t->catalog->cls, t->preview_caisse, &list) != SSA_ERR_OK)
+		list = NULL;
+	if (basket_set_list(&t->basket, list, t->today, NULL, 0) != SSA_ERR_OK)
+		basket_set_list(&t->basket, NULL, t->today, NULL, 0);
+}
+
+void
+till_set_catalog(struct till *t, struct ssa_catalog *cat, const char *caisse)
+{
+	t->catalog = cat;
+	snprintf(t->preview_caisse, sizeof(t->preview_caisse), "%s", caisse ? caisse : "");
+	use_preview_list(t);
+}
+
+enum till_mark
+till_line_mark(const struct basket_line *l)
+{
+	if (l->decision.reason == CONVENTION_NO_CARD)
+		return TILL_MARK_UNKNOWN;
+	if (l->decision.covered <= 0)
+		return TILL_MARK_NONE;
+	if (l->decision.covered < l->amount)
+		return TILL_MARK_PARTIAL;
+	return TILL_MARK_COVERED;
 }
 
 void
@@ -113,6 +149,7 @@ till_entry_clear(struct till *t)
 {
 	t->entry[0] = '\0';
 	t->weight_prompt = false;
+	t->weight_for_product = false;
 }
 
 bool
@@ -133,6 +170,12 @@ till_weight_prompt(struct till *t)
 	till_message(t, TILL_MSG_INFO, "%s", _("Type the weight in kg, then Enter."));
 }
 
+static void
+format_grams(int64_t grams, char *buf, size_t size)
+{
+	snprintf(buf, size, "%d,%03d", (int)(grams / 1000), (int)(grams % 1000));
+}
+
 static enum ssa_err
 enter_weight(struct till *t, const char *text)
 {
@@ -143,18 +186,116 @@ enter_weight(struct till *t, const char *text)
 		till_message(t, TILL_MSG_ERROR, _("Not a weight in kg: \"%s\" (e.g. 0,350)."), text);
 		return SSA_ERR_INVAL;
 	}
+	format_grams(grams, shown, sizeof(shown));
 	t->pending_grams = grams;
-	snprintf(shown, sizeof(shown), "%d,%03d", (int)(grams / 1000), (int)(grams % 1000));
 	till_message(t, TILL_MSG_INFO, _("Weight %s kg: now scan or type the item."), shown);
 	return SSA_ERR_OK;
 }
 
 static enum ssa_err
-add_entry(struct till *t, const struct till_entry *e)
+add_failed(struct till *t, enum ssa_err err, const char *name)
 {
-	/* The catalog port is wired in once the catalog lands; until then nothing is known. */
-	till_message(t, TILL_MSG_ERROR, _("Unknown product: %s."), e->code);
-	return SSA_ERR_NOT_FOUND;
+	till_message(t, TILL_MSG_ERROR, _("Cannot add %s: %s."), name, _(ssa_strerror(err)));
+	return err;
+}
+
+static enum ssa_err
+add_weight(struct till *t, const struct catalog_product *p, int64_t grams)
+{
+	char w[32];
+	enum ssa_err err = basket_add_weight(&t->basket, p, grams, &t->last_line);
+
+	if (err != SSA_ERR_OK)
+		return add_failed(t, err, p->name);
+	format_grams(grams, w, sizeof(w));
+	till_message(t, TILL_MSG_INFO, _("%s kg of %s."), w, p->name);
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+till_add_entry(struct till *t, const struct till_entry *e)
+{
+	struct catalog_product p;
+	enum ssa_err err;
+
+	if (!t->catalog) {
+		till_message(t, TILL_MSG_ERROR, "%s", _("No product list: nothing can be sold."));
+		return SSA_ERR_NOT_FOUND;
+	}
+	err = t->catalog->find(t->catalog->cls, e->code, &p);
+	if (err == SSA_ERR_NOT_FOUND) {
+		till_message(t, TILL_MSG_ERROR, _("Unknown product: %s."), e->code);
+		return err;
+	}
+	if (err != SSA_ERR_OK)
+		return add_failed(t, err, e->code);
+	if (p.unit == CATALOG_KG) {
+		if (e->qty > 1) {
+			till_message(t, TILL_MSG_ERROR,
+				     _("%s is sold by weight: type the weight, not a quantity."),
+				     p.name);
+			return SSA_ERR_INVAL;
+		}
+		if (e->grams == 0) {
+			/* No weight yet: ask for it, the item waits. */
+			t->pending_product = p;
+			t->weight_for_product = true;
+			t->weight_prompt = true;
+			till_message(t, TILL_MSG_INFO, _("%s is sold by weight: type the weight in kg."),
+				     p.name);
+			return SSA_ERR_OK;
+		}
+		return add_weight(t, &p, e->grams);
+	}
+	if (e->grams > 0) {
+		till_message(t, TILL_MSG_ERROR, _("%s is sold by the piece, not by weight."), p.name);
+		return SSA_ERR_INVAL;
+	}
+	err = basket_add_pieces(&t->basket, &p, e->qty, &t->last_line);
+	if (err != SSA_ERR_OK)
+		return add_failed(t, err, p.name);
+	if (e->qty > 1)
+		till_message(t, TILL_MSG_INFO, _("%d x %s."), (int)e->qty, p.name);
+	else
+		till_message(t, TILL_MSG_INFO, "%s.", p.name);
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+till_void_line(struct till *t, uint32_t id)
+{
+	const struct basket_line *l = basket_line(&t->basket, id);
+	char name[CATALOG_NAME_MAX + 1];
+	enum ssa_err err;
+
+	if (!l) {
+		till_message(t, TILL_MSG_WARN, "%s", _("No line selected."));
+		return SSA_ERR_BASKET_LINE;
+	}
+	memcpy(name, l->product.name, sizeof(name));
+	err = basket_remove(&t->basket, id);
+	if (err != SSA_ERR_OK)
+		return add_failed(t, err, name);
+	till_message(t, TILL_MSG_INFO, _("Line voided: %s."), name);
+	return SSA_ERR_OK;
+}
+
+void
+till_cancel_sale(struct till *t)
+{
+	size_t n = t->basket.n;
+
+	basket_fini(&t->basket);
+	basket_init(&t->basket, t->today);
+	use_preview_list(t);
+	t->last_line = 0;
+	t->pending_grams = 0;
+	t->weight_for_product = false;
+	till_entry_clear(t);
+	if (n == 0)
+		till_message(t, TILL_MSG_WARN, "%s", _("The basket is empty."));
+	else
+		till_message(t, TILL_MSG_INFO, _("Sale cancelled: %d line(s) removed."), (int)n);
 }
 
 enum ssa_err
@@ -162,15 +303,30 @@ till_enter(struct till *t)
 {
 	char text[TILL_ENTRY_MAX + 1];
 	struct till_entry e;
+	struct catalog_product p;
 	enum ssa_err err;
 	bool weight = t->weight_prompt;
+	bool for_product = t->weight_for_product;
 
 	memcpy(text, t->entry, sizeof(text));
 	till_entry_clear(t);
 	if (text[0] == '\0')
 		return SSA_ERR_OK;
-	if (weight && !till_entry_is_scan(text))
-		return enter_weight(t, text);
+	p = t->pending_product;
+	if (weight && !till_entry_is_scan(text)) {
+		if (!for_product)
+			return enter_weight(t, text);
+		err = enter_weight(t, text);
+		if (err != SSA_ERR_OK) {
+			/* The item still waits for its weight. */
+			t->weight_prompt = true;
+			t->weight_for_product = true;
+			return err;
+		}
+		err = add_weight(t, &p, t->pending_grams);
+		t->pending_grams = 0;
+		return err;
+	}
 	err = till_parse_entry(text, &e);
 	if (err != SSA_ERR_OK) {
 		till_message(t, TILL_MSG_ERROR, _("Cannot read \"%s\": %s."), text,
@@ -182,5 +338,5 @@ till_enter(struct till *t)
 		e.qty = 1;
 	}
 	t->pending_grams = 0;
-	return add_entry(t, &e);
+	return till_add_entry(t, &e);
 }

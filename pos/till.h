@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ssa/basket.h"
+#include "ssa/catalog.h"
 #include "ssa/err.h"
 
 /* The longest code a person or a scanner types (GTIN-14 and GS1 codes fit with room). */
@@ -39,17 +41,40 @@ struct till_entry {
 	char code[TILL_CODE_MAX + 1];
 };
 
+/* How a line's eligibility is shown: a symbol and a color, the same meaning either way. */
+enum till_mark {
+	TILL_MARK_COVERED, /* fully covered by SSA */
+	TILL_MARK_PARTIAL, /* partly covered (rate, ceiling, cap) */
+	TILL_MARK_NONE,    /* not covered */
+	TILL_MARK_UNKNOWN, /* no list to decide with */
+};
+
 struct till {
 	struct till_status status;
 	char entry[TILL_ENTRY_MAX + 1]; /* the entry line being typed */
 	int64_t pending_grams;          /* weight typed after F6, waiting for its item; 0 = none */
 	bool weight_prompt;             /* the entry line holds a weight, not a code */
+	bool weight_for_product;        /* ... for pending_product, a per-kg item just scanned */
+	struct catalog_product pending_product;
+
+	struct ssa_catalog *catalog; /* borrowed; NULL = no product list */
+	/* Until a card says which caisse decides, lines are decided with this caisse's list (the
+	 * outlet's main caisse), so the screen shows eligibility from the first scan. */
+	char preview_caisse[CONVENTION_CAISSE_MAX + 1];
+	int32_t today; /* YYYYMMDD, local date, from the UI's clock */
+	struct basket basket;
+	uint32_t last_line; /* id of the line added last, 0 = none */
 	enum till_msg_level msg_level;
 	char msg[200];
 };
 
-/* Set up an empty till.  @param[out] t */
-void till_init(struct till *t);
+/* Set up an empty till with an empty sale for day @p today (YYYYMMDD), no catalog.
+ * @param[out] t */
+void till_init(struct till *t, int32_t today);
+
+/* Use catalog @p cat (borrowed, may be NULL) and decide lines with the list of @p caisse (may be
+ * NULL or "") until a card is known.  Decisions of the current sale are recomputed. */
+void till_set_catalog(struct till *t, struct ssa_catalog *cat, const char *caisse);
 
 /* Release what the till holds. */
 void till_fini(struct till *t);
@@ -82,6 +107,20 @@ void till_weight_prompt(struct till *t);
 /* Enter on the entry line: a weight when the weight prompt is on, else a code to add to the
  * basket.  Clears the entry line.  A bad entry is a message and changes nothing else. */
 enum ssa_err till_enter(struct till *t);
+
+/* Add @p e to the sale: looks the code up in the catalog; pieces of a per-piece item, the weight
+ * of a per-kg item (without a weight, the weight prompt opens for it).  A quantity on a per-kg
+ * item or a weight on a per-piece item is refused with a message. */
+enum ssa_err till_add_entry(struct till *t, const struct till_entry *e);
+
+/* Void line @p id of the sale. */
+enum ssa_err till_void_line(struct till *t, uint32_t id);
+
+/* Cancel the sale: every line goes, nothing is recorded. */
+void till_cancel_sale(struct till *t);
+
+/* How line @p l is marked on screen. */
+enum till_mark till_line_mark(const struct basket_line *l);
 
 /* Put a message for the person at the till.  printf-style. */
 void till_message(struct till *t, enum till_msg_level level, const char *fmt, ...)

@@ -40,7 +40,8 @@ struct ui {
 	const struct view_ops *view; /* in focus */
 	const struct view_ops *prev; /* where Esc goes back to */
 	int scroll;                  /* first row shown by the help screen */
-	int selected;                /* selected basket line on the sale screen, -1 none */
+	uint32_t selected;           /* id of the selected basket line, 0 = the last one */
+	uint32_t seen_last;          /* till->last_line when the sale screen last looked */
 	bool quit;
 };
 

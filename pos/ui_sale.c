@@ -1,34 +1,209 @@
-/* ui_sale.c — the sale screen: the basket's lines, the totals. */
+/* ui_sale.c — the sale screen: the basket's lines with their eligibility, and the totals.
+ *
+ * Eligibility is shown twice, so that it reads without color: a symbol (✓ covered, ◐ partly,
+ * ✗ not covered, ? no list) and a color; a line not fully covered has its reason on the row
+ * below it. */
 #include <stdio.h>
+#include <string.h>
+
+#include "ssa/convention.h"
 
 #include "crt.h"
 #include "i18n.h"
 #include "ui.h"
 
+/* Columns of a line row. */
+#define COL_MARK 2
+#define COL_NAME 4
+#define COL_QTY 43
+#define W_QTY 10
+#define COL_AMOUNT 54
+#define W_AMOUNT 12
+#define COL_SSA 67
+#define W_SSA 12
+
+static const char *const mark_symbol[] = {
+	[TILL_MARK_COVERED] = "\u2713",
+	[TILL_MARK_PARTIAL] = "\u25d0",
+	[TILL_MARK_NONE] = "\u2717",
+	[TILL_MARK_UNKNOWN] = "?",
+};
+
+static const enum crt_color mark_color[] = {
+	[TILL_MARK_COVERED] = CRT_COVERED,
+	[TILL_MARK_PARTIAL] = CRT_PARTIAL,
+	[TILL_MARK_NONE] = CRT_NOT_COVERED,
+	[TILL_MARK_UNKNOWN] = CRT_NORMAL,
+};
+
+static void
+put_right(int y, int x, int width, const char *text)
+{
+	int w = crt_width(text);
+
+	if (w < width)
+		crt_put(y, x, width - w, true, "");
+	crt_put(y, x + (w < width ? width - w : 0), width, false, text);
+}
+
+static void
+qty_text(const struct basket_line *l, char *buf, size_t size)
+{
+	if (l->measure == BASKET_WEIGHT)
+		snprintf(buf, size, "%d,%03d kg", (int)(l->grams / 1000), (int)(l->grams % 1000));
+	else
+		snprintf(buf, size, "%lld", (long long)l->qty);
+}
+
+static size_t
+selected_index(struct ui *ui)
+{
+	const struct basket *b = &ui->till->basket;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (b->lines[i].id == ui->selected)
+			return i;
+	return b->n ? b->n - 1 : 0;
+}
+
+/* Rows a line takes: one, plus one for the reason when not fully covered. */
+static int
+line_rows(const struct basket_line *l)
+{
+	return till_line_mark(l) == TILL_MARK_COVERED ? 1 : 2;
+}
+
+static void
+draw_line(struct ui *ui, const struct basket_line *l, int y, bool selected, bool with_reason)
+{
+	enum till_mark m = till_line_mark(l);
+	char buf[64];
+
+	attrset(selected ? crt_attr(CRT_SELECTED) : crt_attr(CRT_NORMAL));
+	crt_put(y, 0, COLS, true, selected ? ">" : "");
+	attrset(crt_attr(mark_color[m]));
+	crt_put(y, COL_MARK, 1, false, mark_symbol[m]);
+	attrset(selected ? crt_attr(CRT_SELECTED) : crt_attr(CRT_NORMAL));
+	crt_put(y, COL_NAME, COL_QTY - COL_NAME - 1, false, l->product.name);
+	qty_text(l, buf, sizeof(buf));
+	put_right(y, COL_QTY, W_QTY, buf);
+	money_format(l->amount, ui->money_locale, buf, sizeof(buf));
+	put_right(y, COL_AMOUNT, W_AMOUNT, buf);
+	money_format(l->decision.covered, ui->money_locale, buf, sizeof(buf));
+	attrset(crt_attr(mark_color[m]));
+	put_right(y, COL_SSA, W_SSA, buf);
+	if (with_reason) {
+		attrset(crt_attr(mark_color[m]));
+		crt_put(y + 1, COL_NAME + 2, COLS - COL_NAME - 2, true,
+			_(convention_reason_text(l->decision.reason)));
+	}
+	attrset(crt_attr(CRT_NORMAL));
+}
+
+static void
+draw_totals(struct ui *ui, int y)
+{
+	struct basket_totals tot;
+	char total[40], covered[40], rest[40], buf[200];
+
+	basket_totals(&ui->till->basket, &tot);
+	money_format(tot.total, ui->money_locale, total, sizeof(total));
+	money_format(tot.covered, ui->money_locale, covered, sizeof(covered));
+	money_format(tot.rest, ui->money_locale, rest, sizeof(rest));
+	snprintf(buf, sizeof(buf), _("%d line(s)   Total %s   SSA %s   Rest %s"), (int)tot.lines,
+		 total, covered, rest);
+	attrset(crt_attr(CRT_TITLE));
+	crt_put(y, 0, COLS, true, buf);
+	attrset(crt_attr(CRT_NORMAL));
+}
+
 static void
 sale_draw(struct ui *ui, int top, int rows)
 {
-	(void)rows;
+	const struct basket *b = &ui->till->basket;
+	size_t sel, first;
+	int avail = rows - 2, used;
+
+	if (ui->till->last_line != ui->seen_last) {
+		/* A line was just added: select it, so that F4 voids what was just scanned. */
+		ui->selected = ui->till->last_line;
+		ui->seen_last = ui->till->last_line;
+	}
 	attrset(crt_attr(CRT_NORMAL) | A_BOLD);
-	crt_put(top, 0, COLS, true, _("  Item                                     Qty      Price  SSA"));
+	crt_put(top, 0, COLS, true, _("    Item                                    Qty       Amount    SSA part"));
 	attrset(crt_attr(CRT_NORMAL));
-	crt_put(top + 2, 2, COLS - 2, true, _("The basket is empty: scan an item or type its code."));
-	(void)ui;
+	draw_totals(ui, top + rows - 1);
+	if (b->n == 0) {
+		crt_put(top + 2, 2, COLS - 2, true,
+			_("The basket is empty: scan an item or type its code."));
+		return;
+	}
+	sel = selected_index(ui);
+	ui->selected = b->lines[sel].id;
+	/* The first line shown: as late as needed for the selected line to fit. */
+	first = 0;
+	used = 0;
+	for (size_t i = sel + 1; i-- > 0;) {
+		used += line_rows(&b->lines[i]);
+		if (used > avail)
+			break;
+		first = i;
+	}
+	for (size_t i = first, y = (size_t)top + 1; i < b->n; i++) {
+		int r = line_rows(&b->lines[i]);
+
+		if ((int)y + 1 > top + 1 + avail)
+			break;
+		draw_line(ui, &b->lines[i], (int)y, i == sel,
+			  r == 2 && (int)y + 2 <= top + 1 + avail);
+		y += (size_t)r;
+	}
 }
 
 static enum request
 sale_request(struct ui *ui, enum request req)
 {
 	struct till *t = ui->till;
+	const struct basket *b = &t->basket;
+	size_t sel = selected_index(ui);
 
 	switch (req) {
 	case REQ_WEIGHT:
 		till_weight_prompt(t);
 		return REQ_NONE;
-	case REQ_PAY:
+	case REQ_UP:
+		if (b->n && sel > 0)
+			ui->selected = b->lines[sel - 1].id;
+		return REQ_NONE;
+	case REQ_DOWN:
+		if (b->n && sel + 1 < b->n)
+			ui->selected = b->lines[sel + 1].id;
+		return REQ_NONE;
+	case REQ_PAGE_UP:
+		if (b->n)
+			ui->selected = b->lines[sel > 5 ? sel - 5 : 0].id;
+		return REQ_NONE;
+	case REQ_PAGE_DOWN:
+		if (b->n)
+			ui->selected = b->lines[sel + 5 < b->n ? sel + 5 : b->n - 1].id;
+		return REQ_NONE;
 	case REQ_VOID_LINE:
+		if (b->n == 0) {
+			till_message(t, TILL_MSG_WARN, "%s", _("The basket is empty."));
+			return REQ_NONE;
+		}
+		if (till_void_line(t, b->lines[sel].id) == SSA_ERR_OK && b->n)
+			ui->selected = b->lines[sel < b->n ? sel : b->n - 1].id;
+		return REQ_NONE;
 	case REQ_CANCEL_SALE:
-		till_message(t, TILL_MSG_WARN, "%s", _("The basket is empty."));
+		till_cancel_sale(t);
+		ui->selected = 0;
+		return REQ_NONE;
+	case REQ_PAY:
+		if (b->n == 0)
+			till_message(t, TILL_MSG_WARN, "%s", _("The basket is empty."));
+		else
+			till_message(t, TILL_MSG_WARN, "%s", _("Payment is not available yet."));
 		return REQ_NONE;
 	case REQ_BACK:
 		till_message(t, TILL_MSG_NONE, "%s", "");

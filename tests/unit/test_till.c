@@ -62,7 +62,7 @@ test_entry_typing(void **state)
 	struct till t;
 
 	(void)state;
-	till_init(&t);
+	till_init(&t, 20261123);
 	assert_true(till_entry_type(&t, '3'));
 	assert_true(till_entry_type(&t, '*'));
 	assert_false(till_entry_type(&t, 'a'));
@@ -100,7 +100,7 @@ test_weight_prompt(void **state)
 	struct till t;
 
 	(void)state;
-	till_init(&t);
+	till_init(&t, 20261123);
 	till_weight_prompt(&t);
 	assert_true(t.weight_prompt);
 	strcpy(t.entry, "1,2345");
@@ -128,7 +128,7 @@ test_enter_empty_and_bad(void **state)
 	struct till t;
 
 	(void)state;
-	till_init(&t);
+	till_init(&t, 20261123);
 	assert_int_equal(till_enter(&t), SSA_ERR_OK);
 	assert_int_equal(t.msg_level, TILL_MSG_NONE);
 	strcpy(t.entry, "3*");

@@ -1,0 +1,238 @@
+/* test_till_sale.c — the till's sale with a fake catalog behind the port (catalog_mem): codes
+ * looked up, quantities, weights and the weight prompt, eligibility marks with the preview
+ * caisse's list, void a line, cancel the sale; every refusal changes nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ssa/catalog.h"
+#include "ssa/convention.h"
+
+#include "../../pos/till.h"
+
+static const uint8_t key[32] = { 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+				 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7 };
+
+#define LIST34 \
+	"ssa-list,1\ncaisse,caisse-34\nversion,7\nvalid,2026-01-01,\n" \
+	"code,3560070894222,100,,,,\ncategory,fruits-legumes,100,,,,\n" \
+	"category,epicerie,100,8.00,,,\ncategory,fromage,50,,,,\nexclude,alcool,,,,,\n"
+
+struct fixture {
+	struct ssa_catalog *cat;
+	struct till t;
+};
+
+static void
+put(struct ssa_catalog *cat, const char *code, const char *name, int64_t price,
+    enum catalog_unit unit, const char *category)
+{
+	struct catalog_product p = { .price = price, .unit = unit, .vat_bp = 550 };
+
+	strcpy(p.code, code);
+	strcpy(p.name, name);
+	strcpy(p.category, category);
+	assert_int_equal(catalog_mem_put(cat, &p), SSA_ERR_OK);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct convention_list *l = NULL;
+	struct convention_error err;
+	char *text = NULL;
+	size_t len;
+
+	assert_non_null(f);
+	assert_int_equal(catalog_mem_new(&f->cat), SSA_ERR_OK);
+	put(f->cat, "3560070894222", "Lentilles vertes 500 g", 235, CATALOG_PIECE, "legumineuses");
+	put(f->cat, "3017620422003", "Pate a tartiner 400 g", 389, CATALOG_PIECE, "sucre");
+	put(f->cat, "3176582033304", "Vin rouge 75 cl", 590, CATALOG_PIECE, "alcool");
+	put(f->cat, "3250390000457", "Huile d'olive 1 l", 1290, CATALOG_PIECE, "epicerie");
+	put(f->cat, "2345678", "Comte au lait cru", 2490, CATALOG_KG, "fromage");
+	put(f->cat, "4011", "Bananes", 199, CATALOG_KG, "fruits-legumes");
+	assert_int_equal(convention_sign(LIST34, strlen(LIST34), key, &text, &len), SSA_ERR_OK);
+	assert_int_equal(convention_list_parse(text, len, &l, &err), SSA_ERR_OK);
+	free(text);
+	assert_int_equal(catalog_mem_set_list(f->cat, l), SSA_ERR_OK);
+	till_init(&f->t, 20261123);
+	till_set_catalog(&f->t, f->cat, "caisse-34");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	till_fini(&f->t);
+	catalog_close(f->cat);
+	free(f);
+	return 0;
+}
+
+static enum ssa_err
+type_enter(struct till *t, const char *text)
+{
+	strcpy(t->entry, text);
+	return till_enter(t);
+}
+
+static const struct basket_line *
+last(struct till *t)
+{
+	return basket_line(&t->basket, t->last_line);
+}
+
+static void
+test_marks_and_reasons(void **state)
+{
+	struct fixture *f = *state;
+	struct till *t = &f->t;
+	struct basket_totals tot;
+
+	assert_int_equal(type_enter(t, "3560070894222"), SSA_ERR_OK);
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_COVERED);
+	assert_string_equal(t->msg, "Lentilles vertes 500 g.");
+	assert_int_equal(type_enter(t, "3017620422003"), SSA_ERR_OK);
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_NONE);
+	assert_int_equal(last(t)->decision.reason, CONVENTION_NOT_IN_LIST);
+	assert_int_equal(type_enter(t, "2*3176582033304"), SSA_ERR_OK);
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_NONE);
+	assert_int_equal(last(t)->decision.reason, CONVENTION_EXCLUDED_CATEGORY);
+	assert_int_equal(last(t)->qty, 2);
+	assert_string_equal(t->msg, "2 x Vin rouge 75 cl.");
+	assert_int_equal(type_enter(t, "3250390000457"), SSA_ERR_OK);
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_PARTIAL);
+	assert_int_equal(last(t)->decision.reason, CONVENTION_OVER_CEILING);
+	assert_int_equal(last(t)->decision.covered, 800);
+
+	basket_totals(&t->basket, &tot);
+	assert_int_equal(tot.lines, 4);
+	assert_int_equal(tot.total, 235 + 389 + 2 * 590 + 1290);
+	assert_int_equal(tot.covered, 235 + 800);
+	assert_int_equal(tot.rest, tot.total - tot.covered);
+}
+
+static void
+test_weight_paths(void **state)
+{
+	struct fixture *f = *state;
+	struct till *t = &f->t;
+
+	/* typed with the code */
+	assert_int_equal(type_enter(t, "0,350*2345678"), SSA_ERR_OK);
+	assert_int_equal(last(t)->measure, BASKET_WEIGHT);
+	assert_int_equal(last(t)->grams, 350);
+	assert_int_equal(last(t)->amount, 872); /* 24.90 x 0.350 = 8.715 -> 8.72 */
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_PARTIAL);
+	assert_int_equal(last(t)->decision.covered, 436);
+
+	/* scanned without weight: the prompt opens, a bad weight keeps it open */
+	assert_int_equal(type_enter(t, "4011"), SSA_ERR_OK);
+	assert_int_equal(t->basket.n, 1);
+	assert_true(t->weight_prompt);
+	assert_string_equal(t->msg, "Bananes is sold by weight: type the weight in kg.");
+	assert_int_equal(type_enter(t, "abc"), SSA_ERR_INVAL);
+	assert_true(t->weight_prompt);
+	assert_int_equal(t->basket.n, 1);
+	assert_int_equal(type_enter(t, "1,2"), SSA_ERR_OK);
+	assert_false(t->weight_prompt);
+	assert_int_equal(t->basket.n, 2);
+	assert_int_equal(last(t)->grams, 1200);
+	assert_int_equal(last(t)->amount, 239); /* 1.99 x 1.2 = 2.388 */
+	assert_string_equal(t->msg, "1,200 kg of Bananes.");
+
+	/* F6 first, then the item */
+	till_weight_prompt(t);
+	assert_int_equal(type_enter(t, "0,5"), SSA_ERR_OK);
+	assert_int_equal(type_enter(t, "4011"), SSA_ERR_OK);
+	assert_int_equal(last(t)->grams, 500);
+	assert_int_equal(t->basket.n, 3);
+	assert_int_equal(t->pending_grams, 0);
+
+	/* Esc drops a waiting item */
+	assert_int_equal(type_enter(t, "4011"), SSA_ERR_OK);
+	till_entry_clear(t);
+	assert_int_equal(type_enter(t, "1"), SSA_ERR_NOT_FOUND);
+	assert_int_equal(t->basket.n, 3);
+}
+
+static void
+test_refusals_change_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct till *t = &f->t;
+
+	assert_int_equal(type_enter(t, "3*4011"), SSA_ERR_INVAL);
+	assert_string_equal(t->msg, "Bananes is sold by weight: type the weight, not a quantity.");
+	assert_int_equal(type_enter(t, "0,5*3560070894222"), SSA_ERR_INVAL);
+	assert_string_equal(t->msg, "Lentilles vertes 500 g is sold by the piece, not by weight.");
+	assert_int_equal(type_enter(t, "9999999999999"), SSA_ERR_NOT_FOUND);
+	assert_string_equal(t->msg, "Unknown product: 9999999999999.");
+	assert_int_equal(t->msg_level, TILL_MSG_ERROR);
+	assert_int_equal(t->basket.n, 0);
+	assert_int_equal(till_void_line(t, 12345), SSA_ERR_BASKET_LINE);
+	assert_int_equal(t->basket.n, 0);
+}
+
+static void
+test_void_and_cancel(void **state)
+{
+	struct fixture *f = *state;
+	struct till *t = &f->t;
+	uint32_t first;
+
+	type_enter(t, "3560070894222");
+	first = t->last_line;
+	type_enter(t, "3017620422003");
+	type_enter(t, "3250390000457");
+	assert_int_equal(t->basket.n, 3);
+	assert_int_equal(till_void_line(t, first), SSA_ERR_OK);
+	assert_string_equal(t->msg, "Line voided: Lentilles vertes 500 g.");
+	assert_int_equal(t->basket.n, 2);
+	assert_int_equal(t->basket.total, 389 + 1290);
+	assert_int_equal(t->basket.covered, 800);
+	till_cancel_sale(t);
+	assert_int_equal(t->basket.n, 0);
+	assert_int_equal(t->basket.total, 0);
+	assert_string_equal(t->msg, "Sale cancelled: 2 line(s) removed.");
+	/* the next sale still decides with the preview list */
+	type_enter(t, "3560070894222");
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_COVERED);
+}
+
+static void
+test_without_catalog_or_list(void **state)
+{
+	struct fixture *f = *state;
+	struct till t2;
+
+	till_init(&t2, 20261123);
+	assert_int_equal(type_enter(&t2, "3560070894222"), SSA_ERR_NOT_FOUND);
+	assert_string_equal(t2.msg, "No product list: nothing can be sold.");
+	/* a caisse without a list in force: lines are undecided, shown as such */
+	till_set_catalog(&t2, f->cat, "caisse-99");
+	assert_int_equal(type_enter(&t2, "3560070894222"), SSA_ERR_OK);
+	assert_int_equal(till_line_mark(last(&t2)), TILL_MARK_UNKNOWN);
+	till_fini(&t2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_marks_and_reasons, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_weight_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_void_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_without_catalog_or_list, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("till_sale", tests, NULL, NULL);
+}

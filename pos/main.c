@@ -99,6 +99,7 @@ main(int argc, char **argv)
 	(void)config_path;
 	ui.money_locale = set_language();
 	till_init(&till, local_today());
+	till.money_locale = ui.money_locale;
 	ui.till = &till;
 	err = crt_init(getenv("NO_COLOR") == NULL);
 	if (err != SSA_ERR_OK) {

@@ -216,19 +216,47 @@ enum ssa_err
 till_add_entry(struct till *t, const struct till_entry *e)
 {
 	struct catalog_product p;
+	struct gtin_code gc;
+	char key[GTIN_TEXT_MAX + 1];
 	enum ssa_err err;
 
 	if (!t->catalog) {
 		till_message(t, TILL_MSG_ERROR, "%s", _("No product list: nothing can be sold."));
 		return SSA_ERR_NOT_FOUND;
 	}
-	err = t->catalog->find(t->catalog->cls, e->code, &p);
+	err = gtin_scan(&t->nomenclature, e->code, &gc);
+	if (err != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("Cannot read \"%s\": %s."), e->code,
+			     _(ssa_strerror(err)));
+		return err;
+	}
+	if (gtin_format(gc.key, key, sizeof(key)) >= sizeof(key))
+		return add_failed(t, SSA_ERR_TOO_LONG, e->code);
+	err = t->catalog->find(t->catalog->cls, key, &p);
 	if (err == SSA_ERR_NOT_FOUND) {
 		till_message(t, TILL_MSG_ERROR, _("Unknown product: %s."), e->code);
 		return err;
 	}
 	if (err != SSA_ERR_OK)
 		return add_failed(t, err, e->code);
+	if (gc.kind == GTIN_VARIABLE_PRICE || gc.kind == GTIN_VARIABLE_WEIGHT) {
+		char amount[40];
+
+		/* The code carries the measure: a typed quantity or weight would contradict it. */
+		if (e->qty > 1 || e->grams > 0) {
+			till_message(t, TILL_MSG_ERROR, _("%s carries its own weight or price."),
+				     e->code);
+			return SSA_ERR_INVAL;
+		}
+		if (gc.kind == GTIN_VARIABLE_WEIGHT)
+			return add_weight(t, &p, gc.value);
+		err = basket_add_priced(&t->basket, &p, gc.value, &t->last_line);
+		if (err != SSA_ERR_OK)
+			return add_failed(t, err, p.name);
+		money_format(gc.value, t->money_locale, amount, sizeof(amount));
+		till_message(t, TILL_MSG_INFO, _("%s at %s."), p.name, amount);
+		return SSA_ERR_OK;
+	}
 	if (p.unit == CATALOG_KG) {
 		if (e->qty > 1) {
 			till_message(t, TILL_MSG_ERROR,

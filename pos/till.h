@@ -13,6 +13,8 @@
 #include "ssa/basket.h"
 #include "ssa/catalog.h"
 #include "ssa/err.h"
+#include "ssa/gtin.h"
+#include "ssa/money.h"
 
 /* The longest code a person or a scanner types (GTIN-14 and GS1 codes fit with room). */
 #define TILL_CODE_MAX 32
@@ -58,10 +60,12 @@ struct till {
 	struct catalog_product pending_product;
 
 	struct ssa_catalog *catalog; /* borrowed; NULL = no product list */
+	struct gtin_nomenclature nomenclature; /* how in-store codes read (configuration) */
 	/* Until a card says which caisse decides, lines are decided with this caisse's list (the
 	 * outlet's main caisse), so the screen shows eligibility from the first scan. */
 	char preview_caisse[CONVENTION_CAISSE_MAX + 1];
 	int32_t today; /* YYYYMMDD, local date, from the UI's clock */
+	enum money_locale money_locale; /* amounts in messages */
 	struct basket basket;
 	uint32_t last_line; /* id of the line added last, 0 = none */
 	enum till_msg_level msg_level;
@@ -108,8 +112,10 @@ void till_weight_prompt(struct till *t);
  * basket.  Clears the entry line.  A bad entry is a message and changes nothing else. */
 enum ssa_err till_enter(struct till *t);
 
-/* Add @p e to the sale: looks the code up in the catalog; pieces of a per-piece item, the weight
- * of a per-kg item (without a weight, the weight prompt opens for it).  A quantity on a per-kg
+/* Add @p e to the sale: the code is read by gtin_scan (check digit verified, variable-measure
+ * codes decoded with the nomenclature) and its lookup key found in the catalog; pieces of a
+ * per-piece item, the weight of a per-kg item (without a weight, the weight prompt opens for it),
+ * the weight or price a GS1 variable-measure code carries.  A quantity on a per-kg
  * item or a weight on a per-piece item is refused with a message. */
 enum ssa_err till_add_entry(struct till *t, const struct till_entry *e);
 

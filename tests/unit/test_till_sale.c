@@ -5,12 +5,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "ssa/catalog.h"
 #include "ssa/convention.h"
+#include "ssa/gtin.h"
 
 #include "../../pos/till.h"
 
@@ -39,6 +41,14 @@ put(struct ssa_catalog *cat, const char *code, const char *name, int64_t price,
 	assert_int_equal(catalog_mem_put(cat, &p), SSA_ERR_OK);
 }
 
+/* @p twelve digits and their GS1 check digit, in @p buf (14 bytes at least). */
+static const char *
+with_check(const char *twelve, char *buf)
+{
+	snprintf(buf, 16, "%.12s%d", twelve, gtin_check_digit(twelve, 12));
+	return buf;
+}
+
 static int
 setup(void **state)
 {
@@ -47,12 +57,13 @@ setup(void **state)
 	struct convention_error err;
 	char *text = NULL;
 	size_t len;
+	char buf[64];
 
 	assert_non_null(f);
 	assert_int_equal(catalog_mem_new(&f->cat), SSA_ERR_OK);
 	put(f->cat, "3560070894222", "Lentilles vertes 500 g", 235, CATALOG_PIECE, "legumineuses");
 	put(f->cat, "3017620422003", "Pate a tartiner 400 g", 389, CATALOG_PIECE, "sucre");
-	put(f->cat, "3176582033304", "Vin rouge 75 cl", 590, CATALOG_PIECE, "alcool");
+	put(f->cat, "3176582033303", "Vin rouge 75 cl", 590, CATALOG_PIECE, "alcool");
 	put(f->cat, "3250390000457", "Huile d'olive 1 l", 1290, CATALOG_PIECE, "epicerie");
 	put(f->cat, "2345678", "Comte au lait cru", 2490, CATALOG_KG, "fromage");
 	put(f->cat, "4011", "Bananes", 199, CATALOG_KG, "fruits-legumes");
@@ -60,8 +71,18 @@ setup(void **state)
 	assert_int_equal(convention_list_parse(text, len, &l, &err), SSA_ERR_OK);
 	free(text);
 	assert_int_equal(catalog_mem_set_list(f->cat, l), SSA_ERR_OK);
+	put(f->cat, with_check("211234500000", buf), "Tomates vrac", 390, CATALOG_KG,
+	    "fruits-legumes");
+	put(f->cat, with_check("235432100000", buf), "Plateau de fromages", 1, CATALOG_PIECE,
+	    "fromage");
 	till_init(&f->t, 20261123);
 	till_set_catalog(&f->t, f->cat, "caisse-34");
+	assert_int_equal(gtin_nomenclature_add_rule(&f->t.nomenclature, "21xxxxxNNDDDc weight",
+						    buf, sizeof(buf)),
+			 SSA_ERR_OK);
+	assert_int_equal(gtin_nomenclature_add_rule(&f->t.nomenclature, "23xxxxxNNNDDc price",
+						    buf, sizeof(buf)),
+			 SSA_ERR_OK);
 	*state = f;
 	return 0;
 }
@@ -103,7 +124,7 @@ test_marks_and_reasons(void **state)
 	assert_int_equal(type_enter(t, "3017620422003"), SSA_ERR_OK);
 	assert_int_equal(till_line_mark(last(t)), TILL_MARK_NONE);
 	assert_int_equal(last(t)->decision.reason, CONVENTION_NOT_IN_LIST);
-	assert_int_equal(type_enter(t, "2*3176582033304"), SSA_ERR_OK);
+	assert_int_equal(type_enter(t, "2*3176582033303"), SSA_ERR_OK);
 	assert_int_equal(till_line_mark(last(t)), TILL_MARK_NONE);
 	assert_int_equal(last(t)->decision.reason, CONVENTION_EXCLUDED_CATEGORY);
 	assert_int_equal(last(t)->qty, 2);
@@ -165,6 +186,35 @@ test_weight_paths(void **state)
 }
 
 static void
+test_variable_measure_codes(void **state)
+{
+	struct fixture *f = *state;
+	struct till *t = &f->t;
+	char code[16], qty[24];
+
+	/* 0.350 kg of tomatoes printed by the scale */
+	assert_int_equal(type_enter(t, with_check("211234500350", code)), SSA_ERR_OK);
+	assert_int_equal(last(t)->measure, BASKET_WEIGHT);
+	assert_int_equal(last(t)->grams, 350);
+	assert_int_equal(last(t)->amount, 137); /* 3.90 x 0.350 = 1.365 -> 1.37 */
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_COVERED);
+	/* a priced code: 5.99 */
+	assert_int_equal(type_enter(t, with_check("235432100599", code)), SSA_ERR_OK);
+	assert_int_equal(last(t)->measure, BASKET_PRICED);
+	assert_int_equal(last(t)->amount, 599);
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_PARTIAL);
+	assert_string_equal(t->msg, "Plateau de fromages at 5,99\u00a0\u20ac.");
+	/* a quantity on it contradicts the code */
+	snprintf(qty, sizeof(qty), "2*%s", with_check("235432100599", code));
+	assert_int_equal(type_enter(t, qty), SSA_ERR_INVAL);
+	assert_int_equal(t->basket.n, 2);
+	/* a wrong check digit is refused, never guessed */
+	assert_int_equal(type_enter(t, "3560070894223"), SSA_ERR_BARCODE_CHECK);
+	assert_string_equal(t->msg, "Cannot read \"3560070894223\": wrong check digit.");
+	assert_int_equal(t->basket.n, 2);
+}
+
+static void
 test_refusals_change_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -174,8 +224,8 @@ test_refusals_change_nothing(void **state)
 	assert_string_equal(t->msg, "Bananes is sold by weight: type the weight, not a quantity.");
 	assert_int_equal(type_enter(t, "0,5*3560070894222"), SSA_ERR_INVAL);
 	assert_string_equal(t->msg, "Lentilles vertes 500 g is sold by the piece, not by weight.");
-	assert_int_equal(type_enter(t, "9999999999999"), SSA_ERR_NOT_FOUND);
-	assert_string_equal(t->msg, "Unknown product: 9999999999999.");
+	assert_int_equal(type_enter(t, "9999999999994"), SSA_ERR_NOT_FOUND);
+	assert_string_equal(t->msg, "Unknown product: 9999999999994.");
 	assert_int_equal(t->msg_level, TILL_MSG_ERROR);
 	assert_int_equal(t->basket.n, 0);
 	assert_int_equal(till_void_line(t, 12345), SSA_ERR_BASKET_LINE);
@@ -230,6 +280,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_marks_and_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_weight_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_variable_measure_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_void_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_without_catalog_or_list, setup, teardown),

@@ -56,6 +56,10 @@ set_language(void)
 	bindtextdomain(POS_TEXTDOMAIN, dir && *dir ? dir : SSA_PREFIX "/share/locale");
 	bind_textdomain_codeset(POS_TEXTDOMAIN, "UTF-8");
 	textdomain(POS_TEXTDOMAIN);
+	/* Without the French catalog the screen shows the English source strings: show English
+	 * amounts with them rather than a mix. */
+	if (!english && strcmp(_("Sale"), "Sale") == 0)
+		english = true;
 	return english ? MONEY_EN : MONEY_FR;
 }
 

@@ -1,0 +1,494 @@
+/* protocol.c — JSON encoding and decoding of the sync protocol's messages (docs/protocol.md). */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ssa/protocol.h"
+
+static void why_set(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+why_set(char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, PROTOCOL_WHY_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* Dump @p j compactly into a malloc'd string; consumes the reference. */
+static enum ssa_err
+dump(json_t *j, char **out, size_t *len)
+{
+	char *s;
+
+	if (!j)
+		return SSA_ERR_NOMEM;
+	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!s)
+		return SSA_ERR_NOMEM;
+	*out = s;
+	if (len)
+		*len = strlen(s);
+	return SSA_ERR_OK;
+}
+
+/* Parse @p len bytes as one JSON object; refuse duplicate keys. */
+static enum ssa_err
+load_object(const void *buf, size_t len, size_t max, json_t **out, char *why)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	*out = NULL;
+	if (len > max) {
+		why_set(why, "body of %zu bytes is over the limit of %zu", len, max);
+		return SSA_ERR_PROTOCOL;
+	}
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		why_set(why, "not JSON: %s (byte %d)", jerr.text, jerr.position);
+		return SSA_ERR_PROTOCOL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		why_set(why, "not a JSON object");
+		return SSA_ERR_PROTOCOL;
+	}
+	*out = j;
+	return SSA_ERR_OK;
+}
+
+/* Every key of @p obj must be one of the NULL-terminated @p keys. */
+static enum ssa_err
+only_keys(json_t *obj, const char *const *keys, const char *what, char *why)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(obj, k, v) {
+		size_t i;
+
+		for (i = 0; keys[i]; i++)
+			if (strcmp(k, keys[i]) == 0)
+				break;
+		if (!keys[i]) {
+			why_set(why, "unknown key \"%.40s\" in %s", k, what);
+			return SSA_ERR_PROTOCOL;
+		}
+	}
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+get_u64(json_t *obj, const char *key, bool required, uint64_t *out, char *why)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = 0;
+	if (!v) {
+		if (!required)
+			return SSA_ERR_OK;
+		why_set(why, "\"%s\" is missing", key);
+		return SSA_ERR_PROTOCOL;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		why_set(why, "\"%s\" is not a non-negative integer", key);
+		return SSA_ERR_PROTOCOL;
+	}
+	*out = (uint64_t)json_integer_value(v);
+	return SSA_ERR_OK;
+}
+
+/* Copy string @p key of @p obj into @p dst (@p size bytes with the NUL). */
+static enum ssa_err
+get_str(json_t *obj, const char *key, bool required, char *dst, size_t size, char *why)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t n;
+
+	dst[0] = '\0';
+	if (!v) {
+		if (!required)
+			return SSA_ERR_OK;
+		why_set(why, "\"%s\" is missing", key);
+		return SSA_ERR_PROTOCOL;
+	}
+	if (!json_is_string(v)) {
+		why_set(why, "\"%s\" is not a string", key);
+		return SSA_ERR_PROTOCOL;
+	}
+	n = json_string_length(v);
+	if (n >= size) {
+		why_set(why, "\"%s\" is longer than %zu bytes", key, size - 1);
+		return SSA_ERR_PROTOCOL;
+	}
+	memcpy(dst, json_string_value(v), n + 1);
+	return SSA_ERR_OK;
+}
+
+int
+protocol_id_valid(const char *id)
+{
+	size_t n = 0;
+
+	if (!id)
+		return 0;
+	for (; id[n]; n++) {
+		char c = id[n];
+
+		if (n >= PROTOCOL_ID_MAX)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return n > 0;
+}
+
+/* --- errors ---------------------------------------------------------------------------------- */
+
+enum ssa_err
+protocol_error_encode(const char *name, const char *message, uint64_t seq, char **out,
+		      size_t *len)
+{
+	char msg[PROTOCOL_MESSAGE_MAX + 1];
+	size_t n = strlen(message);
+	json_t *j;
+
+	if (n > PROTOCOL_MESSAGE_MAX) {
+		n = PROTOCOL_MESSAGE_MAX;
+		/* back off to the start of a UTF-8 sequence */
+		while (n > 0 && ((unsigned char)message[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(msg, message, n);
+	msg[n] = '\0';
+	j = json_pack("{s:s, s:s}", "error", name, "message", msg);
+	if (!j)
+		return SSA_ERR_INVAL; /* not UTF-8 */
+	if (seq && json_object_set_new(j, "seq", json_integer((json_int_t)seq)) != 0) {
+		json_decref(j);
+		return SSA_ERR_NOMEM;
+	}
+	return dump(j, out, len);
+}
+
+enum ssa_err
+protocol_error_decode(const void *buf, size_t len, struct protocol_error *e, char *why)
+{
+	static const char *const keys[] = { "error", "message", "seq", NULL };
+	enum ssa_err err;
+	json_t *j;
+
+	memset(e, 0, sizeof(*e));
+	err = load_object(buf, len, 64 * 1024, &j, why);
+	if (err)
+		return err;
+	if ((err = only_keys(j, keys, "error body", why)) ||
+	    (err = get_str(j, "error", true, e->name, sizeof(e->name), why)) ||
+	    (err = get_str(j, "message", true, e->message, sizeof(e->message), why)) ||
+	    (err = get_u64(j, "seq", false, &e->seq, why)))
+		goto out;
+	if (!e->name[0]) {
+		why_set(why, "\"error\" is empty");
+		err = SSA_ERR_PROTOCOL;
+	}
+out:
+	json_decref(j);
+	return err;
+}
+
+/* --- journal push ---------------------------------------------------------------------------- */
+
+void
+protocol_push_init(struct protocol_push *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void
+protocol_push_fini(struct protocol_push *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		free(p->rec[i].data);
+	free(p->rec);
+	memset(p, 0, sizeof(*p));
+}
+
+enum ssa_err
+protocol_push_add(struct protocol_push *p, uint64_t seq, const char *data, size_t len)
+{
+	struct protocol_record *r;
+	char *copy;
+
+	if (p->n >= PROTOCOL_PUSH_MAX_RECORDS || len > PROTOCOL_RECORD_MAX_BYTES)
+		return SSA_ERR_TOO_LONG;
+	if (seq == 0 || seq > (uint64_t)INT64_MAX || (p->n && seq <= p->rec[p->n - 1].seq) ||
+	    len == 0 || memchr(data, '\0', len))
+		return SSA_ERR_INVAL;
+	/* grow by doubling: n is a power of two or not, capacity is the next power of two */
+	if ((p->n & (p->n - 1)) == 0) {
+		size_t cap = p->n ? p->n * 2 : 16;
+
+		r = realloc(p->rec, cap * sizeof(*r));
+		if (!r)
+			return SSA_ERR_NOMEM;
+		p->rec = r;
+	}
+	copy = malloc(len + 1);
+	if (!copy)
+		return SSA_ERR_NOMEM;
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	p->rec[p->n].seq = seq;
+	p->rec[p->n].data = copy;
+	p->rec[p->n].len = len;
+	p->n++;
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+protocol_push_encode(const struct protocol_push *p, char **out, size_t *len)
+{
+	json_t *j = json_object(), *a = json_array();
+
+	if (!j || !a)
+		goto nomem;
+	if (json_object_set_new(j, "records", a) != 0) {
+		a = NULL;
+		goto nomem;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		json_t *r = json_pack("{s:I, s:s#}", "seq", (json_int_t)p->rec[i].seq, "data",
+				      p->rec[i].data, p->rec[i].len);
+
+		if (!r || json_array_append_new(a, r) != 0)
+			goto nomem_j; /* json_pack fails on invalid UTF-8 too */
+	}
+	return dump(j, out, len);
+nomem:
+	json_decref(a);
+nomem_j:
+	json_decref(j);
+	return SSA_ERR_NOMEM;
+}
+
+enum ssa_err
+protocol_push_decode(const void *buf, size_t len, struct protocol_push *p, char *why)
+{
+	static const char *const keys[] = { "records", NULL };
+	static const char *const rkeys[] = { "seq", "data", NULL };
+	enum ssa_err err;
+	json_t *j, *a, *r;
+	size_t i;
+
+	protocol_push_init(p);
+	err = load_object(buf, len, PROTOCOL_PUSH_MAX_BYTES, &j, why);
+	if (err)
+		return err;
+	if ((err = only_keys(j, keys, "push", why)))
+		goto out;
+	err = SSA_ERR_PROTOCOL;
+	a = json_object_get(j, "records");
+	if (!json_is_array(a)) {
+		why_set(why, "\"records\" is missing or not an array");
+		goto out;
+	}
+	if (json_array_size(a) == 0) {
+		why_set(why, "\"records\" is empty");
+		goto out;
+	}
+	if (json_array_size(a) > PROTOCOL_PUSH_MAX_RECORDS) {
+		why_set(why, "%zu records in one batch, the limit is %d", json_array_size(a),
+			PROTOCOL_PUSH_MAX_RECORDS);
+		goto out;
+	}
+	json_array_foreach(a, i, r) {
+		uint64_t seq;
+		json_t *d;
+		enum ssa_err e2;
+
+		if (!json_is_object(r)) {
+			why_set(why, "record %zu is not an object", i + 1);
+			goto out;
+		}
+		if ((err = only_keys(r, rkeys, "record", why)) ||
+		    (err = get_u64(r, "seq", true, &seq, why)))
+			goto out;
+		err = SSA_ERR_PROTOCOL;
+		d = json_object_get(r, "data");
+		if (!json_is_string(d) || json_string_length(d) == 0) {
+			why_set(why, "record %zu: \"data\" is missing or not a non-empty string",
+				i + 1);
+			goto out;
+		}
+		e2 = protocol_push_add(p, seq, json_string_value(d), json_string_length(d));
+		if (e2 == SSA_ERR_NOMEM) {
+			err = e2;
+			goto out;
+		}
+		if (e2 == SSA_ERR_TOO_LONG) {
+			why_set(why, "record %zu is over %d bytes", i + 1,
+				PROTOCOL_RECORD_MAX_BYTES);
+			goto out;
+		}
+		if (e2) {
+			why_set(why, "record %zu: seq %llu is zero or not above the previous one",
+				i + 1, (unsigned long long)seq);
+			goto out;
+		}
+	}
+	err = SSA_ERR_OK;
+out:
+	json_decref(j);
+	if (err)
+		protocol_push_fini(p);
+	return err;
+}
+
+/* --- push reply ------------------------------------------------------------------------------ */
+
+static const char *const outcome_names[] = { [PROTOCOL_STORED] = "stored",
+					     [PROTOCOL_DUPLICATE] = "duplicate" };
+
+const char *
+protocol_outcome_name(enum protocol_outcome o)
+{
+	if ((unsigned)o > PROTOCOL_DUPLICATE)
+		return "?";
+	return outcome_names[o];
+}
+
+void
+protocol_push_reply_fini(struct protocol_push_reply *r)
+{
+	if (!r)
+		return;
+	free(r->res);
+	memset(r, 0, sizeof(*r));
+}
+
+enum ssa_err
+protocol_push_reply_encode(const struct protocol_push_reply *r, char **out, size_t *len)
+{
+	json_t *j, *a = json_array();
+
+	if (!a)
+		return SSA_ERR_NOMEM;
+	j = json_pack("{s:s, s:I, s:o}", "terminal", r->terminal, "last_seq",
+		      (json_int_t)r->last_seq, "results", a);
+	if (!j)
+		return SSA_ERR_NOMEM; /* "o" steals a even on failure */
+	for (size_t i = 0; i < r->n; i++) {
+		json_t *x = json_pack("{s:I, s:s}", "seq", (json_int_t)r->res[i].seq, "outcome",
+				      protocol_outcome_name(r->res[i].outcome));
+
+		if (!x || json_array_append_new(a, x) != 0) {
+			json_decref(j);
+			return SSA_ERR_NOMEM;
+		}
+	}
+	return dump(j, out, len);
+}
+
+enum ssa_err
+protocol_push_reply_decode(const void *buf, size_t len, struct protocol_push_reply *r, char *why)
+{
+	static const char *const keys[] = { "terminal", "last_seq", "results", NULL };
+	static const char *const rkeys[] = { "seq", "outcome", NULL };
+	enum ssa_err err;
+	json_t *j, *a, *x;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	err = load_object(buf, len, PROTOCOL_REPLY_MAX_BYTES, &j, why);
+	if (err)
+		return err;
+	if ((err = only_keys(j, keys, "push reply", why)) ||
+	    (err = get_str(j, "terminal", true, r->terminal, sizeof(r->terminal), why)) ||
+	    (err = get_u64(j, "last_seq", true, &r->last_seq, why)))
+		goto out;
+	err = SSA_ERR_PROTOCOL;
+	a = json_object_get(j, "results");
+	if (!json_is_array(a) || json_array_size(a) > PROTOCOL_PUSH_MAX_RECORDS) {
+		why_set(why, "\"results\" is missing, not an array or too long");
+		goto out;
+	}
+	if (json_array_size(a)) {
+		r->res = calloc(json_array_size(a), sizeof(*r->res));
+		if (!r->res) {
+			err = SSA_ERR_NOMEM;
+			goto out;
+		}
+	}
+	json_array_foreach(a, i, x) {
+		char name[PROTOCOL_NAME_MAX + 1];
+		struct protocol_push_result *res = &r->res[i];
+
+		if (!json_is_object(x)) {
+			why_set(why, "result %zu is not an object", i + 1);
+			goto out;
+		}
+		if ((err = only_keys(x, rkeys, "result", why)) ||
+		    (err = get_u64(x, "seq", true, &res->seq, why)) ||
+		    (err = get_str(x, "outcome", true, name, sizeof(name), why)))
+			goto out;
+		err = SSA_ERR_PROTOCOL;
+		if (strcmp(name, "stored") == 0)
+			res->outcome = PROTOCOL_STORED;
+		else if (strcmp(name, "duplicate") == 0)
+			res->outcome = PROTOCOL_DUPLICATE;
+		else {
+			why_set(why, "result %zu: unknown outcome \"%s\"", i + 1, name);
+			goto out;
+		}
+		r->n++;
+	}
+	err = SSA_ERR_OK;
+out:
+	json_decref(j);
+	return err;
+}
+
+/* --- status ---------------------------------------------------------------------------------- */
+
+enum ssa_err
+protocol_status_encode(const struct protocol_status *s, char **out, size_t *len)
+{
+	return dump(json_pack("{s:s, s:s, s:I, s:I}", "terminal", s->terminal, "caisse", s->caisse,
+			      "last_seq", (json_int_t)s->last_seq, "records",
+			      (json_int_t)s->records),
+		    out, len);
+}
+
+enum ssa_err
+protocol_status_decode(const void *buf, size_t len, struct protocol_status *s, char *why)
+{
+	static const char *const keys[] = { "terminal", "caisse", "last_seq", "records", NULL };
+	enum ssa_err err;
+	json_t *j;
+
+	memset(s, 0, sizeof(*s));
+	err = load_object(buf, len, 64 * 1024, &j, why);
+	if (err)
+		return err;
+	if ((err = only_keys(j, keys, "status", why)) ||
+	    (err = get_str(j, "terminal", true, s->terminal, sizeof(s->terminal), why)) ||
+	    (err = get_str(j, "caisse", true, s->caisse, sizeof(s->caisse), why)) ||
+	    (err = get_u64(j, "last_seq", true, &s->last_seq, why)) ||
+	    (err = get_u64(j, "records", true, &s->records, why)))
+		goto out;
+out:
+	json_decref(j);
+	return err;
+}

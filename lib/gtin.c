@@ -402,6 +402,28 @@ gtin_scan(const struct gtin_nomenclature *nom, const char *text, struct gtin_cod
 }
 
 enum ssa_err
+gtin_canonical(const char *text, char *buf, size_t size, char *msg, size_t msg_size)
+{
+	struct gtin_code c;
+	enum ssa_err err;
+
+	/* Without a nomenclature: a 13-digit in-store code is then taken whole, which gives the
+	 * same digits as the zeroed key a rule makes of a scanned label. */
+	err = gtin_scan(NULL, text, &c);
+	if (err != SSA_ERR_OK) {
+		set_msg(msg, msg_size, "%s", c.msg);
+		return err;
+	}
+	if (gtin_format(c.key, buf, size) >= size) {
+		if (size > 0)
+			buf[0] = '\0';
+		set_msg(msg, msg_size, "code too long for its field");
+		return SSA_ERR_TOO_LONG;
+	}
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
 gtin_rule_parse(const char *text, struct gtin_rule *out, char *msg, size_t msg_size)
 {
 	struct gtin_rule r;

@@ -112,6 +112,15 @@ int gtin_price_check_digit(const char *digits, size_t n);
  * (0 for a key that is none of these). */
 size_t gtin_format(uint64_t key, char *buf, size_t size);
 
+/* The canonical text of a code as a product list should store it, so that it equals
+ * gtin_format() of the key the till computes when the product is scanned: "036000291452",
+ * "0036000291452" and "00036000291452" all give "0036000291452"; "00000096385074" gives
+ * "96385074"; a variable-measure item is listed with its value digits zeroed ("2112345000008")
+ * and stays as it is.  Check digits are verified.  @p buf gets at most @p size bytes; a code
+ * whose canonical text does not fit is SSA_ERR_TOO_LONG.  On a bad code, @p msg (may be NULL)
+ * says why. */
+enum ssa_err gtin_canonical(const char *text, char *buf, size_t size, char *msg, size_t msg_size);
+
 /* Parse one rule "<pattern> <kind>" (see struct gtin_rule).
  * @param[out] msg  on error, why (at most @p msg_size bytes).
  * Returns SSA_ERR_INVAL on a malformed rule. */

@@ -531,6 +531,42 @@ test_format(void **state)
 	assert_string_equal(gtin_kind_name((enum gtin_kind)99), "none");
 }
 
+static void
+test_canonical(void **state)
+{
+	struct gtin_nomenclature nom;
+	struct gtin_code c;
+	char buf[32], small[8], msg[160], key[32];
+	const char *codes[] = {"3017620422003", "036000291452", "0036000291452", "00036000291452",
+	                       "00000096385074", "96385074", "4011", "94011", "0012",
+	                       "2112345000008", "2300042000005", "2000123456782", "13017620422000"};
+	const char *want[] = {"3017620422003", "0036000291452", "0036000291452", "0036000291452",
+	                      "96385074", "96385074", "4011", "94011", "0012",
+	                      "2112345000008", "2300042000005", "2000123456782", "13017620422000"};
+	(void)state;
+	french_nomenclature(&nom);
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		assert_int_equal(gtin_canonical(codes[i], buf, sizeof(buf), msg, sizeof(msg)),
+		                 SSA_ERR_OK);
+		assert_string_equal(buf, want[i]);
+		/* what the till looks up for the product scanned with the outlet's nomenclature */
+		assert_int_equal(gtin_scan(&nom, codes[i], &c), SSA_ERR_OK);
+		gtin_format(c.key, key, sizeof(key));
+		assert_string_equal(key, want[i]);
+	}
+	/* a weighed label looks up its item's canonical code */
+	assert_int_equal(gtin_scan(&nom, "2112345012346", &c), SSA_ERR_OK);
+	gtin_format(c.key, key, sizeof(key));
+	assert_string_equal(key, "2112345000008");
+	assert_int_equal(gtin_canonical("3017620422004", buf, sizeof(buf), msg, sizeof(msg)),
+	                 SSA_ERR_BARCODE_CHECK);
+	assert_non_null(strstr(msg, "expected 3"));
+	assert_int_equal(gtin_canonical("abc", buf, sizeof(buf), NULL, 0), SSA_ERR_BARCODE_CHARS);
+	assert_int_equal(gtin_canonical("3017620422003", small, sizeof(small), msg, sizeof(msg)),
+	                 SSA_ERR_TOO_LONG);
+	assert_string_equal(small, "");
+}
+
 int
 main(void)
 {
@@ -548,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_local_prefix),
 		cmocka_unit_test(test_rule_parse),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_canonical),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -41,7 +42,32 @@ struct catalog_store {
 	sqlite3_stmt *list_version;
 	struct convention_list **cache; /* lists handed out by the port, one per caisse */
 	size_t n_cache;
+	int reading;        /* a read snapshot is held for lookups */
+	double read_since;  /* CLOCK_MONOTONIC seconds when it was taken */
+	sqlite3_stmt *data_version;
+	int64_t last_data_version;
+	struct pcache_slot *pcache; /* allocated at the first lookup */
+	uint32_t pcache_gen;        /* slots of another generation are empty */
 	char errmsg[200];
+};
+
+/* How long the till's lookups may reuse one read snapshot (see read_begin). */
+#define SNAPSHOT_SECONDS 1.0
+
+/* The product cache: a 2-way set-associative cache of whole products in front of SQLite's page
+ * cache.  A shop sells a few thousand products of a catalog that may hold a million; each of them
+ * sits on its own 4 KiB page, so caching products rather than pages keeps them all in a few MB
+ * (PCACHE_SETS x 2 x ~180 bytes = 5.9 MB at most; RSS goal 16 MB).  Invalidated whenever the
+ * catalog may have changed: our own writes, or another connection's commit (PRAGMA data_version,
+ * checked when the read snapshot is renewed, so a cached product is never older than the
+ * snapshot rule allows). */
+#define PCACHE_SETS 16384 /* power of two */
+
+struct pcache_slot {
+	uint32_t gen; /* == pcache_gen when valid */
+	uint32_t hash;
+	uint32_t mru; /* in way 0 only: the way used last */
+	struct catalog_product p;
 };
 
 static enum ssa_err
@@ -83,6 +109,111 @@ rollback(struct catalog_store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static uint32_t
+code_hash(const char *code)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *code != '\0'; code++)
+		h = (h ^ (uint8_t)*code) * 16777619u;
+	return h;
+}
+
+static void
+pcache_flush(struct catalog_store *s)
+{
+	s->pcache_gen++;
+	if (s->pcache_gen == 0) { /* wrapped: slots of generation 0 would look valid again */
+		if (s->pcache != NULL)
+			memset(s->pcache, 0, PCACHE_SETS * 2 * sizeof(*s->pcache));
+		s->pcache_gen = 1;
+	}
+}
+
+static const struct catalog_product *
+pcache_get(struct catalog_store *s, const char *code, uint32_t h)
+{
+	struct pcache_slot *set;
+
+	if (s->pcache == NULL)
+		return NULL;
+	set = &s->pcache[(h & (PCACHE_SETS - 1)) * 2];
+	for (int w = 0; w < 2; w++)
+		if (set[w].gen == s->pcache_gen && set[w].hash == h &&
+		    strcmp(set[w].p.code, code) == 0) {
+			set[0].mru = (uint32_t)w;
+			return &set[w].p;
+		}
+	return NULL;
+}
+
+static void
+pcache_put(struct catalog_store *s, const struct catalog_product *p, uint32_t h)
+{
+	struct pcache_slot *set;
+	int w;
+
+	if (s->pcache == NULL &&
+	    (s->pcache = calloc(PCACHE_SETS * 2, sizeof(*s->pcache))) == NULL)
+		return; /* no cache is only slower */
+	set = &s->pcache[(h & (PCACHE_SETS - 1)) * 2];
+	if (set[0].gen != s->pcache_gen)
+		w = 0;
+	else if (set[1].gen != s->pcache_gen)
+		w = 1;
+	else
+		w = set[0].mru == 0 ? 1 : 0;
+	set[w].gen = s->pcache_gen;
+	set[w].hash = h;
+	set[w].p = *p;
+	set[0].mru = (uint32_t)w;
+}
+
+static double
+monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Lookups run inside one read transaction that is renewed when it is older than
+ * SNAPSHOT_SECONDS: starting a transaction per statement costs file locks and a WAL header check
+ * (about three quarters of a lookup's time on a warm cache), so a scan sees the catalog as it was
+ * at most a second before.  The snapshot is released before every write and before the list in
+ * force is read (at payment), so lists are always read fresh.  An idle till keeps its snapshot,
+ * which only delays the WAL restart, never a writer (WAL readers do not block writers). */
+static void
+read_begin(struct catalog_store *s)
+{
+	double t = monotonic();
+
+	if (s->reading && t - s->read_since < SNAPSHOT_SECONDS)
+		return;
+	if (s->reading)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (sqlite3_step(s->data_version) == SQLITE_ROW) {
+		int64_t v = sqlite3_column_int64(s->data_version, 0);
+		if (v != s->last_data_version)
+			pcache_flush(s);
+		s->last_data_version = v;
+	} else {
+		pcache_flush(s);
+	}
+	sqlite3_reset(s->data_version);
+	s->reading = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	s->read_since = t;
+}
+
+static void
+read_end(struct catalog_store *s)
+{
+	if (s->reading)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	s->reading = 0;
 }
 
 static enum ssa_err
@@ -160,8 +291,10 @@ catalog_store_open(const char *path, struct catalog_store **out)
 			 "SELECT " PRODUCT_COLS " FROM product WHERE quick_key = ?1"
 			 " ORDER BY code LIMIT 1",
 			 &s->find_quick)) ||
-	    (e = prepare(s, "SELECT version FROM list WHERE caisse = ?1", &s->list_version)))
+	    (e = prepare(s, "SELECT version FROM list WHERE caisse = ?1", &s->list_version)) ||
+	    (e = prepare(s, "PRAGMA data_version", &s->data_version)))
 		goto out;
+	s->pcache_gen = 1;
 	*out = s;
 	return SSA_ERR_OK;
 out:
@@ -174,10 +307,14 @@ catalog_store_close(struct catalog_store *s)
 {
 	if (s == NULL)
 		return;
+	if (s->db != NULL)
+		read_end(s);
 	sqlite3_finalize(s->find);
 	sqlite3_finalize(s->find_quick);
 	sqlite3_finalize(s->list_version);
+	sqlite3_finalize(s->data_version);
 	sqlite3_close(s->db);
+	free(s->pcache);
 	for (size_t i = 0; i < s->n_cache; i++)
 		convention_list_free(s->cache[i]);
 	free(s->cache);
@@ -230,10 +367,22 @@ port_find(void *cls, const char *code, struct catalog_product *out)
 {
 	struct catalog_store *s = cls;
 
+	const struct catalog_product *hit;
+	uint32_t h;
+	enum ssa_err e;
+
 	if (!catalog_code_valid(code))
 		return SSA_ERR_NOT_FOUND;
+	read_begin(s);
+	h = code_hash(code);
+	if ((hit = pcache_get(s, code, h)) != NULL) {
+		*out = *hit;
+		return SSA_ERR_OK;
+	}
 	sqlite3_bind_text(s->find, 1, code, -1, SQLITE_STATIC);
-	return step_product(s, s->find, out);
+	if ((e = step_product(s, s->find, out)) == SSA_ERR_OK)
+		pcache_put(s, out, h);
+	return e;
 }
 
 static enum ssa_err
@@ -243,6 +392,7 @@ port_find_quick_key(void *cls, int slot, struct catalog_product *out)
 
 	if (slot < 1 || slot > CATALOG_QUICK_KEY_MAX)
 		return SSA_ERR_NOT_FOUND;
+	read_begin(s);
 	sqlite3_bind_int(s->find_quick, 1, slot);
 	return step_product(s, s->find_quick, out);
 }
@@ -269,6 +419,8 @@ catalog_store_put_product(struct catalog_store *s, const struct catalog_product 
 	sqlite3_stmt *st = NULL;
 	enum ssa_err e;
 
+	read_end(s);
+	pcache_flush(s);
 	if ((e = catalog_product_check(p, rates)) != SSA_ERR_OK)
 		return e;
 	if ((e = prepare(s, "INSERT OR REPLACE INTO product" PRODUCT_VALUES, &st)))
@@ -285,6 +437,7 @@ catalog_store_count(struct catalog_store *s, size_t *n)
 	sqlite3_stmt *st = NULL;
 	enum ssa_err e;
 
+	read_end(s);
 	if ((e = prepare(s, "SELECT count(*) FROM product", &st)))
 		return e;
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -358,6 +511,8 @@ catalog_store_import_csv(struct catalog_store *s, const char *path, const struct
 	unsigned lineno = 0;
 	enum ssa_err e = SSA_ERR_OK;
 
+	read_end(s);
+	pcache_flush(s);
 	memset(res, 0, sizeof(*res));
 	if ((f = fopen(path, "rb")) == NULL) {
 		import_fail(res, 0, "cannot open the file");
@@ -492,6 +647,7 @@ out:
 enum ssa_err
 catalog_store_get_list(struct catalog_store *s, const char *caisse, struct convention_list **out)
 {
+	read_end(s);
 	return load_list(s, caisse, out);
 }
 
@@ -507,6 +663,7 @@ port_list_in_force(void *cls, const char *caisse, const struct convention_list *
 
 	if (caisse == NULL)
 		return SSA_ERR_NOT_FOUND;
+	read_end(s);
 	/* Another process (ssa-syncd) may have put a newer list: compare versions, reload. */
 	sqlite3_bind_text(s->list_version, 1, caisse, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s->list_version);
@@ -620,6 +777,7 @@ catalog_store_put_list(struct catalog_store *s, const char *caisse, const uint8_
 
 	if (len > INT32_MAX)
 		return SSA_ERR_TOO_LONG;
+	read_end(s);
 	if ((e = convention_list_load(text, len, pub, &l, err)) != SSA_ERR_OK)
 		return e;
 	if (strcmp(l->caisse, caisse) != 0) {
@@ -708,6 +866,7 @@ catalog_store_each_list(struct catalog_store *s,
 	enum ssa_err e;
 	int rc;
 
+	read_end(s);
 	if ((e = prepare(s,
 			 "SELECT l.caisse, l.version, l.valid_from, l.valid_to,"
 			 " (SELECT count(*) FROM list_entry e WHERE e.caisse = l.caisse)"

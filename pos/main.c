@@ -1,4 +1,6 @@
-/* ssa-pos — the till.  This file: options, language, start-up and exit. */
+/* ssa-pos — the till.  This file: options, language, configuration, stores, start-up and exit. */
+#include <errno.h>
+#include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ssa/catalog_store.h"
+
+#include "config.h"
 #include "crt.h"
 #include "i18n.h"
 #include "till.h"
@@ -18,10 +23,14 @@
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: ssa-pos [-c FILE] [-V] [-h]\n"
-		     "  -c FILE   configuration file (default /etc/ssa-pos/ssa-pos.ini)\n"
-		     "  -V        print the version and exit\n"
-		     "  -h        this help\n");
+	fprintf(out,
+		"usage: ssa-pos [-c FILE]                     run the till\n"
+		"       ssa-pos [-c FILE] --import-products CSV\n"
+		"                          replace the outlet's products by those of CSV\n"
+		"       ssa-pos [-c FILE] --import-list CAISSE PUBKEY LIST\n"
+		"                          put a signed convention list received offline\n"
+		"                          (PUBKEY: file with the caisse's Ed25519 key in hex)\n"
+		"       ssa-pos -V | -h\n");
 }
 
 /* The first non-empty of LC_ALL, LC_MESSAGES, LANG: the person's language setting. */
@@ -75,19 +84,157 @@ local_today(void)
 	return (int32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
 }
 
+struct list_probe {
+	const char *caisse;
+	uint32_t version;
+};
+
+static void
+probe_list(void *arg, const char *caisse, uint32_t version, int32_t valid_from, int32_t valid_to,
+	   size_t entries)
+{
+	struct list_probe *p = arg;
+
+	(void)valid_from;
+	(void)valid_to;
+	(void)entries;
+	if (strcmp(caisse, p->caisse) == 0)
+		p->version = version;
+}
+
+static int
+import_products(struct catalog_store *store, const char *csv)
+{
+	struct catalog_import_result res = { 0 };
+	enum ssa_err err = catalog_store_import_csv(store, csv, NULL, &res);
+
+	if (err != SSA_ERR_OK) {
+		if (res.line)
+			fprintf(stderr, "ssa-pos: %s:%u: %s (%s)\n", csv, res.line, res.why,
+				ssa_strerror(err));
+		else
+			fprintf(stderr, "ssa-pos: %s: %s\n", csv, ssa_strerror(err));
+		return 1;
+	}
+	printf("%zu products imported\n", res.rows);
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Read a whole file (at most @p max bytes) into a malloc'd NUL-terminated buffer. */
+static char *
+slurp(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return NULL;
+	if ((buf = malloc(max + 1)) != NULL) {
+		n = fread(buf, 1, max + 1, f);
+		if (ferror(f) || n > max) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+			*len = n;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static int
+import_list(struct catalog_store *store, const char *caisse, const char *keyfile,
+	    const char *listfile)
+{
+	uint8_t pub[32];
+	size_t klen = 0, len = 0;
+	char *key = slurp(keyfile, 256, &klen), *text = NULL;
+	struct convention_error cerr = { 0 };
+	uint32_t version = 0;
+	enum ssa_err err;
+	int rc = 1;
+
+	if (!key || klen < 64) {
+		fprintf(stderr, "ssa-pos: %s: not a public key in hex\n", keyfile);
+		goto out;
+	}
+	for (int i = 0; i < 32; i++) {
+		int hi = hexval(key[2 * i]), lo = hexval(key[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			fprintf(stderr, "ssa-pos: %s: not a public key in hex\n", keyfile);
+			goto out;
+		}
+		pub[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if ((text = slurp(listfile, 256u << 20, &len)) == NULL) {
+		fprintf(stderr, "ssa-pos: %s: %s\n", listfile, strerror(errno));
+		goto out;
+	}
+	err = catalog_store_put_list(store, caisse, pub, text, len, &cerr, &version);
+	if (err != SSA_ERR_OK) {
+		if (cerr.line)
+			fprintf(stderr, "ssa-pos: %s:%u: %s (%s)\n", listfile, cerr.line, cerr.msg,
+				ssa_strerror(err));
+		else
+			fprintf(stderr, "ssa-pos: %s: %s\n", listfile, ssa_strerror(err));
+		goto out;
+	}
+	printf("list of %s: version %u in force\n", caisse, version);
+	rc = 0;
+out:
+	free(key);
+	free(text);
+	return rc;
+}
+
+enum { OPT_IMPORT_PRODUCTS = 256, OPT_IMPORT_LIST };
+
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "import-products", required_argument, NULL, OPT_IMPORT_PRODUCTS },
+		{ "import-list", no_argument, NULL, OPT_IMPORT_LIST },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct till till;
 	struct ui ui = { 0 };
-	const char *config_path = "/etc/ssa-pos/ssa-pos.ini";
+	struct pos_config cfg;
+	struct config_error cerr = { 0 };
+	struct catalog_store *store = NULL;
+	char path[512];
+	const char *config_path = NULL, *products_csv = NULL;
+	bool list_import = false;
 	enum ssa_err err;
-	int opt, sig;
+	int opt, rc = 1;
 
-	while ((opt = getopt(argc, argv, "c:Vh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
+			break;
+		case OPT_IMPORT_PRODUCTS:
+			products_csv = optarg;
+			break;
+		case OPT_IMPORT_LIST:
+			list_import = true;
 			break;
 		case 'V':
 			printf("ssa-pos %s\n", SSA_VERSION);
@@ -100,19 +247,61 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	(void)config_path;
+	if ((list_import && argc - optind != 3) || (!list_import && optind != argc)) {
+		usage(stderr);
+		return 2;
+	}
+	if (!config_path) {
+		config_default_path("ssa-pos", path, sizeof(path));
+		config_path = path;
+	}
 	ui.money_locale = set_language();
-	till_init(&till, local_today());
-	till.money_locale = ui.money_locale;
-	ui.till = &till;
-	err = crt_init(getenv("NO_COLOR") == NULL);
-	if (err != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-pos: %s\n", ssa_strerror(err));
-		till_fini(&till);
+	if (pos_config_load(config_path, &cfg, &cerr) != SSA_ERR_OK) {
+		char msg[600];
+
+		config_error_format(&cerr, msg, sizeof(msg));
+		fprintf(stderr, "ssa-pos: %s\n", msg);
 		return 1;
 	}
-	sig = ui_run(&ui);
-	crt_done();
+	err = catalog_store_open(cfg.catalog, &store);
+	if (products_csv || list_import) {
+		if (err != SSA_ERR_OK)
+			fprintf(stderr, "ssa-pos: %s: %s\n", cfg.catalog, ssa_strerror(err));
+		else if (products_csv)
+			rc = import_products(store, products_csv);
+		else
+			rc = import_list(store, argv[optind], argv[optind + 1], argv[optind + 2]);
+		catalog_store_close(store);
+		pos_config_free(&cfg);
+		return rc;
+	}
+
+	till_init(&till, local_today());
+	till.money_locale = ui.money_locale;
+	till.nomenclature = cfg.barcodes;
+	till.status.max_age = cfg.list_max_age * 86400;
+	if (err == SSA_ERR_OK) {
+		struct list_probe probe = { .caisse = cfg.caisse, .version = 0 };
+
+		till_set_catalog(&till, catalog_store_port(store), cfg.caisse);
+		catalog_store_each_list(store, probe_list, &probe);
+		till.status.list_version = probe.version;
+	} else {
+		till_message(&till, TILL_MSG_ERROR, _("Product list %s cannot be opened: %s."),
+			     cfg.catalog, _(ssa_strerror(err)));
+	}
+	ui.till = &till;
+	err = crt_init(cfg.color && getenv("NO_COLOR") == NULL);
+	if (err != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-pos: %s\n", ssa_strerror(err));
+	} else {
+		int sig = ui_run(&ui);
+
+		crt_done();
+		rc = sig ? 128 + sig : 0;
+	}
 	till_fini(&till);
-	return sig ? 128 + sig : 0;
+	catalog_store_close(store);
+	pos_config_free(&cfg);
+	return rc;
 }

@@ -29,7 +29,8 @@ struct till_status {
 	bool online;
 	int64_t last_sync;       /* UTC seconds, 0 = never */
 	int64_t records_waiting; /* journal records not yet acknowledged by the caisse */
-	int64_t list_time;       /* UTC seconds the product list in force was issued, 0 = none */
+	uint32_t list_version;   /* version of the preview caisse's list in force, 0 = none */
+	int64_t list_time;       /* UTC seconds the list in force was received, 0 = unknown */
 	int64_t hotlist_time;    /* same for the hot list */
 	int64_t max_age;         /* seconds; older lists get a warning; 0 = no limit */
 };

@@ -44,11 +44,16 @@ ui_status_text(const struct till_status *st, int64_t now, char *buf, size_t size
 	else
 		age_text(now - st->last_sync, sync, sizeof(sync));
 	/* A list older than the caisse's limit is marked "!" and turns the whole line red. */
-	if (st->list_time == 0) {
+	if (st->list_version == 0) {
 		snprintf(list, sizeof(list), "%s", _("none"));
 		*warn = true;
+	} else if (st->list_time == 0) {
+		snprintf(list, sizeof(list), "v%u", (unsigned)st->list_version);
 	} else {
-		age_text(now - st->list_time, list, sizeof(list));
+		char age[24];
+
+		age_text(now - st->list_time, age, sizeof(age));
+		snprintf(list, sizeof(list), "v%u, %s", (unsigned)st->list_version, age);
 		if (st->max_age > 0 && now - st->list_time > st->max_age) {
 			strncat(list, " !", sizeof(list) - strlen(list) - 1);
 			*warn = true;

@@ -34,6 +34,6 @@ ui_keys F1
 ui_wait_text "Touches :"
 ui_scan 3560070894222
 ui_wait_text "ssa-pos - Vente"
-ui_wait_text "Pas de liste de produits : rien ne peut être vendu."
+ui_wait_text "Produit inconnu : 3560070894222."
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"

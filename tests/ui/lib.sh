@@ -40,6 +40,50 @@ ui_fail() {
 	exit 1
 }
 
+# ui_config [EXTRA LINES]: write the till's configuration (data in $UI_DATA); extra INI lines
+# are appended (they may open sections of their own).
+ui_config() {
+	cat >"$UI_CONF" <<-EOF
+	[till]
+	terminal_id = T01
+	establishment_id = epicerie-test
+	caisse = caisse-34
+	shop_name = Épicerie du Marché
+	shop_address = 3 rue des Halles, 34000 Montpellier
+	data_dir = $UI_DATA
+	[receipt]
+	directory = $UI_DATA/receipts
+	[barcodes]
+	rule = 21xxxxxNNDDDc weight
+	rule = 23xxxxxNNNDDc price
+	EOF
+	[ $# -gt 0 ] && printf '%s\n' "$@" >>"$UI_CONF"
+	mkdir -p "$UI_DATA/receipts"
+}
+
+# ui_pos ARGS: run ssa-pos outside tmux with the test's configuration (imports).
+ui_pos() {
+	[ -f "$UI_CONF" ] || ui_config
+	"$UI_BIN" -c "$UI_CONF" "$@"
+}
+
+# ui_demo_data: the demo products (tests/ui/data/products.csv) and caisse-34's list, signed here
+# with a fresh Ed25519 key by openssl, imported through ssa-pos into the catalog database.
+ui_demo_data() {
+	_d="$UI_TOP/tests/ui/data"
+	openssl genpkey -algorithm ed25519 -out "$UI_TMP/caisse.pem" 2>/dev/null || ui_fail "genpkey"
+	openssl pkey -in "$UI_TMP/caisse.pem" -pubout -outform DER 2>/dev/null | tail -c 32 |
+		od -An -tx1 | tr -d ' \n' >"$UI_TMP/caisse.pub"
+	cp "$_d/list-caisse-34.txt" "$UI_TMP/list.txt"
+	openssl pkeyutl -sign -rawin -inkey "$UI_TMP/caisse.pem" -in "$_d/list-caisse-34.txt" \
+		-out "$UI_TMP/list.sig" || ui_fail "sign list"
+	printf 'signature,ed25519,%s\n' "$(od -An -tx1 "$UI_TMP/list.sig" | tr -d ' \n')" \
+		>>"$UI_TMP/list.txt"
+	ui_pos --import-products "$_d/products.csv" >/dev/null || ui_fail "import products"
+	ui_pos --import-list caisse-34 "$UI_TMP/caisse.pub" "$UI_TMP/list.txt" >/dev/null ||
+		ui_fail "import list"
+}
+
 # ui_start [ENV=VALUE ...] [-- ssa-pos args]: start ssa-pos in an 80x24 session named pos.
 # LANG defaults to French (the till's default language); pass LANG=en_US.UTF-8 for English.
 ui_start() {
@@ -50,18 +94,20 @@ ui_start() {
 	done
 	[ "${1:-}" = "--" ] && shift
 	[ -x "$UI_BIN" ] || ui_fail "no binary $UI_BIN"
-	[ -f "$UI_CONF" ] || : >"$UI_CONF"
+	[ -f "$UI_CONF" ] || ui_config
 	rm -f "$UI_TMP/exit-status"
 	ui_tmux new-session -d -s pos -x 80 -y 24 \
 		"env -u LC_ALL -u LC_MESSAGES -u LANGUAGE SSA_LOCALEDIR='$UI_TOP/$SSA_BUILD/locale' \
-		SSA_DATA_DIR='$UI_DATA' $_env '$UI_BIN' -c '$UI_CONF' $*; echo \$? >'$UI_TMP/exit-status'" \
+		$_env '$UI_BIN' -c '$UI_CONF' $*; echo \$? >'$UI_TMP/exit-status'" \
 		|| ui_fail "tmux new-session"
 	ui_tmux set-option -t pos remain-on-exit on >/dev/null
 }
 
-# The screen as text, trailing blanks removed.
+# The screen as text, trailing blanks removed; the no-break spaces of amounts ("12,50 €") are
+# made plain spaces so that tests can write them.
 ui_screen() {
-	ui_tmux capture-pane -p -t pos | sed 's/[[:space:]]*$//'
+	ui_tmux capture-pane -p -t pos | sed -e 's/\xe2\x80\xaf/ /g' -e 's/\xc2\xa0/ /g' \
+		-e 's/[[:space:]]*$//'
 }
 
 # ui_keys KEY...: tmux key names (Enter, Escape, F1, Up, C-q ...).

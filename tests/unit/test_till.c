@@ -154,16 +154,20 @@ test_status_text(void **state)
 	st.online = true;
 	st.last_sync = 1000000 - 120;
 	st.records_waiting = 7;
+	st.list_version = 7;
 	st.list_time = 1000000 - 3 * 86400;
 	st.hotlist_time = 1000000 - 5 * 3600;
 	st.max_age = 2 * 86400;
 	ui_status_text(&st, 1000000, buf, sizeof(buf), &warn);
-	assert_string_equal(buf, "online | sync: 2 min | 7 waiting | list: 3 d ! | hot list: 5 h");
+	assert_string_equal(buf, "online | sync: 2 min | 7 waiting | list: v7, 3 d ! | hot list: 5 h");
 	assert_true(warn);
 	st.max_age = 4 * 86400;
 	ui_status_text(&st, 1000000, buf, sizeof(buf), &warn);
-	assert_string_equal(buf, "online | sync: 2 min | 7 waiting | list: 3 d | hot list: 5 h");
+	assert_string_equal(buf, "online | sync: 2 min | 7 waiting | list: v7, 3 d | hot list: 5 h");
 	assert_false(warn);
+	st.list_time = 0;
+	ui_status_text(&st, 1000000, buf, sizeof(buf), &warn);
+	assert_string_equal(buf, "online | sync: 2 min | 7 waiting | list: v7 | hot list: 5 h");
 }
 
 int

@@ -1,0 +1,47 @@
+/* config.h — ssa-pos's configuration: the schema of /etc/ssa-pos/ssa-pos.ini (ssa/config.h).
+ * config/ssa-pos.ini is the commented example. */
+#ifndef POS_CONFIG_H
+#define POS_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ssa/config.h"
+#include "ssa/err.h"
+#include "ssa/gtin.h"
+
+struct pos_config {
+	/* [till] */
+	char *terminal_id;
+	char *establishment_id;
+	char *caisse;        /* the outlet's main caisse: lines are decided with its list until a
+			      * card names the member's caisse */
+	char *shop_name;
+	char *shop_address;
+	char *data_dir;      /* catalog.db and journal.db live here unless given */
+	char *catalog;       /* path of the catalog database */
+	char *journal;       /* path of the journal database */
+	char *key_file;      /* the terminal's Ed25519 private key (journal signatures) */
+	int64_t list_max_age; /* days; older product or hot lists get a warning on the status line */
+	bool color;
+	/* [receipt] */
+	int64_t receipt_width;
+	char *receipt_dir;   /* every receipt is also written there as a text file; NULL: not */
+	char *printer;       /* an ESC/POS device (/dev/usb/lp0); NULL: none */
+	/* [card] */
+	char *reader;        /* libnfc connstring, e.g. pn532_uart:/dev/ttyUSB0 */
+	/* [barcodes] */
+	struct gtin_nomenclature barcodes;
+};
+
+/* The schema (for config_describe and the tests). */
+extern const struct config_key pos_config_schema[];
+
+/* Load @p path into @p cfg (zeroed here), then fill the paths left empty from data_dir.
+ * On error @p err says what and where; nothing is left allocated. */
+enum ssa_err pos_config_load(const char *path, struct pos_config *cfg, struct config_error *err);
+
+/* Release what @p cfg holds. */
+void pos_config_free(struct pos_config *cfg);
+
+#endif

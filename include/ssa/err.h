@@ -84,10 +84,14 @@
 #define SSA_ERR_POS(_) \
 	_(UI, "terminal error")
 
+#define SSA_ERR_CARDSIM(_) \
+	_(CARDSIM_PTY, "cannot set up the pseudo-terminal") \
+	_(CARDSIM_CONTROL, "control channel error")
+
 #define SSA_ERR_ALL(_) \
 	SSA_ERR_GENERAL(_) SSA_ERR_MONEY(_) SSA_ERR_GTIN(_) SSA_ERR_CONFIG(_) SSA_ERR_CATALOG(_) \
 	SSA_ERR_BASKET(_) SSA_ERR_JOURNAL(_) SSA_ERR_CRYPTO(_) SSA_ERR_CARD(_) SSA_ERR_SYNC(_) \
-	SSA_ERR_POS(_)
+	SSA_ERR_POS(_) SSA_ERR_CARDSIM(_)
 
 #define SSA_ERR_ENUM_(name, msg) SSA_ERR_##name,
 enum ssa_err { SSA_ERR_ALL(SSA_ERR_ENUM_) SSA_ERR__COUNT };

@@ -1,0 +1,508 @@
+/* test_cardsim_pn532.c — the PN532 frame codec (checksums, ACK/NACK, extended frames, resync
+ * after garbage) and the chip's answers to libnfc's commands, against a scripted card. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../tools/cardsim/pn532.h"
+
+/* --- a host, as libnfc's pn53x_build_frame() frames commands --- */
+
+static size_t
+host_frame(const uint8_t *data, size_t len, uint8_t *out)
+{
+	size_t n = 0;
+	uint8_t dcs = (uint8_t)(0x100 - PN532_TFI_HOST);
+
+	out[n++] = 0x00;
+	out[n++] = 0x00;
+	out[n++] = 0xFF;
+	if (len + 1 <= 0xFF) {
+		out[n++] = (uint8_t)(len + 1);
+		out[n++] = (uint8_t)(0x100 - (len + 1));
+	} else {
+		out[n++] = 0xFF;
+		out[n++] = 0xFF;
+		out[n++] = (uint8_t)((len + 1) >> 8);
+		out[n++] = (uint8_t)(len + 1);
+		out[n++] = (uint8_t)(0x100 - (((len + 1) >> 8) + ((len + 1) & 0xFF)));
+	}
+	out[n++] = PN532_TFI_HOST;
+	for (size_t i = 0; i < len; i++) {
+		out[n++] = data[i];
+		dcs = (uint8_t)(dcs - data[i]);
+	}
+	out[n++] = dcs;
+	out[n++] = 0x00;
+	return n;
+}
+
+/* Feed @p len bytes; return the last event that was not NONE (NONE if none). */
+static enum pn532_event
+feed_all(struct pn532_rx *rx, const uint8_t *buf, size_t len, int *events)
+{
+	enum pn532_event last = PN532_EV_NONE;
+
+	for (size_t i = 0; i < len; i++) {
+		enum pn532_event ev = pn532_rx_feed(rx, buf[i]);
+
+		if (ev != PN532_EV_NONE) {
+			last = ev;
+			if (events)
+				(*events)++;
+		}
+	}
+	return last;
+}
+
+/* --- codec --- */
+
+static void
+test_encode_normal(void **state)
+{
+	static const uint8_t fw[] = {0x03, 0x32, 0x01, 0x06, 0x07};
+	static const uint8_t want[] = {0x00, 0x00, 0xFF, 0x06, 0xFA, 0xD5, 0x03,
+	                               0x32, 0x01, 0x06, 0x07, 0xE8, 0x00};
+	uint8_t out[PN532_FRAME_MAX];
+	(void)state;
+
+	assert_int_equal(pn532_frame_encode(fw, sizeof(fw), out, sizeof(out)), sizeof(want));
+	assert_memory_equal(out, want, sizeof(want));
+	assert_int_equal(pn532_frame_encode(fw, 0, out, sizeof(out)), 0);
+	assert_int_equal(pn532_frame_encode(fw, sizeof(fw), out, 10), 0);
+}
+
+static void
+test_encode_extended(void **state)
+{
+	uint8_t data[PN532_DATA_MAX], out[PN532_FRAME_MAX + 1];
+	uint8_t sum = 0;
+	size_t n;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	n = pn532_frame_encode(data, sizeof(data), out, sizeof(out));
+	assert_int_equal(n, sizeof(data) + 11);
+	assert_int_equal(out[3], 0xFF);
+	assert_int_equal(out[4], 0xFF);
+	assert_int_equal((out[5] << 8) | out[6], sizeof(data) + 1);
+	assert_int_equal((uint8_t)(out[5] + out[6] + out[7]), 0); /* LCS */
+	assert_int_equal(out[8], PN532_TFI_CHIP);
+	for (size_t i = 8; i < n - 1; i++) /* TFI, data, DCS */
+		sum = (uint8_t)(sum + out[i]);
+	assert_int_equal(sum, 0);
+	assert_int_equal(out[n - 1], 0x00);
+	/* 254 payload bytes still fit a normal frame, 255 do not. */
+	assert_int_equal(pn532_frame_encode(data, 254, out, sizeof(out)), 254 + 8);
+	assert_int_equal(pn532_frame_encode(data, 255, out, sizeof(out)), 255 + 11);
+	assert_int_equal(pn532_frame_encode(data, PN532_DATA_MAX + 1, out, sizeof(out)), 0);
+}
+
+static void
+test_rx_wakeup_then_frame(void **state)
+{
+	/* What pn532_uart_wakeup() sends, then SAMConfiguration normal mode. */
+	static const uint8_t wake[] = {0x55, 0x55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t sam[] = {0x14, 0x01};
+	struct pn532_rx rx;
+	uint8_t buf[64];
+	const uint8_t *d;
+	size_t n;
+	int events = 0;
+	(void)state;
+
+	pn532_rx_init(&rx);
+	assert_int_equal(feed_all(&rx, wake, sizeof(wake), &events), PN532_EV_NONE);
+	n = host_frame(sam, sizeof(sam), buf);
+	assert_int_equal(feed_all(&rx, buf, n, &events), PN532_EV_FRAME);
+	assert_int_equal(events, 1);
+	d = pn532_rx_data(&rx, &n);
+	assert_int_equal(n, sizeof(sam));
+	assert_memory_equal(d, sam, sizeof(sam));
+}
+
+static void
+test_rx_ack_nack(void **state)
+{
+	struct pn532_rx rx;
+	(void)state;
+
+	pn532_rx_init(&rx);
+	assert_int_equal(feed_all(&rx, pn532_ack_frame, 6, NULL), PN532_EV_ACK);
+	assert_int_equal(feed_all(&rx, pn532_nack_frame, 6, NULL), PN532_EV_NACK);
+	assert_int_equal(feed_all(&rx, pn532_ack_frame, 6, NULL), PN532_EV_ACK);
+}
+
+static void
+test_rx_extended(void **state)
+{
+	uint8_t cmd[262], buf[PN532_FRAME_MAX];
+	struct pn532_rx rx;
+	const uint8_t *d;
+	size_t n;
+	(void)state;
+
+	cmd[0] = 0x40; /* InDataExchange */
+	cmd[1] = 0x01;
+	for (size_t i = 2; i < sizeof(cmd); i++)
+		cmd[i] = (uint8_t)(0xA5 ^ i);
+	pn532_rx_init(&rx);
+	n = host_frame(cmd, sizeof(cmd), buf);
+	assert_int_equal(buf[3], 0xFF);
+	assert_int_equal(feed_all(&rx, buf, n, NULL), PN532_EV_FRAME);
+	d = pn532_rx_data(&rx, &n);
+	assert_int_equal(n, sizeof(cmd));
+	assert_memory_equal(d, cmd, sizeof(cmd));
+}
+
+static void
+test_rx_checksums_and_resync(void **state)
+{
+	static const uint8_t fw[] = {0x02};
+	static const uint8_t garbage[] = {0xFF, 0x13, 0x00, 0x55, 0x00, 0x7E, 0xFF, 0x00};
+	uint8_t buf[64];
+	struct pn532_rx rx;
+	size_t n;
+	int events = 0;
+	(void)state;
+
+	pn532_rx_init(&rx);
+	/* Wrong DCS: dropped. */
+	n = host_frame(fw, sizeof(fw), buf);
+	buf[n - 2] ^= 0x01;
+	assert_int_equal(feed_all(&rx, buf, n, NULL), PN532_EV_BAD);
+	/* Wrong LCS: dropped, and the next good frame is found. */
+	n = host_frame(fw, sizeof(fw), buf);
+	buf[4] ^= 0x10;
+	assert_int_equal(feed_all(&rx, buf, n, NULL), PN532_EV_BAD);
+	n = host_frame(fw, sizeof(fw), buf);
+	assert_int_equal(feed_all(&rx, buf, n, NULL), PN532_EV_FRAME);
+	/* Garbage between frames (including a false start code with a bad LCS). */
+	assert_int_not_equal(feed_all(&rx, garbage, sizeof(garbage), &events), PN532_EV_FRAME);
+	n = host_frame(fw, sizeof(fw), buf);
+	assert_int_equal(feed_all(&rx, buf, n, NULL), PN532_EV_FRAME);
+	/* Wrong TFI (a frame in the PN532's own direction echoed back): dropped. */
+	n = pn532_frame_encode(fw, sizeof(fw), buf, sizeof(buf));
+	assert_int_equal(feed_all(&rx, buf, n, NULL), PN532_EV_BAD);
+	/* A frame with only a TFI carries no command: dropped. */
+	{
+		static const uint8_t tfi_only[] = {0x00, 0x00, 0xFF, 0x01, 0xFF, 0xD4, 0x2C, 0x00};
+
+		assert_int_equal(feed_all(&rx, tfi_only, sizeof(tfi_only), NULL), PN532_EV_BAD);
+	}
+	n = host_frame(fw, sizeof(fw), buf);
+	assert_int_equal(feed_all(&rx, buf, n, NULL), PN532_EV_FRAME);
+}
+
+/* --- the chip, with a scripted card --- */
+
+struct fake {
+	uint32_t epoch;
+	bool tear; /* the next exchange gets no answer */
+	int resets;
+	int exchanges;
+	uint8_t out[8192];
+	size_t out_len;
+};
+
+static uint32_t
+fake_present(void *cls)
+{
+	return ((struct fake *)cls)->epoch;
+}
+
+static void
+fake_uid(void *cls, uint8_t uid[7])
+{
+	static const uint8_t u[7] = {0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66};
+	(void)cls;
+	memcpy(uid, u, 7);
+}
+
+static bool
+fake_exchange(void *cls, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap,
+              size_t *resp_len)
+{
+	struct fake *f = cls;
+
+	f->exchanges++;
+	if (f->tear) {
+		f->epoch = 0;
+		return false;
+	}
+	assert_true(cap >= len + 2);
+	/* Echo the command, then 91 00. */
+	memcpy(resp, cmd, len);
+	resp[len] = 0x91;
+	resp[len + 1] = 0x00;
+	*resp_len = len + 2;
+	return true;
+}
+
+static void
+fake_reset(void *cls)
+{
+	((struct fake *)cls)->resets++;
+}
+
+static void
+fake_output(void *cls, const uint8_t *buf, size_t len)
+{
+	struct fake *f = cls;
+
+	assert_true(f->out_len + len <= sizeof(f->out));
+	memcpy(f->out + f->out_len, buf, len);
+	f->out_len += len;
+}
+
+static const struct pn532_card_ops fake_ops = {
+    .present = fake_present,
+    .uid = fake_uid,
+    .exchange = fake_exchange,
+    .reset = fake_reset,
+    .output = fake_output,
+};
+
+/* Send one command; check the ACK and return the response payload (response code first) in
+ * @p resp, or 0 when the chip answered nothing but the ACK. */
+static size_t
+command(struct pn532_chip *chip, struct fake *f, const uint8_t *cmd, size_t len, uint64_t now,
+        uint8_t *resp)
+{
+	uint8_t buf[PN532_FRAME_MAX];
+	size_t n = host_frame(cmd, len, buf);
+
+	f->out_len = 0;
+	pn532_chip_input(chip, buf, n, now);
+	assert_true(f->out_len >= 6);
+	assert_memory_equal(f->out, pn532_ack_frame, 6);
+	if (f->out_len == 6)
+		return 0;
+	/* Parse the response exactly as pn532_uart_receive() does. */
+	{
+		const uint8_t *r = f->out + 6;
+		size_t rlen = f->out_len - 6, dlen, off;
+		uint8_t sum = 0;
+
+		assert_memory_equal(r, "\x00\x00\xFF", 3);
+		if (r[3] == 0xFF && r[4] == 0xFF) {
+			dlen = ((size_t)r[5] << 8 | r[6]);
+			assert_int_equal((uint8_t)(r[5] + r[6] + r[7]), 0);
+			off = 8;
+		} else {
+			dlen = r[3];
+			assert_int_equal((uint8_t)(r[3] + r[4]), 0);
+			off = 5;
+		}
+		assert_int_equal(rlen, off + dlen + 2);
+		assert_int_equal(r[off], PN532_TFI_CHIP);
+		assert_int_equal(r[off + 1], cmd[0] + 1);
+		for (size_t i = off; i < off + dlen + 1; i++)
+			sum = (uint8_t)(sum + r[i]);
+		assert_int_equal(sum, 0);
+		assert_int_equal(r[off + dlen + 1], 0x00);
+		memcpy(resp, r + off + 1, dlen - 1);
+		return dlen - 1;
+	}
+}
+
+static void
+test_chip_basics(void **state)
+{
+	static const uint8_t fw[] = {0x02};
+	static const uint8_t diag[] = {0x00, 0x00, 'l', 'i', 'b', 'n', 'f', 'c'};
+	static const uint8_t wr[] = {0x08, 0x63, 0x05, 0x5A, 0x63, 0x3D, 0x03};
+	static const uint8_t rd[] = {0x06, 0x63, 0x05, 0x63, 0x3D, 0x63, 0x02};
+	static const uint8_t unknown[] = {0x7A, 0x01};
+	static const uint8_t bad_len[] = {0x06, 0x63};
+	struct fake f = {0};
+	struct pn532_chip *chip = pn532_chip_new(&fake_ops, &f);
+	uint8_t r[PN532_DATA_MAX];
+	size_t n;
+	(void)state;
+
+	assert_non_null(chip);
+	n = command(chip, &f, fw, sizeof(fw), 0, r);
+	assert_int_equal(n, 5);
+	assert_memory_equal(r, "\x03\x32\x01\x06\x07", 5);
+	n = command(chip, &f, diag, sizeof(diag), 0, r);
+	assert_int_equal(n, sizeof(diag));
+	assert_memory_equal(r + 1, diag + 1, sizeof(diag) - 1);
+	/* What is written reads back; CRC is on after power-on (TxMode bit 7). */
+	assert_int_equal(command(chip, &f, wr, sizeof(wr), 0, r), 1);
+	n = command(chip, &f, rd, sizeof(rd), 0, r);
+	assert_int_equal(n, 4);
+	assert_memory_equal(r + 1, "\x5A\x03", 2);
+	assert_true(r[3] & 0x80);
+	assert_int_equal(pn532_chip_register(chip, 0x6305), 0x5A);
+	/* An unknown command and a short one: ACK, then the application error frame. */
+	f.out_len = 0;
+	{
+		uint8_t buf[64];
+
+		n = host_frame(unknown, sizeof(unknown), buf);
+		pn532_chip_input(chip, buf, n, 0);
+		assert_int_equal(f.out_len, 6 + sizeof(pn532_error_frame));
+		assert_memory_equal(f.out + 6, pn532_error_frame, sizeof(pn532_error_frame));
+		f.out_len = 0;
+		n = host_frame(bad_len, sizeof(bad_len), buf);
+		pn532_chip_input(chip, buf, n, 0);
+		assert_memory_equal(f.out + 6, pn532_error_frame, sizeof(pn532_error_frame));
+		/* NACK: the last answer again. */
+		f.out_len = 0;
+		pn532_chip_input(chip, pn532_nack_frame, 6, 0);
+		assert_int_equal(f.out_len, sizeof(pn532_error_frame));
+	}
+	pn532_chip_free(chip);
+}
+
+static void
+test_chip_target(void **state)
+{
+	static const uint8_t params[] = {0x12, 0x14}; /* AUTO_ATR_RES | AUTO_RATS */
+	static const uint8_t retries[] = {0x32, 0x05, 0x00, 0x01, 0x02};
+	static const uint8_t list[] = {0x4A, 0x01, 0x00};
+	static const uint8_t list_uid[] = {0x4A, 0x01, 0x00, 0x88, 0x04, 0x11,
+	                                   0x22, 0x33, 0x44, 0x55, 0x66};
+	static const uint8_t list_other[] = {0x4A, 0x01, 0x00, 0x88, 0x04, 0x11,
+	                                     0x22, 0x33, 0x44, 0x55, 0x67};
+	static const uint8_t list_b[] = {0x4A, 0x01, 0x03, 0x00};
+	static const uint8_t apdu[] = {0x40, 0x01, 0x60};
+	static const uint8_t ping[] = {0x42, 0xB2};
+	static const uint8_t deselect[] = {0x44, 0x00};
+	static const uint8_t release[] = {0x52, 0x00};
+	static const uint8_t field_off[] = {0x32, 0x01, 0x00};
+	static const uint8_t want[] = {0x01, 0x01, 0x03, 0x44, 0x20, 0x07, 0x04, 0x11, 0x22, 0x33,
+	                               0x44, 0x55, 0x66, 0x06, 0x75, 0x77, 0x81, 0x02, 0x80};
+	struct fake f = {.epoch = 1};
+	struct pn532_chip *chip = pn532_chip_new(&fake_ops, &f);
+	uint8_t r[PN532_DATA_MAX];
+	size_t n;
+	(void)state;
+
+	command(chip, &f, params, sizeof(params), 0, r);
+	command(chip, &f, retries, sizeof(retries), 0, r);
+	/* No target yet: InDataExchange is not acceptable (0x27), never a status with bit 7. */
+	n = command(chip, &f, apdu, sizeof(apdu), 0, r);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[1], PN532_ST_NOT_ACCEPTABLE);
+	n = command(chip, &f, list, sizeof(list), 0, r);
+	assert_int_equal(n, 1 + sizeof(want));
+	assert_memory_equal(r + 1, want, sizeof(want));
+	n = command(chip, &f, apdu, sizeof(apdu), 0, r);
+	assert_int_equal(n, 5);
+	assert_memory_equal(r + 1, "\x00\x60\x91\x00", 4);
+	/* libnfc's presence check: R(NAK) through InCommunicateThru gets an R(ACK). */
+	n = command(chip, &f, ping, sizeof(ping), 0, r);
+	assert_int_equal(n, 3);
+	assert_int_equal(r[1], 0x00);
+	assert_int_equal(r[2] & 0xF6, 0xA2);
+	/* Deselected, the target is woken again by the next exchange, with a fresh session. */
+	f.resets = 0;
+	command(chip, &f, deselect, sizeof(deselect), 0, r);
+	assert_int_equal(f.resets, 1);
+	n = command(chip, &f, apdu, sizeof(apdu), 0, r);
+	assert_int_equal(r[1], 0x00);
+	/* Selecting by UID: the right one is found, another is not. */
+	n = command(chip, &f, list_uid, sizeof(list_uid), 0, r);
+	assert_int_equal(r[1], 0x01);
+	n = command(chip, &f, list_other, sizeof(list_other), 0, r);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[1], 0x00);
+	n = command(chip, &f, list_b, sizeof(list_b), 0, r);
+	assert_int_equal(r[1], 0x00);
+	/* Torn away during an APDU: the PN532's timeout, 0x01. */
+	command(chip, &f, list, sizeof(list), 0, r);
+	f.tear = true;
+	n = command(chip, &f, apdu, sizeof(apdu), 0, r);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[1], PN532_ST_TIMEOUT);
+	n = command(chip, &f, ping, sizeof(ping), 0, r);
+	assert_int_equal(r[1], PN532_ST_TIMEOUT);
+	/* Another card enters: the old target does not reach it. */
+	f.tear = false;
+	f.epoch = 2;
+	n = command(chip, &f, apdu, sizeof(apdu), 0, r);
+	assert_int_equal(r[1], PN532_ST_TIMEOUT);
+	/* Field off: the card loses its session, the target is gone. */
+	command(chip, &f, list, sizeof(list), 0, r);
+	f.resets = 0;
+	command(chip, &f, field_off, sizeof(field_off), 0, r);
+	assert_true(f.resets >= 1);
+	n = command(chip, &f, apdu, sizeof(apdu), 0, r);
+	assert_int_equal(r[1], PN532_ST_NOT_ACCEPTABLE);
+	assert_int_equal(command(chip, &f, release, sizeof(release), 0, r), 2);
+	pn532_chip_free(chip);
+}
+
+static void
+test_chip_waits(void **state)
+{
+	/* nfc-poll: 20 pollings of 2 x 150 ms for 3 types. */
+	static const uint8_t autopoll[] = {0x60, 0x14, 0x02, 0x20, 0x10, 0x03};
+	static const uint8_t list[] = {0x4A, 0x01, 0x00};
+	static const uint8_t fw[] = {0x02};
+	struct fake f = {0};
+	struct pn532_chip *chip = pn532_chip_new(&fake_ops, &f);
+	uint8_t r[PN532_DATA_MAX];
+	(void)state;
+
+	/* No card: only the ACK, until the card comes. */
+	assert_int_equal(command(chip, &f, autopoll, sizeof(autopoll), 1000, r), 0);
+	assert_true(pn532_chip_waiting(chip));
+	assert_int_equal(pn532_chip_deadline(chip), 1000 + 20 * 2 * 150 * 3);
+	f.out_len = 0;
+	pn532_chip_poll(chip, 2000);
+	assert_int_equal(f.out_len, 0);
+	f.epoch = 5;
+	pn532_chip_poll(chip, 2500);
+	assert_false(pn532_chip_waiting(chip));
+	assert_true(f.out_len > 8);
+	/* NbTg 1, type 0x20 (ISO 14443-4 A, with ATS), 18 bytes of TargetData. */
+	assert_memory_equal(f.out + 5, "\xD5\x61\x01\x20\x12\x01\x03\x44\x20\x07", 10);
+
+	/* The deadline passes without a card: no target. */
+	f.epoch = 0;
+	command(chip, &f, autopoll, sizeof(autopoll), 0, r);
+	f.out_len = 0;
+	pn532_chip_poll(chip, 18000);
+	assert_int_equal(f.out_len, 10);
+	assert_memory_equal(f.out + 5, "\xD5\x61\x00", 3);
+	assert_false(pn532_chip_waiting(chip));
+
+	/* InListPassiveTarget with endless retries (libnfc's default) waits too; the host's ACK
+	 * cancels it, and so does a new command. */
+	assert_int_equal(command(chip, &f, list, sizeof(list), 0, r), 0);
+	assert_true(pn532_chip_waiting(chip));
+	pn532_chip_input(chip, pn532_ack_frame, 6, 0);
+	assert_false(pn532_chip_waiting(chip));
+	assert_int_equal(command(chip, &f, list, sizeof(list), 0, r), 0);
+	assert_int_equal(command(chip, &f, fw, sizeof(fw), 0, r), 5);
+	assert_false(pn532_chip_waiting(chip));
+	f.epoch = 9;
+	f.out_len = 0;
+	pn532_chip_poll(chip, 0);
+	assert_int_equal(f.out_len, 0);
+	pn532_chip_free(chip);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_encode_normal),
+	    cmocka_unit_test(test_encode_extended),
+	    cmocka_unit_test(test_rx_wakeup_then_frame),
+	    cmocka_unit_test(test_rx_ack_nack),
+	    cmocka_unit_test(test_rx_extended),
+	    cmocka_unit_test(test_rx_checksums_and_resync),
+	    cmocka_unit_test(test_chip_basics),
+	    cmocka_unit_test(test_chip_target),
+	    cmocka_unit_test(test_chip_waits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

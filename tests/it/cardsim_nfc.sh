@@ -125,7 +125,7 @@ ctl frobnicate >"$T/err7.log" && fail "unknown command accepted"
 grep -q "^ERR unknown command 'frobnicate'" "$T/err7.log" || fail "unknown command reply"
 ctl tear 3 before >"$T/ok1.log" || fail "tear 3 before"
 ctl status >"$T/status.log" || fail "status"
-grep -q "uid $UID_HEX apdus 0 tear 3 before" "$T/status.log" || fail "status: $(cat "$T/status.log")"
+grep -q "uid $UID_HEX apdus 0 bytes-in 0 bytes-out 0 tear 3 before" "$T/status.log" || fail "status: $(cat "$T/status.log")"
 
 # 8. quit: the simulator exits cleanly and removes its socket and link.
 ctl quit >/dev/null || fail "quit"

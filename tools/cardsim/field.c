@@ -74,6 +74,8 @@ field_insert(struct field *f, const char *path)
 		f->epochs = 1; /* 0 means "no card" */
 	f->epoch = f->epochs;
 	f->apdus = 0;
+	f->bytes_in = 0;
+	f->bytes_out = 0;
 	f->tear_at = 0;
 	f->tear_before = false;
 	if (f->verbose)
@@ -116,8 +118,11 @@ field_describe(const struct field *f, char *buf, size_t cap)
 	if (f->tear_at)
 		snprintf(tear, sizeof(tear), "%lu%s", f->tear_at - f->apdus,
 		         f->tear_before ? " before" : "");
-	snprintf(buf, cap, "card %s uid %02X%02X%02X%02X%02X%02X%02X apdus %lu tear %s", f->path,
-	         uid[0], uid[1], uid[2], uid[3], uid[4], uid[5], uid[6], f->apdus, tear);
+	snprintf(buf, cap,
+	         "card %s uid %02X%02X%02X%02X%02X%02X%02X apdus %lu bytes-in %lu bytes-out %lu "
+	         "tear %s",
+	         f->path, uid[0], uid[1], uid[2], uid[3], uid[4], uid[5], uid[6], f->apdus,
+	         f->bytes_in, f->bytes_out, tear);
 }
 
 /* --- pn532_card_ops --- */
@@ -155,6 +160,7 @@ op_exchange(void *cls, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap
 	}
 	r = desfire_card_process(f->card, cmd, len, resp, cap);
 	f->apdus = n;
+	f->bytes_in += len;
 	/* Order matters: the card's new state reaches the disk before its answer reaches the
 	 * host, so that a card that answered has persisted, even if the process dies next. */
 	if (!persist(f)) {
@@ -165,6 +171,7 @@ op_exchange(void *cls, const uint8_t *cmd, size_t len, uint8_t *resp, size_t cap
 		leave(f, "torn after APDU");
 		return false;
 	}
+	f->bytes_out += r;
 	*resp_len = r;
 	return true;
 }

@@ -21,6 +21,8 @@ struct field {
 	uint32_t epoch;            /* nonzero while a card is in the field */
 	uint32_t epochs;           /* epochs handed out so far */
 	unsigned long apdus;       /* APDUs the card processed since it entered the field */
+	unsigned long bytes_in;    /* their bytes (ISO 14443-4 information fields) */
+	unsigned long bytes_out;   /* the bytes of the card's answers */
 	unsigned long tear_at;     /* 0: no tear armed; else the APDU number (apdus + N) */
 	bool tear_before;          /* leave before processing APDU tear_at, not after */
 	int verbose;

@@ -480,7 +480,9 @@ in_data_exchange(struct pn532_chip *chip, const uint8_t *p, size_t np)
 	}
 	/* A deselected target is woken and selected again by the chip itself. */
 	chip->tg = TG_ACTIVE;
-	if (!chip->ops->exchange(chip->cls, p + 1, np - 1, r + 1, sizeof(r) - 1, &rlen)) {
+	/* A card always answers at least a status; silence is a timeout. */
+	if (!chip->ops->exchange(chip->cls, p + 1, np - 1, r + 1, sizeof(r) - 1, &rlen) ||
+	    rlen == 0) {
 		chip_log(chip, 1, "InDataExchange: card gone, timeout");
 		respond_status(chip, CMD_IN_DATA_EXCHANGE, PN532_ST_TIMEOUT);
 		return;

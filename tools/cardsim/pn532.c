@@ -611,7 +611,7 @@ execute(struct pn532_chip *chip, const uint8_t *c, size_t n, uint64_t now_ms)
 	size_t np = n - 1;
 	uint8_t r[PN532_DATA_MAX];
 
-	chip_log(chip, 1, "command %02X, %zu parameter byte(s)", c[0], np);
+	chip_log(chip, 2, "command %02X, %zu parameter byte(s)", c[0], np);
 	switch (c[0]) {
 	case CMD_DIAGNOSE:
 		if (np < 1)

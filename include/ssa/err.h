@@ -57,6 +57,9 @@
 	_(JOURNAL_SIGNATURE, "journal record signature does not verify") \
 	_(JOURNAL_SEQ, "journal sequence gap") \
 	_(JOURNAL_FORMAT, "journal record is malformed") \
+	_(JOURNAL_ORDER, "journal record stored out of order") \
+	_(JOURNAL_KEY, "journal record signed by another key") \
+	_(JOURNAL_SCHEMA, "journal database has an unknown schema version") \
 	_(DB, "database error")
 
 #define SSA_ERR_CRYPTO(_) \

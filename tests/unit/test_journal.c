@@ -1,0 +1,357 @@
+/* test_journal.c — record encoding (canonical only), seal, signatures and chain verification. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ssa/journal.h"
+
+static const uint8_t priv_a[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+				    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
+static const uint8_t priv_b[32] = { 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+				    9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9 };
+
+/* A sale of two lines: 2 x 1,50 € at 5.5 % covered, 350 g of cheese at 20 % not in the list;
+ * paid 3,00 € by the card and the rest in cash (5 € given). */
+static void
+sample_sale(struct journal_record *r)
+{
+	struct journal_line l1 = { .code = "3560070123456", .name = "Lentilles vertes 500 g",
+				   .category = "epicerie", .qty = 2, .unit_price = 150,
+				   .amount = 300, .vat_bp = 550, .covered = 300, .paid_ssa = 300,
+				   .reason = CONVENTION_COVERED, .list_caisse = "caisse-34",
+				   .list_version = 7 };
+	struct journal_line l2 = { .code = "2100000000007", .name = "Comté 18 mois (kg)",
+				   .category = "fromage", .qty = 1, .grams = 350,
+				   .unit_price = 2400, .amount = 840, .vat_bp = 2000,
+				   .reason = CONVENTION_NOT_IN_LIST, .list_caisse = "caisse-34",
+				   .list_version = 7 };
+	struct journal_tender t1 = { TENDER_SSA, 300, 300, 0 };
+	struct journal_tender t2 = { TENDER_CASH, 840, 1000, 160 };
+
+	journal_record_init(r, JOURNAL_SALE);
+	strcpy(r->establishment, "epicerie-solidaire-34");
+	strcpy(r->terminal, "T1");
+	strcpy(r->software, "0.1.0");
+	strcpy(r->operator_id, "op7");
+	strcpy(r->card, "c-4f2a9b");
+	r->time_ms = INT64_C(1795000000000);
+	r->balance_before = 15000;
+	r->balance_after = 14700;
+	assert_int_equal(journal_record_add_line(r, &l1), SSA_ERR_OK);
+	assert_int_equal(journal_record_add_line(r, &l2), SSA_ERR_OK);
+	assert_int_equal(journal_record_add_tender(r, &t1), SSA_ERR_OK);
+	assert_int_equal(journal_record_add_tender(r, &t2), SSA_ERR_OK);
+	vat_summary_init(&r->vat);
+	assert_int_equal(vat_summary_add(&r->vat, 550, 300), SSA_ERR_OK);
+	assert_int_equal(vat_summary_add(&r->vat, 2000, 840), SSA_ERR_OK);
+	assert_int_equal(vat_summary_finish(&r->vat), SSA_ERR_OK);
+	r->total = 1140;
+	r->ssa_covered = 300;
+}
+
+static void
+test_roundtrip(void **state)
+{
+	struct journal_record r, d;
+	struct journal_signer *s;
+	char *enc = NULL, *enc2 = NULL;
+	size_t len, len2;
+	const char *why;
+	uint8_t h[32];
+
+	(void)state;
+	assert_int_equal(journal_signer_new(priv_a, &s), SSA_ERR_OK);
+	sample_sale(&r);
+	assert_int_equal(journal_seal(&r, 0, NULL, s, &enc, &len, h), SSA_ERR_OK);
+	assert_int_equal(r.seq, 1);
+	assert_int_equal(journal_record_decode(enc, len, &d, &why), SSA_ERR_OK);
+	assert_int_equal(d.n_lines, 2);
+	assert_string_equal(d.lines[1].name, "Comté 18 mois (kg)");
+	assert_int_equal(d.lines[1].grams, 350);
+	assert_int_equal(d.lines[1].reason, CONVENTION_NOT_IN_LIST);
+	assert_int_equal(d.tenders[1].change, 160);
+	assert_int_equal(d.balance_after, 14700);
+	assert_int_equal(d.vat.n, 2);
+	assert_memory_equal(d.sig, r.sig, 64);
+	assert_int_equal(journal_record_encode(&d, &enc2, &len2), SSA_ERR_OK);
+	assert_int_equal(len, len2);
+	assert_memory_equal(enc, enc2, len);
+	assert_int_equal(journal_record_verify(&d, (const uint8_t[32]){ 0 }), SSA_ERR_JOURNAL_KEY);
+	{
+		uint8_t pub[32];
+		journal_signer_public(s, pub, NULL);
+		assert_int_equal(journal_record_verify(&d, pub), SSA_ERR_OK);
+	}
+	journal_record_fini(&d);
+	journal_record_fini(&r);
+	free(enc);
+	free(enc2);
+	journal_signer_free(s);
+}
+
+/* A copy of @p enc with the first @p from replaced by @p to. */
+static char *
+edit(const char *enc, const char *from, const char *to)
+{
+	const char *p = strstr(enc, from);
+	char *out;
+
+	assert_non_null(p);
+	out = malloc(strlen(enc) + strlen(to) + 1);
+	assert_non_null(out);
+	memcpy(out, enc, (size_t)(p - enc));
+	strcpy(out + (p - enc), to);
+	strcat(out, p + strlen(from));
+	return out;
+}
+
+static void
+test_not_canonical(void **state)
+{
+	static const char *const edits[][2] = {
+		{ "{", "{ " },                          /* spacing */
+		{ "\"v\":1", "\"v\":1.0" },             /* a real for an integer */
+		{ "\"v\":1", "\"v\":1,\"x\":0" },       /* an unknown field */
+		{ "\"v\":1", "\"v\":1,\"v\":1" },       /* a duplicate key */
+		{ "\"total\":1140", "\"total\":1141" }, /* totals that do not add up */
+		{ "\"kind\":\"SALE\"", "\"kind\":\"SALES\"" },
+		{ "\"term\":\"T1\"", "\"term\":\"T\\u0031\"" }, /* an escape not needed */
+		{ "\"card\":\"c-4f2a9b\",", "" },               /* a missing field */
+		{ "\"seq\":1", "\"seq\":-1" },
+		{ "\"reason\":\"COVERED\"", "\"reason\":\"covered\"" },
+	};
+	struct journal_record r, d;
+	struct journal_signer *s;
+	char *enc = NULL;
+	size_t len;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(journal_signer_new(priv_a, &s), SSA_ERR_OK);
+	sample_sale(&r);
+	assert_int_equal(journal_seal(&r, 0, NULL, s, &enc, &len, NULL), SSA_ERR_OK);
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		char *bad = edit(enc, edits[i][0], edits[i][1]);
+		why = NULL;
+		assert_int_equal(journal_record_decode(bad, strlen(bad), &d, &why),
+				 SSA_ERR_JOURNAL_FORMAT);
+		assert_non_null(why);
+		journal_record_fini(&d);
+		free(bad);
+	}
+	/* Upper-case hex in the signature. */
+	{
+		char *p = strstr(enc, "\"sig\":\"") + 7, *bad = strdup(enc);
+		size_t at = (size_t)(p - enc);
+		for (size_t k = at; bad[k] != '"'; k++)
+			if (bad[k] >= 'a' && bad[k] <= 'f') {
+				bad[k] = (char)(bad[k] - 'a' + 'A');
+				break;
+			}
+		assert_int_equal(journal_record_decode(bad, len, &d, &why), SSA_ERR_JOURNAL_FORMAT);
+		free(bad);
+	}
+	assert_int_equal(journal_record_decode(enc, len - 1, &d, &why), SSA_ERR_JOURNAL_FORMAT);
+	assert_int_equal(journal_record_decode("", 0, &d, &why), SSA_ERR_JOURNAL_FORMAT);
+	assert_int_equal(journal_record_decode("[]", 2, &d, &why), SSA_ERR_JOURNAL_FORMAT);
+	journal_record_fini(&r);
+	free(enc);
+	journal_signer_free(s);
+}
+
+static void
+test_check(void **state)
+{
+	struct journal_record r;
+	const char *why = NULL;
+	char *enc = NULL;
+	size_t len;
+
+	(void)state;
+	sample_sale(&r);
+	r.seq = 3;
+	assert_int_equal(journal_record_check(&r, &why), SSA_ERR_OK);
+	r.kind = JOURNAL_VOID;
+	assert_int_equal(journal_record_check(&r, &why), SSA_ERR_JOURNAL_FORMAT);
+	r.link_seq = 2;
+	assert_int_equal(journal_record_check(&r, &why), SSA_ERR_OK);
+	r.link_seq = 3;
+	assert_int_equal(journal_record_check(&r, &why), SSA_ERR_JOURNAL_FORMAT);
+	r.kind = JOURNAL_SALE;
+	r.link_seq = 0;
+	r.tenders[1].amount = 839;
+	assert_int_equal(journal_record_check(&r, &why), SSA_ERR_JOURNAL_FORMAT);
+	assert_string_equal(why, "tenders do not add up to the total");
+	r.tenders[1].amount = 840;
+	strcpy(r.terminal, "T\t1");
+	assert_int_equal(journal_record_encode(&r, &enc, &len), SSA_ERR_JOURNAL_FORMAT);
+	strcpy(r.terminal, "T1");
+	r.balance_after = JOURNAL_NONE;
+	assert_int_equal(journal_record_check(&r, &why), SSA_ERR_JOURNAL_FORMAT);
+	r.balance_before = JOURNAL_NONE;
+	r.card[0] = '\0';
+	assert_int_equal(journal_record_check(&r, &why), SSA_ERR_OK);
+	r.lines[0].reason = CONVENTION__REASON_COUNT;
+	assert_int_equal(journal_record_check(&r, &why), SSA_ERR_JOURNAL_FORMAT);
+	journal_record_fini(&r);
+}
+
+/* Five sealed records chained with key @p priv; the caller frees each. */
+static void
+make_chain(const uint8_t *priv, char *enc[5], size_t len[5])
+{
+	struct journal_signer *s;
+	uint8_t h[32];
+
+	assert_int_equal(journal_signer_new(priv, &s), SSA_ERR_OK);
+	for (uint64_t i = 0; i < 5; i++) {
+		struct journal_record r;
+		sample_sale(&r);
+		r.time_ms += (int64_t)i * 1000;
+		assert_int_equal(journal_seal(&r, i, i == 0 ? NULL : h, s, &enc[i], &len[i], h),
+				 SSA_ERR_OK);
+		journal_record_fini(&r);
+	}
+	journal_signer_free(s);
+}
+
+/* Verify positions @p pos[0..n) holding @p enc[idx[k]]; returns the first error. */
+static enum ssa_err
+verify(char *enc[5], size_t len[5], const uint64_t *pos, const int *idx, size_t n,
+       uint64_t *bad)
+{
+	struct journal_chain c;
+	struct journal_signer *s;
+	uint8_t pub[32];
+	enum ssa_err e = SSA_ERR_OK;
+
+	assert_int_equal(journal_signer_new(priv_a, &s), SSA_ERR_OK);
+	journal_signer_public(s, pub, NULL);
+	journal_signer_free(s);
+	assert_int_equal(journal_chain_init(&c, pub), SSA_ERR_OK);
+	for (size_t k = 0; k < n && e == SSA_ERR_OK; k++)
+		e = journal_chain_next(&c, pos[k], enc[idx[k]], len[idx[k]], NULL);
+	*bad = e == SSA_ERR_OK ? 0 : c.bad_seq;
+	if (e != SSA_ERR_OK)
+		print_message("  %s: %s\n", ssa_errname(e), c.why);
+	return e;
+}
+
+static void
+test_chain(void **state)
+{
+	char *enc[5], *other[5];
+	size_t len[5], olen[5];
+	uint64_t bad;
+	const uint64_t pos[] = { 1, 2, 3, 4, 5 };
+
+	(void)state;
+	make_chain(priv_a, enc, len);
+	make_chain(priv_b, other, olen);
+	assert_int_equal(verify(enc, len, pos, (const int[]){ 0, 1, 2, 3, 4 }, 5, &bad),
+			 SSA_ERR_OK);
+	/* deleted record 3 */
+	assert_int_equal(verify(enc, len, (const uint64_t[]){ 1, 2, 4, 5 },
+				(const int[]){ 0, 1, 3, 4 }, 4, &bad),
+			 SSA_ERR_JOURNAL_SEQ);
+	assert_int_equal(bad, 4);
+	/* records 2 and 3 swapped in their slots */
+	assert_int_equal(verify(enc, len, pos, (const int[]){ 0, 2, 1, 3, 4 }, 5, &bad),
+			 SSA_ERR_JOURNAL_ORDER);
+	assert_int_equal(bad, 2);
+	/* record 3 edited */
+	{
+		char *e3 = enc[2];
+		size_t l3 = len[2];
+		enc[2] = edit(e3, "\"total\":1140", "\"total\":1140 ");
+		len[2] = strlen(enc[2]);
+		assert_int_equal(verify(enc, len, pos, (const int[]){ 0, 1, 2, 3, 4 }, 5, &bad),
+				 SSA_ERR_JOURNAL_FORMAT);
+		free(enc[2]);
+		enc[2] = edit(e3, "\"op\":\"op7\"", "\"op\":\"op8\"");
+		len[2] = strlen(enc[2]);
+		assert_int_equal(verify(enc, len, pos, (const int[]){ 0, 1, 2, 3, 4 }, 5, &bad),
+				 SSA_ERR_JOURNAL_SIGNATURE);
+		assert_int_equal(bad, 3);
+		free(enc[2]);
+		enc[2] = e3;
+		len[2] = l3;
+	}
+	/* record 3 replaced by one signed with another key */
+	{
+		char *e3 = enc[2];
+		size_t l3 = len[2];
+		enc[2] = other[2];
+		len[2] = olen[2];
+		assert_int_equal(verify(enc, len, pos, (const int[]){ 0, 1, 2, 3, 4 }, 5, &bad),
+				 SSA_ERR_JOURNAL_KEY);
+		assert_int_equal(bad, 3);
+		enc[2] = e3;
+		len[2] = l3;
+	}
+	/* record 1 of the genuine key but from another chain position: 5 records sealed
+	 * after a different record 1 break the chain at 2 */
+	{
+		struct journal_signer *s;
+		struct journal_record r;
+		char *alt;
+		size_t alen;
+		uint8_t h[32];
+		char *keep = enc[0];
+		size_t klen = len[0];
+
+		assert_int_equal(journal_signer_new(priv_a, &s), SSA_ERR_OK);
+		sample_sale(&r);
+		r.total = 1140;
+		strcpy(r.operator_id, "someone-else");
+		assert_int_equal(journal_seal(&r, 0, NULL, s, &alt, &alen, h), SSA_ERR_OK);
+		journal_record_fini(&r);
+		journal_signer_free(s);
+		enc[0] = alt;
+		len[0] = alen;
+		assert_int_equal(verify(enc, len, pos, (const int[]){ 0, 1, 2, 3, 4 }, 5, &bad),
+				 SSA_ERR_JOURNAL_CHAIN);
+		assert_int_equal(bad, 2);
+		free(alt);
+		enc[0] = keep;
+		len[0] = klen;
+	}
+	for (int i = 0; i < 5; i++) {
+		free(enc[i]);
+		free(other[i]);
+	}
+}
+
+static void
+test_kinds(void **state)
+{
+	enum journal_kind k;
+
+	(void)state;
+	for (unsigned i = 0; i < JOURNAL__KIND_COUNT; i++) {
+		assert_int_equal(journal_kind_parse(journal_kind_name((enum journal_kind)i), &k),
+				 SSA_ERR_OK);
+		assert_int_equal(k, i);
+	}
+	assert_int_equal(journal_kind_parse("AMAP", &k), SSA_ERR_JOURNAL_FORMAT);
+	assert_true(journal_kind_is_closing(JOURNAL_CLOSING_MONTH));
+	assert_false(journal_kind_is_closing(JOURNAL_REFUND));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_not_canonical),
+		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_kinds),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

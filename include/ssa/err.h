@@ -75,6 +75,10 @@
 	_(CARD_HOTLISTED, "card is blocked (hot list)") \
 	_(CARD_BALANCE, "insufficient balance on the card") \
 	_(CARD_FORMAT, "card is not an SSA food card") \
+	_(CARD_NOT_YET_VALID, "card is not valid yet") \
+	_(CARD_RECORD, "card's debit record contradicts the pending sale") \
+	_(CARD_REFUSED, "card refused the operation") \
+	_(CARD_ALREADY_APPLIED, "grant already applied to this card") \
 	_(READER, "card reader error")
 
 #define SSA_ERR_SYNC(_) \

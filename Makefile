@@ -22,7 +22,7 @@ CC      ?= cc
 V       ?= 0
 SAN     ?= 0
 
-PKGS := ncursesw libcurl sqlite3 libcrypto libssl libnfc libfreefare jansson libmicrohttpd
+PKGS := ncursesw libcurl sqlite3 libcrypto libssl libnfc libfreefare jansson libmicrohttpd gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)

@@ -3,7 +3,7 @@
 # As root: apt-get install them. Otherwise: print the exact command and fail.
 PKGS="build-essential pkg-config clang libclang-rt-14-dev gettext tmux sqlite3 openssl curl
 libncurses-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev libnfc-dev libfreefare-dev
-libjansson-dev libmicrohttpd-dev libcmocka-dev libnfc-bin libnfc-examples libfreefare-bin"
+libjansson-dev libmicrohttpd-dev libgnutls28-dev libcmocka-dev libnfc-bin libnfc-examples libfreefare-bin"
 # SSA_DEPS_EXTRA adds names to check (the test suite uses it to see the non-root message).
 missing=""
 for p in $PKGS ${SSA_DEPS_EXTRA:-}; do

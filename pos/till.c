@@ -220,6 +220,8 @@ till_add_entry(struct till *t, const struct till_entry *e)
 	char key[GTIN_TEXT_MAX + 1];
 	enum ssa_err err;
 
+	if (t->state != TILL_SELLING)
+		return SSA_ERR_INVAL;
 	if (!t->catalog) {
 		till_message(t, TILL_MSG_ERROR, "%s", _("No product list: nothing can be sold."));
 		return SSA_ERR_NOT_FOUND;
@@ -296,6 +298,10 @@ till_void_line(struct till *t, uint32_t id)
 	char name[CATALOG_NAME_MAX + 1];
 	enum ssa_err err;
 
+	if (t->state != TILL_SELLING) {
+		till_message(t, TILL_MSG_WARN, "%s", _("Go back to the sale (Esc) to void a line."));
+		return SSA_ERR_INVAL;
+	}
 	if (!l) {
 		till_message(t, TILL_MSG_WARN, "%s", _("No line selected."));
 		return SSA_ERR_BASKET_LINE;
@@ -308,18 +314,149 @@ till_void_line(struct till *t, uint32_t id)
 	return SSA_ERR_OK;
 }
 
-void
-till_cancel_sale(struct till *t)
+static void
+fmt(const struct till *t, int64_t cents, char *buf, size_t size)
 {
-	size_t n = t->basket.n;
+	money_format(cents, t->money_locale, buf, size);
+}
 
+enum ssa_err
+till_pay_start(struct till *t)
+{
+	enum ssa_err err;
+
+	if (t->state != TILL_SELLING)
+		return SSA_ERR_INVAL;
+	if (t->basket.n == 0) {
+		till_message(t, TILL_MSG_WARN, "%s", _("The basket is empty."));
+		return SSA_ERR_INVAL;
+	}
+	err = allocation_compute(&t->basket, 0, &t->alloc);
+	if (err != SSA_ERR_OK)
+		return add_failed(t, err, _("the payment"));
+	till_entry_clear(t);
+	t->pending_grams = 0;
+	t->has_card = false;
+	t->state = TILL_PAYING;
+	till_message(t, TILL_MSG_INFO, "%s",
+		     _("Tap the food card, or take the payment by other tenders."));
+	return SSA_ERR_OK;
+}
+
+/* Decide the lines with @p caisse's list (none: undecided, nothing covered). */
+static void
+use_list_of(struct till *t, const char *caisse)
+{
+	const struct convention_list *list = NULL;
+
+	if (t->catalog && caisse && caisse[0] &&
+	    t->catalog->list_in_force(t->catalog->cls, caisse, &list) != SSA_ERR_OK)
+		list = NULL;
+	if (basket_set_list(&t->basket, list, t->today, NULL, 0) != SSA_ERR_OK)
+		basket_set_list(&t->basket, NULL, t->today, NULL, 0);
+}
+
+enum ssa_err
+till_pay_card(struct till *t, const struct till_card *c)
+{
+	struct allocation a;
+	enum ssa_err err;
+	char bal[40], debit[40], rest[40];
+
+	if (t->state != TILL_PAYING || t->alloc.n > (t->alloc.ssa_debit > 0 ? 1u : 0u))
+		return SSA_ERR_INVAL;
+	use_list_of(t, c->caisse);
+	err = allocation_compute(&t->basket, c->balance, &a);
+	if (err != SSA_ERR_OK) {
+		use_list_of(t, t->has_card ? t->card.caisse : t->preview_caisse);
+		allocation_compute(&t->basket, t->has_card ? t->card.balance : 0, &t->alloc);
+		return add_failed(t, err, _("the payment"));
+	}
+	t->alloc = a;
+	t->card = *c;
+	t->has_card = true;
+	fmt(t, c->balance, bal, sizeof(bal));
+	fmt(t, a.ssa_debit, debit, sizeof(debit));
+	fmt(t, allocation_due(&a), rest, sizeof(rest));
+	till_message(t, TILL_MSG_INFO, _("Card balance %s: SSA pays %s, %s left to pay."), bal, debit,
+		     rest);
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+till_pay_tender(struct till *t, enum tender_kind kind, int64_t given)
+{
+	int64_t due = allocation_due(&t->alloc);
+	enum ssa_err err;
+	char rest[40], change[40];
+
+	if (t->state != TILL_PAYING)
+		return SSA_ERR_INVAL;
+	if (due <= 0) {
+		till_message(t, TILL_MSG_WARN, "%s", _("Nothing is left to pay."));
+		return SSA_ERR_BASKET_PAID;
+	}
+	if (given == 0)
+		given = due;
+	err = allocation_pay(&t->alloc, kind, given);
+	if (err == SSA_ERR_BASKET_PAID) {
+		fmt(t, due, rest, sizeof(rest));
+		till_message(t, TILL_MSG_ERROR, _("Only %s is due: %s cannot take more."), rest,
+			     _(tender_label(kind)));
+		return err;
+	}
+	if (err != SSA_ERR_OK)
+		return add_failed(t, err, _(tender_label(kind)));
+	fmt(t, allocation_due(&t->alloc), rest, sizeof(rest));
+	fmt(t, t->alloc.change, change, sizeof(change));
+	if (allocation_due(&t->alloc) > 0)
+		till_message(t, TILL_MSG_INFO, _("%s left to pay."), rest);
+	else if (t->alloc.change > 0)
+		till_message(t, TILL_MSG_INFO, _("Paid. Change to give: %s."), change);
+	else
+		till_message(t, TILL_MSG_INFO, "%s", _("Paid."));
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+till_pay_back(struct till *t)
+{
+	if (t->state != TILL_PAYING)
+		return SSA_ERR_INVAL;
+	memset(&t->alloc, 0, sizeof(t->alloc));
+	t->has_card = false;
+	use_preview_list(t);
+	t->state = TILL_SELLING;
+	till_message(t, TILL_MSG_INFO, "%s", _("Back to the sale: the payment was dropped."));
+	return SSA_ERR_OK;
+}
+
+int64_t
+till_due(const struct till *t)
+{
+	return t->state == TILL_PAYING ? allocation_due(&t->alloc) : 0;
+}
+
+void
+till_new_sale(struct till *t)
+{
 	basket_fini(&t->basket);
 	basket_init(&t->basket, t->today);
 	use_preview_list(t);
+	memset(&t->alloc, 0, sizeof(t->alloc));
+	t->has_card = false;
+	t->state = TILL_SELLING;
 	t->last_line = 0;
 	t->pending_grams = 0;
-	t->weight_for_product = false;
 	till_entry_clear(t);
+}
+
+void
+till_cancel_sale(struct till *t)
+{
+	size_t n = t->state == TILL_PAID ? 0 : t->basket.n;
+
+	till_new_sale(t);
 	if (n == 0)
 		till_message(t, TILL_MSG_WARN, "%s", _("The basket is empty."));
 	else
@@ -340,6 +477,12 @@ till_enter(struct till *t)
 	till_entry_clear(t);
 	if (text[0] == '\0')
 		return SSA_ERR_OK;
+	/* A scan during the payment goes back to the sale (nothing was recorded yet); after a
+	 * recorded sale it starts the next one. */
+	if (t->state == TILL_PAYING)
+		till_pay_back(t);
+	else if (t->state == TILL_PAID)
+		till_new_sale(t);
 	p = t->pending_product;
 	if (weight && !till_entry_is_scan(text)) {
 		if (!for_product)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ssa/allocation.h"
 #include "ssa/basket.h"
 #include "ssa/catalog.h"
 #include "ssa/err.h"
@@ -52,8 +53,26 @@ enum till_mark {
 	TILL_MARK_UNKNOWN, /* no list to decide with */
 };
 
+/* Where the sale stands. */
+enum till_state {
+	TILL_SELLING, /* lines are added and voided */
+	TILL_PAYING,  /* the basket is frozen: card, then other tenders */
+	TILL_PAID,    /* recorded; the receipt is shown until the next scan or key */
+};
+
+/* The food card as the till knows it once it was read and checked (card reader port). */
+struct till_card {
+	char id[24];                            /* pseudonymous member id, for the journal */
+	char caisse[CONVENTION_CAISSE_MAX + 1]; /* whose list decides */
+	int64_t balance;                        /* cents */
+};
+
 struct till {
 	struct till_status status;
+	enum till_state state;
+	bool has_card;          /* a card was read for this payment */
+	struct till_card card;
+	struct allocation alloc; /* the split of the sale, while paying */
 	char entry[TILL_ENTRY_MAX + 1]; /* the entry line being typed */
 	int64_t pending_grams;          /* weight typed after F6, waiting for its item; 0 = none */
 	bool weight_prompt;             /* the entry line holds a weight, not a code */
@@ -123,8 +142,31 @@ enum ssa_err till_add_entry(struct till *t, const struct till_entry *e);
 /* Void line @p id of the sale. */
 enum ssa_err till_void_line(struct till *t, uint32_t id);
 
+/* Start a new, empty sale (after a recorded one). */
+void till_new_sale(struct till *t);
+
 /* Cancel the sale: every line goes, nothing is recorded. */
 void till_cancel_sale(struct till *t);
+
+/* Start paying: the basket must have lines; it is frozen.  No card yet: everything is due from
+ * other tenders until a card is read. */
+enum ssa_err till_pay_start(struct till *t);
+
+/* The card @p c was read: the lines are decided again with the list of the card's caisse, and
+ * the split computed with its balance (debit = min(covered, balance)).  Refused once a tender
+ * was taken (SSA_ERR_INVAL): the split would change under it. */
+enum ssa_err till_pay_card(struct till *t, const struct till_card *c);
+
+/* A payment of @p given cents by @p kind (not TENDER_SSA); @p given 0 means the exact amount
+ * due.  Cash may exceed what is due: the difference is change. */
+enum ssa_err till_pay_tender(struct till *t, enum tender_kind kind, int64_t given);
+
+/* Back to the sale from the payment (before anything was recorded): tenders and card dropped,
+ * lines decided with the preview list again. */
+enum ssa_err till_pay_back(struct till *t);
+
+/* The amount still due from other tenders while paying, else 0. */
+int64_t till_due(const struct till *t);
 
 /* How line @p l is marked on screen. */
 enum till_mark till_line_mark(const struct basket_line *l);

@@ -29,10 +29,14 @@ struct view_ops {
 	enum request (*request)(struct ui *ui, enum request req);
 	/* Called when the screen loses the focus.  May be NULL. */
 	void (*done)(struct ui *ui);
+	/* The entry line holds amounts on this screen: Enter goes to the screen, unless what was
+	 * typed is a scanned code. */
+	bool takes_amounts;
 };
 
 extern const struct view_ops ui_sale_ops;
 extern const struct view_ops ui_help_ops;
+extern const struct view_ops ui_pay_ops;
 
 struct ui {
 	struct till *till;
@@ -43,6 +47,7 @@ struct ui {
 	uint32_t selected;           /* id of the selected basket line, 0 = the last one */
 	uint32_t seen_last;          /* till->last_line when the sale screen last looked */
 	bool quit;
+	bool bounce;                 /* set by open(): the screen cannot be shown, go back */
 };
 
 /* Run the till on the terminal until quit or a quit signal; the terminal must be set up

@@ -96,10 +96,11 @@ help_request(struct ui *ui, enum request req)
 		ui->scroll += 10;
 		return REQ_NONE;
 	case REQ_BACK:
-		return REQ_SALE;
+		ui_switch(ui, ui->prev ? ui->prev : &ui_sale_ops);
+		return REQ_NONE;
 	default:
-		/* Sale actions make sense from the sale screen only: go there and do it. */
-		ui_switch(ui, &ui_sale_ops);
+		/* Other keys act where they came from: go back there and do it. */
+		ui_switch(ui, ui->prev && ui->prev != &ui_help_ops ? ui->prev : &ui_sale_ops);
 		return req;
 	}
 }

@@ -16,8 +16,14 @@ ui_switch(struct ui *ui, const struct view_ops *ops)
 		ui->view->done(ui);
 	ui->prev = ui->view;
 	ui->view = ops;
+	ui->bounce = false;
 	if (ops->open)
 		ops->open(ui);
+	if (ui->bounce && ui->prev && ui->prev != ops) {
+		/* Bounded: the screen we return to was shown already, it does not bounce. */
+		ui->bounce = false;
+		ui->view = ui->prev;
+	}
 }
 
 static void
@@ -122,7 +128,9 @@ draw_message(struct ui *ui, int y)
 static int
 draw_entry(struct ui *ui, int y)
 {
-	const char *label = ui->till->weight_prompt ? _("Weight (kg): ") : _("Code: ");
+	const char *label = ui->till->weight_prompt ? _("Weight (kg): ")
+			    : ui->view->takes_amounts ? _("Amount: ")
+						      : _("Code: ");
 	int x;
 
 	attrset(crt_attr(CRT_NORMAL));
@@ -182,6 +190,9 @@ global_request(struct ui *ui, enum request req)
 	case REQ_SALE:
 		ui_switch(ui, &ui_sale_ops);
 		return true;
+	case REQ_PAY:
+		ui_switch(ui, &ui_pay_ops);
+		return true;
 	case REQ_QUIT:
 		ui->quit = true;
 		return true;
@@ -226,6 +237,10 @@ handle_key(struct ui *ui, int key)
 		return;
 	}
 	req = request_of_key(key);
+	if (req == REQ_ENTER && ui->view->takes_amounts && !till_entry_is_scan(ui->till->entry)) {
+		handle_request(ui, req);
+		return;
+	}
 	if (req == REQ_ENTER && (ui->till->entry[0] || ui->till->weight_prompt)) {
 		ui_switch(ui, &ui_sale_ops);
 		till_enter(ui->till);

@@ -199,12 +199,6 @@ sale_request(struct ui *ui, enum request req)
 		till_cancel_sale(t);
 		ui->selected = 0;
 		return REQ_NONE;
-	case REQ_PAY:
-		if (b->n == 0)
-			till_message(t, TILL_MSG_WARN, "%s", _("The basket is empty."));
-		else
-			till_message(t, TILL_MSG_WARN, "%s", _("Payment is not available yet."));
-		return REQ_NONE;
 	case REQ_BACK:
 		till_message(t, TILL_MSG_NONE, "%s", "");
 		return REQ_NONE;
@@ -213,9 +207,18 @@ sale_request(struct ui *ui, enum request req)
 	}
 }
 
+/* Coming to the sale screen while paying means going back to the sale. */
+static void
+sale_open(struct ui *ui)
+{
+	if (ui->till->state == TILL_PAYING)
+		till_pay_back(ui->till);
+}
+
 const struct view_ops ui_sale_ops = {
 	.name = "sale",
 	.title = N_("Sale"),
+	.open = sale_open,
 	.draw = sale_draw,
 	.request = sale_request,
 };

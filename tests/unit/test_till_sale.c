@@ -274,6 +274,81 @@ test_without_catalog_or_list(void **state)
 	till_fini(&t2);
 }
 
+static void
+test_pay_split_and_tenders(void **state)
+{
+	struct fixture *f = *state;
+	struct till *t = &f->t;
+	struct till_card card = { .id = "00000000000000aa", .caisse = "caisse-34", .balance = 500 };
+
+	assert_int_equal(till_pay_start(t), SSA_ERR_INVAL); /* empty basket */
+	assert_int_equal(t->state, TILL_SELLING);
+	type_enter(t, "3560070894222");   /* 2.35 covered */
+	type_enter(t, "3176582033303");   /* 5.90 alcohol */
+	type_enter(t, "4*3560070894222"); /* 9.40 covered */
+	assert_int_equal(till_pay_start(t), SSA_ERR_OK);
+	assert_int_equal(t->state, TILL_PAYING);
+	assert_int_equal(till_due(t), 1765);
+	/* lines cannot change while paying */
+	assert_int_equal(till_void_line(t, t->last_line), SSA_ERR_INVAL);
+	assert_int_equal(t->basket.n, 3);
+
+	/* the card covers min(11.75, 5.00) */
+	assert_int_equal(till_pay_card(t, &card), SSA_ERR_OK);
+	assert_int_equal(t->alloc.ssa_debit, 500);
+	assert_int_equal(t->alloc.balance_after, 0);
+	assert_int_equal(till_due(t), 1265);
+	assert_string_equal(t->msg, "Card balance 5,00\u00a0\u20ac: SSA pays 5,00\u00a0\u20ac, "
+				    "12,65\u00a0\u20ac left to pay.");
+	/* a bank card cannot take more than is due; cash can, with change */
+	assert_int_equal(till_pay_tender(t, TENDER_BANK_CARD, 2000), SSA_ERR_BASKET_PAID);
+	assert_int_equal(till_pay_tender(t, TENDER_LOCAL_CURRENCY, 265), SSA_ERR_OK);
+	assert_int_equal(till_due(t), 1000);
+	/* the card cannot change once a tender was taken */
+	card.balance = 5000;
+	assert_int_equal(till_pay_card(t, &card), SSA_ERR_INVAL);
+	assert_int_equal(t->alloc.ssa_debit, 500);
+	assert_int_equal(till_pay_tender(t, TENDER_CASH, 2000), SSA_ERR_OK);
+	assert_int_equal(till_due(t), 0);
+	assert_int_equal(t->alloc.change, 1000);
+	assert_string_equal(t->msg, "Paid. Change to give: 10,00\u00a0\u20ac.");
+	assert_int_equal(allocation_check(&t->alloc, &t->basket), SSA_ERR_OK);
+	assert_int_equal(till_pay_tender(t, TENDER_CASH, 100), SSA_ERR_BASKET_PAID);
+}
+
+static void
+test_pay_card_of_another_caisse(void **state)
+{
+	struct fixture *f = *state;
+	struct till *t = &f->t;
+	struct till_card card = { .id = "bb", .caisse = "caisse-99", .balance = 5000 };
+
+	type_enter(t, "3560070894222");
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_COVERED);
+	assert_int_equal(till_pay_start(t), SSA_ERR_OK);
+	/* caisse-99 has no list here: nothing is covered, everything is due */
+	assert_int_equal(till_pay_card(t, &card), SSA_ERR_OK);
+	assert_int_equal(t->alloc.ssa_debit, 0);
+	assert_int_equal(till_due(t), 235);
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_UNKNOWN);
+	/* back to the sale: the outlet's caisse decides again */
+	assert_int_equal(till_pay_back(t), SSA_ERR_OK);
+	assert_int_equal(t->state, TILL_SELLING);
+	assert_false(t->has_card);
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_COVERED);
+	/* a scan while paying goes back to the sale and adds the line */
+	assert_int_equal(till_pay_start(t), SSA_ERR_OK);
+	assert_int_equal(type_enter(t, "3017620422003"), SSA_ERR_OK);
+	assert_int_equal(t->state, TILL_SELLING);
+	assert_int_equal(t->basket.n, 2);
+	/* cancel while paying drops everything */
+	assert_int_equal(till_pay_start(t), SSA_ERR_OK);
+	till_cancel_sale(t);
+	assert_int_equal(t->state, TILL_SELLING);
+	assert_int_equal(t->basket.n, 0);
+	assert_int_equal(till_due(t), 0);
+}
+
 int
 main(void)
 {
@@ -284,6 +359,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_void_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_without_catalog_or_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pay_split_and_tenders, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pay_card_of_another_caisse, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_sale", tests, NULL, NULL);
 }

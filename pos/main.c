@@ -10,6 +10,7 @@
 
 #include "ssa/catalog_store.h"
 
+#include "amap_session.h"
 #include "config.h"
 #include "crt.h"
 #include "i18n.h"
@@ -30,6 +31,8 @@ usage(FILE *out)
 		"       ssa-pos [-c FILE] --import-list CAISSE PUBKEY LIST\n"
 		"                          put a signed convention list received offline\n"
 		"                          (PUBKEY: file with the caisse's Ed25519 key in hex)\n"
+		"       ssa-pos [-c FILE] --amap CSV\n"
+		"                          an AMAP distribution (CAMAP export or sign-in sheet)\n"
 		"       ssa-pos -V | -h\n");
 }
 
@@ -202,7 +205,7 @@ out:
 	return rc;
 }
 
-enum { OPT_IMPORT_PRODUCTS = 256, OPT_IMPORT_LIST };
+enum { OPT_IMPORT_PRODUCTS = 256, OPT_IMPORT_LIST, OPT_AMAP };
 
 int
 main(int argc, char **argv)
@@ -210,6 +213,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "import-products", required_argument, NULL, OPT_IMPORT_PRODUCTS },
 		{ "import-list", no_argument, NULL, OPT_IMPORT_LIST },
+		{ "amap", required_argument, NULL, OPT_AMAP },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -219,6 +223,8 @@ main(int argc, char **argv)
 	struct pos_config cfg;
 	struct config_error cerr = { 0 };
 	struct catalog_store *store = NULL;
+	struct amap_session amap;
+	const char *amap_csv = NULL;
 	char path[512];
 	const char *config_path = NULL, *products_csv = NULL;
 	bool list_import = false;
@@ -235,6 +241,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_IMPORT_LIST:
 			list_import = true;
+			break;
+		case OPT_AMAP:
+			amap_csv = optarg;
 			break;
 		case 'V':
 			printf("ssa-pos %s\n", SSA_VERSION);
@@ -291,6 +300,25 @@ main(int argc, char **argv)
 			     cfg.catalog, _(ssa_strerror(err)));
 	}
 	ui.till = &till;
+	ui.amap_by = -1;
+	if (amap_csv) {
+		char msg[300], dir[512];
+
+		snprintf(dir, sizeof(dir), "%s/amap", cfg.data_dir);
+		if (amap_session_open(&amap, amap_csv, dir, msg, sizeof(msg)) != SSA_ERR_OK) {
+			fprintf(stderr, "ssa-pos: %s\n", msg);
+			goto out;
+		}
+		ui.amap = &amap;
+		if (amap.rep.rows_bad > 0)
+			till_message(&till, TILL_MSG_WARN,
+				     _("%u row(s) imported, %u bad: line %u: %s"),
+				     amap.rep.rows_imported, amap.rep.rows_bad, amap.rep.bad[0].line,
+				     amap.rep.bad[0].msg);
+		else
+			till_message(&till, TILL_MSG_INFO, _("%u row(s) imported, %u change(s) resumed."),
+				     amap.rep.rows_imported, amap.replayed);
+	}
 	err = crt_init(cfg.color && getenv("NO_COLOR") == NULL);
 	if (err != SSA_ERR_OK) {
 		fprintf(stderr, "ssa-pos: %s\n", ssa_strerror(err));
@@ -300,6 +328,9 @@ main(int argc, char **argv)
 		crt_done();
 		rc = sig ? 128 + sig : 0;
 	}
+	if (ui.amap)
+		amap_session_close(ui.amap);
+out:
 	till_fini(&till);
 	catalog_store_close(store);
 	pos_config_free(&cfg);

@@ -22,15 +22,16 @@
 
 #define REQ_INFO(_) \
 	_(HELP, KEY_F(1), '?', "F1 ?", N_("show this help")) \
-	_(SALE, KEY_F(2), 0, "F2", N_("the sale screen")) \
+	_(SALE, KEY_F(2), 0, "F2", N_("the sale screen (AMAP: totals)")) \
 	_(PAY, KEY_F(3), 0, "F3", N_("pay the sale")) \
-	_(VOID_LINE, KEY_F(4), KEY_DC, "F4 Del", N_("void the selected line")) \
+	_(VOID_LINE, KEY_F(4), KEY_DC, "F4 Del", N_("void the selected line (AMAP: undo)")) \
 	_(CANCEL_SALE, KEY_F(5), 0, "F5", N_("cancel the whole sale")) \
-	_(WEIGHT, KEY_F(6), 0, "F6", N_("enter a weight in kg, then scan the item")) \
-	_(CASH, KEY_F(7), 0, "F7", N_("paying: cash, the amount typed (nothing typed: the amount due)")) \
-	_(BANK_CARD, KEY_F(8), 0, "F8", N_("paying: bank card, the amount typed or due")) \
-	_(LOCAL_CURRENCY, KEY_F(9), 0, "F9", N_("paying: local currency, the amount typed or due")) \
-	_(OTHER_TENDER, KEY_F(11), 0, "F11", N_("paying: another tender, the amount typed or due")) \
+	_(WEIGHT, KEY_F(6), 0, "F6", N_("type a weight in kg, then the item (AMAP: collected by)")) \
+	_(CASH, KEY_F(7), 0, "F7", N_("pay cash, the amount typed or due (AMAP: absent)")) \
+	_(BANK_CARD, KEY_F(8), 0, "F8", N_("pay by bank card (AMAP: moved)")) \
+	_(LOCAL_CURRENCY, KEY_F(9), 0, "F9", N_("pay in local currency (AMAP: cancelled)")) \
+	_(OTHER_TENDER, KEY_F(11), 0, "F11", N_("pay by another tender (AMAP: given away)")) \
+	_(EXPORT, KEY_F(12), 0, "F12", N_("AMAP: export the results and the printable sheet")) \
 	_(ENTER, '\n', KEY_ENTER, "Enter", N_("add the typed code (3*code: three of them)")) \
 	_(BACK, 27, 0, "Esc", N_("clear the entry, or go back")) \
 	_(UP, KEY_UP, 0, "Up", N_("select the line above")) \

@@ -1,6 +1,7 @@
 /* till.c — the till's logic: the entry line, the sale, the payment steps.  No curses here. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ssa/money.h"
@@ -19,6 +20,7 @@ till_init(struct till *t, int32_t today)
 void
 till_fini(struct till *t)
 {
+	free(t->receipt);
 	basket_fini(&t->basket);
 	memset(t, 0, sizeof(*t));
 }

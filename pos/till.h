@@ -73,6 +73,7 @@ struct till {
 	bool has_card;          /* a card was read for this payment */
 	struct till_card card;
 	struct allocation alloc; /* the split of the sale, while paying */
+	char *receipt;           /* the last recorded sale's receipt text (owned), NULL = none */
 	char entry[TILL_ENTRY_MAX + 1]; /* the entry line being typed */
 	int64_t pending_grams;          /* weight typed after F6, waiting for its item; 0 = none */
 	bool weight_prompt;             /* the entry line holds a weight, not a code */

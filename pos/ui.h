@@ -32,11 +32,17 @@ struct view_ops {
 	/* The entry line holds amounts on this screen: Enter goes to the screen, unless what was
 	 * typed is a scanned code. */
 	bool takes_amounts;
+	/* Printable keys type into ui->text (a search) instead of the entry line. */
+	bool takes_text;
 };
 
 extern const struct view_ops ui_sale_ops;
 extern const struct view_ops ui_help_ops;
 extern const struct view_ops ui_pay_ops;
+extern const struct view_ops ui_receipt_ops;
+extern const struct view_ops ui_amap_ops;
+
+struct amap_session;
 
 struct ui {
 	struct till *till;
@@ -48,6 +54,11 @@ struct ui {
 	uint32_t seen_last;          /* till->last_line when the sale screen last looked */
 	bool quit;
 	bool bounce;                 /* set by open(): the screen cannot be shown, go back */
+	char text[64];               /* what was typed on a takes_text screen */
+	struct amap_session *amap;   /* the AMAP distribution, NULL when not in that mode */
+	size_t amap_sel;             /* selected row among the matches */
+	long amap_by;                /* household whose "collected by" is being typed, -1 none */
+	bool amap_totals;            /* show the totals instead of the households */
 };
 
 /* Run the till on the terminal until quit or a quit signal; the terminal must be set up

@@ -128,11 +128,22 @@ draw_message(struct ui *ui, int y)
 static int
 draw_entry(struct ui *ui, int y)
 {
-	const char *label = ui->till->weight_prompt ? _("Weight (kg): ")
-			    : ui->view->takes_amounts ? _("Amount: ")
-						      : _("Code: ");
+	const char *label;
 	int x;
 
+	if (ui->view->takes_text) {
+		attrset(crt_attr(CRT_NORMAL));
+		x = crt_put(y, 0, COLS, false,
+			    ui->amap_by >= 0 ? _("Collected by: ") : _("Search: "));
+		attrset(crt_attr(CRT_ENTRY));
+		x += crt_put(y, x, COLS - x - 1, false, ui->text);
+		attrset(crt_attr(CRT_NORMAL));
+		crt_put(y, x, COLS - x, true, "");
+		return x;
+	}
+	label = ui->till->weight_prompt ? _("Weight (kg): ")
+			    : ui->view->takes_amounts ? _("Amount: ")
+						      : _("Code: ");
 	attrset(crt_attr(CRT_NORMAL));
 	x = crt_put(y, 0, COLS, false, label);
 	attrset(crt_attr(CRT_ENTRY));
@@ -188,10 +199,9 @@ global_request(struct ui *ui, enum request req)
 		ui_switch(ui, &ui_help_ops);
 		return true;
 	case REQ_SALE:
-		ui_switch(ui, &ui_sale_ops);
-		return true;
-	case REQ_PAY:
-		ui_switch(ui, &ui_pay_ops);
+		if (ui->view == &ui_amap_ops)
+			return false; /* its totals */
+		ui_switch(ui, ui->amap ? &ui_amap_ops : &ui_sale_ops);
 		return true;
 	case REQ_QUIT:
 		ui->quit = true;
@@ -230,6 +240,26 @@ handle_key(struct ui *ui, int key)
 			ui->quit = true;
 		return;
 	}
+	if (ui->view->takes_text) {
+		size_t n = strlen(ui->text);
+
+		/* Printable ASCII and the bytes of UTF-8 characters type into the search. */
+		if (key >= 0x20 && key < 0x100 && key != 0x7f) {
+			if (n + 1 < sizeof(ui->text)) {
+				ui->text[n] = (char)key;
+				ui->text[n + 1] = '\0';
+			}
+			return;
+		}
+		if (is_backspace(key)) {
+			while (n > 0 && ((unsigned char)ui->text[n - 1] & 0xc0) == 0x80)
+				n--;
+			if (n > 0)
+				n--;
+			ui->text[n] = '\0';
+			return;
+		}
+	}
 	if (key < 256 && till_entry_type(ui->till, key))
 		return;
 	if (is_backspace(key)) {
@@ -237,7 +267,8 @@ handle_key(struct ui *ui, int key)
 		return;
 	}
 	req = request_of_key(key);
-	if (req == REQ_ENTER && ui->view->takes_amounts && !till_entry_is_scan(ui->till->entry)) {
+	if (req == REQ_ENTER && (ui->view->takes_text ||
+				 (ui->view->takes_amounts && !till_entry_is_scan(ui->till->entry)))) {
 		handle_request(ui, req);
 		return;
 	}
@@ -262,7 +293,7 @@ int
 ui_run(struct ui *ui)
 {
 	if (!ui->view)
-		ui_switch(ui, &ui_sale_ops);
+		ui_switch(ui, ui->amap ? &ui_amap_ops : &ui_sale_ops);
 	while (!ui->quit && !crt_quit_signal()) {
 		int key;
 

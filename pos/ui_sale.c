@@ -199,6 +199,10 @@ sale_request(struct ui *ui, enum request req)
 		till_cancel_sale(t);
 		ui->selected = 0;
 		return REQ_NONE;
+	case REQ_PAY:
+		/* Until the journal store is wired in, nothing could be recorded: no payment. */
+		till_message(t, TILL_MSG_WARN, "%s", _("No journal: a sale cannot be recorded here."));
+		return REQ_NONE;
 	case REQ_BACK:
 		till_message(t, TILL_MSG_NONE, "%s", "");
 		return REQ_NONE;

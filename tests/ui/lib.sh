@@ -40,6 +40,12 @@ ui_fail() {
 	exit 1
 }
 
+# ui_stop: end the tmux server (and what runs in it) so that ui_start can start afresh.
+ui_stop() {
+	ui_tmux kill-server >/dev/null 2>&1
+	rm -f "$UI_SOCK"
+}
+
 # ui_config [EXTRA LINES]: write the till's configuration (data in $UI_DATA); extra INI lines
 # are appended (they may open sections of their own).
 ui_config() {

@@ -14,7 +14,7 @@ ui_keys C-q
 
 for s in TERM:15 INT:2 HUP:1; do
 	sig=${s%:*}
-	ui_tmux kill-server
+	ui_stop
 	ui_start
 	ui_wait_text "Code :"
 	ui_type "12"

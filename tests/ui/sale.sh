@@ -55,7 +55,7 @@ ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
 
 # Without color, every state still reads: the same screen, symbol for symbol.
-ui_tmux kill-server
+ui_stop
 ui_start NO_COLOR=1
 ui_wait_text "liste v7"
 for c in 3560070894222 2*3176582033303 3250390000457 3017620422003 0,350*2345678; do

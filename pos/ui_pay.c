@@ -129,6 +129,7 @@ pay_request(struct ui *ui, enum request req)
 		till_message(t, TILL_MSG_WARN, "%s", _("Go back to the sale (Esc) to void a line."));
 		return REQ_NONE;
 	default:
+		till_message(t, TILL_MSG_WARN, "%s", _("This key does nothing here; F1 for help."));
 		return REQ_NONE;
 	}
 }

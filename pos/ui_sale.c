@@ -207,6 +207,7 @@ sale_request(struct ui *ui, enum request req)
 		till_message(t, TILL_MSG_NONE, "%s", "");
 		return REQ_NONE;
 	default:
+		till_message(t, TILL_MSG_WARN, "%s", _("This key does nothing here; F1 for help."));
 		return REQ_NONE;
 	}
 }

@@ -287,6 +287,8 @@ main(int argc, char **argv)
 
 	till_init(&till, local_today());
 	till.money_locale = ui.money_locale;
+	snprintf(till.establishment, sizeof(till.establishment), "%s", cfg.establishment_id);
+	snprintf(till.terminal, sizeof(till.terminal), "%s", cfg.terminal_id);
 	till.nomenclature = cfg.barcodes;
 	till.status.max_age = cfg.list_max_age * 86400;
 	if (err == SSA_ERR_OK) {

@@ -433,6 +433,80 @@ till_pay_back(struct till *t)
 	return SSA_ERR_OK;
 }
 
+enum ssa_err
+till_sign_in(struct till *t, const char *code)
+{
+	size_t n = strlen(code);
+
+	if (n == 0 || n > 8 || !all_digits(code, n)) {
+		till_message(t, TILL_MSG_ERROR, "%s", _("An operator code is 1 to 8 digits."));
+		return SSA_ERR_INVAL;
+	}
+	memcpy(t->operator_id, code, n + 1);
+	till_message(t, TILL_MSG_INFO, _("Operator %s signed in."), code);
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+till_sale_record(const struct till *t, int64_t time_ms, struct journal_record *r)
+{
+	const struct allocation *a = &t->alloc;
+	enum ssa_err err;
+
+	journal_record_init(r, JOURNAL_SALE);
+	if (t->state != TILL_PAYING)
+		return SSA_ERR_INVAL;
+	if ((err = allocation_check(a, &t->basket)) != SSA_ERR_OK)
+		return err;
+	snprintf(r->establishment, sizeof(r->establishment), "%s", t->establishment);
+	snprintf(r->terminal, sizeof(r->terminal), "%s", t->terminal);
+	snprintf(r->software, sizeof(r->software), "ssa-pos %s", SSA_VERSION);
+	snprintf(r->operator_id, sizeof(r->operator_id), "%s", t->operator_id);
+	r->time_ms = time_ms;
+	if (t->has_card) {
+		snprintf(r->card, sizeof(r->card), "%s", t->card.id);
+		r->balance_before = a->balance_before;
+		r->balance_after = a->balance_after;
+	}
+	for (size_t i = 0; i < t->basket.n; i++) {
+		const struct basket_line *bl = &t->basket.lines[i];
+		struct journal_line l = {
+			.qty = bl->qty,
+			.grams = bl->grams,
+			.unit_price = bl->product.price,
+			.amount = bl->amount,
+			.vat_bp = bl->product.vat_bp,
+			.covered = bl->decision.covered,
+			.paid_ssa = bl->paid_ssa,
+			.reason = bl->decision.reason,
+			.list_version = bl->decision.version,
+		};
+
+		memcpy(l.code, bl->product.code, sizeof(l.code));
+		memcpy(l.name, bl->product.name, sizeof(l.name));
+		memcpy(l.category, bl->product.category, sizeof(l.category));
+		memcpy(l.list_caisse, bl->decision.caisse, sizeof(l.list_caisse));
+		if ((err = journal_record_add_line(r, &l)) != SSA_ERR_OK)
+			return err;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		struct journal_tender jt = {
+			.kind = a->tenders[i].kind,
+			.amount = a->tenders[i].amount,
+			.given = a->tenders[i].given,
+			.change = a->tenders[i].given - a->tenders[i].amount,
+		};
+
+		if ((err = journal_record_add_tender(r, &jt)) != SSA_ERR_OK)
+			return err;
+	}
+	if ((err = basket_vat(&t->basket, &r->vat)) != SSA_ERR_OK)
+		return err;
+	r->total = t->basket.total;
+	r->ssa_covered = a->ssa_debit;
+	return SSA_ERR_OK;
+}
+
 int64_t
 till_due(const struct till *t)
 {

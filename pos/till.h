@@ -15,6 +15,7 @@
 #include "ssa/catalog.h"
 #include "ssa/err.h"
 #include "ssa/gtin.h"
+#include "ssa/journal.h"
 #include "ssa/money.h"
 
 /* The longest code a person or a scanner types (GTIN-14 and GS1 codes fit with room). */
@@ -68,6 +69,10 @@ struct till_card {
 };
 
 struct till {
+	/* Who records: ids as the caisse knows them, and the operator of the shift. */
+	char establishment[JOURNAL_ID_MAX + 1];
+	char terminal[JOURNAL_ID_MAX + 1];
+	char operator_id[JOURNAL_ID_MAX + 1]; /* "" until an operator signs in */
 	struct till_status status;
 	enum till_state state;
 	bool has_card;          /* a card was read for this payment */
@@ -168,6 +173,15 @@ enum ssa_err till_pay_back(struct till *t);
 
 /* The amount still due from other tenders while paying, else 0. */
 int64_t till_due(const struct till *t);
+
+/* Sign in operator @p code: 1 to 8 digits.  A bad code is a message and changes nothing. */
+enum ssa_err till_sign_in(struct till *t, const char *code);
+
+/* The journal record of the sale being paid, fully paid (allocation_check): lines with their
+ * decisions and SSA parts, tenders with change, card and balances, VAT per rate, at @p time_ms
+ * (UTC ms).  The store seals it (seq, chain, signature).
+ * @param[out] r  initialised here; journal_record_fini it, also on error. */
+enum ssa_err till_sale_record(const struct till *t, int64_t time_ms, struct journal_record *r);
 
 /* How line @p l is marked on screen. */
 enum till_mark till_line_mark(const struct basket_line *l);

@@ -34,6 +34,10 @@ struct view_ops {
 	bool takes_amounts;
 	/* Printable keys type into ui->text (a search) instead of the entry line. */
 	bool takes_text;
+	/* Enter always goes to the screen, even after a scanned code. */
+	bool owns_enter;
+	/* Label of the entry line on this screen (N_()-marked), NULL: "Code: ". */
+	const char *entry_label;
 };
 
 extern const struct view_ops ui_sale_ops;
@@ -41,6 +45,7 @@ extern const struct view_ops ui_help_ops;
 extern const struct view_ops ui_pay_ops;
 extern const struct view_ops ui_receipt_ops;
 extern const struct view_ops ui_amap_ops;
+extern const struct view_ops ui_login_ops;
 
 struct amap_session;
 

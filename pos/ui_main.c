@@ -98,11 +98,15 @@ draw_too_small(void)
 static void
 draw_title(struct ui *ui)
 {
-	char left[160];
-	const char *right = _("F1 help");
-	int rw = crt_width(right);
+	char left[160], right[80];
+	int rw;
 
 	snprintf(left, sizeof(left), " ssa-pos - %s", _(ui->view->title));
+	if (ui->till->operator_id[0])
+		snprintf(right, sizeof(right), _("Operator %s | F1 help"), ui->till->operator_id);
+	else
+		snprintf(right, sizeof(right), "%s", _("F1 help"));
+	rw = crt_width(right);
 	attrset(crt_attr(CRT_TITLE));
 	crt_put(0, 0, COLS - rw - 1, true, left);
 	crt_put(0, COLS - rw - 1, rw + 1, true, right);
@@ -142,8 +146,8 @@ draw_entry(struct ui *ui, int y)
 		return x;
 	}
 	label = ui->till->weight_prompt ? _("Weight (kg): ")
-			    : ui->view->takes_amounts ? _("Amount: ")
-						      : _("Code: ");
+		: ui->view->entry_label	? _(ui->view->entry_label)
+					: _("Code: ");
 	attrset(crt_attr(CRT_NORMAL));
 	x = crt_put(y, 0, COLS, false, label);
 	attrset(crt_attr(CRT_ENTRY));
@@ -199,8 +203,8 @@ global_request(struct ui *ui, enum request req)
 		ui_switch(ui, &ui_help_ops);
 		return true;
 	case REQ_SALE:
-		if (ui->view == &ui_amap_ops)
-			return false; /* its totals */
+		if (ui->view == &ui_amap_ops || ui->view == &ui_login_ops)
+			return false; /* its totals; sign in first */
 		ui_switch(ui, ui->amap ? &ui_amap_ops : &ui_sale_ops);
 		return true;
 	case REQ_QUIT:
@@ -267,7 +271,7 @@ handle_key(struct ui *ui, int key)
 		return;
 	}
 	req = request_of_key(key);
-	if (req == REQ_ENTER && (ui->view->takes_text ||
+	if (req == REQ_ENTER && (ui->view->takes_text || ui->view->owns_enter ||
 				 (ui->view->takes_amounts && !till_entry_is_scan(ui->till->entry)))) {
 		handle_request(ui, req);
 		return;
@@ -293,7 +297,9 @@ int
 ui_run(struct ui *ui)
 {
 	if (!ui->view)
-		ui_switch(ui, ui->amap ? &ui_amap_ops : &ui_sale_ops);
+		ui_switch(ui, ui->amap			    ? &ui_amap_ops
+			      : ui->till->operator_id[0] ? &ui_sale_ops
+						    : &ui_login_ops);
 	while (!ui->quit && !crt_quit_signal()) {
 		int key;
 

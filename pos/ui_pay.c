@@ -148,4 +148,5 @@ const struct view_ops ui_pay_ops = {
 	.draw = pay_draw,
 	.request = pay_request,
 	.takes_amounts = true,
+	.entry_label = N_("Amount: "),
 };

@@ -4,6 +4,7 @@
 . tests/ui/lib.sh
 
 ui_start
+ui_sign_in
 ui_wait_text "Code :"
 ui_keys F1
 ui_expect_screen help_fr

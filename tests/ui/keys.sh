@@ -3,6 +3,7 @@
 . tests/ui/lib.sh
 
 ui_start
+ui_sign_in
 ui_wait_text "Code :"
 for k in F12 Tab x BTab C-a; do
 	ui_keys "$k"

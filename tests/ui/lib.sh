@@ -109,6 +109,15 @@ ui_start() {
 	ui_tmux set-option -t pos remain-on-exit on >/dev/null
 }
 
+# ui_sign_in [CODE]: the start-of-shift screen: type the operator code (default 42), Enter, and
+# wait for the sale screen.
+ui_sign_in() {
+	ui_wait_text "${UI_SIGN_IN_PROMPT:-Code opérateur :}"
+	ui_type "${1:-42}"
+	ui_keys Enter
+	ui_wait_text "${UI_SIGNED_IN:-Opérateur ${1:-42} | F1 aide}"
+}
+
 # The screen as text, trailing blanks removed; the no-break spaces of amounts ("12,50 €") are
 # made plain spaces so that tests can write them.
 ui_screen() {

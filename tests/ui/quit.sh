@@ -6,7 +6,7 @@
 alt() { ui_tmux display-message -p -t pos '#{alternate_on}'; }
 
 ui_start
-ui_wait_text "Code :"
+ui_wait_text "Code opérateur :"
 [ "$(alt)" = 1 ] || ui_fail "ssa-pos did not take the alternate screen"
 ui_keys C-q
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status of ^Q"
@@ -16,7 +16,7 @@ for s in TERM:15 INT:2 HUP:1; do
 	sig=${s%:*}
 	ui_stop
 	ui_start
-	ui_wait_text "Code :"
+	ui_wait_text "Code opérateur :"
 	ui_type "12"
 	pid=$(ui_pid)
 	[ -n "$pid" ] || ui_fail "no pid"

@@ -7,6 +7,7 @@
 
 ui_demo_data
 ui_start
+ui_sign_in
 ui_wait_text "liste v7"
 ui_scan 3560070894222
 ui_wait_text "Lentilles vertes 500 g."
@@ -57,6 +58,7 @@ ui_keys F10
 # Without color, every state still reads: the same screen, symbol for symbol.
 ui_stop
 ui_start NO_COLOR=1
+ui_sign_in
 ui_wait_text "liste v7"
 for c in 3560070894222 2*3176582033303 3250390000457 3017620422003 0,350*2345678; do
 	ui_scan "$c"

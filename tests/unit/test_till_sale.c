@@ -349,6 +349,68 @@ test_pay_card_of_another_caisse(void **state)
 	assert_int_equal(till_due(t), 0);
 }
 
+static void
+test_sale_record(void **state)
+{
+	struct fixture *f = *state;
+	struct till *t = &f->t;
+	struct till_card card = { .id = "00000000000000aa", .caisse = "caisse-34", .balance = 1000 };
+	struct journal_record r, back;
+	struct journal_signer *signer = NULL;
+	uint8_t pub[32], kid[JOURNAL_KEY_ID_LEN];
+	char *enc = NULL;
+	size_t len;
+	const char *why = NULL;
+
+	strcpy(t->establishment, "epicerie-test");
+	strcpy(t->terminal, "T01");
+	assert_int_equal(till_sign_in(t, "12a"), SSA_ERR_INVAL);
+	assert_int_equal(till_sign_in(t, "123456789"), SSA_ERR_INVAL);
+	assert_string_equal(t->operator_id, "");
+	assert_int_equal(till_sign_in(t, "0042"), SSA_ERR_OK);
+	type_enter(t, "3*3560070894222");  /* 7.05, covered */
+	type_enter(t, "3176582033303");    /* 5.90, alcohol */
+	type_enter(t, "0,350*2345678");    /* 8.72, half covered: 4.36 */
+	assert_int_equal(till_pay_start(t), SSA_ERR_OK);
+	/* not paid yet: no record */
+	assert_int_equal(till_sale_record(t, 1795000000000, &r), SSA_ERR_BASKET_UNPAID);
+	journal_record_fini(&r);
+	assert_int_equal(till_pay_card(t, &card), SSA_ERR_OK);
+	assert_int_equal(till_pay_tender(t, TENDER_CASH, 2000), SSA_ERR_OK);
+	assert_int_equal(till_sale_record(t, 1795000000000, &r), SSA_ERR_OK);
+	assert_int_equal(r.kind, JOURNAL_SALE);
+	assert_string_equal(r.operator_id, "0042");
+	assert_string_equal(r.card, "00000000000000aa");
+	assert_int_equal(r.balance_before, 1000);
+	assert_int_equal(r.balance_after, 0);
+	assert_int_equal(r.total, 2167);
+	assert_int_equal(r.ssa_covered, 1000);
+	assert_int_equal(r.n_lines, 3);
+	assert_int_equal(r.lines[0].paid_ssa, 705);
+	assert_int_equal(r.lines[2].paid_ssa, 295);
+	assert_int_equal(r.lines[1].reason, CONVENTION_EXCLUDED_CATEGORY);
+	assert_string_equal(r.lines[0].list_caisse, "caisse-34");
+	assert_int_equal(r.lines[0].list_version, 7);
+	assert_int_equal(r.n_tenders, 2);
+	assert_int_equal(r.tenders[1].kind, TENDER_CASH);
+	assert_int_equal(r.tenders[1].amount, 1167);
+	assert_int_equal(r.tenders[1].change, 833);
+	assert_int_equal(r.vat.n, 1);
+	assert_int_equal(r.vat.rates[0].gross, 2167);
+
+	/* the record is what the journal accepts: it seals, encodes, decodes and verifies */
+	assert_int_equal(journal_signer_new(key, &signer), SSA_ERR_OK);
+	journal_signer_public(signer, pub, kid);
+	assert_int_equal(journal_seal(&r, 0, NULL, signer, &enc, &len, NULL), SSA_ERR_OK);
+	assert_int_equal(journal_record_decode(enc, len, &back, &why), SSA_ERR_OK);
+	assert_int_equal(journal_record_verify(&back, pub), SSA_ERR_OK);
+	assert_int_equal(back.total, 2167);
+	journal_record_fini(&back);
+	journal_record_fini(&r);
+	journal_signer_free(signer);
+	free(enc);
+}
+
 int
 main(void)
 {
@@ -361,6 +423,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_without_catalog_or_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pay_split_and_tenders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pay_card_of_another_caisse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sale_record, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_sale", tests, NULL, NULL);
 }

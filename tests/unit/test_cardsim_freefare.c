@@ -430,6 +430,99 @@ test_libfreefare_tools(void **state)
 	assert_int_equal(info_free_memory(log), 7936);
 }
 
+/* A 3K3DES application: ISO authentication (0x1A), CMAC with 8-byte blocks, 24-byte keys. */
+static void
+test_3k3des_application(void **state)
+{
+	uint8_t z24[24] = { 0 }, k24[24], data[50], buf[128];
+	MifareDESFireKey picc = mifare_desfire_des_key_new_with_version(ZERO);
+	MifareDESFireKey zero = mifare_desfire_3k3des_key_new(z24);
+	MifareDESFireKey k1;
+	MifareDESFireAID aid = mifare_desfire_aid_new(0x3D3D01);
+	uint16_t ar = MDAR(MDAR_KEY1, MDAR_KEY1, MDAR_KEY1, MDAR_KEY0);
+	uint8_t version;
+
+	(void)state;
+	for (int i = 0; i < 24; i++)
+		k24[i] = (uint8_t)(0x31 * i + 5);
+	for (int i = 0; i < 50; i++)
+		data[i] = (uint8_t)(i ^ 0x5C);
+	k1 = mifare_desfire_3k3des_key_new_with_version(k24);
+	connect_tag();
+	assert_int_equal(mifare_desfire_authenticate(g.tag, 0, picc), 0);
+	assert_int_equal(mifare_desfire_create_application_3k3des(g.tag, aid, 0x0F, 2), 0);
+	assert_int_equal(mifare_desfire_select_application(g.tag, aid), 0);
+	assert_int_equal(mifare_desfire_authenticate(g.tag, 0, zero), 0);
+	assert_int_equal(mifare_desfire_change_key(g.tag, 1, k1, zero), 0);
+	assert_int_equal(mifare_desfire_create_std_data_file(g.tag, 1, MDCM_ENCIPHERED, ar, 64), 0);
+	assert_int_equal(mifare_desfire_create_std_data_file(g.tag, 2, MDCM_MACED, ar, 64), 0);
+	assert_int_equal(mifare_desfire_authenticate(g.tag, 1, k1), 0);
+	assert_int_equal(mifare_desfire_get_key_version(g.tag, 1, &version), 0);
+	assert_int_equal(version, mifare_desfire_key_get_version(k1));
+	assert_int_equal(mifare_desfire_write_data(g.tag, 1, 0, 50, data), 50);
+	assert_int_equal(mifare_desfire_read_data(g.tag, 1, 0, 50, buf), 50);
+	assert_memory_equal(buf, data, 50);
+	assert_int_equal(mifare_desfire_write_data(g.tag, 2, 10, 50, data), 50);
+	assert_int_equal(mifare_desfire_read_data(g.tag, 2, 10, 50, buf), 50);
+	assert_memory_equal(buf, data, 50);
+	disconnect_tag();
+	mifare_desfire_key_free(picc);
+	mifare_desfire_key_free(zero);
+	mifare_desfire_key_free(k1);
+	free(aid);
+}
+
+/* A DES application with legacy authentication: 2K3DES key change (two CRC16), 4-byte MACs,
+ * CRC16 encryption, value operations. */
+static void
+test_des_application_legacy(void **state)
+{
+	uint8_t k16[16], data[20], buf[128];
+	MifareDESFireKey d0 = mifare_desfire_des_key_new_with_version(ZERO);
+	MifareDESFireKey t1;
+	MifareDESFireAID aid = mifare_desfire_aid_new(0xDE5001);
+	uint16_t ar = MDAR(MDAR_KEY1, MDAR_KEY1, MDAR_KEY1, MDAR_KEY0);
+	int32_t value;
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		k16[i] = (uint8_t)(0x47 * i + 9);
+	for (int i = 0; i < 20; i++)
+		data[i] = (uint8_t)(0xC3 - i);
+	t1 = mifare_desfire_3des_key_new_with_version(k16);
+	connect_tag();
+	assert_int_equal(mifare_desfire_authenticate(g.tag, 0, d0), 0);
+	assert_int_equal(mifare_desfire_create_application(g.tag, aid, 0x0F, 3), 0);
+	assert_int_equal(mifare_desfire_select_application(g.tag, aid), 0);
+	assert_int_equal(mifare_desfire_authenticate(g.tag, 0, d0), 0);
+	assert_int_equal(mifare_desfire_change_key(g.tag, 1, t1, d0), 0);
+	assert_int_equal(mifare_desfire_create_std_data_file(g.tag, 1, MDCM_MACED, ar, 40), 0);
+	assert_int_equal(mifare_desfire_create_std_data_file(g.tag, 2, MDCM_ENCIPHERED, ar, 40), 0);
+	assert_int_equal(mifare_desfire_create_value_file(g.tag, 3, MDCM_ENCIPHERED, ar, 0, 1000, 100,
+							  1),
+			 0);
+	assert_int_equal(mifare_desfire_authenticate(g.tag, 1, d0), -1);
+	assert_int_equal(mifare_desfire_authenticate(g.tag, 1, t1), 0);
+	/* 20 bytes: libfreefare 0.4.0 checks legacy MACs over data padded to whole blocks after
+	 * room for a CRC, which agrees with the card's whole-block padding for this length */
+	assert_int_equal(mifare_desfire_write_data(g.tag, 1, 4, 20, data), 20);
+	assert_int_equal(mifare_desfire_read_data(g.tag, 1, 4, 20, buf), 20);
+	assert_memory_equal(buf, data, 20);
+	assert_int_equal(mifare_desfire_write_data(g.tag, 2, 0, 20, data), 20);
+	assert_int_equal(mifare_desfire_read_data(g.tag, 2, 0, 20, buf), 20);
+	assert_memory_equal(buf, data, 20);
+	assert_int_equal(mifare_desfire_credit(g.tag, 3, 50), 0);
+	assert_int_equal(mifare_desfire_commit_transaction(g.tag), 0);
+	assert_int_equal(mifare_desfire_debit(g.tag, 3, 20), 0);
+	assert_int_equal(mifare_desfire_commit_transaction(g.tag), 0);
+	assert_int_equal(mifare_desfire_get_value(g.tag, 3, &value), 0);
+	assert_int_equal(value, 130);
+	disconnect_tag();
+	mifare_desfire_key_free(d0);
+	mifare_desfire_key_free(t1);
+	free(aid);
+}
+
 int
 main(void)
 {
@@ -438,6 +531,8 @@ main(void)
 		cmocka_unit_test(test_files_and_transactions),
 		cmocka_unit_test(test_picc_master_key_aes_and_back),
 		cmocka_unit_test(test_libfreefare_tools),
+		cmocka_unit_test(test_3k3des_application),
+		cmocka_unit_test(test_des_application_legacy),
 	};
 	return cmocka_run_group_tests_name("cardsim_freefare", tests, group_setup, group_teardown);
 }

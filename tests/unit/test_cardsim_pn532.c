@@ -4,9 +4,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "../../tools/cardsim/control.h"
+#include "../../tools/cardsim/desfire.h"
+#include "../../tools/cardsim/field.h"
 #include "../../tools/cardsim/pn532.h"
 
 /* --- a host, as libnfc's pn53x_build_frame() frames commands --- */
@@ -490,6 +496,104 @@ test_chip_waits(void **state)
 	pn532_chip_free(chip);
 }
 
+/* --- the field and the control commands, with the real card engine --- */
+
+static void
+test_field_and_control(void **state)
+{
+	static const uint8_t uid[7] = {0x04, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
+	static const uint8_t get_version[] = {0x60};
+	char dir[] = "/tmp/ssa-cardsim-test.XXXXXX", path[128], missing[128], line[256];
+	char reply[1024];
+	struct desfire_card *card = NULL;
+	struct field field;
+	struct pn532_chip *chip;
+	struct control_ctx ctx = {0};
+	uint8_t resp[PN532_DATA_MAX];
+	size_t rlen = 0;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/card", dir);
+	snprintf(missing, sizeof(missing), "%s/missing", dir);
+	assert_int_equal(desfire_card_new_blank(uid, &card), SSA_ERR_OK);
+	assert_int_equal(desfire_card_save(card, path), SSA_ERR_OK);
+	desfire_card_free(card);
+
+	field_init(&field);
+	chip = pn532_chip_new(&field_card_ops, &field);
+	assert_non_null(chip);
+	ctx.field = &field;
+	ctx.chip = chip;
+
+	control_execute(&ctx, "status", reply, sizeof(reply));
+	assert_string_equal(reply, "OK empty; reader idle");
+	snprintf(line, sizeof(line), "insert %s", path);
+	control_execute(&ctx, line, reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "OK card ", 8), 0);
+	assert_non_null(strstr(reply, "uid 04010203040506 apdus 0 "));
+	assert_true(ctx.field_changed);
+	control_execute(&ctx, line, reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "ERR ", 4), 0); /* one card at a time */
+
+	/* An APDU reaches the card and is counted. */
+	assert_true(field_card_ops.exchange(&field, get_version, 1, resp, sizeof(resp), &rlen));
+	assert_true(rlen >= 8);
+	assert_int_equal(resp[0], 0xAF); /* GetVersion: more frames follow */
+	control_execute(&ctx, "status", reply, sizeof(reply));
+	assert_non_null(strstr(reply, "apdus 1 bytes-in 1 "));
+
+	/* tear 1: the next APDU is processed, its answer never comes, the card is gone. */
+	control_execute(&ctx, "tear 1", reply, sizeof(reply));
+	assert_string_equal(reply, "OK tear armed at APDU 1");
+	assert_false(field_card_ops.exchange(&field, get_version, 1, resp, sizeof(resp), &rlen));
+	assert_int_equal(field_card_ops.present(&field), 0);
+	control_execute(&ctx, "status", reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "OK empty", 8), 0);
+	control_execute(&ctx, "remove", reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "ERR ", 4), 0);
+
+	/* Back in with a new epoch; tear 2 before: one APDU, then silence before the second. */
+	control_execute(&ctx, line, reply, sizeof(reply));
+	assert_int_equal(field_card_ops.present(&field), 2);
+	control_execute(&ctx, "tear 2 before", reply, sizeof(reply));
+	assert_string_equal(reply, "OK tear armed at APDU 2 before");
+	assert_true(field_card_ops.exchange(&field, get_version, 1, resp, sizeof(resp), &rlen));
+	assert_false(field_card_ops.exchange(&field, get_version, 1, resp, sizeof(resp), &rlen));
+	assert_int_equal(field_card_ops.present(&field), 0);
+
+	/* Refusals, each with a message. */
+	snprintf(line, sizeof(line), "insert %s", missing);
+	control_execute(&ctx, line, reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "ERR cannot load ", 16), 0);
+	control_execute(&ctx, "insert", reply, sizeof(reply));
+	assert_string_equal(reply, "ERR usage: insert PATH");
+	control_execute(&ctx, "tear 1", reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "ERR ", 4), 0); /* no card */
+	snprintf(line, sizeof(line), "insert %s", path);
+	control_execute(&ctx, line, reply, sizeof(reply));
+	control_execute(&ctx, "tear 0", reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "ERR usage", 9), 0);
+	control_execute(&ctx, "tear -3", reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "ERR usage", 9), 0);
+	control_execute(&ctx, "tear 2 after", reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "ERR usage", 9), 0);
+	control_execute(&ctx, "tear 99999999999999999999999", reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "ERR usage", 9), 0);
+	control_execute(&ctx, "", reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "ERR unknown command", 19), 0);
+	control_execute(&ctx, "averyveryverylongcommandname", reply, sizeof(reply));
+	assert_int_equal(strncmp(reply, "ERR unknown command", 19), 0);
+	assert_false(ctx.quit);
+	control_execute(&ctx, "  quit", reply, sizeof(reply));
+	assert_true(ctx.quit);
+
+	pn532_chip_free(chip);
+	field_fini(&field);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -503,6 +607,7 @@ main(void)
 	    cmocka_unit_test(test_chip_basics),
 	    cmocka_unit_test(test_chip_target),
 	    cmocka_unit_test(test_chip_waits),
+	    cmocka_unit_test(test_field_and_control),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 /* field.c — the card on the emulated reader (see field.h). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,7 @@ field_tear(struct field *f, unsigned long n, bool before)
 {
 	if (f->card == NULL)
 		return SSA_ERR_CARD_ABSENT;
-	if (n == 0)
+	if (n == 0 || n > ULONG_MAX - f->apdus)
 		return SSA_ERR_INVAL;
 	f->tear_at = f->apdus + n;
 	f->tear_before = before;

@@ -273,8 +273,10 @@ static const struct pn532_card_ops fake_ops = {
     .output = fake_output,
 };
 
+#define ERROR_FRAME ((size_t)-1)
+
 /* Send one command; check the ACK and return the response payload (response code first) in
- * @p resp, or 0 when the chip answered nothing but the ACK. */
+ * @p resp, 0 when the chip answered nothing but the ACK, ERROR_FRAME for the error frame. */
 static size_t
 command(struct pn532_chip *chip, struct fake *f, const uint8_t *cmd, size_t len, uint64_t now,
         uint8_t *resp)
@@ -288,6 +290,9 @@ command(struct pn532_chip *chip, struct fake *f, const uint8_t *cmd, size_t len,
 	assert_memory_equal(f->out, pn532_ack_frame, 6);
 	if (f->out_len == 6)
 		return 0;
+	if (f->out_len == 6 + sizeof(pn532_error_frame) &&
+	    memcmp(f->out + 6, pn532_error_frame, sizeof(pn532_error_frame)) == 0)
+		return ERROR_FRAME;
 	/* Parse the response exactly as pn532_uart_receive() does. */
 	{
 		const uint8_t *r = f->out + 6;
@@ -496,6 +501,68 @@ test_chip_waits(void **state)
 	pn532_chip_free(chip);
 }
 
+/* Deterministic pseudo-random bytes (xorshift), so that a failure replays. */
+static uint32_t
+rnd(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static void
+test_chip_random_commands(void **state)
+{
+	/* Every command code libnfc knows, and some it does not. */
+	static const uint8_t codes[] = {0x00, 0x02, 0x04, 0x06, 0x08, 0x0C, 0x0E, 0x10, 0x12,
+	                                0x14, 0x16, 0x32, 0x40, 0x42, 0x44, 0x46, 0x4A, 0x4E,
+	                                0x50, 0x52, 0x54, 0x56, 0x60, 0x86, 0x88, 0x8A, 0x8C,
+	                                0x8E, 0x90, 0x92, 0x94, 0x01, 0x7F, 0xFF};
+	/* Commands whose first response byte is a status that libnfc checks for bit 7. */
+	static const uint8_t with_status[] = {0x16, 0x40, 0x42, 0x44, 0x46,
+	                                      0x4E, 0x50, 0x52, 0x54, 0x56};
+	struct fake f = {.epoch = 1};
+	struct pn532_chip *chip = pn532_chip_new(&fake_ops, &f);
+	uint8_t cmd[64], r[PN532_DATA_MAX], garbage[4096];
+	uint32_t x = 0x12345678u;
+	(void)state;
+
+	for (int i = 0; i < 20000; i++) {
+		size_t len = 1 + rnd(&x) % 24, n;
+
+		cmd[0] = codes[rnd(&x) % sizeof(codes)];
+		for (size_t k = 1; k < len; k++)
+			cmd[k] = (uint8_t)(rnd(&x) % 5 == 0 ? 0x01 : rnd(&x));
+		f.epoch = rnd(&x) % 4 == 0 ? 0 : 1 + rnd(&x) % 2;
+		f.tear = rnd(&x) % 8 == 0;
+		n = command(chip, &f, cmd, len, (uint64_t)i * 1000u, r);
+		if (n == ERROR_FRAME)
+			continue; /* refused: ACK + error frame */
+		if (n == 0)
+			continue; /* waits for a card (the next command cancels it) */
+		if (memchr(with_status, cmd[0], sizeof(with_status)) != NULL) {
+			assert_true(n >= 2);
+			assert_int_equal(r[1] & 0x80, 0);
+		}
+	}
+	/* Pure garbage: nothing to check but that the chip survives and still answers. */
+	for (size_t k = 0; k < sizeof(garbage); k++)
+		garbage[k] = (uint8_t)rnd(&x);
+	for (int i = 0; i < 50; i++) {
+		f.out_len = 0;
+		pn532_chip_input(chip, garbage, sizeof(garbage), 0);
+		garbage[rnd(&x) % sizeof(garbage)] ^= (uint8_t)rnd(&x);
+	}
+	pn532_chip_input(chip, (const uint8_t *)"\x00\x00\xFF\x00\xFF\x00", 6, 0);
+	{
+		static const uint8_t fw[] = {0x02};
+
+		assert_int_equal(command(chip, &f, fw, sizeof(fw), 0, r), 5);
+	}
+	pn532_chip_free(chip);
+}
+
 /* --- the field and the control commands, with the real card engine --- */
 
 static void
@@ -607,6 +674,7 @@ main(void)
 	    cmocka_unit_test(test_chip_basics),
 	    cmocka_unit_test(test_chip_target),
 	    cmocka_unit_test(test_chip_waits),
+	    cmocka_unit_test(test_chip_random_commands),
 	    cmocka_unit_test(test_field_and_control),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

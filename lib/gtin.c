@@ -189,6 +189,12 @@ find_rule(const struct gtin_nomenclature *nom, const char *d13, int *index)
 		return NULL;
 	for (size_t i = 0; i < nom->n_rule && i < GTIN_RULES_MAX; i++) {
 		const struct gtin_rule *r = &nom->rule[i];
+		/* A rule filled in by hand rather than by gtin_rule_parse() must still not make us
+		 * read past the 13 digits. */
+		if (r->prefix_len == 0 || r->prefix_len > 3 || r->item_pos + r->item_len > 12 ||
+		    r->value_pos + r->value_len > 12 || r->verifier_pos > 11 || r->decimals > 3 ||
+		    (r->verifier_pos >= 0 && r->value_len != 4 && r->value_len != 5))
+			continue;
 		if (memcmp(d13, r->prefix, r->prefix_len) != 0)
 			continue;
 		if (best == NULL || r->prefix_len > best->prefix_len) {

@@ -389,6 +389,30 @@ test_restricted_without_rule(void **state)
 }
 
 static void
+test_hand_made_rule(void **state)
+{
+	struct gtin_nomenclature nom;
+	struct gtin_code c;
+	(void)state;
+	/* A nomenclature filled in by hand with an impossible rule: the rule is ignored, the code
+	 * is read as an in-store code without one. */
+	memset(&nom, 0, sizeof(nom));
+	nom.n_rule = 1;
+	memcpy(nom.rule[0].prefix, "21", 3);
+	nom.rule[0].prefix_len = 2;
+	nom.rule[0].kind = GTIN_VARIABLE_WEIGHT;
+	nom.rule[0].item_pos = 2;
+	nom.rule[0].item_len = 5;
+	nom.rule[0].value_pos = 200;
+	nom.rule[0].value_len = 50;
+	nom.rule[0].verifier_pos = -1;
+	assert_int_equal(gtin_scan(&nom, "2112345012346", &c), SSA_ERR_OK);
+	assert_int_equal(c.kind, GTIN_LOCAL);
+	nom.n_rule = 1000; /* beyond the array: bounded */
+	assert_int_equal(gtin_scan(&nom, "2112345012346", &c), SSA_ERR_OK);
+}
+
+static void
 test_local_prefix(void **state)
 {
 	struct gtin_nomenclature nom;
@@ -581,6 +605,7 @@ main(void)
 		cmocka_unit_test(test_variable_weight),
 		cmocka_unit_test(test_variable_price),
 		cmocka_unit_test(test_restricted_without_rule),
+		cmocka_unit_test(test_hand_made_rule),
 		cmocka_unit_test(test_local_prefix),
 		cmocka_unit_test(test_rule_parse),
 		cmocka_unit_test(test_format),

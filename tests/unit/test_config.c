@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "ssa/config.h"
+#include "ssa/log.h"
 
 /* A till-like configuration, written the way docs/config.md tells program owners to. */
 struct tconf {
@@ -336,6 +337,32 @@ test_schema_errors(void **state)
 	assert_int_equal(config_parse(no_choices, "x.ini", "", 0, &s, &err), SSA_ERR_INVAL);
 }
 
+struct logconf {
+	int level;
+};
+
+static void
+test_log_level_key(void **state)
+{
+	/* the pattern docs/config.md gives for a verbosity key */
+	static const struct config_key log_schema[] = {
+		CONFIG_ENUM(struct logconf, level, "log", "level", log_level_names, "info",
+		            "how much to log"),
+		CONFIG_END,
+	};
+	struct logconf c = {0};
+	struct config_error err;
+	(void)state;
+	assert_int_equal(config_parse(log_schema, "x.ini", "", 0, &c, &err), SSA_ERR_OK);
+	assert_int_equal(c.level, LOG_LEVEL_INFO);
+	assert_int_equal(config_parse(log_schema, "x.ini", "[log]\nlevel = debug\n", 20, &c, &err),
+	                 SSA_ERR_OK);
+	assert_int_equal(c.level, LOG_LEVEL_DEBUG);
+	assert_int_equal(config_parse(log_schema, "x.ini", "[log]\nlevel = loud\n", 19, &c, &err),
+	                 SSA_ERR_CONFIG_VALUE);
+	assert_non_null(strstr(err.msg, "none of error, warning, info, debug"));
+}
+
 static void
 test_describe(void **state)
 {
@@ -423,6 +450,7 @@ main(void)
 		cmocka_unit_test(test_duplicate),  cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_missing),    cmocka_unit_test(test_schema_errors),
 		cmocka_unit_test(test_describe),   cmocka_unit_test(test_file),
+		cmocka_unit_test(test_log_level_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -573,6 +573,12 @@ test_aes_keys(void **state)
 	uint8_t gu = 0x51, uid[7];
 	assert_int_equal(read_enciphered(h, &gu, 1, uid, 7), 0x00);
 	assert_memory_equal(uid, UID, 7);
+	/* GetVersion in a CMAC session: three frames, one CMAC over all 28 bytes */
+	uint8_t gv = 0x60;
+	assert_int_equal(plain(h, &gv, 1, out, &dlen), 0x00);
+	assert_int_equal(dlen, 28);
+	assert_int_equal(h->frames, 3);
+	assert_memory_equal(out + 14, UID, 7);
 	/* ChangeKeySettings: freeze the configuration */
 	uint8_t cks[] = { 0x54, 0x07 };
 	assert_int_equal(enciphered(h, cks, 2, 1), 0x00);
@@ -898,6 +904,61 @@ test_chaining_get_application_ids(void **state)
 	assert_int_equal(out[0], 0xA0);
 }
 
+/* ISO 7816-4 wrapped WriteData of 70 bytes in two frames (91 AF asks for the rest), then the
+ * 70 bytes read back wrapped in two frames (59 + 11). */
+static void
+test_wrapped_chaining(void **state)
+{
+	struct host *h = *state;
+	uint8_t apdu[64], resp[DESFIRE_RESP_MAX], data[70], back[80];
+	size_t r, got = 0;
+
+	for (int i = 0; i < 70; i++)
+		data[i] = (uint8_t)(i + 100);
+	uint8_t create[] = { 0xCA, AID[0], AID[1], AID[2], 0x0F, 0x81 };
+	uint8_t select[] = { 0x5A, AID[0], AID[1], AID[2] };
+	uint8_t file[] = { 0xCD, 1, 0x00, 0xEE, 0xEE, 80, 0, 0 };
+	assert_int_equal(plain(h, create, 6, NULL, NULL), 0x00);
+	assert_int_equal(plain(h, select, 4, NULL, NULL), 0x00);
+	assert_int_equal(plain(h, file, 8, NULL, NULL), 0x00);
+
+	/* 90 3D 00 00 Lc | 01 000000 460000 | 40 data bytes | 00 */
+	uint8_t first[] = { 0x90, 0x3D, 0x00, 0x00, 47, 1, 0, 0, 0, 70, 0, 0 };
+	memcpy(apdu, first, sizeof(first));
+	memcpy(apdu + 12, data, 40);
+	apdu[52] = 0x00;
+	r = desfire_card_process(h->card, apdu, 53, resp, sizeof(resp));
+	assert_int_equal(r, 2);
+	assert_int_equal(resp[0], 0x91);
+	assert_int_equal(resp[1], 0xAF);
+	uint8_t more[] = { 0x90, 0xAF, 0x00, 0x00, 30 };
+	memcpy(apdu, more, 5);
+	memcpy(apdu + 5, data + 40, 30);
+	apdu[35] = 0x00;
+	r = desfire_card_process(h->card, apdu, 36, resp, sizeof(resp));
+	assert_int_equal(r, 2);
+	assert_int_equal(resp[1], 0x00);
+
+	uint8_t rd[] = { 0x90, 0xBD, 0x00, 0x00, 7, 1, 0, 0, 0, 70, 0, 0, 0x00 };
+	r = desfire_card_process(h->card, rd, sizeof(rd), resp, sizeof(resp));
+	assert_int_equal(r, 61);
+	assert_int_equal(resp[60], 0xAF);
+	memcpy(back, resp, 59);
+	got = 59;
+	const uint8_t af[] = { 0x90, 0xAF, 0x00, 0x00, 0x00 };
+	r = desfire_card_process(h->card, af, sizeof(af), resp, sizeof(resp));
+	assert_int_equal(r, 13);
+	assert_int_equal(resp[11], 0x91);
+	assert_int_equal(resp[12], 0x00);
+	memcpy(back + got, resp, 11);
+	assert_memory_equal(back, data, 70);
+	/* a malformed wrapping (Lc beyond the APDU) is an ISO wrong-length */
+	uint8_t badlc[] = { 0x90, 0x60, 0x00, 0x00, 0x09, 0x00 };
+	r = desfire_card_process(h->card, badlc, sizeof(badlc), resp, sizeof(resp));
+	assert_int_equal(r, 2);
+	assert_int_equal(resp[0], 0x67);
+}
+
 static char *
 tmpdir(void)
 {
@@ -1095,6 +1156,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_transaction_commit_abort_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chaining_get_application_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_load_and_corruption, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrapped_chaining, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_apdus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_card_file_mutations, setup, teardown),
 	};

@@ -1,0 +1,114 @@
+/* journal_store.c — the port's wrappers, and whole-chain verification through the port. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ssa/journal_store.h"
+
+enum ssa_err
+journal_store_append(struct ssa_journal_store *s, struct journal_record *r,
+		     const struct journal_signer *signer, uint64_t pending_id, uint64_t *seq,
+		     uint8_t hash[JOURNAL_HASH_LEN])
+{
+	if (s == NULL || r == NULL || signer == NULL)
+		return SSA_ERR_INVAL;
+	return s->append(s->cls, r, signer, pending_id, seq, hash);
+}
+
+enum ssa_err
+journal_store_last(struct ssa_journal_store *s, uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN])
+{
+	return s->last(s->cls, seq, hash);
+}
+
+enum ssa_err
+journal_store_get(struct ssa_journal_store *s, uint64_t seq, char **buf, size_t *len)
+{
+	return s->get(s->cls, seq, buf, len);
+}
+
+enum ssa_err
+journal_store_scan(struct ssa_journal_store *s, uint64_t from_seq, journal_scan_fn *fn,
+		   void *ctx)
+{
+	return s->scan(s->cls, from_seq, fn, ctx);
+}
+
+enum ssa_err
+journal_store_last_of_kind(struct ssa_journal_store *s, enum journal_kind kind, uint64_t *seq)
+{
+	if ((unsigned)kind >= JOURNAL__KIND_COUNT)
+		return SSA_ERR_INVAL;
+	return s->last_of_kind(s->cls, kind, seq);
+}
+
+enum ssa_err
+journal_store_put_pending(struct ssa_journal_store *s, const void *buf, size_t len,
+			  uint64_t *id)
+{
+	if (buf == NULL || len == 0 || len > JOURNAL_MAX_BYTES)
+		return SSA_ERR_INVAL;
+	return s->put_pending(s->cls, buf, len, id);
+}
+
+enum ssa_err
+journal_store_get_pending(struct ssa_journal_store *s, uint64_t *id, void **buf, size_t *len)
+{
+	return s->get_pending(s->cls, id, buf, len);
+}
+
+enum ssa_err
+journal_store_drop_pending(struct ssa_journal_store *s, uint64_t id)
+{
+	return s->drop_pending(s->cls, id);
+}
+
+enum ssa_err
+journal_store_ack(struct ssa_journal_store *s, uint64_t seq)
+{
+	return s->ack(s->cls, seq);
+}
+
+enum ssa_err
+journal_store_acked(struct ssa_journal_store *s, uint64_t *seq)
+{
+	return s->acked(s->cls, seq);
+}
+
+void
+journal_store_free(struct ssa_journal_store *s)
+{
+	if (s == NULL)
+		return;
+	s->close(s->cls);
+	free(s);
+}
+
+static enum ssa_err
+verify_one(void *ctx, uint64_t seq, const void *buf, size_t len)
+{
+	return journal_chain_next(ctx, seq, buf, len, NULL);
+}
+
+enum ssa_err
+journal_store_verify(struct ssa_journal_store *s, const uint8_t pub[32], struct journal_chain *c)
+{
+	uint64_t acked = 0;
+	enum ssa_err e;
+
+	if ((e = journal_chain_init(c, pub)) != SSA_ERR_OK)
+		return e;
+	if ((e = journal_store_scan(s, 1, verify_one, c)) != SSA_ERR_OK)
+		return e;
+	if ((e = journal_store_acked(s, &acked)) != SSA_ERR_OK)
+		return e;
+	if (acked > c->last_seq) {
+		c->bad_seq = c->last_seq + 1;
+		snprintf(c->why, sizeof(c->why),
+			 "the journal ends at record %llu but the caisse acknowledged records up "
+			 "to %llu: records deleted at the end",
+			 (unsigned long long)c->last_seq, (unsigned long long)acked);
+		return SSA_ERR_JOURNAL_SEQ;
+	}
+	return SSA_ERR_OK;
+}

@@ -8,50 +8,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "journal_fixture.h"
 #include "ssa/journal.h"
 
-static const uint8_t priv_a[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-				    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
-static const uint8_t priv_b[32] = { 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
-				    9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9 };
-
-/* A sale of two lines: 2 x 1,50 € at 5.5 % covered, 350 g of cheese at 20 % not in the list;
- * paid 3,00 € by the card and the rest in cash (5 € given). */
 static void
 sample_sale(struct journal_record *r)
 {
-	struct journal_line l1 = { .code = "3560070123456", .name = "Lentilles vertes 500 g",
-				   .category = "epicerie", .qty = 2, .unit_price = 150,
-				   .amount = 300, .vat_bp = 550, .covered = 300, .paid_ssa = 300,
-				   .reason = CONVENTION_COVERED, .list_caisse = "caisse-34",
-				   .list_version = 7 };
-	struct journal_line l2 = { .code = "2100000000007", .name = "Comté 18 mois (kg)",
-				   .category = "fromage", .qty = 1, .grams = 350,
-				   .unit_price = 2400, .amount = 840, .vat_bp = 2000,
-				   .reason = CONVENTION_NOT_IN_LIST, .list_caisse = "caisse-34",
-				   .list_version = 7 };
-	struct journal_tender t1 = { TENDER_SSA, 300, 300, 0 };
-	struct journal_tender t2 = { TENDER_CASH, 840, 1000, 160 };
-
-	journal_record_init(r, JOURNAL_SALE);
-	strcpy(r->establishment, "epicerie-solidaire-34");
-	strcpy(r->terminal, "T1");
-	strcpy(r->software, "0.1.0");
-	strcpy(r->operator_id, "op7");
-	strcpy(r->card, "c-4f2a9b");
-	r->time_ms = INT64_C(1795000000000);
-	r->balance_before = 15000;
-	r->balance_after = 14700;
-	assert_int_equal(journal_record_add_line(r, &l1), SSA_ERR_OK);
-	assert_int_equal(journal_record_add_line(r, &l2), SSA_ERR_OK);
-	assert_int_equal(journal_record_add_tender(r, &t1), SSA_ERR_OK);
-	assert_int_equal(journal_record_add_tender(r, &t2), SSA_ERR_OK);
-	vat_summary_init(&r->vat);
-	assert_int_equal(vat_summary_add(&r->vat, 550, 300), SSA_ERR_OK);
-	assert_int_equal(vat_summary_add(&r->vat, 2000, 840), SSA_ERR_OK);
-	assert_int_equal(vat_summary_finish(&r->vat), SSA_ERR_OK);
-	r->total = 1140;
-	r->ssa_covered = 300;
+	jf_sale(r, INT64_C(1795000000000), 300);
 }
 
 static void
@@ -65,7 +28,7 @@ test_roundtrip(void **state)
 	uint8_t h[32];
 
 	(void)state;
-	assert_int_equal(journal_signer_new(priv_a, &s), SSA_ERR_OK);
+	assert_int_equal(journal_signer_new(jf_priv_a, &s), SSA_ERR_OK);
 	sample_sale(&r);
 	assert_int_equal(journal_seal(&r, 0, NULL, s, &enc, &len, h), SSA_ERR_OK);
 	assert_int_equal(r.seq, 1);
@@ -74,7 +37,7 @@ test_roundtrip(void **state)
 	assert_string_equal(d.lines[1].name, "Comté 18 mois (kg)");
 	assert_int_equal(d.lines[1].grams, 350);
 	assert_int_equal(d.lines[1].reason, CONVENTION_NOT_IN_LIST);
-	assert_int_equal(d.tenders[1].change, 160);
+	assert_int_equal(d.tenders[1].change, 500);
 	assert_int_equal(d.balance_after, 14700);
 	assert_int_equal(d.vat.n, 2);
 	assert_memory_equal(d.sig, r.sig, 64);
@@ -132,7 +95,7 @@ test_not_canonical(void **state)
 	const char *why;
 
 	(void)state;
-	assert_int_equal(journal_signer_new(priv_a, &s), SSA_ERR_OK);
+	assert_int_equal(journal_signer_new(jf_priv_a, &s), SSA_ERR_OK);
 	sample_sale(&r);
 	assert_int_equal(journal_seal(&r, 0, NULL, s, &enc, &len, NULL), SSA_ERR_OK);
 	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
@@ -230,7 +193,7 @@ verify(char *enc[5], size_t len[5], const uint64_t *pos, const int *idx, size_t 
 	uint8_t pub[32];
 	enum ssa_err e = SSA_ERR_OK;
 
-	assert_int_equal(journal_signer_new(priv_a, &s), SSA_ERR_OK);
+	assert_int_equal(journal_signer_new(jf_priv_a, &s), SSA_ERR_OK);
 	journal_signer_public(s, pub, NULL);
 	journal_signer_free(s);
 	assert_int_equal(journal_chain_init(&c, pub), SSA_ERR_OK);
@@ -251,8 +214,8 @@ test_chain(void **state)
 	const uint64_t pos[] = { 1, 2, 3, 4, 5 };
 
 	(void)state;
-	make_chain(priv_a, enc, len);
-	make_chain(priv_b, other, olen);
+	make_chain(jf_priv_a, enc, len);
+	make_chain(jf_priv_b, other, olen);
 	assert_int_equal(verify(enc, len, pos, (const int[]){ 0, 1, 2, 3, 4 }, 5, &bad),
 			 SSA_ERR_OK);
 	/* deleted record 3 */
@@ -305,7 +268,7 @@ test_chain(void **state)
 		char *keep = enc[0];
 		size_t klen = len[0];
 
-		assert_int_equal(journal_signer_new(priv_a, &s), SSA_ERR_OK);
+		assert_int_equal(journal_signer_new(jf_priv_a, &s), SSA_ERR_OK);
 		sample_sale(&r);
 		r.total = 1140;
 		strcpy(r.operator_id, "someone-else");

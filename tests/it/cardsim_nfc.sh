@@ -1,5 +1,5 @@
 #!/bin/sh
-# cardsim_nfc.sh — libnfc's own tools (nfc-list, nfc-poll) through the real pn532_uart driver
+# cardsim_nfc.sh — libnfc's own tools (nfc-list, nfc-poll, nfc-anticol) through the real pn532_uart driver
 # against ssa-cardsim: no card, a card with the right UID/ATQA/SAK/ATS, a removed card, a card
 # arriving while nfc-poll waits, garbage on the serial line, and the control channel's errors.
 # Clients run one at a time (two on one pty corrupt each other's frames); every one has a
@@ -77,6 +77,15 @@ grep -qF "ATS: 75  77  81  02  80" "$T/list1.log" || fail "nfc-list: wrong ATS"
 [ "$(grep -c 'passive target(s) found' "$T/list1.log")" = 1 ] || fail "nfc-list: targets of other types"
 if grep -qi 'error' "$T/list1.log"; then fail "libnfc reported an error"; fi
 
+# 2b. nfc-anticol: raw ISO 14443-3 frames (REQA, both cascade levels, RATS, HLTA; CRC_A by the
+#     host), as a real DESFire EV1 answers them.
+timeout 30 nfc-anticol >"$T/anticol.log" 2>&1 || fail "nfc-anticol"
+grep -q "^ UID: 04a1b2c3d4e5f6\$" "$T/anticol.log" || fail "nfc-anticol: UID"
+grep -q "^ATQA: 0344\$" "$T/anticol.log" || fail "nfc-anticol: ATQA"
+grep -q "^ SAK: 20\$" "$T/anticol.log" || fail "nfc-anticol: SAK"
+grep -q "^Received bits: 20  fc  70  \$" "$T/anticol.log" || fail "nfc-anticol: SAK CRC_A"
+grep -q "^ ATS: 06  75  77  81  02  80 " "$T/anticol.log" || fail "nfc-anticol: ATS"
+
 # 3. nfc-poll finds it, then sees it leave.
 timeout 60 nfc-poll >"$T/poll1.log" 2>&1 &
 bg=$!
@@ -91,6 +100,8 @@ grep -q 'done\.' "$T/poll1.log" || fail "nfc-poll did not see the card leave"
 # 4. Removed: nfc-list finds nothing again.
 timeout 30 nfc-list >"$T/list2.log" 2>&1 || fail "nfc-list after removal"
 if grep -q 'passive target(s) found' "$T/list2.log"; then fail "removed card still listed"; fi
+if timeout 30 nfc-anticol >"$T/anticol2.log" 2>&1; then fail "nfc-anticol found a removed card"; fi
+grep -q "No tag available" "$T/anticol2.log" || fail "nfc-anticol without a card"
 
 # 5. nfc-poll waits for a card that comes later.
 timeout 60 nfc-poll >"$T/poll2.log" 2>&1 &

@@ -412,6 +412,8 @@ test_chip_target(void **state)
 	assert_int_equal(n, 3);
 	assert_int_equal(r[1], 0x00);
 	assert_int_equal(r[2] & 0xF6, 0xA2);
+	command(chip, &f, list, sizeof(list), 0, r);
+
 	/* Deselected, the target is woken again by the next exchange, with a fresh session. */
 	f.resets = 0;
 	command(chip, &f, deselect, sizeof(deselect), 0, r);
@@ -498,6 +500,130 @@ test_chip_waits(void **state)
 	f.out_len = 0;
 	pn532_chip_poll(chip, 0);
 	assert_int_equal(f.out_len, 0);
+	pn532_chip_free(chip);
+}
+
+/* CRC_A bit by bit (ISO/IEC 14443-3 annex B), independently of the chip's byte-wise code. */
+static void
+test_crc_a(const uint8_t *d, size_t n, uint8_t out[2])
+{
+	uint16_t crc = 0x6363;
+
+	for (size_t i = 0; i < n; i++) {
+		crc ^= d[i];
+		for (int b = 0; b < 8; b++)
+			crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0x8408) : (uint16_t)(crc >> 1);
+	}
+	out[0] = (uint8_t)crc;
+	out[1] = (uint8_t)(crc >> 8);
+}
+
+/* Send raw bytes through InCommunicateThru, appending CRC_A when @p crc. */
+static size_t
+thru(struct pn532_chip *chip, struct fake *f, const uint8_t *frame, size_t len, bool crc,
+     uint8_t *r)
+{
+	uint8_t cmd[64];
+
+	cmd[0] = 0x42;
+	memcpy(cmd + 1, frame, len);
+	if (crc)
+		test_crc_a(frame, len, cmd + 1 + len);
+	return command(chip, f, cmd, 1 + len + (crc ? 2 : 0), 0, r);
+}
+
+static void
+test_chip_raw_14443_3(void **state)
+{
+	static const uint8_t crc_off[] = {0x08, 0x63, 0x02, 0x00, 0x63, 0x03, 0x00};
+	static const uint8_t bits7[] = {0x08, 0x63, 0x3D, 0x07};
+	static const uint8_t bits0[] = {0x08, 0x63, 0x3D, 0x00};
+	static const uint8_t field_on[] = {0x32, 0x01, 0x01};
+	static const uint8_t v00[] = {0x00, 0x00}, v1234[] = {0x12, 0x34};
+	static const uint8_t sak20[] = {0x20}, hlta[] = {0x50, 0x00}, rats[] = {0xE0, 0x50};
+	struct fake f = {.epoch = 1};
+	struct pn532_chip *chip = pn532_chip_new(&fake_ops, &f);
+	uint8_t r[PN532_DATA_MAX], c[2], frame[16];
+	size_t n;
+	(void)state;
+
+	/* The reference vectors of the standard, and two every trace shows. */
+	test_crc_a(v00, 2, c);
+	assert_memory_equal(c, "\xA0\x1E", 2);
+	test_crc_a(v1234, 2, c);
+	assert_memory_equal(c, "\x26\xCF", 2);
+	test_crc_a(sak20, 1, c);
+	assert_memory_equal(c, "\xFC\x70", 2);
+	test_crc_a(hlta, 2, c);
+	assert_memory_equal(c, "\x57\xCD", 2);
+
+	command(chip, &f, field_on, sizeof(field_on), 0, r);
+	command(chip, &f, crc_off, sizeof(crc_off), 0, r);
+	command(chip, &f, bits7, sizeof(bits7), 0, r);
+	n = thru(chip, &f, (const uint8_t *)"\x26", 1, false, r); /* REQA */
+	assert_int_equal(n, 4); /* response code, status, ATQA */
+	assert_memory_equal(r + 1, "\x00\x44\x03", 3);
+	command(chip, &f, bits0, sizeof(bits0), 0, r);
+	n = thru(chip, &f, (const uint8_t *)"\x93\x20", 2, false, r);
+	assert_int_equal(n, 7);
+	assert_memory_equal(r + 1, "\x00\x88\x04\x11\x22\xBF", 6);
+	/* SELECT with a corrupted CRC: silence. */
+	memcpy(frame, "\x93\x70\x88\x04\x11\x22\xBF\x00\x00", 9);
+	n = command(chip, &f, (const uint8_t *)"\x42\x93\x70\x88\x04\x11\x22\xBF\x00\x00", 10, 0,
+	            r);
+	assert_int_equal(r[1], PN532_ST_TIMEOUT);
+	/* The card fell back to IDLE: REQA again, then the whole activation. */
+	command(chip, &f, bits7, sizeof(bits7), 0, r);
+	thru(chip, &f, (const uint8_t *)"\x26", 1, false, r);
+	command(chip, &f, bits0, sizeof(bits0), 0, r);
+	thru(chip, &f, (const uint8_t *)"\x93\x20", 2, false, r);
+	n = thru(chip, &f, frame, 7, true, r);
+	assert_int_equal(n, 5);
+	assert_memory_equal(r + 1, "\x00\x04\xDA\x17", 4); /* SAK 04 (UID incomplete) + CRC_A */
+	n = thru(chip, &f, (const uint8_t *)"\x95\x20", 2, false, r);
+	assert_memory_equal(r + 1, "\x00\x33\x44\x55\x66\x44", 6);
+	memcpy(frame, "\x95\x70\x33\x44\x55\x66\x44", 7);
+	n = thru(chip, &f, frame, 7, true, r);
+	assert_int_equal(n, 5);
+	assert_memory_equal(r + 1, "\x00\x20\xFC\x70", 4);
+	f.resets = 0;
+	n = thru(chip, &f, rats, 2, true, r);
+	assert_int_equal(n, 2 + 6 + 2);
+	assert_memory_equal(r + 2, "\x06\x75\x77\x81\x02\x80", 6);
+	test_crc_a(r + 2, 6, c);
+	assert_memory_equal(r + 8, c, 2);
+	assert_int_equal(f.resets, 1); /* a fresh ISO 14443-4 session */
+	/* An I-block with CRC: the APDU reaches the card, the answer comes with CRC. */
+	n = thru(chip, &f, (const uint8_t *)"\x02\x60", 2, true, r);
+	assert_int_equal(f.exchanges, 1);
+	assert_int_equal(n, 2 + 1 + 3 + 2);
+	assert_memory_equal(r + 1, "\x00\x02\x60\x91\x00", 5);
+	/* WUPA is ignored in the protocol state; S(DESELECT) halts; REQA does not wake a halted
+	 * card, WUPA does. */
+	command(chip, &f, bits7, sizeof(bits7), 0, r);
+	thru(chip, &f, (const uint8_t *)"\x52", 1, false, r);
+	assert_int_equal(r[1], PN532_ST_TIMEOUT);
+	command(chip, &f, bits0, sizeof(bits0), 0, r);
+	n = thru(chip, &f, (const uint8_t *)"\xC2", 1, true, r);
+	assert_memory_equal(r + 1, "\x00\xC2", 2);
+	command(chip, &f, bits7, sizeof(bits7), 0, r);
+	thru(chip, &f, (const uint8_t *)"\x26", 1, false, r);
+	assert_int_equal(r[1], PN532_ST_TIMEOUT);
+	thru(chip, &f, (const uint8_t *)"\x52", 1, false, r);
+	assert_int_equal(r[1], 0x00);
+	/* HLTA in ACTIVE state: no answer, halted. */
+	command(chip, &f, bits0, sizeof(bits0), 0, r);
+	thru(chip, &f, (const uint8_t *)"\x93\x20", 2, false, r);
+	memcpy(frame, "\x93\x70\x88\x04\x11\x22\xBF", 7);
+	thru(chip, &f, frame, 7, true, r);
+	thru(chip, &f, (const uint8_t *)"\x95\x20", 2, false, r);
+	memcpy(frame, "\x95\x70\x33\x44\x55\x66\x44", 7);
+	thru(chip, &f, frame, 7, true, r);
+	thru(chip, &f, hlta, 2, true, r);
+	assert_int_equal(r[1], PN532_ST_TIMEOUT);
+	command(chip, &f, bits7, sizeof(bits7), 0, r);
+	thru(chip, &f, (const uint8_t *)"\x26", 1, false, r);
+	assert_int_equal(r[1], PN532_ST_TIMEOUT);
 	pn532_chip_free(chip);
 }
 
@@ -674,6 +800,7 @@ main(void)
 	    cmocka_unit_test(test_chip_basics),
 	    cmocka_unit_test(test_chip_target),
 	    cmocka_unit_test(test_chip_waits),
+	    cmocka_unit_test(test_chip_raw_14443_3),
 	    cmocka_unit_test(test_chip_random_commands),
 	    cmocka_unit_test(test_field_and_control),
 	};

@@ -198,6 +198,8 @@ static const uint8_t card_sak = 0x20;
 static const uint8_t card_ats[6] = {0x06, 0x75, 0x77, 0x81, 0x02, 0x80};
 
 enum tg_state { TG_NONE, TG_ACTIVE, TG_DESELECTED };
+/* The card's own ISO/IEC 14443-3 state, as raw frames (InCommunicateThru) see it. */
+enum raw_state { RAW_IDLE, RAW_READY1, RAW_READY2, RAW_ACTIVE, RAW_PROTOCOL, RAW_HALT };
 enum pending { PEND_NONE, PEND_LIST, PEND_AUTOPOLL, PEND_TARGET };
 
 struct pn532_chip {
@@ -212,6 +214,8 @@ struct pn532_chip {
 	enum tg_state tg;
 	uint32_t tg_epoch;
 	uint8_t block; /* ISO 14443-4 block number of the last I-block, for raw R-blocks */
+	enum raw_state raw;
+	uint32_t raw_epoch; /* the card raw describes */
 	uint8_t last[PN532_FRAME_MAX];
 	size_t last_len;
 	enum pending pending;
@@ -343,12 +347,38 @@ syntax_error(struct pn532_chip *chip, uint8_t cmd)
 	send_raw(chip, pn532_error_frame, sizeof(pn532_error_frame));
 }
 
-/* The RF field went off or the target was released: the card loses its session. */
+/* The card's 14443-3 state, for the card now in the field (a new card starts IDLE). */
+static enum raw_state
+raw_state(struct pn532_chip *chip, uint32_t epoch)
+{
+	if (epoch != chip->raw_epoch) {
+		chip->raw = RAW_IDLE;
+		chip->raw_epoch = epoch;
+	}
+	return chip->raw;
+}
+
+/* Move the card to @p state; leaving or entering the protocol state ends its ISO 14443-4
+ * session (DESFire: PICC level, unauthenticated, transaction aborted). */
+static void
+raw_move(struct pn532_chip *chip, enum raw_state state)
+{
+	uint32_t epoch = chip->ops->present(chip->cls);
+
+	if (epoch == 0)
+		return;
+	raw_state(chip, epoch);
+	if (chip->raw == RAW_PROTOCOL || state == RAW_PROTOCOL)
+		chip->ops->reset(chip->cls);
+	chip->raw = state;
+}
+
+/* The target is released (InRelease, a new InListPassiveTarget): the chip sent it a DESELECT. */
 static void
 drop_target(struct pn532_chip *chip)
 {
 	if (chip->tg != TG_NONE && chip->ops->present(chip->cls) == chip->tg_epoch)
-		chip->ops->reset(chip->cls);
+		raw_move(chip, RAW_HALT);
 	chip->tg = TG_NONE;
 }
 
@@ -357,8 +387,8 @@ set_rf(struct pn532_chip *chip, bool on)
 {
 	if (chip->rf_on && !on) {
 		drop_target(chip);
-		if (chip->ops->present(chip->cls) != 0)
-			chip->ops->reset(chip->cls);
+		raw_move(chip, RAW_IDLE); /* power loss */
+		chip->ops->reset(chip->cls);
 	}
 	chip->rf_on = on;
 }
@@ -394,6 +424,7 @@ activate(struct pn532_chip *chip, const uint8_t *init, size_t ninit, bool with_a
 		return 0;
 	/* A fresh activation (WUPA, anticollision, RATS): the card starts at PICC level. */
 	chip->ops->reset(chip->cls);
+	raw_move(chip, with_ats ? RAW_PROTOCOL : RAW_ACTIVE);
 	chip->tg = TG_ACTIVE;
 	chip->tg_epoch = epoch;
 	chip->block = 1;
@@ -478,8 +509,17 @@ in_data_exchange(struct pn532_chip *chip, const uint8_t *p, size_t np)
 		respond_status(chip, CMD_IN_DATA_EXCHANGE, PN532_ST_TIMEOUT);
 		return;
 	}
-	/* A deselected target is woken and selected again by the chip itself. */
-	chip->tg = TG_ACTIVE;
+	/* A deselected target is woken and selected again by the chip itself; a target that left
+	 * the protocol state behind the chip's back (raw frames) does not hear the I-block. */
+	if (chip->tg == TG_DESELECTED) {
+		raw_move(chip, RAW_PROTOCOL);
+		chip->tg = TG_ACTIVE;
+	}
+	if (chip->raw != RAW_PROTOCOL && chip->raw != RAW_ACTIVE) {
+		chip_log(chip, 1, "InDataExchange: card not active, timeout");
+		respond_status(chip, CMD_IN_DATA_EXCHANGE, PN532_ST_TIMEOUT);
+		return;
+	}
 	/* A card always answers at least a status; silence is a timeout. */
 	if (!chip->ops->exchange(chip->cls, p + 1, np - 1, r + 1, sizeof(r) - 1, &rlen) ||
 	    rlen == 0) {
@@ -491,53 +531,182 @@ in_data_exchange(struct pn532_chip *chip, const uint8_t *p, size_t np)
 	respond(chip, CMD_IN_DATA_EXCHANGE, r, rlen + 1);
 }
 
-/* InCommunicateThru: raw ISO 14443-4 blocks, as libnfc sends them with easy framing off (its
- * presence check is an R(NAK)).  Anything else (type B, FeliCa, iClass, barcode probes, or no
- * CRC) gets the timeout a DESFire's silence would give. */
+/* ISO/IEC 14443-3 CRC_A (initial value 0x6363, reflected polynomial), low byte first. */
+static void
+crc_a(const uint8_t *d, size_t n, uint8_t out[2])
+{
+	uint32_t crc = 0x6363;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b = (uint8_t)(d[i] ^ (crc & 0xFF));
+
+		b = (uint8_t)(b ^ (b << 4));
+		crc = (crc >> 8) ^ ((uint32_t)b << 8) ^ ((uint32_t)b << 3) ^ ((uint32_t)b >> 4);
+	}
+	out[0] = (uint8_t)crc;
+	out[1] = (uint8_t)(crc >> 8);
+}
+
+/* One cascade level of the UID as anticollision returns it: CT u0 u1 u2 BCC, or u3..u6 BCC. */
+static void
+cascade_level(struct pn532_chip *chip, int level, uint8_t cl[5])
+{
+	uint8_t uid[7];
+
+	chip->ops->uid(chip->cls, uid);
+	if (level == 1) {
+		cl[0] = 0x88;
+		memcpy(cl + 1, uid, 3);
+	} else {
+		memcpy(cl, uid + 3, 4);
+	}
+	cl[4] = (uint8_t)(cl[0] ^ cl[1] ^ cl[2] ^ cl[3]);
+}
+
+/* An ISO 14443-4 block for a card in the protocol state: R(NAK) presence checks get R(ACK),
+ * I-blocks carry APDUs, S(DESELECT) halts the card.
+ * @return the answer's length in @p r, 0 for silence. */
+static size_t
+iso_dep_block(struct pn532_chip *chip, const uint8_t *f, size_t nf, uint8_t *r, size_t cap)
+{
+	uint8_t pcb = f[0];
+	size_t n = 0, rlen = 0, hdr = (pcb & 0x08) ? 2 : 1; /* CID */
+
+	if ((pcb & 0xE6) == 0xA2) { /* R-block */
+		if (nf < hdr)
+			return 0;
+		r[n++] = (uint8_t)(0xA2 | (pcb & 0x08) | chip->block);
+		if (pcb & 0x08)
+			r[n++] = f[1];
+		return n;
+	}
+	if ((pcb & 0xE2) == 0x02 && !(pcb & 0x10)) { /* I-block, not chained */
+		if (pcb & 0x04)
+			hdr++; /* NAD */
+		if (nf < hdr)
+			return 0;
+		memcpy(r, f, hdr);
+		if (!chip->ops->exchange(chip->cls, f + hdr, nf - hdr, r + hdr, cap - hdr, &rlen) ||
+		    rlen == 0)
+			return 0;
+		chip->block = pcb & 0x01;
+		return hdr + rlen;
+	}
+	if ((pcb & 0xF7) == 0xC2 && nf >= hdr) { /* S(DESELECT) */
+		memcpy(r, f, hdr);
+		raw_move(chip, RAW_HALT);
+		if (chip->tg != TG_NONE)
+			chip->tg = TG_DESELECTED;
+		return hdr;
+	}
+	return 0;
+}
+
+/* InCommunicateThru: raw type A frames, as libnfc sends them with easy framing off: its
+ * presence check (an R(NAK)), and tools such as nfc-anticol (REQA/WUPA, anticollision and
+ * SELECT of both cascade levels, RATS, HLTA, with the host computing CRC_A).  Probes of other
+ * technologies (type B framing, no parity) get the timeout a DESFire's silence gives. */
 static void
 in_communicate_thru(struct pn532_chip *chip, const uint8_t *p, size_t np)
 {
-	uint8_t r[2 + PN532_DATA_MAX];
-	size_t n = 1, rlen = 0, hdr = 1;
-	uint8_t pcb = p[0];
+	uint8_t r[1 + PN532_DATA_MAX], f[PN532_DATA_MAX], cl[5];
+	uint32_t epoch = chip->ops->present(chip->cls);
+	bool chip_crc = (chip->regs[REG_TX_MODE] & 0x80) != 0;
+	unsigned bits = chip->regs[REG_BIT_FRAMING] & 0x07;
+	size_t n = 0, nf = np;
+	bool add_crc = true;
+	int level;
 
 	chip->regs[REG_CONTROL] &= (uint8_t)~0x07; /* RxLastBits: whole bytes */
-	if (chip->tg != TG_ACTIVE || !target_reachable(chip) ||
-	    (chip->regs[REG_TX_MODE] & 0x83) != 0x80 || (chip->regs[REG_MANUAL_RCV] & 0x10) ||
-	    (chip->regs[REG_BIT_FRAMING] & 0x07))
+	if (!chip->rf_on || epoch == 0 || (chip->regs[REG_TX_MODE] & 0x03) ||
+	    (chip->regs[REG_MANUAL_RCV] & 0x10) || np > sizeof(f))
 		goto silent;
-	r[0] = PN532_ST_OK;
-	if (pcb & 0x08)
-		hdr++;              /* CID */
-	if ((pcb & 0xE6) == 0xA2) { /* R-block */
-		if (np < hdr)
+	raw_state(chip, epoch);
+	if (bits != 0) {
+		/* Short frames: REQA wakes an idle card, WUPA a halted one too; a card in the
+		 * middle of an activation falls back, one in the ISO 14443-4 protocol ignores them.
+		 */
+		if (bits != 7 || np != 1 || (p[0] != 0x26 && p[0] != 0x52) ||
+		    chip->raw == RAW_PROTOCOL)
 			goto silent;
-		r[n++] = (uint8_t)(0xA2 | (pcb & 0x08) | chip->block);
-		if (pcb & 0x08)
-			r[n++] = p[1];
-	} else if ((pcb & 0xE2) == 0x02 && !(pcb & 0x10)) { /* I-block, not chained */
-		if (pcb & 0x04)
-			hdr++; /* NAD */
-		if (np < hdr)
+		if (chip->raw != RAW_IDLE && chip->raw != RAW_HALT) {
+			chip->raw = RAW_IDLE;
 			goto silent;
-		memcpy(r + n, p, hdr);
-		n += hdr;
-		if (!chip->ops->exchange(chip->cls, p + hdr, np - hdr, r + n, sizeof(r) - n - 1,
-		                         &rlen))
+		}
+		if (p[0] == 0x26 && chip->raw == RAW_HALT)
 			goto silent;
-		n += rlen;
-		chip->block = pcb & 0x01;
-	} else if ((pcb & 0xF7) == 0xC2) { /* S(DESELECT) */
-		if (np < hdr)
-			goto silent;
-		memcpy(r + n, p, hdr);
-		n += hdr;
-		chip->ops->reset(chip->cls);
-		chip->tg = TG_DESELECTED;
-	} else {
-		goto silent;
+		raw_move(chip, RAW_READY1);
+		r[1] = card_atqa[1]; /* ATQA least significant byte first */
+		r[2] = card_atqa[0];
+		n = 2;
+		add_crc = false;
+		goto answer;
 	}
-	respond(chip, CMD_IN_COMMUNICATE_THRU, r, n);
+	memcpy(f, p, np);
+	level = chip->raw == RAW_READY1 ? 1 : 2;
+	if ((chip->raw == RAW_READY1 || chip->raw == RAW_READY2) && nf == 2 &&
+	    f[0] == (level == 1 ? 0x93 : 0x95) && f[1] == 0x20) {
+		/* Anticollision: the whole cascade level, no CRC. */
+		cascade_level(chip, level, r + 1);
+		n = 5;
+		add_crc = false;
+		goto answer;
+	}
+	if (!chip_crc) {
+		uint8_t crc[2];
+
+		if (nf < 3)
+			goto silent;
+		crc_a(f, nf - 2, crc);
+		if (memcmp(crc, f + nf - 2, 2) != 0) {
+			/* A transmission error: quiet, and back to IDLE if activating. */
+			if (chip->raw != RAW_PROTOCOL && chip->raw != RAW_HALT)
+				chip->raw = RAW_IDLE;
+			goto silent;
+		}
+		nf -= 2;
+	}
+	switch (chip->raw) {
+	case RAW_READY1:
+	case RAW_READY2:
+		cascade_level(chip, level, cl);
+		if (nf == 7 && f[0] == (level == 1 ? 0x93 : 0x95) && f[1] == 0x70 &&
+		    memcmp(f + 2, cl, 5) == 0) {
+			r[1] = level == 1 ? 0x04 : card_sak; /* 0x04: UID not complete */
+			n = 1;
+			chip->raw = level == 1 ? RAW_READY2 : RAW_ACTIVE;
+			goto answer;
+		}
+		chip->raw = RAW_IDLE;
+		goto silent;
+	case RAW_ACTIVE:
+		if (nf == 2 && f[0] == 0xE0) { /* RATS */
+			memcpy(r + 1, card_ats, sizeof(card_ats));
+			n = sizeof(card_ats);
+			raw_move(chip, RAW_PROTOCOL);
+			chip->block = 1;
+			goto answer;
+		}
+		if (nf == 2 && f[0] == 0x50 && f[1] == 0x00) /* HLTA: no answer */
+			raw_move(chip, RAW_HALT);
+		goto silent;
+	case RAW_PROTOCOL:
+		n = iso_dep_block(chip, f, nf, r + 1, sizeof(r) - 3);
+		if (n == 0)
+			goto silent;
+		goto answer;
+	case RAW_IDLE:
+	case RAW_HALT:
+		break;
+	}
+	goto silent;
+answer:
+	if (!chip_crc && add_crc) {
+		crc_a(r + 1, n, r + 1 + n);
+		n += 2;
+	}
+	r[0] = PN532_ST_OK;
+	respond(chip, CMD_IN_COMMUNICATE_THRU, r, n + 1);
 	return;
 silent:
 	respond_status(chip, CMD_IN_COMMUNICATE_THRU, PN532_ST_TIMEOUT);
@@ -699,7 +868,7 @@ execute(struct pn532_chip *chip, const uint8_t *c, size_t n, uint64_t now_ms)
 			break;
 		if (chip->tg != TG_NONE && (p[0] == 0 || p[0] == 1)) {
 			if (target_reachable(chip))
-				chip->ops->reset(chip->cls);
+				raw_move(chip, RAW_HALT);
 			chip->tg = c[0] == CMD_IN_DESELECT ? TG_DESELECTED : TG_NONE;
 		}
 		respond_status(chip, c[0], PN532_ST_OK);
@@ -712,6 +881,8 @@ execute(struct pn532_chip *chip, const uint8_t *c, size_t n, uint64_t now_ms)
 		} else if (!target_reachable(chip)) {
 			respond_status(chip, c[0], PN532_ST_TIMEOUT);
 		} else {
+			if (chip->tg == TG_DESELECTED)
+				raw_move(chip, RAW_PROTOCOL);
 			chip->tg = TG_ACTIVE;
 			respond_status(chip, c[0], PN532_ST_OK);
 		}

@@ -132,7 +132,9 @@ control_listen(const char *path, int *fd)
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return SSA_ERR_CARDSIM_CONTROL;
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 8) < 0) {
+	/* Order matters: owner-only before anyone can connect; a control channel tears cards. */
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(s, 8) < 0) {
 		close(s);
 		return SSA_ERR_CARDSIM_CONTROL;
 	}

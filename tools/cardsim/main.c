@@ -296,6 +296,10 @@ cmd_new_card(int argc, char **argv)
 		fprintf(stderr, "ssa-cardsim: %s already exists; not overwriting a card\n", path);
 		return 1;
 	}
+	if (have_uid && uid[0] != 0x04)
+		fprintf(stderr,
+		        "ssa-cardsim: warning: libfreefare takes a 7-byte UID for a DESFire "
+		        "only with NXP's manufacturer code 04 first\n");
 	if (!have_uid) {
 		/* NXP's manufacturer code first, as on a real card. */
 		if (getrandom(uid + 1, 6, 0) != 6) {

@@ -4,7 +4,8 @@
  *  - the frame codec: the host's byte stream (wake-up preamble, ACK/NACK, normal and extended
  *    information frames with their LCS/DCS checksums) becomes events; responses become frames;
  *  - the chip: the commands of the PN532 user manual that libnfc 1.8 uses (pn53x.c), a register
- *    file, RF settings, and one ISO/IEC 14443-4 type A target (Tg 1) reached through a small table
+ *    file, RF settings, and one type A card (ISO/IEC 14443-3 states for raw frames, ISO/IEC
+ *    14443-4 once active, target Tg 1 for the chip's own commands) reached through a small table
  *    of card operations (struct pn532_card_ops), so the chip knows nothing of DESFire.
  * The chip never answers a status byte with bit 7 set (libnfc calls abort() on it): a card that
  * does not answer is status 0x01, the PN532's own timeout.

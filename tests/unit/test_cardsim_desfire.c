@@ -785,6 +785,9 @@ test_value_file(void **state)
 	assert_int_equal(value_op(h, 0x0C, 9100), 0x00);
 	assert_int_equal(value_op(h, 0x0C, 1), 0xBE);
 	assert_int_equal(auth_aes(h, 1, ZERO16), 0x00);
+	assert_int_equal(commit(h), 0x0C); /* the error aborted the staged credit */
+	assert_int_equal(auth_aes(h, 1, ZERO16), 0x00);
+	assert_int_equal(value_op(h, 0x0C, 9100), 0x00);
 	assert_int_equal(commit(h), 0x00);
 	assert_int_equal(get_value(h), 10000);
 	/* negative amounts are refused */
@@ -792,6 +795,39 @@ test_value_file(void **state)
 	assert_int_equal(auth_aes(h, 1, ZERO16), 0x00);
 	/* commit with nothing staged */
 	assert_int_equal(commit(h), 0x0C);
+}
+
+/* An error after the command's MAC/CRC checked out keeps the session (the IVs still agree)
+ * but aborts the transaction; an error before it (or a bad MAC) ends the session. */
+static void
+test_errors_abort_transaction_keep_session(void **state)
+{
+	struct host *h = *state;
+	uint8_t out[64];
+
+	make_tx_files(h);
+	assert_int_equal(value_op(h, 0xDC, 100), 0x00);
+	assert_int_equal(write_record(h, 7, "GONE"), 0x00);
+	/* debit below the lower limit: 0xBE, after the enciphered command was checked */
+	assert_int_equal(value_op(h, 0xDC, 5000), 0xBE);
+	h->authed = true; /* the card kept the session */
+	assert_int_equal(get_value(h), 1000);
+	/* the staged debit and record went with the error */
+	assert_int_equal(commit(h), 0x0C);
+	h->authed = true; /* "no changes" keeps the session too */
+	assert_int_equal(read_records(h, 7, out), 0);
+	/* a plain command answered by an error also keeps it (both sides CMACed it) */
+	uint8_t rd[] = { 0xBD, 9, 0, 0, 0, 1, 0, 0 };
+	assert_int_equal(plain(h, rd, 8, NULL, NULL), 0xF0);
+	h->authed = true;
+	assert_int_equal(get_value(h), 1000);
+	/* an enciphered command refused before its cryptogram was read ends the session */
+	uint8_t ck[19] = { 0xC4, 0x02 };
+	assert_int_equal(enciphered(h, ck, 19, 2), 0xAE);
+	uint8_t gv[] = { 0x6C, 6 };
+	size_t len = xfer(h, gv, 2, out);
+	assert_int_equal(out[0], 0xAE);
+	assert_int_equal(len, 1);
 }
 
 static void
@@ -1153,6 +1189,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_aes_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files_and_comm_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_value_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_abort_transaction_keep_session, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_commit_abort_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chaining_get_application_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_load_and_corruption, setup, teardown),

@@ -11,7 +11,8 @@
  *  - after legacy (0x0A) authentication, MACs are 4 bytes of DES/3DES CBC with a zero IV over the
  *    file data only, encryption uses CRC16 and a zero IV per message, and the host "encrypts"
  *    with the decryption direction, so the card decodes with the encryption direction.
- * Any error status (except "no changes") ends the authentication, as on a real card.
+ * An error aborts the transaction; it ends the authentication only when the IV can no longer
+ * follow the host's (see after_status()).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,8 @@ df_sm_command(struct desfire_card *card, int mode, uint8_t *buf, size_t n, size_
 		return DF_LENGTH;
 	if (card->auth_key < 0)
 		return DF_OK;
+	/* From here the IV moves as the host's did, whatever the outcome. */
+	card->sm_done = true;
 	if (mode == DF_RSP_PLAIN) {
 		if (card->scheme == DF_AS_NEW && !df_cmac(&card->skey, card->iv, buf, n, mac))
 			return DF_INTEGRITY;
@@ -771,29 +774,38 @@ execute(struct desfire_card *card, size_t n)
 	card->out_pos = 0;
 	memset(card->out_chunks, 0, sizeof(card->out_chunks));
 	card->out_chunk_i = 0;
+	card->sm_done = false;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].ins == c[0])
 			cmd = &commands[i];
 	if (!cmd)
 		return DF_ILLEGAL_COMMAND;
-	if (cmd->plain_cmac && card->auth_key >= 0 && card->scheme == DF_AS_NEW &&
-	    !df_cmac(&card->skey, card->iv, c, n, mac))
-		return DF_INTEGRITY;
+	if (cmd->plain_cmac && card->auth_key >= 0 && card->scheme == DF_AS_NEW) {
+		if (!df_cmac(&card->skey, card->iv, c, n, mac))
+			return DF_INTEGRITY;
+		card->sm_done = true;
+	}
 	st = cmd->fn(card, c, n, &mode);
 	if (st == DF_OK && !protect(card, mode))
 		st = DF_INTEGRITY;
 	return st;
 }
 
-/* What a status does to the session: errors end the authentication and the chaining. */
+/* What an error does: it ends the chaining and aborts the transaction (as libfreefare's tests
+ * against real cards show); it ends the authentication when the command's MAC or CRC did not
+ * verify, or when the card stopped before consuming the command's secure messaging, since
+ * its IV would then no longer follow the host's.  Otherwise the session goes on. */
 static void
 after_status(struct desfire_card *card, uint8_t st)
 {
-	if (st != DF_OK && st != DF_MORE) {
-		card->out_len = 0;
-		if (st != DF_NO_CHANGES)
-			df_drop_auth(card);
-	}
+	if (st == DF_OK || st == DF_MORE)
+		return;
+	card->out_len = 0;
+	if (st == DF_NO_CHANGES)
+		return;
+	df_tx_abort(card);
+	if (st == DF_INTEGRITY || (card->scheme == DF_AS_NEW && !card->sm_done))
+		df_drop_auth(card);
 }
 
 /* Expected total length of a chained WriteData/WriteRecord, from its first frame. */
@@ -885,6 +897,7 @@ desfire_card_process(struct desfire_card *card, const uint8_t *cmd, size_t len, 
 	card->auth_pending_key = -1;
 	card->in[0] = ins;
 	memcpy(card->in + 1, data, n - 1);
+	card->sm_done = false;
 	size_t expected;
 	st = expected_length(card, card->in, n, &expected);
 	if (st == DF_OK && n < expected) {

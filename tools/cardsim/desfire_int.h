@@ -135,6 +135,7 @@ struct desfire_card {
 	uint8_t in[8300];
 	size_t in_len, in_expected;
 	bool in_active;
+	bool sm_done; /* the current command's secure messaging was consumed (IV moved) */
 	/* transaction */
 	bool tx_dirty; /* something is staged */
 	bool dirty;

@@ -190,6 +190,9 @@ control_conn_service(struct control_conn *conn, struct control_ctx *ctx)
 			snprintf(reply, sizeof(reply), "ERR NUL byte in command");
 		else
 			control_execute(ctx, conn->buf, reply, sizeof(reply) - 1);
+		if (ctx->verbose)
+			fprintf(stderr, "ssa-cardsim: control: %.200s -> %s\n",
+			        nul ? "?" : conn->buf, reply);
 		strcat(reply, "\n");
 		if (!write_all(conn->fd, reply, strlen(reply)))
 			return false;

@@ -25,6 +25,7 @@ struct control_ctx {
 	struct pn532_chip *chip;
 	bool quit;          /* set by `quit` */
 	bool field_changed; /* set when a card entered or left: resume a waiting command */
+	int verbose;        /* log each command and its reply to stderr */
 };
 
 /* Run one command line (no newline) and write its one-line reply (no newline) to @p reply. */

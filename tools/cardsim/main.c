@@ -152,7 +152,7 @@ accept_clients(struct sim *sim)
 static int
 serve(struct sim *sim)
 {
-	struct control_ctx ctx = {.field = &sim->field, .chip = sim->chip};
+	struct control_ctx ctx = {.field = &sim->field, .chip = sim->chip, .verbose = sim->verbose};
 
 	while (!ctx.quit) {
 		struct pollfd pfd[3 + MAX_CLIENTS];

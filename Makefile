@@ -141,7 +141,8 @@ $(BUILD)/bench/%: bench/%.c $(PROG_ARS) $(IO_A) $(LIB_A)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 	  -Wl,--start-group $(PROG_ARS) $(IO_A) $(LIB_A) -Wl,--end-group $(LIBS)
 
-tests: $(BINS) $(UNIT_BINS) $(MO_FILES)
+# bench programs are built (not run) by the tests so that an API change cannot break them unseen
+tests: $(BINS) $(UNIT_BINS) $(BENCH_BINS) $(MO_FILES)
 unit: $(UNIT_BINS)
 
 deps:

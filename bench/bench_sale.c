@@ -1,0 +1,263 @@
+/* bench_sale.c — what one sale costs at the till, against the floor the disk sets.
+ *
+ * Ours: a 20-line sale through the till's own logic (pos/till.c): each code read by gtin_scan and
+ * looked up in the SQLite catalog, the lines decided against the caisse's signed list, the card's
+ * balance split from cash, the journal record built, sealed (SHA-256 chain, Ed25519 signature)
+ * and committed durably by the SQLite journal store (WAL, synchronous=FULL).
+ * Baseline: a bare INSERT of a row of the same size and COMMIT, WAL, synchronous=FULL, on the same
+ * disk, in the same run.  Both run ROUNDS times, alternating, and the medians are compared.
+ * Goal (issue 2): ours <= 1.25 x baseline.  This prints; it never fails on a timing. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include "ssa/catalog_store.h"
+#include "ssa/convention.h"
+#include "ssa/gtin.h"
+#include "ssa/journal.h"
+#include "ssa/journal_store.h"
+
+#include "../pos/till.h"
+
+#define ROUNDS 300
+#define LINES 20
+#define PRODUCTS 200
+
+static const char *dir;
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+die(const char *what, enum ssa_err e)
+{
+	fprintf(stderr, "bench_sale: %s: %s\n", what, ssa_strerror(e));
+	exit(1);
+}
+
+/* EAN-13 number @p i of a made-up French brand: 376 + 9 digits + check digit. */
+static void
+ean_of(unsigned i, char out[14])
+{
+	snprintf(out, 14, "376%09u", 100000 + i);
+	out[12] = (char)('0' + gtin_check_digit(out, 12));
+	out[13] = '\0';
+}
+
+static void
+setup_catalog(const char *path, const uint8_t caisse_key[32])
+{
+	char csv[512], code[14], *text = NULL;
+	struct catalog_store *s;
+	struct catalog_import_result res;
+	struct convention_error cerr;
+	uint8_t pub[32];
+	size_t len;
+	FILE *f;
+	enum ssa_err e;
+	static const char *const cats[] = { "fruits-legumes", "epicerie", "fromage", "alcool" };
+	char body[PRODUCTS * 40 + 256];
+	size_t n = 0;
+
+	snprintf(csv, sizeof(csv), "%s/products.csv", dir);
+	f = fopen(csv, "w");
+	if (f == NULL)
+		die("products.csv", SSA_ERR_IO);
+	fprintf(f, "%s\n", CATALOG_CSV_HEADER);
+	n += (size_t)snprintf(body, sizeof(body),
+	                      "ssa-list,1\ncaisse,caisse-34\nversion,1\nvalid,2020-01-01,\n"
+	                      "category,fruits-legumes,100,,,,\ncategory,fromage,50,,,,\n"
+	                      "exclude,alcool,,,,,\n");
+	for (unsigned i = 0; i < PRODUCTS; i++) {
+		ean_of(i, code);
+		fprintf(f, "%s,Produit %u,%u.%02u,piece,5.5,%s,\n", code, i, 1 + i % 9, i % 100,
+		        cats[i % 4]);
+		if (i % 4 == 1)
+			n += (size_t)snprintf(body + n, sizeof(body) - n, "code,%s,100,,,,\n", code);
+	}
+	fclose(f);
+	if ((e = catalog_store_open(path, &s)) != SSA_ERR_OK)
+		die("catalog open", e);
+	if ((e = catalog_store_import_csv(s, csv, NULL, &res)) != SSA_ERR_OK)
+		die(res.why, e);
+	convention_public_key(caisse_key, pub);
+	if ((e = convention_sign(body, n, caisse_key, &text, &len)) != SSA_ERR_OK ||
+	    (e = catalog_store_put_list(s, "caisse-34", pub, text, len, &cerr, NULL)) != SSA_ERR_OK)
+		die("list", e);
+	free(text);
+	catalog_store_close(s);
+}
+
+/* One whole sale; returns the encoded size of its journal record. */
+static size_t
+one_sale(struct till *t, struct ssa_journal_store *js, const struct journal_signer *signer,
+         unsigned round)
+{
+	struct till_card card = { .id = "M-0001", .caisse = "caisse-34", .balance = 15000 };
+	struct journal_record r;
+	char code[14], *enc;
+	size_t len;
+	uint64_t seq;
+	enum ssa_err e;
+
+	till_new_sale(t);
+	for (unsigned l = 0; l < LINES; l++) {
+		struct till_entry entry;
+
+		ean_of((round * 7 + l * 13) % PRODUCTS, code);
+		if ((e = till_parse_entry(code, &entry)) != SSA_ERR_OK ||
+		    (e = till_add_entry(t, &entry)) != SSA_ERR_OK)
+			die("add line", e);
+	}
+	if ((e = till_pay_start(t)) != SSA_ERR_OK || (e = till_pay_card(t, &card)) != SSA_ERR_OK)
+		die("pay card", e);
+	if (till_due(t) > 0 && (e = till_pay_tender(t, TENDER_CASH, 0)) != SSA_ERR_OK)
+		die("pay cash", e);
+	if ((e = till_sale_record(t, 1767225600000 + round, &r)) != SSA_ERR_OK)
+		die("record", e);
+	if ((e = journal_store_append(js, &r, signer, 0, &seq, NULL)) != SSA_ERR_OK)
+		die("append", e);
+	if ((e = journal_store_get(js, seq, &enc, &len)) != SSA_ERR_OK)
+		die("get", e);
+	free(enc);
+	journal_record_fini(&r);
+	return len;
+}
+
+static sqlite3 *
+baseline_open(const char *path)
+{
+	sqlite3 *db;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	                     "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, body BLOB NOT NULL);",
+	                 NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bench_sale: baseline db: %s\n", sqlite3_errmsg(db));
+		exit(1);
+	}
+	return db;
+}
+
+static void
+baseline_commit(sqlite3 *db, sqlite3_stmt *ins, const char *body, size_t len)
+{
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	sqlite3_bind_blob(ins, 1, body, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(ins) != SQLITE_DONE) {
+		fprintf(stderr, "bench_sale: baseline insert: %s\n", sqlite3_errmsg(db));
+		exit(1);
+	}
+	sqlite3_reset(ins);
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bench_sale: baseline commit: %s\n", sqlite3_errmsg(db));
+		exit(1);
+	}
+}
+
+int
+main(void)
+{
+	char catalog_path[512], journal_path[512], base_path[512], why[200], *filler;
+	uint8_t caisse_key[32], terminal_key[32];
+	struct catalog_store *cs;
+	struct ssa_journal_store *js;
+	struct journal_signer *signer;
+	struct till t;
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	struct ssa_journal_store *mem;
+	int64_t ours[ROUNDS], base[ROUNDS], cpu[ROUNDS];
+	size_t rec_len = 0;
+	enum ssa_err e;
+
+	dir = getenv("SSA_BENCH_DIR");
+	if (dir == NULL)
+		dir = ".";
+	snprintf(catalog_path, sizeof(catalog_path), "%s/catalog.db", dir);
+	snprintf(journal_path, sizeof(journal_path), "%s/journal.db", dir);
+	snprintf(base_path, sizeof(base_path), "%s/baseline.db", dir);
+	if (RAND_bytes(caisse_key, 32) != 1 || RAND_bytes(terminal_key, 32) != 1)
+		die("random", SSA_ERR_CRYPTO);
+	setup_catalog(catalog_path, caisse_key);
+
+	if ((e = catalog_store_open(catalog_path, &cs)) != SSA_ERR_OK)
+		die("catalog", e);
+	if ((e = journal_sqlite_open(journal_path, &js, why, sizeof(why))) != SSA_ERR_OK)
+		die(why, e);
+	if ((e = journal_mem_new(&mem)) != SSA_ERR_OK)
+		die("memory store", e);
+	if ((e = journal_signer_new(terminal_key, &signer)) != SSA_ERR_OK)
+		die("signer", e);
+	till_init(&t, 20260115);
+	till_set_catalog(&t, catalog_store_port(cs), "caisse-34");
+	snprintf(t.establishment, sizeof(t.establishment), "epicerie-bench");
+	snprintf(t.terminal, sizeof(t.terminal), "T01");
+	if ((e = till_sign_in(&t, "42")) != SSA_ERR_OK)
+		die("sign in", e);
+
+	db = baseline_open(base_path);
+	if (sqlite3_prepare_v2(db, "INSERT INTO t(body) VALUES (?)", -1, &ins, NULL) != SQLITE_OK)
+		die("prepare", SSA_ERR_DB);
+	rec_len = one_sale(&t, js, signer, 0); /* warm up both, learn the record size */
+	filler = malloc(rec_len);
+	if (filler == NULL)
+		die("malloc", SSA_ERR_NOMEM);
+	memset(filler, 'x', rec_len);
+	baseline_commit(db, ins, filler, rec_len);
+
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		int64_t t0 = now_ns();
+		one_sale(&t, js, signer, i + 1);
+		int64_t t1 = now_ns();
+		baseline_commit(db, ins, filler, rec_len);
+		int64_t t2 = now_ns();
+		one_sale(&t, mem, signer, i + 1);
+		int64_t t3 = now_ns();
+		ours[i] = t1 - t0;
+		base[i] = t2 - t1;
+		cpu[i] = t3 - t2;
+	}
+	qsort(ours, ROUNDS, sizeof(ours[0]), cmp_i64);
+	qsort(base, ROUNDS, sizeof(base[0]), cmp_i64);
+	qsort(cpu, ROUNDS, sizeof(cpu[0]), cmp_i64);
+	printf("sale of %d lines, record %zu bytes, %d rounds, medians (p90):\n", LINES, rec_len,
+	       ROUNDS);
+	printf("  %-44s %9.3f ms (%.3f)\n", "ours: scan+decide+split+seal+durable commit",
+	       (double)ours[ROUNDS / 2] / 1e6, (double)ours[ROUNDS * 9 / 10] / 1e6);
+	printf("  %-44s %9.3f ms (%.3f)\n", "baseline: bare INSERT+COMMIT, synchronous=FULL",
+	       (double)base[ROUNDS / 2] / 1e6, (double)base[ROUNDS * 9 / 10] / 1e6);
+	printf("  %-44s %9.3f ms (%.3f)\n", "of which computing (same sale, memory store)",
+	       (double)cpu[ROUNDS / 2] / 1e6, (double)cpu[ROUNDS * 9 / 10] / 1e6);
+	printf("  ratio ours/baseline: %.2fx (goal <= 1.25x)\n",
+	       (double)ours[ROUNDS / 2] / (double)base[ROUNDS / 2]);
+
+	sqlite3_finalize(ins);
+	sqlite3_close(db);
+	free(filler);
+	till_fini(&t);
+	journal_signer_free(signer);
+	journal_store_free(js);
+	journal_store_free(mem);
+	catalog_store_close(cs);
+	return 0;
+}

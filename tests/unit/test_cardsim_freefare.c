@@ -244,6 +244,11 @@ test_format_and_aes_application(void **state)
 	assert_int_equal(mifare_desfire_format_picc(g.tag), 0);
 	assert_int_equal(mifare_desfire_authenticate(g.tag, 0, picc), 0);
 	assert_int_equal(mifare_desfire_create_application_aes(g.tag, aid, 0x0F, 4), 0);
+	/* an application without keys, as libfreefare's own EV1 tests make one */
+	MifareDESFireAID keyless = mifare_desfire_aid_new(0x00AAAAAA);
+	assert_int_equal(mifare_desfire_create_application(g.tag, keyless, 0xFF, 0), 0);
+	assert_int_equal(mifare_desfire_delete_application(g.tag, keyless), 0);
+	free(keyless);
 	/* twice: duplicate */
 	assert_int_equal(mifare_desfire_create_application_aes(g.tag, aid, 0x0F, 4), -1);
 	assert_int_equal(mifare_desfire_last_picc_error(g.tag), 0xDE);
@@ -346,6 +351,15 @@ test_files_and_transactions(void **state)
 	assert_int_equal(mifare_desfire_commit_transaction(g.tag), 0);
 	assert_int_equal(mifare_desfire_get_value(g.tag, 1, &value), 0);
 	assert_int_equal(value, 4000);
+
+	/* authenticating again does not abort the transaction */
+	assert_int_equal(mifare_desfire_debit(g.tag, 1, 1), 0);
+	assert_int_equal(mifare_desfire_authenticate_aes(g.tag, 1, k1), 0);
+	assert_int_equal(mifare_desfire_commit_transaction(g.tag), 0);
+	assert_int_equal(mifare_desfire_get_value(g.tag, 1, &value), 0);
+	assert_int_equal(value, 3999);
+	assert_int_equal(mifare_desfire_credit(g.tag, 1, 1), 0);
+	assert_int_equal(mifare_desfire_commit_transaction(g.tag), 0);
 
 	/* backup file: staged until commit */
 	assert_int_equal(mifare_desfire_write_data(g.tag, 3, 0, 5, "GRANT"), 5);

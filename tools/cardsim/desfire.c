@@ -618,7 +618,7 @@ cmd_create_application(struct desfire_card *card, uint8_t *c, size_t n, int *mod
 	aid = df_get_le(c + 1, 3);
 	nkeys = c[5] & 0x0F;
 	crypto = c[5] & 0xC0;
-	if (aid == 0 || nkeys == 0 || nkeys > DF_MAX_KEYS || crypto == 0xC0)
+	if (aid == 0 || nkeys > DF_MAX_KEYS || crypto == 0xC0)
 		return DF_PARAMETER;
 	if (find_app(card, aid, NULL))
 		return DF_DUPLICATE;

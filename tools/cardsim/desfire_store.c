@@ -327,7 +327,7 @@ r_app(struct rbuf *r, struct desfire_card *card)
 	a->df_name_len = (uint8_t)r_int(r, 1);
 	if ((b = r_bytes(r, 16)))
 		memcpy(a->df_name, b, 16);
-	if (r->bad || a->aid == 0 || a->nkeys == 0 || a->nkeys > DF_MAX_KEYS ||
+	if (r->bad || a->aid == 0 || a->nkeys > DF_MAX_KEYS ||
 	    a->key_type > DF_KEY_AES || (flags & ~3u) || a->df_name_len > 16)
 		return false;
 	for (size_t i = 0; i + 1 < card->napps; i++)

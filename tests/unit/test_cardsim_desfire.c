@@ -51,8 +51,8 @@ h_cbc(const uint8_t *key, bool des, bool enc, uint8_t *iv, uint8_t *data, size_t
 		memcpy(k24 + 16, key, 8);
 	}
 	assert_int_equal(EVP_CipherInit_ex(ctx, des ? EVP_des_ede3_cbc() : EVP_aes_128_cbc(), NULL,
-					   des ? k24 : key, iv, enc),
-			 1);
+	                                   des ? k24 : key, iv, enc),
+	                 1);
 	EVP_CIPHER_CTX_set_padding(ctx, 0);
 	assert_int_equal(EVP_CipherUpdate(ctx, out, &n1, data, (int)len), 1);
 	assert_int_equal(EVP_CipherFinal_ex(ctx, out + n1, &n2), 1);
@@ -69,8 +69,8 @@ evp_cmac(const uint8_t key[16], const uint8_t *m, size_t len, uint8_t mac[16])
 	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac_alg);
 	char cipher[] = "AES-128-CBC";
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
+	    OSSL_PARAM_construct_end(),
 	};
 	size_t out = 0;
 
@@ -87,7 +87,7 @@ evp_cmac(const uint8_t key[16], const uint8_t *m, size_t len, uint8_t mac[16])
 static void
 h_cmac(const uint8_t key[16], uint8_t iv[16], const uint8_t *m, size_t len, uint8_t mac[8])
 {
-	uint8_t l[16] = { 0 }, k1[16], k2[16], zero[16] = { 0 };
+	uint8_t l[16] = {0}, k1[16], k2[16], zero[16] = {0};
 	uint8_t buf[600];
 	size_t padded = len == 0 ? 16 : (len + 15) / 16 * 16;
 
@@ -280,7 +280,7 @@ rol(uint8_t *d, size_t n)
 static uint8_t
 auth_aes(struct host *h, uint8_t key_no, const uint8_t key[16])
 {
-	uint8_t cmd[33] = { 0xAA, key_no }, out[64], rndb[16], rnda[16], rot[16], iv[16] = { 0 };
+	uint8_t cmd[33] = {0xAA, key_no}, out[64], rndb[16], rnda[16], rot[16], iv[16] = {0};
 	size_t len;
 
 	h->authed = false;
@@ -318,7 +318,7 @@ auth_aes(struct host *h, uint8_t key_no, const uint8_t key[16])
 static uint8_t
 auth_des(struct host *h, uint8_t key_no, const uint8_t key[8])
 {
-	uint8_t cmd[17] = { 0x0A, key_no }, out[64], rndb[8], iv[8] = { 0 };
+	uint8_t cmd[17] = {0x0A, key_no}, out[64], rndb[8], iv[8] = {0};
 	size_t len;
 
 	h->authed = false;
@@ -334,9 +334,9 @@ auth_des(struct host *h, uint8_t key_no, const uint8_t key[8])
 	memcpy(cmd + 9, rndb, 8);
 	rol(cmd + 9, 8);
 	/* send mode: x = p ^ prev; c = D(x) */
-	uint8_t prev[8] = { 0 };
+	uint8_t prev[8] = {0};
 	for (int b = 0; b < 2; b++) {
-		uint8_t *blk = cmd + 1 + 8 * b, z[8] = { 0 };
+		uint8_t *blk = cmd + 1 + 8 * b, z[8] = {0};
 		for (int i = 0; i < 8; i++)
 			blk[i] ^= prev[i];
 		h_cbc(key, true, false, z, blk, 8);
@@ -348,9 +348,9 @@ auth_des(struct host *h, uint8_t key_no, const uint8_t key[8])
 
 /* --- fixtures ------------------------------------------------------------------------------ */
 
-static const uint8_t UID[7] = { 0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
-static const uint8_t ZERO16[16] = { 0 };
-static const uint8_t AID[3] = { 0x01, 0x55, 0x5A };
+static const uint8_t UID[7] = {0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66};
+static const uint8_t ZERO16[16] = {0};
+static const uint8_t AID[3] = {0x01, 0x55, 0x5A};
 
 static int
 setup(void **state)
@@ -376,8 +376,8 @@ teardown(void **state)
 static void
 make_app(struct host *h)
 {
-	uint8_t create[] = { 0xCA, AID[0], AID[1], AID[2], 0x0F, 0x85 };
-	uint8_t select[] = { 0x5A, AID[0], AID[1], AID[2] };
+	uint8_t create[] = {0xCA, AID[0], AID[1], AID[2], 0x0F, 0x85};
+	uint8_t select[] = {0x5A, AID[0], AID[1], AID[2]};
 
 	assert_int_equal(plain(h, create, sizeof(create), NULL, NULL), 0x00);
 	assert_int_equal(plain(h, select, sizeof(select), NULL, NULL), 0x00);
@@ -387,9 +387,9 @@ make_app(struct host *h)
 /* Change key @p no (not the session's) to @p key, version @p ver; old key all zero. */
 static void
 change_other_key(struct host *h, uint8_t no, const uint8_t key[16], const uint8_t old[16],
-		 uint8_t ver)
+                 uint8_t ver)
 {
-	uint8_t cmd[32] = { 0xC4, no };
+	uint8_t cmd[32] = {0xC4, no};
 	for (int i = 0; i < 16; i++)
 		cmd[2 + i] = key[i] ^ old[i];
 	cmd[18] = ver;
@@ -418,18 +418,18 @@ static void
 test_cmac_nist_vectors(void **state)
 {
 	static const char *msg = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
-				 "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
+	                         "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
 	static const struct {
 		size_t len;
 		const char *tag;
 	} v[] = {
-		{ 0, "bb1d6929e95937287fa37d129b756746" },
-		{ 16, "070a16b46b4d4144f79bdd9dd04a287c" },
-		{ 40, "dfa66747de9ae63030ca32611497c827" },
-		{ 64, "51f0bebf7e3b9d92fc49741779363cfe" },
+	    {0, "bb1d6929e95937287fa37d129b756746"},
+	    {16, "070a16b46b4d4144f79bdd9dd04a287c"},
+	    {40, "dfa66747de9ae63030ca32611497c827"},
+	    {64, "51f0bebf7e3b9d92fc49741779363cfe"},
 	};
 	uint8_t key[16], m[64], want[16], got[16], iv[16];
-	struct df_cipher_key ck = { .cipher = DF_CIPHER_AES };
+	struct df_cipher_key ck = {.cipher = DF_CIPHER_AES};
 
 	(void)state;
 	hex("2b7e151628aed2a6abf7158809cf4f3c", key, 16);
@@ -449,7 +449,7 @@ test_cmac_nist_vectors(void **state)
 	/* CRC32 as DESFire uses it: the IEEE CRC without the final inversion */
 	assert_int_equal(df_crc32((const uint8_t *)"123456789", 9), 0xCBF43926u ^ 0xFFFFFFFFu);
 	/* ISO 14443-A CRC of 00 00 is A0 1E (ISO/IEC 14443-3 annex B) */
-	assert_int_equal(df_crc16((const uint8_t[]){ 0, 0 }, 2), 0x1EA0);
+	assert_int_equal(df_crc16((const uint8_t[]){0, 0}, 2), 0x1EA0);
 }
 
 static void
@@ -464,13 +464,13 @@ test_factory_state_and_version(void **state)
 	assert_int_equal(out[0], 0x00);
 	assert_int_equal(h->frames, 3);
 	assert_int_equal(len, 29);
-	assert_int_equal(out[1], 0x04);            /* NXP */
-	assert_int_equal(out[8 + 4], 0x04);        /* software minor: EV1 */
+	assert_int_equal(out[1], 0x04);     /* NXP */
+	assert_int_equal(out[8 + 4], 0x04); /* software minor: EV1 */
 	assert_memory_equal(out + 15, UID, 7);
 
 	/* ISO 7816-4 wrapped: data || 91 AF, then data || 91 00 */
-	const uint8_t wrapped[] = { 0x90, 0x60, 0x00, 0x00, 0x00 };
-	const uint8_t more[] = { 0x90, 0xAF, 0x00, 0x00, 0x00 };
+	const uint8_t wrapped[] = {0x90, 0x60, 0x00, 0x00, 0x00};
+	const uint8_t more[] = {0x90, 0xAF, 0x00, 0x00, 0x00};
 	r = desfire_card_process(h->card, wrapped, sizeof(wrapped), resp, sizeof(resp));
 	assert_int_equal(r, 9);
 	assert_int_equal(resp[7], 0x91);
@@ -492,7 +492,7 @@ test_factory_state_and_version(void **state)
 	assert_int_equal(dlen, 2);
 	assert_int_equal(out[0], 0x0F);
 	assert_int_equal(out[1], 0x01);
-	uint8_t kv[] = { 0x64, 0x00 };
+	uint8_t kv[] = {0x64, 0x00};
 	assert_int_equal(plain(h, kv, 2, out, &dlen), 0x00);
 	assert_int_equal(out[0], 0x00);
 	uint8_t ids = 0x6A;
@@ -512,10 +512,10 @@ static void
 test_legacy_des_auth_and_format(void **state)
 {
 	struct host *h = *state;
-	uint8_t wrong[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t wrong[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
 	make_app(h);
-	uint8_t sel0[] = { 0x5A, 0, 0, 0 };
+	uint8_t sel0[] = {0x5A, 0, 0, 0};
 	assert_int_equal(plain(h, sel0, 4, NULL, NULL), 0x00);
 	assert_int_equal(auth_des(h, 0, wrong), 0xAE);
 	/* AES authentication against the DES PICC key is refused */
@@ -551,11 +551,11 @@ test_aes_keys(void **state)
 	assert_int_equal(out[1], 0x85);
 	/* another key: xored with the old one, two CRCs */
 	change_other_key(h, 1, k1, ZERO16, 0x07);
-	uint8_t kv[] = { 0x64, 0x01 };
+	uint8_t kv[] = {0x64, 0x01};
 	assert_int_equal(plain(h, kv, 2, out, &dlen), 0x00);
 	assert_int_equal(out[0], 0x07);
 	/* the session's own key: plain key, one CRC, bare status, session over */
-	uint8_t cmd[19] = { 0xC4, 0x00 };
+	uint8_t cmd[19] = {0xC4, 0x00};
 	memcpy(cmd + 2, k0, 16);
 	cmd[18] = 0x02;
 	assert_int_equal(enciphered(h, cmd, 19, 2), 0x00);
@@ -564,7 +564,7 @@ test_aes_keys(void **state)
 	assert_int_equal(auth_aes(h, 0, k0), 0x00);
 	assert_int_equal(auth_aes(h, 1, k1), 0x00);
 	/* key 1 may not change key 2 (change key access = master key) */
-	uint8_t ck[19] = { 0xC4, 0x02 };
+	uint8_t ck[19] = {0xC4, 0x02};
 	assert_int_equal(enciphered(h, ck, 19, 2), 0xAE);
 	/* no such key */
 	assert_int_equal(auth_aes(h, 9, k0), 0x40);
@@ -580,7 +580,7 @@ test_aes_keys(void **state)
 	assert_int_equal(h->frames, 3);
 	assert_memory_equal(out + 14, UID, 7);
 	/* ChangeKeySettings: freeze the configuration */
-	uint8_t cks[] = { 0x54, 0x07 };
+	uint8_t cks[] = {0x54, 0x07};
 	assert_int_equal(enciphered(h, cks, 2, 1), 0x00);
 	assert_int_equal(plain(h, &ks, 1, out, &dlen), 0x00);
 	assert_int_equal(out[0], 0x07);
@@ -598,9 +598,9 @@ test_files_and_comm_modes(void **state)
 		data[i] = (uint8_t)(i * 3 + 1);
 	make_app(h);
 	/* file 1 plain free, file 2 MACed (key 1 rw), file 3 enciphered (key 1 rw) */
-	uint8_t c1[] = { 0xCD, 1, 0x00, 0xEE, 0xEE, 100, 0, 0 };
-	uint8_t c2[] = { 0xCD, 2, 0x01, 0x10, 0x11, 100, 0, 0 };
-	uint8_t c3[] = { 0xCD, 3, 0x03, 0x10, 0x11, 100, 0, 0 };
+	uint8_t c1[] = {0xCD, 1, 0x00, 0xEE, 0xEE, 100, 0, 0};
+	uint8_t c2[] = {0xCD, 2, 0x01, 0x10, 0x11, 100, 0, 0};
+	uint8_t c3[] = {0xCD, 3, 0x03, 0x10, 0x11, 100, 0, 0};
 	assert_int_equal(plain(h, c1, sizeof(c1), NULL, NULL), 0x00);
 	assert_int_equal(plain(h, c2, sizeof(c2), NULL, NULL), 0x00);
 	assert_int_equal(plain(h, c3, sizeof(c3), NULL, NULL), 0x00);
@@ -609,17 +609,17 @@ test_files_and_comm_modes(void **state)
 	uint8_t fids = 0x6F;
 	assert_int_equal(plain(h, &fids, 1, out, &dlen), 0x00);
 	assert_int_equal(dlen, 3);
-	uint8_t gfs[] = { 0xF5, 2 };
+	uint8_t gfs[] = {0xF5, 2};
 	assert_int_equal(plain(h, gfs, 2, out, &dlen), 0x00);
 	assert_int_equal(dlen, 7);
 	assert_int_equal(out[1], 0x01);
 	assert_int_equal(out[4], 100);
 
 	/* plain write of 100 bytes (the card asks for more frames), then read back in 2 frames */
-	uint8_t w[108] = { 0x3D, 1, 0, 0, 0, 100, 0, 0 };
+	uint8_t w[108] = {0x3D, 1, 0, 0, 0, 100, 0, 0};
 	memcpy(w + 8, data, 100);
 	assert_int_equal(plain(h, w, 108, NULL, NULL), 0x00);
-	uint8_t rd[] = { 0xBD, 1, 0, 0, 0, 0, 0, 0 };
+	uint8_t rd[] = {0xBD, 1, 0, 0, 0, 0, 0, 0};
 	assert_int_equal(plain(h, rd, 8, out, &dlen), 0x00);
 	assert_int_equal(dlen, 100);
 	assert_true(h->frames >= 2);
@@ -627,7 +627,7 @@ test_files_and_comm_modes(void **state)
 
 	/* MACed file: needs key 1 */
 	w[1] = 2;
-	uint8_t rd2[] = { 0xBD, 2, 10, 0, 0, 20, 0, 0 };
+	uint8_t rd2[] = {0xBD, 2, 10, 0, 0, 20, 0, 0};
 	assert_int_equal(plain(h, rd2, 8, NULL, NULL), 0xAE);
 	assert_int_equal(auth_aes(h, 1, ZERO16), 0x00);
 	assert_int_equal(maced(h, w, 108), 0x00);
@@ -644,7 +644,8 @@ test_files_and_comm_modes(void **state)
 	size_t total = 116, sent = 0;
 	uint8_t frame[64];
 	while (sent < total) {
-		size_t n = sent == 0 ? (total < 55 ? total : 55) : (total - sent < 54 ? total - sent : 54);
+		size_t n =
+		    sent == 0 ? (total < 55 ? total : 55) : (total - sent < 54 ? total - sent : 54);
 		if (sent == 0) {
 			memcpy(frame, bad, n);
 			r = desfire_card_process(h->card, frame, n, resp, sizeof(resp));
@@ -662,34 +663,34 @@ test_files_and_comm_modes(void **state)
 
 	/* enciphered file */
 	assert_int_equal(auth_aes(h, 1, ZERO16), 0x00);
-	uint8_t we[48] = { 0x3D, 3, 5, 0, 0, 40, 0, 0 };
+	uint8_t we[48] = {0x3D, 3, 5, 0, 0, 40, 0, 0};
 	memcpy(we + 8, data, 40);
 	assert_int_equal(enciphered(h, we, 48, 8), 0x00);
-	uint8_t rd3[] = { 0xBD, 3, 5, 0, 0, 40, 0, 0 };
+	uint8_t rd3[] = {0xBD, 3, 5, 0, 0, 40, 0, 0};
 	assert_int_equal(read_enciphered(h, rd3, 8, out, 40), 0x00);
 	assert_memory_equal(out, data, 40);
 	/* boundary */
-	uint8_t rd4[] = { 0xBD, 3, 90, 0, 0, 20, 0, 0 };
+	uint8_t rd4[] = {0xBD, 3, 90, 0, 0, 20, 0, 0};
 	assert_int_equal(plain(h, rd4, 8, NULL, NULL), 0xBE);
 	/* no such file */
 	assert_int_equal(auth_aes(h, 1, ZERO16), 0x00);
-	uint8_t rd5[] = { 0xBD, 9, 0, 0, 0, 1, 0, 0 };
+	uint8_t rd5[] = {0xBD, 9, 0, 0, 0, 1, 0, 0};
 	assert_int_equal(plain(h, rd5, 8, NULL, NULL), 0xF0);
 
 	/* permission denied: a file nobody may read */
 	assert_int_equal(auth_aes(h, 0, ZERO16), 0x00);
-	uint8_t c4[] = { 0xCD, 4, 0x00, 0xFE, 0xFF, 8, 0, 0 };
+	uint8_t c4[] = {0xCD, 4, 0x00, 0xFE, 0xFF, 8, 0, 0};
 	assert_int_equal(plain(h, c4, sizeof(c4), NULL, NULL), 0x00);
-	uint8_t rd6[] = { 0xBD, 4, 0, 0, 0, 0, 0, 0 };
+	uint8_t rd6[] = {0xBD, 4, 0, 0, 0, 0, 0, 0};
 	assert_int_equal(plain(h, rd6, 8, NULL, NULL), 0x9D);
 	/* ChangeFileSettings with a free change right: plain, then the file is readable */
 	assert_int_equal(auth_aes(h, 0, ZERO16), 0x00);
-	uint8_t cfs[] = { 0x5F, 4, 0x00, 0xEE, 0xEE };
+	uint8_t cfs[] = {0x5F, 4, 0x00, 0xEE, 0xEE};
 	assert_int_equal(plain(h, cfs, 5, NULL, NULL), 0x00);
 	assert_int_equal(plain(h, rd6, 8, out, &dlen), 0x00);
 	assert_int_equal(dlen, 8);
 	/* DeleteFile */
-	uint8_t df[] = { 0xDF, 4 };
+	uint8_t df[] = {0xDF, 4};
 	assert_int_equal(plain(h, df, 2, NULL, NULL), 0x00);
 	assert_int_equal(plain(h, rd6, 8, NULL, NULL), 0xF0);
 }
@@ -699,10 +700,11 @@ test_files_and_comm_modes(void **state)
 static void
 make_tx_files(struct host *h)
 {
-	uint8_t cb[] = { 0xCB, 5, 0x00, 0x10, 0x11, 16, 0, 0 };
-	uint8_t cv[] = { 0xCC, 6, 0x03, 0x10, 0x11, 0, 0, 0, 0, 0x10, 0x27, 0, 0, 0xE8, 0x03, 0, 0, 0x01 };
-	uint8_t cc[] = { 0xC0, 7, 0x01, 0x10, 0x11, 4, 0, 0, 3, 0, 0 };
-	uint8_t cl[] = { 0xC1, 8, 0x00, 0x10, 0x11, 4, 0, 0, 2, 0, 0 };
+	uint8_t cb[] = {0xCB, 5, 0x00, 0x10, 0x11, 16, 0, 0};
+	uint8_t cv[] = {0xCC, 6,    0x03, 0x10, 0x11, 0,    0, 0, 0,
+	                0x10, 0x27, 0,    0,    0xE8, 0x03, 0, 0, 0x01};
+	uint8_t cc[] = {0xC0, 7, 0x01, 0x10, 0x11, 4, 0, 0, 3, 0, 0};
+	uint8_t cl[] = {0xC1, 8, 0x00, 0x10, 0x11, 4, 0, 0, 2, 0, 0};
 
 	make_app(h);
 	assert_int_equal(plain(h, cb, sizeof(cb), NULL, NULL), 0x00);
@@ -715,7 +717,7 @@ make_tx_files(struct host *h)
 static int32_t
 get_value(struct host *h)
 {
-	uint8_t gv[] = { 0x6C, 6 }, v[4];
+	uint8_t gv[] = {0x6C, 6}, v[4];
 	assert_int_equal(read_enciphered(h, gv, 2, v, 4), 0x00);
 	return (int32_t)(v[0] | v[1] << 8 | v[2] << 16 | (uint32_t)v[3] << 24);
 }
@@ -723,7 +725,7 @@ get_value(struct host *h)
 static uint8_t
 value_op(struct host *h, uint8_t ins, int32_t amount)
 {
-	uint8_t cmd[6] = { ins, 6 };
+	uint8_t cmd[6] = {ins, 6};
 	for (int i = 0; i < 4; i++)
 		cmd[2 + i] = (uint8_t)((uint32_t)amount >> (8 * i));
 	return enciphered(h, cmd, 6, 2);
@@ -732,7 +734,7 @@ value_op(struct host *h, uint8_t ins, int32_t amount)
 static uint8_t
 write_record(struct host *h, uint8_t file, const char rec[4])
 {
-	uint8_t cmd[12] = { 0x3B, file, 0, 0, 0, 4, 0, 0 };
+	uint8_t cmd[12] = {0x3B, file, 0, 0, 0, 4, 0, 0};
 	memcpy(cmd + 8, rec, 4);
 	return file == 7 ? maced(h, cmd, 12) : plain(h, cmd, 12, NULL, NULL);
 }
@@ -740,7 +742,7 @@ write_record(struct host *h, uint8_t file, const char rec[4])
 static size_t
 read_records(struct host *h, uint8_t file, uint8_t *out)
 {
-	uint8_t cmd[] = { 0xBB, file, 0, 0, 0, 0, 0, 0 };
+	uint8_t cmd[] = {0xBB, file, 0, 0, 0, 0, 0, 0};
 	size_t dlen = 0;
 	uint8_t st = plain(h, cmd, 8, out, &dlen);
 	if (st == 0xBE) {
@@ -817,14 +819,14 @@ test_errors_abort_transaction_keep_session(void **state)
 	h->authed = true; /* "no changes" keeps the session too */
 	assert_int_equal(read_records(h, 7, out), 0);
 	/* a plain command answered by an error also keeps it (both sides CMACed it) */
-	uint8_t rd[] = { 0xBD, 9, 0, 0, 0, 1, 0, 0 };
+	uint8_t rd[] = {0xBD, 9, 0, 0, 0, 1, 0, 0};
 	assert_int_equal(plain(h, rd, 8, NULL, NULL), 0xF0);
 	h->authed = true;
 	assert_int_equal(get_value(h), 1000);
 	/* an enciphered command refused before its cryptogram was read ends the session */
-	uint8_t ck[19] = { 0xC4, 0x02 };
+	uint8_t ck[19] = {0xC4, 0x02};
 	assert_int_equal(enciphered(h, ck, 19, 2), 0xAE);
-	uint8_t gv[] = { 0x6C, 6 };
+	uint8_t gv[] = {0x6C, 6};
 	size_t len = xfer(h, gv, 2, out);
 	assert_int_equal(out[0], 0xAE);
 	assert_int_equal(len, 1);
@@ -839,7 +841,7 @@ test_transaction_commit_abort_reset(void **state)
 
 	make_tx_files(h);
 	/* one transaction: backup file, value, cyclic record */
-	uint8_t wb[12] = { 0x3D, 5, 0, 0, 0, 4, 0, 0, 'S', 'A', 'L', 'E' };
+	uint8_t wb[12] = {0x3D, 5, 0, 0, 0, 4, 0, 0, 'S', 'A', 'L', 'E'};
 	assert_int_equal(plain(h, wb, 12, NULL, NULL), 0x00);
 	assert_int_equal(value_op(h, 0xDC, 250), 0x00);
 	assert_int_equal(write_record(h, 7, "R001"), 0x00);
@@ -848,7 +850,7 @@ test_transaction_commit_abort_reset(void **state)
 	assert_int_equal(plain(h, &ab, 1, NULL, NULL), 0x00);
 	assert_int_equal(get_value(h), 1000);
 	assert_int_equal(read_records(h, 7, out), 0);
-	uint8_t rb[] = { 0xBD, 5, 0, 0, 0, 4, 0, 0 };
+	uint8_t rb[] = {0xBD, 5, 0, 0, 0, 4, 0, 0};
 	assert_int_equal(plain(h, rb, 8, out, &n), 0x00);
 	assert_memory_equal(out, "\0\0\0\0", 4);
 
@@ -860,7 +862,7 @@ test_transaction_commit_abort_reset(void **state)
 	assert_false(desfire_card_take_dirty(h->card));
 	desfire_card_reset(h->card);
 	h->authed = false;
-	uint8_t sel[] = { 0x5A, AID[0], AID[1], AID[2] };
+	uint8_t sel[] = {0x5A, AID[0], AID[1], AID[2]};
 	assert_int_equal(plain(h, sel, 4, NULL, NULL), 0x00);
 	assert_int_equal(auth_aes(h, 1, ZERO16), 0x00);
 	assert_int_equal(get_value(h), 1000);
@@ -885,7 +887,7 @@ test_transaction_commit_abort_reset(void **state)
 	assert_int_equal(commit(h), 0x00);
 	assert_int_equal(read_records(h, 7, out), 8);
 	assert_memory_equal(out, "R004R005", 8);
-	uint8_t newest[] = { 0xBB, 7, 0, 0, 0, 1, 0, 0 };
+	uint8_t newest[] = {0xBB, 7, 0, 0, 0, 1, 0, 0};
 	assert_int_equal(plain(h, newest, 8, out, &n), 0x00);
 	assert_int_equal(n, 4);
 	assert_memory_equal(out, "R005", 4);
@@ -897,7 +899,7 @@ test_transaction_commit_abort_reset(void **state)
 	assert_int_equal(write_record(h, 8, "L003"), 0xBE);
 	assert_int_equal(auth_aes(h, 1, ZERO16), 0x00);
 	/* clear, committed */
-	uint8_t clr[] = { 0xEB, 8 };
+	uint8_t clr[] = {0xEB, 8};
 	assert_int_equal(plain(h, clr, 2, NULL, NULL), 0x00);
 	assert_int_equal(read_records(h, 8, out), 8);
 	assert_int_equal(commit(h), 0x00);
@@ -918,10 +920,10 @@ test_chaining_get_application_ids(void **state)
 	size_t n;
 
 	for (int i = 0; i < 25; i++) {
-		uint8_t c[] = { 0xCA, (uint8_t)(i + 1), 0x20, 0x00, 0x0F, 0x81 };
+		uint8_t c[] = {0xCA, (uint8_t)(i + 1), 0x20, 0x00, 0x0F, 0x81};
 		assert_int_equal(plain(h, c, 6, NULL, NULL), 0x00);
 	}
-	uint8_t dup[] = { 0xCA, 3, 0x20, 0x00, 0x0F, 0x81 };
+	uint8_t dup[] = {0xCA, 3, 0x20, 0x00, 0x0F, 0x81};
 	assert_int_equal(plain(h, dup, 6, NULL, NULL), 0xDE);
 	uint8_t ids = 0x6A;
 	assert_int_equal(plain(h, &ids, 1, out, &n), 0x00);
@@ -933,7 +935,7 @@ test_chaining_get_application_ids(void **state)
 	/* legacy: no CMAC on plain responses */
 	n = xfer(h, &ids, 1, out);
 	assert_int_equal(n, 76);
-	uint8_t da[] = { 0xDA, 3, 0x20, 0x00 };
+	uint8_t da[] = {0xDA, 3, 0x20, 0x00};
 	assert_int_equal(xfer(h, da, 4, out), 1);
 	assert_int_equal(out[0], 0);
 	assert_int_equal(xfer(h, da, 4, out), 1);
@@ -951,15 +953,15 @@ test_wrapped_chaining(void **state)
 
 	for (int i = 0; i < 70; i++)
 		data[i] = (uint8_t)(i + 100);
-	uint8_t create[] = { 0xCA, AID[0], AID[1], AID[2], 0x0F, 0x81 };
-	uint8_t select[] = { 0x5A, AID[0], AID[1], AID[2] };
-	uint8_t file[] = { 0xCD, 1, 0x00, 0xEE, 0xEE, 80, 0, 0 };
+	uint8_t create[] = {0xCA, AID[0], AID[1], AID[2], 0x0F, 0x81};
+	uint8_t select[] = {0x5A, AID[0], AID[1], AID[2]};
+	uint8_t file[] = {0xCD, 1, 0x00, 0xEE, 0xEE, 80, 0, 0};
 	assert_int_equal(plain(h, create, 6, NULL, NULL), 0x00);
 	assert_int_equal(plain(h, select, 4, NULL, NULL), 0x00);
 	assert_int_equal(plain(h, file, 8, NULL, NULL), 0x00);
 
 	/* 90 3D 00 00 Lc | 01 000000 460000 | 40 data bytes | 00 */
-	uint8_t first[] = { 0x90, 0x3D, 0x00, 0x00, 47, 1, 0, 0, 0, 70, 0, 0 };
+	uint8_t first[] = {0x90, 0x3D, 0x00, 0x00, 47, 1, 0, 0, 0, 70, 0, 0};
 	memcpy(apdu, first, sizeof(first));
 	memcpy(apdu + 12, data, 40);
 	apdu[52] = 0x00;
@@ -967,7 +969,7 @@ test_wrapped_chaining(void **state)
 	assert_int_equal(r, 2);
 	assert_int_equal(resp[0], 0x91);
 	assert_int_equal(resp[1], 0xAF);
-	uint8_t more[] = { 0x90, 0xAF, 0x00, 0x00, 30 };
+	uint8_t more[] = {0x90, 0xAF, 0x00, 0x00, 30};
 	memcpy(apdu, more, 5);
 	memcpy(apdu + 5, data + 40, 30);
 	apdu[35] = 0x00;
@@ -975,13 +977,13 @@ test_wrapped_chaining(void **state)
 	assert_int_equal(r, 2);
 	assert_int_equal(resp[1], 0x00);
 
-	uint8_t rd[] = { 0x90, 0xBD, 0x00, 0x00, 7, 1, 0, 0, 0, 70, 0, 0, 0x00 };
+	uint8_t rd[] = {0x90, 0xBD, 0x00, 0x00, 7, 1, 0, 0, 0, 70, 0, 0, 0x00};
 	r = desfire_card_process(h->card, rd, sizeof(rd), resp, sizeof(resp));
 	assert_int_equal(r, 61);
 	assert_int_equal(resp[60], 0xAF);
 	memcpy(back, resp, 59);
 	got = 59;
-	const uint8_t af[] = { 0x90, 0xAF, 0x00, 0x00, 0x00 };
+	const uint8_t af[] = {0x90, 0xAF, 0x00, 0x00, 0x00};
 	r = desfire_card_process(h->card, af, sizeof(af), resp, sizeof(resp));
 	assert_int_equal(r, 13);
 	assert_int_equal(resp[11], 0x91);
@@ -989,7 +991,7 @@ test_wrapped_chaining(void **state)
 	memcpy(back + got, resp, 11);
 	assert_memory_equal(back, data, 70);
 	/* a malformed wrapping (Lc beyond the APDU) is an ISO wrong-length */
-	uint8_t badlc[] = { 0x90, 0x60, 0x00, 0x00, 0x09, 0x00 };
+	uint8_t badlc[] = {0x90, 0x60, 0x00, 0x00, 0x09, 0x00};
 	r = desfire_card_process(h->card, badlc, sizeof(badlc), resp, sizeof(resp));
 	assert_int_equal(r, 2);
 	assert_int_equal(resp[0], 0x67);
@@ -1026,7 +1028,7 @@ test_save_load_and_corruption(void **state)
 	h->card = c2;
 	desfire_card_set_seed(h->card, 7);
 	h->authed = false;
-	uint8_t sel[] = { 0x5A, AID[0], AID[1], AID[2] };
+	uint8_t sel[] = {0x5A, AID[0], AID[1], AID[2]};
 	assert_int_equal(plain(h, sel, 4, NULL, NULL), 0x00);
 	assert_int_equal(auth_aes(h, 1, ZERO16), 0x00);
 	assert_int_equal(get_value(h), 900);
@@ -1080,10 +1082,10 @@ prng(uint64_t *s)
 static void
 test_random_apdus(void **state)
 {
-	static const uint8_t ins[] = { 0x60, 0x6E, 0x51, 0x6A, 0xCA, 0xDA, 0x5A, 0xFC, 0x45, 0x54,
-				       0x64, 0xC4, 0x0A, 0x1A, 0xAA, 0x6F, 0xF5, 0x5F, 0xCD, 0xCB,
-				       0xCC, 0xC1, 0xC0, 0xDF, 0xBD, 0xBB, 0x3D, 0x3B, 0x6C, 0x0C,
-				       0xDC, 0x1C, 0xEB, 0xC7, 0xA7, 0xAF, 0x00, 0x90, 0x77 };
+	static const uint8_t ins[] = {0x60, 0x6E, 0x51, 0x6A, 0xCA, 0xDA, 0x5A, 0xFC, 0x45, 0x54,
+	                              0x64, 0xC4, 0x0A, 0x1A, 0xAA, 0x6F, 0xF5, 0x5F, 0xCD, 0xCB,
+	                              0xCC, 0xC1, 0xC0, 0xDF, 0xBD, 0xBB, 0x3D, 0x3B, 0x6C, 0x0C,
+	                              0xDC, 0x1C, 0xEB, 0xC7, 0xA7, 0xAF, 0x00, 0x90, 0x77};
 	struct host *h = *state;
 	uint8_t cmd[80], resp[DESFIRE_RESP_MAX];
 	uint64_t s = 0x9E3779B97F4A7C15u;
@@ -1144,7 +1146,8 @@ test_card_file_mutations(void **state)
 		int flips = 1 + (int)(prng(&s) % 3);
 		for (int k = 0; k < flips; k++) {
 			size_t at = prng(&s) % (len - 4);
-			mut[at] = (prng(&s) % 2) ? (uint8_t)prng(&s) : (uint8_t)(mut[at] ^ (1u << (prng(&s) % 8)));
+			mut[at] = (prng(&s) % 2) ? (uint8_t)prng(&s)
+			                         : (uint8_t)(mut[at] ^ (1u << (prng(&s) % 8)));
 		}
 		uint32_t crc = df_crc32(mut, len - 4) ^ 0xFFFFFFFFu;
 		for (int k = 0; k < 4; k++)
@@ -1162,13 +1165,17 @@ test_card_file_mutations(void **state)
 		}
 		loaded++;
 		uint8_t resp[DESFIRE_RESP_MAX];
-		const uint8_t sel[] = { 0x5A, AID[0], AID[1], AID[2] };
-		const uint8_t cmds[][8] = { { 0x6F }, { 0xF5, 7 }, { 0xBB, 7, 0, 0, 0, 0, 0, 0 },
-					    { 0xBD, 5, 0, 0, 0, 0, 0, 0 }, { 0x6C, 6 } };
-		const size_t lens[] = { 1, 2, 8, 8, 2 };
+		const uint8_t sel[] = {0x5A, AID[0], AID[1], AID[2]};
+		const uint8_t cmds[][8] = {{0x6F},
+		                           {0xF5, 7},
+		                           {0xBB, 7, 0, 0, 0, 0, 0, 0},
+		                           {0xBD, 5, 0, 0, 0, 0, 0, 0},
+		                           {0x6C, 6}};
+		const size_t lens[] = {1, 2, 8, 8, 2};
 		desfire_card_process(c, sel, 4, resp, sizeof(resp));
 		for (size_t k = 0; k < 5; k++)
-			assert_true(desfire_card_process(c, cmds[k], lens[k], resp, sizeof(resp)) >= 1);
+			assert_true(desfire_card_process(c, cmds[k], lens[k], resp, sizeof(resp)) >=
+			            1);
 		assert_int_equal(desfire_card_save(c, path), SSA_ERR_OK);
 		desfire_card_free(c);
 	}
@@ -1183,20 +1190,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cmac_nist_vectors),
-		cmocka_unit_test_setup_teardown(test_factory_state_and_version, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_legacy_des_auth_and_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_aes_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_files_and_comm_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_value_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors_abort_transaction_keep_session, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_transaction_commit_abort_reset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chaining_get_application_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_save_load_and_corruption, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrapped_chaining, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_random_apdus, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_card_file_mutations, setup, teardown),
+	    cmocka_unit_test(test_cmac_nist_vectors),
+	    cmocka_unit_test_setup_teardown(test_factory_state_and_version, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_legacy_des_auth_and_format, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_aes_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_files_and_comm_modes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_value_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_errors_abort_transaction_keep_session, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_transaction_commit_abort_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chaining_get_application_ids, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_save_load_and_corruption, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wrapped_chaining, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_random_apdus, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_card_file_mutations, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("cardsim_desfire", tests, NULL, NULL);
 }

@@ -28,13 +28,13 @@
 
 #define WATCHDOG_SECONDS 240
 
-static const uint8_t UID[7] = { 0x04, 0x5A, 0x5A, 0x01, 0x02, 0x03, 0x04 };
+static const uint8_t UID[7] = {0x04, 0x5A, 0x5A, 0x01, 0x02, 0x03, 0x04};
 static const char UID_HEX[] = "045a5a01020304";
 static uint8_t ZERO[16];
-static uint8_t K0[16] = { 0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87,
-			  0x98, 0xA9, 0xBA, 0xCB, 0xDC, 0xED, 0xFE, 0x0F };
-static uint8_t K1[16] = { 0xD1, 0xE2, 0xF3, 0x04, 0x15, 0x26, 0x37, 0x48,
-			  0x59, 0x6A, 0x7B, 0x8C, 0x9D, 0xAE, 0xBF, 0xC0 };
+static uint8_t K0[16] = {0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87,
+                         0x98, 0xA9, 0xBA, 0xCB, 0xDC, 0xED, 0xFE, 0x0F};
+static uint8_t K1[16] = {0xD1, 0xE2, 0xF3, 0x04, 0x15, 0x26, 0x37, 0x48,
+                         0x59, 0x6A, 0x7B, 0x8C, 0x9D, 0xAE, 0xBF, 0xC0};
 #define APP_AID 0x5A5501u
 
 static struct {
@@ -110,8 +110,8 @@ sim_start(void)
 		if (fd >= 0)
 			dup2(fd, 2);
 		close(fds[0]);
-		execlp("timeout", "timeout", "300", g.sim, "-v", "--control", g.ctl, "--card", g.card,
-		       (char *)NULL);
+		execlp("timeout", "timeout", "300", g.sim, "-v", "--control", g.ctl, "--card",
+		       g.card, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -216,7 +216,7 @@ group_teardown(void **state)
 		nfc_exit(g.ctx);
 	sim_stop();
 	/* the simulator's files and the tools' logs */
-	const char *files[] = { "card", "sim.err", "info1.log", "info2.log", "format.log" };
+	const char *files[] = {"card", "sim.err", "info1.log", "info2.log", "format.log"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", g.dir, files[i]);
 		unlink(path);
@@ -298,15 +298,15 @@ test_files_and_transactions(void **state)
 
 	(void)state;
 	assert_int_equal(mifare_desfire_authenticate_aes(g.tag, 0, k0), 0);
-	assert_int_equal(mifare_desfire_create_value_file(g.tag, 1, MDCM_ENCIPHERED, ar, 0, 100000,
-							  5000, 1),
-			 0);
-	assert_int_equal(mifare_desfire_create_cyclic_record_file(g.tag, 2, MDCM_MACED, ar, 16, 4), 0);
+	assert_int_equal(
+	    mifare_desfire_create_value_file(g.tag, 1, MDCM_ENCIPHERED, ar, 0, 100000, 5000, 1), 0);
+	assert_int_equal(mifare_desfire_create_cyclic_record_file(g.tag, 2, MDCM_MACED, ar, 16, 4),
+	                 0);
 	assert_int_equal(mifare_desfire_create_backup_data_file(g.tag, 3, MDCM_PLAIN, ar, 32), 0);
-	assert_int_equal(mifare_desfire_create_std_data_file(
-				 g.tag, 4, MDCM_PLAIN, MDAR(MDAR_FREE, MDAR_FREE, MDAR_FREE, MDAR_KEY0),
-				 200),
-			 0);
+	assert_int_equal(
+	    mifare_desfire_create_std_data_file(
+	        g.tag, 4, MDCM_PLAIN, MDAR(MDAR_FREE, MDAR_FREE, MDAR_FREE, MDAR_KEY0), 200),
+	    0);
 	assert_int_equal(mifare_desfire_get_file_settings(g.tag, 1, &fs), 0);
 	assert_int_equal(fs.file_type, MDFT_VALUE_FILE_WITH_BACKUP);
 	assert_int_equal(fs.settings.value_file.upper_limit, 100000);
@@ -443,8 +443,8 @@ test_libfreefare_tools(void **state)
 	snprintf(log, sizeof(log), "%s/info1.log", g.dir);
 	assert_int_equal(run(log, "timeout", "60", "mifare-desfire-info", (char *)NULL), 0);
 	assert_int_equal(info_free_memory(log), (long)g.free_after_app -
-						      /* the four files created since */
-						      (32 + 64 + 2 * 32 + 224));
+	                                            /* the four files created since */
+	                                            (32 + 64 + 2 * 32 + 224));
 	snprintf(log, sizeof(log), "%s/format.log", g.dir);
 	assert_int_equal(run(log, "timeout", "60", "mifare-desfire-format", "-y", (char *)NULL), 0);
 	snprintf(log, sizeof(log), "%s/info2.log", g.dir);
@@ -456,7 +456,7 @@ test_libfreefare_tools(void **state)
 static void
 test_3k3des_application(void **state)
 {
-	uint8_t z24[24] = { 0 }, k24[24], data[50], buf[128];
+	uint8_t z24[24] = {0}, k24[24], data[50], buf[128];
 	MifareDESFireKey picc = mifare_desfire_des_key_new_with_version(ZERO);
 	MifareDESFireKey zero = mifare_desfire_3k3des_key_new(z24);
 	MifareDESFireKey k1;
@@ -520,9 +520,8 @@ test_des_application_legacy(void **state)
 	assert_int_equal(mifare_desfire_change_key(g.tag, 1, t1, d0), 0);
 	assert_int_equal(mifare_desfire_create_std_data_file(g.tag, 1, MDCM_MACED, ar, 40), 0);
 	assert_int_equal(mifare_desfire_create_std_data_file(g.tag, 2, MDCM_ENCIPHERED, ar, 40), 0);
-	assert_int_equal(mifare_desfire_create_value_file(g.tag, 3, MDCM_ENCIPHERED, ar, 0, 1000, 100,
-							  1),
-			 0);
+	assert_int_equal(
+	    mifare_desfire_create_value_file(g.tag, 3, MDCM_ENCIPHERED, ar, 0, 1000, 100, 1), 0);
 	assert_int_equal(mifare_desfire_authenticate(g.tag, 1, d0), -1);
 	assert_int_equal(mifare_desfire_authenticate(g.tag, 1, t1), 0);
 	/* 20 bytes: libfreefare 0.4.0 checks legacy MACs over data padded to whole blocks after
@@ -549,12 +548,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format_and_aes_application),
-		cmocka_unit_test(test_files_and_transactions),
-		cmocka_unit_test(test_picc_master_key_aes_and_back),
-		cmocka_unit_test(test_libfreefare_tools),
-		cmocka_unit_test(test_3k3des_application),
-		cmocka_unit_test(test_des_application_legacy),
+	    cmocka_unit_test(test_format_and_aes_application),
+	    cmocka_unit_test(test_files_and_transactions),
+	    cmocka_unit_test(test_picc_master_key_aes_and_back),
+	    cmocka_unit_test(test_libfreefare_tools),
+	    cmocka_unit_test(test_3k3des_application),
+	    cmocka_unit_test(test_des_application_legacy),
 	};
 	return cmocka_run_group_tests_name("cardsim_freefare", tests, group_setup, group_teardown);
 }

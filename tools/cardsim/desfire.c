@@ -46,7 +46,7 @@ df_drop_auth(struct desfire_card *card)
 /* --- responses --------------------------------------------------------------------------- */
 
 static size_t emit_status(struct desfire_card *card, uint8_t status, bool wrapped, uint8_t *resp,
-			  size_t cap);
+                          size_t cap);
 
 /* Legacy MAC: the first 4 bytes of the last block of CBC encryption with a zero IV of @p d
  * padded with zeros to whole blocks. */
@@ -54,7 +54,7 @@ static bool
 legacy_mac(const struct df_cipher_key *k, const uint8_t *d, size_t len, uint8_t mac[4])
 {
 	size_t bs = df_block_size(k);
-	uint8_t iv[16] = { 0 }, blk[16];
+	uint8_t iv[16] = {0}, blk[16];
 	size_t total = len == 0 ? bs : (len + bs - 1) / bs * bs;
 
 	for (size_t off = 0; off < total; off += bs) {
@@ -174,7 +174,7 @@ df_sm_command_len(const struct desfire_card *card, int mode, size_t off, size_t 
 
 uint8_t
 df_sm_command(struct desfire_card *card, int mode, uint8_t *buf, size_t n, size_t off, size_t plen,
-	      size_t extra)
+              size_t extra)
 {
 	uint8_t mac[16];
 
@@ -394,8 +394,10 @@ cmd_get_key_settings(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 	if (!(ks & 0x02) && card->auth_key != 0)
 		return DF_AUTH;
 	card->out[0] = ks;
-	card->out[1] = (uint8_t)((card->sel ? card->sel->nkeys : 1) |
-				 (type == DF_KEY_AES ? 0x80 : type == DF_KEY_3K3DES ? 0x40 : 0));
+	card->out[1] =
+	    (uint8_t)((card->sel ? card->sel->nkeys : 1) | (type == DF_KEY_AES      ? 0x80
+	                                                    : type == DF_KEY_3K3DES ? 0x40
+	                                                                            : 0));
 	card->out_len = 2;
 	return DF_OK;
 }
@@ -444,8 +446,8 @@ cmd_change_key(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 		if ((c[1] & 0xC0) == 0xC0)
 			return DF_PARAMETER;
 		new_type = (c[1] & 0x80)   ? DF_KEY_AES
-			   : (c[1] & 0x40) ? DF_KEY_3K3DES
-					   : DF_KEY_2K3DES;
+		           : (c[1] & 0x40) ? DF_KEY_3K3DES
+		                           : DF_KEY_2K3DES;
 		if (card->auth_key != 0)
 			return DF_AUTH;
 		if (!(card->picc_key_settings & 0x01))
@@ -482,7 +484,7 @@ cmd_change_key(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 		for (size_t i = 0; i < klen; i++)
 			nk[i] ^= key->data[i];
 		bool ok = card->scheme == DF_AS_NEW ? df_crc32(nk, klen) == df_get_le(at, 4)
-						    : df_crc16(nk, klen) == df_get_le(at, 2);
+		                                    : df_crc16(nk, klen) == df_get_le(at, 2);
 		if (!ok)
 			return DF_INTEGRITY;
 	}
@@ -506,8 +508,8 @@ cmd_change_key(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 static uint8_t
 cmd_get_version(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 {
-	static const uint8_t hw[7] = { 0x04, 0x01, 0x01, 0x01, 0x00, 0x1A, 0x05 };
-	static const uint8_t sw[7] = { 0x04, 0x01, 0x01, 0x01, 0x04, 0x1A, 0x05 };
+	static const uint8_t hw[7] = {0x04, 0x01, 0x01, 0x01, 0x00, 0x1A, 0x05};
+	static const uint8_t sw[7] = {0x04, 0x01, 0x01, 0x01, 0x04, 0x1A, 0x05};
 	uint8_t *o = card->out;
 
 	(void)c;
@@ -630,7 +632,9 @@ cmd_create_application(struct desfire_card *card, uint8_t *c, size_t n, int *mod
 	app->aid = aid;
 	app->key_settings = c[4];
 	app->nkeys = nkeys;
-	app->key_type = crypto == 0x80 ? DF_KEY_AES : crypto == 0x40 ? DF_KEY_3K3DES : DF_KEY_2K3DES;
+	app->key_type = crypto == 0x80   ? DF_KEY_AES
+	                : crypto == 0x40 ? DF_KEY_3K3DES
+	                                 : DF_KEY_2K3DES;
 	app->iso_fids = (c[5] & 0x20) != 0;
 	if (n >= 8) {
 		app->has_iso = true;
@@ -723,41 +727,41 @@ struct df_command {
 };
 
 static const struct df_command commands[] = {
-	{ 0x60, true, cmd_get_version },
-	{ 0x6E, true, cmd_free_memory },
-	{ 0x51, true, cmd_get_card_uid },
-	{ 0x6A, true, cmd_get_application_ids },
-	{ 0xCA, true, cmd_create_application },
-	{ 0xDA, true, cmd_delete_application },
-	{ 0x5A, true, cmd_select_application },
-	{ 0xFC, true, cmd_format_picc },
-	{ 0x45, true, cmd_get_key_settings },
-	{ 0x54, false, cmd_change_key_settings },
-	{ 0x64, true, cmd_get_key_version },
-	{ 0xC4, false, cmd_change_key },
-	{ 0x0A, false, cmd_authenticate },
-	{ 0x1A, false, cmd_authenticate },
-	{ 0xAA, false, cmd_authenticate },
-	{ 0x6F, true, df_cmd_get_file_ids },
-	{ 0xF5, true, df_cmd_get_file_settings },
-	{ 0x5F, false, df_cmd_change_file_settings },
-	{ 0xCD, true, df_cmd_create_data_file },
-	{ 0xCB, true, df_cmd_create_data_file },
-	{ 0xCC, true, df_cmd_create_value_file },
-	{ 0xC1, true, df_cmd_create_record_file },
-	{ 0xC0, true, df_cmd_create_record_file },
-	{ 0xDF, true, df_cmd_delete_file },
-	{ 0xBD, true, df_cmd_read },
-	{ 0xBB, true, df_cmd_read },
-	{ 0x3D, false, df_cmd_write },
-	{ 0x3B, false, df_cmd_write },
-	{ 0x6C, true, df_cmd_get_value },
-	{ 0x0C, false, df_cmd_value_op },
-	{ 0xDC, false, df_cmd_value_op },
-	{ 0x1C, false, df_cmd_value_op },
-	{ 0xEB, true, df_cmd_clear_record_file },
-	{ 0xC7, true, df_cmd_commit },
-	{ 0xA7, true, df_cmd_abort },
+    {0x60, true, cmd_get_version},
+    {0x6E, true, cmd_free_memory},
+    {0x51, true, cmd_get_card_uid},
+    {0x6A, true, cmd_get_application_ids},
+    {0xCA, true, cmd_create_application},
+    {0xDA, true, cmd_delete_application},
+    {0x5A, true, cmd_select_application},
+    {0xFC, true, cmd_format_picc},
+    {0x45, true, cmd_get_key_settings},
+    {0x54, false, cmd_change_key_settings},
+    {0x64, true, cmd_get_key_version},
+    {0xC4, false, cmd_change_key},
+    {0x0A, false, cmd_authenticate},
+    {0x1A, false, cmd_authenticate},
+    {0xAA, false, cmd_authenticate},
+    {0x6F, true, df_cmd_get_file_ids},
+    {0xF5, true, df_cmd_get_file_settings},
+    {0x5F, false, df_cmd_change_file_settings},
+    {0xCD, true, df_cmd_create_data_file},
+    {0xCB, true, df_cmd_create_data_file},
+    {0xCC, true, df_cmd_create_value_file},
+    {0xC1, true, df_cmd_create_record_file},
+    {0xC0, true, df_cmd_create_record_file},
+    {0xDF, true, df_cmd_delete_file},
+    {0xBD, true, df_cmd_read},
+    {0xBB, true, df_cmd_read},
+    {0x3D, false, df_cmd_write},
+    {0x3B, false, df_cmd_write},
+    {0x6C, true, df_cmd_get_value},
+    {0x0C, false, df_cmd_value_op},
+    {0xDC, false, df_cmd_value_op},
+    {0x1C, false, df_cmd_value_op},
+    {0xEB, true, df_cmd_clear_record_file},
+    {0xC7, true, df_cmd_commit},
+    {0xA7, true, df_cmd_abort},
 };
 
 /* Run one complete native command held in card->in[0..n).  Leaves the response data in
@@ -826,7 +830,7 @@ expected_length(struct desfire_card *card, const uint8_t *c, size_t n, size_t *e
 
 size_t
 desfire_card_process(struct desfire_card *card, const uint8_t *cmd, size_t len, uint8_t *resp,
-		     size_t cap)
+                     size_t cap)
 {
 	bool wrapped = false;
 	const uint8_t *data = cmd;

@@ -54,8 +54,8 @@ void desfire_card_reset(struct desfire_card *card);
  * @param[out] resp the answer: native "status, data..." or wrapped "data..., 91, status"
  * @param cap room in @p resp; DESFIRE_RESP_MAX is always enough
  * @return the length written to @p resp (0 only if @p cap is too small for the answer) */
-size_t desfire_card_process(struct desfire_card *card, const uint8_t *cmd, size_t len, uint8_t *resp,
-			    size_t cap);
+size_t desfire_card_process(struct desfire_card *card, const uint8_t *cmd, size_t len,
+                            uint8_t *resp, size_t cap);
 
 /* True once after any change to persisted state (then false until the next change), so that
  * the caller saves the card. */

@@ -120,7 +120,7 @@ df_cmac(const struct df_cipher_key *k, uint8_t *iv, const uint8_t *data, size_t 
 {
 	size_t bs = df_block_size(k);
 	uint8_t rb = bs == 8 ? 0x1B : 0x87;
-	uint8_t k1[16] = { 0 }, k2[16], blk[16];
+	uint8_t k1[16] = {0}, k2[16], blk[16];
 	bool msb;
 	size_t full, last_len;
 

@@ -19,7 +19,7 @@ enum { AR_READ = 8, AR_WRITE = 4, AR_RW = 2, AR_CHANGE = 1 };
 static uint8_t
 access(const struct desfire_card *card, const struct df_file *f, unsigned which, int *mode)
 {
-	static const int shift[4] = { 12, 8, 4, 0 };
+	static const int shift[4] = {12, 8, 4, 0};
 	bool free_access = false, any = false;
 
 	for (int i = 0; i < 4; i++) {
@@ -231,7 +231,7 @@ df_cmd_change_file_settings(struct desfire_card *card, uint8_t *c, size_t n, int
  * On success *f is the (absent) file slot and *p points at the communication settings byte. */
 static uint8_t
 create_prologue(struct desfire_card *card, const uint8_t *c, size_t n, size_t base,
-		struct df_file **f, const uint8_t **p, bool *has_fid)
+                struct df_file **f, const uint8_t **p, bool *has_fid)
 {
 	uint8_t st;
 
@@ -253,7 +253,7 @@ create_prologue(struct desfire_card *card, const uint8_t *c, size_t n, size_t ba
 
 static uint8_t
 create_commit(struct desfire_card *card, struct df_file *f, struct df_file *nf, const uint8_t *c,
-	      bool has_fid)
+              bool has_fid)
 {
 	nf->exists = true;
 	nf->has_iso_fid = has_fid;
@@ -286,7 +286,7 @@ df_cmd_create_data_file(struct desfire_card *card, uint8_t *c, size_t n, int *mo
 	nf.size = df_get_le(p + 3, 3);
 	if (nf.size == 0 || nf.size > DF_MAX_FILE_SIZE)
 		return DF_PARAMETER;
-	if (df_file_mem(&(struct df_file){ .exists = true, .type = nf.type, .size = nf.size }) >
+	if (df_file_mem(&(struct df_file){.exists = true, .type = nf.type, .size = nf.size}) >
 	    df_free_memory(card))
 		return DF_OUT_OF_MEMORY;
 	nf.data = calloc(1, nf.size);
@@ -412,7 +412,8 @@ df_cmd_read(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 	card->out_len = 0;
 	for (uint32_t i = 0; i < len; i++) {
 		uint32_t slot = record_slot(f, off + len - 1 - i);
-		memcpy(card->out + card->out_len, f->records + (size_t)slot * f->rec_size, f->rec_size);
+		memcpy(card->out + card->out_len, f->records + (size_t)slot * f->rec_size,
+		       f->rec_size);
 		card->out_len += f->rec_size;
 	}
 	return DF_OK;
@@ -542,7 +543,9 @@ df_cmd_value_op(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 		return DF_PARAMETER;
 	/* Credit needs Read&Write; Debit any of Read, Write, Read&Write; LimitedCredit Write or
 	 * Read&Write. */
-	rights = c[0] == 0x0C ? AR_RW : c[0] == 0xDC ? (AR_READ | AR_WRITE | AR_RW) : (AR_WRITE | AR_RW);
+	rights = c[0] == 0x0C   ? AR_RW
+	         : c[0] == 0xDC ? (AR_READ | AR_WRITE | AR_RW)
+	                        : (AR_WRITE | AR_RW);
 	if ((st = access(card, f, rights, &fmode)) != DF_OK)
 		return st;
 	if ((st = df_sm_command(card, fmode, c, n, 2, 4, 0)) != DF_OK)

@@ -156,7 +156,8 @@ bool df_cbc_decrypt(const struct df_cipher_key *k, uint8_t *iv, uint8_t *data, s
 bool df_legacy_decode(const struct df_cipher_key *k, uint8_t *iv, uint8_t *data, size_t len);
 /* CMAC (NIST SP 800-38B) of @p data with the chaining value @p iv (in/out: the full last block);
  * the whole tag (block size) goes to @p mac. */
-bool df_cmac(const struct df_cipher_key *k, uint8_t *iv, const uint8_t *data, size_t len, uint8_t *mac);
+bool df_cmac(const struct df_cipher_key *k, uint8_t *iv, const uint8_t *data, size_t len,
+             uint8_t *mac);
 /* DESFire CRC32 (IEEE polynomial, preset 0xFFFFFFFF, no final inversion), little-endian. */
 uint32_t df_crc32(const uint8_t *data, size_t len);
 /* ISO/IEC 14443-3 type A CRC (preset 0x6363). */
@@ -187,12 +188,12 @@ void df_drop_auth(struct desfire_card *card);
 /* Total length of a command with @p off plain header bytes (INS included) and a payload of
  * @p plen bytes sent in communication mode @p mode, plus @p extra bytes after the CRC. */
 size_t df_sm_command_len(const struct desfire_card *card, int mode, size_t off, size_t plen,
-			 size_t extra);
+                         size_t extra);
 /* Check and strip the secure messaging of such a command in place: the CMAC/MAC is verified,
  * or the payload decrypted and its CRC and padding checked.  Returns DF_OK, DF_LENGTH or
  * DF_INTEGRITY.  In the new scheme the IV moves on as the host's did. */
 uint8_t df_sm_command(struct desfire_card *card, int mode, uint8_t *buf, size_t n, size_t off,
-		      size_t plen, size_t extra);
+                      size_t plen, size_t extra);
 /* Free bytes of the card's EEPROM. */
 uint32_t df_free_memory(const struct desfire_card *card);
 /* A card with nothing in it (no UID, factory PICC key).  NULL when out of memory. */

@@ -149,7 +149,7 @@ w_card(struct wbuf *w, const struct desfire_card *card)
 enum ssa_err
 desfire_card_save(const struct desfire_card *card, const char *path)
 {
-	struct wbuf w = { 0 };
+	struct wbuf w = {0};
 	enum ssa_err err = SSA_ERR_IO;
 	char *tmp = NULL, *dircopy = NULL;
 	int fd = -1, dfd = -1;
@@ -281,8 +281,8 @@ r_file(struct rbuf *r, struct df_app *a)
 		f->value = (int32_t)r_int(r, 4);
 		f->lc_value = (int32_t)r_int(r, 4);
 		f->lc_flags = (uint8_t)r_int(r, 1);
-		return !r->bad && f->lower <= f->value && f->value <= f->upper && f->lc_value >= 0 &&
-		       !(f->lc_flags & ~3);
+		return !r->bad && f->lower <= f->value && f->value <= f->upper &&
+		       f->lc_value >= 0 && !(f->lc_flags & ~3);
 	case DF_FILE_LINEAR:
 	case DF_FILE_CYCLIC: {
 		f->rec_size = r_int(r, 4);
@@ -290,7 +290,8 @@ r_file(struct rbuf *r, struct df_app *a)
 		f->rec_count = r_int(r, 4);
 		f->rec_oldest = r_int(r, 4);
 		uint32_t cap = f->type == DF_FILE_CYCLIC ? f->rec_max - 1 : f->rec_max;
-		if (r->bad || f->rec_size == 0 || f->rec_max < (f->type == DF_FILE_CYCLIC ? 2u : 1u) ||
+		if (r->bad || f->rec_size == 0 ||
+		    f->rec_max < (f->type == DF_FILE_CYCLIC ? 2u : 1u) ||
 		    (uint64_t)f->rec_size * f->rec_max > DF_MAX_FILE_SIZE || f->rec_count > cap ||
 		    f->rec_oldest >= f->rec_max)
 			return false;
@@ -327,8 +328,8 @@ r_app(struct rbuf *r, struct desfire_card *card)
 	a->df_name_len = (uint8_t)r_int(r, 1);
 	if ((b = r_bytes(r, 16)))
 		memcpy(a->df_name, b, 16);
-	if (r->bad || a->aid == 0 || a->nkeys > DF_MAX_KEYS ||
-	    a->key_type > DF_KEY_AES || (flags & ~3u) || a->df_name_len > 16)
+	if (r->bad || a->aid == 0 || a->nkeys > DF_MAX_KEYS || a->key_type > DF_KEY_AES ||
+	    (flags & ~3u) || a->df_name_len > 16)
 		return false;
 	for (size_t i = 0; i + 1 < card->napps; i++)
 		if (card->apps[i]->aid == a->aid)
@@ -347,7 +348,7 @@ r_app(struct rbuf *r, struct desfire_card *card)
 static enum ssa_err
 parse_card(const uint8_t *p, size_t len, struct desfire_card **out)
 {
-	struct rbuf r = { .p = p, .len = len };
+	struct rbuf r = {.p = p, .len = len};
 	struct desfire_card *card;
 	const uint8_t *b;
 	uint32_t napps;

@@ -389,6 +389,27 @@ test_files_and_transactions(void **state)
 	assert_int_equal(mifare_desfire_authenticate_aes(g.tag, 1, k1), 0);
 	assert_int_equal(mifare_desfire_get_value(g.tag, 1, &value), 0);
 	assert_int_equal(value, 4000);
+
+	/* a new simulator on the same card file: what was committed is there */
+	assert_int_equal(mifare_desfire_debit(g.tag, 1, 500), 0);
+	assert_int_equal(mifare_desfire_commit_transaction(g.tag), 0);
+	disconnect_tag();
+	nfc_exit(g.ctx);
+	sim_stop();
+	sim_start();
+	setenv("LIBNFC_DEVICE", g.connstring, 1);
+	nfc_init(&g.ctx);
+	assert_non_null(g.ctx);
+	connect_tag();
+	aid = mifare_desfire_aid_new(APP_AID);
+	assert_int_equal(mifare_desfire_select_application(g.tag, aid), 0);
+	free(aid);
+	assert_int_equal(mifare_desfire_authenticate_aes(g.tag, 1, k1), 0);
+	assert_int_equal(mifare_desfire_get_value(g.tag, 1, &value), 0);
+	assert_int_equal(value, 3500);
+	assert_int_equal(mifare_desfire_read_records(g.tag, 2, 0, 0, buf), 16);
+	memset(rec, 0xA1, sizeof(rec));
+	assert_memory_equal(buf, rec, 16);
 	mifare_desfire_key_free(k0);
 	mifare_desfire_key_free(k1);
 }

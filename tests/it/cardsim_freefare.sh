@@ -6,47 +6,11 @@
 # libfreefare waits with no timeout: every client runs under a watchdog.
 set -eu
 
-B=${SSA_BUILD:-build}
-SIM=$B/ssa-cardsim
-T=$(mktemp -d)
-pid=""
-
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	for f in "$T"/*.log "$T/sim.err"; do
-		[ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }
-	done
-	exit 1
-}
-
-wait_for() {
-	i=0
-	while ! grep -q -- "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && fail "timed out waiting for '$2' in $1"
-		sleep 0.1
-	done
-}
-
-ctl() {
-	timeout 10 "$SIM" ctl "$T/ctl" "$@"
-}
+. tests/it/cardsim_common.inc
+FAIL_LOGS="$T/*.log"
 
 "$SIM" new-card "$T/card" --uid 04C0FFEE123456 >/dev/null || fail "new-card"
-timeout 300 "$SIM" -v --control "$T/ctl" --card "$T/card" >"$T/sim.out" 2>"$T/sim.err" &
-pid=$!
-wait_for "$T/sim.out" '^connstring pn532_uart:/dev/pts/'
-LIBNFC_DEVICE=$(sed -n 's/^connstring //p' "$T/sim.out")
-LIBNFC_AUTO_SCAN=false
-LIBNFC_INTRUSIVE_SCAN=false
-export LIBNFC_DEVICE LIBNFC_AUTO_SCAN LIBNFC_INTRUSIVE_SCAN
+cardsim_start "$T/card"
 
 check_info() { # $1 log name
 	timeout 60 mifare-desfire-info >"$T/$1.log" 2>&1 || fail "mifare-desfire-info ($1) exit $?"
@@ -69,16 +33,14 @@ check_info info2
 
 # 3. Torn away after the 2nd APDU: the tool gets a timeout (status 0x01, not an abort), the
 #    card is out of the field; back in, it answers as before.
-ctl tear 2 >/dev/null || fail "tear"
+cardsim_ctl tear 2 >/dev/null || fail "tear"
 rc=0
 timeout 60 mifare-desfire-info >"$T/torn.log" 2>&1 || rc=$?
 [ $rc = 1 ] || fail "mifare-desfire-info on a torn card: exit $rc, want 1"
-ctl status >"$T/status.log" || fail "status"
+cardsim_ctl status >"$T/status.log" || fail "status"
 grep -q '^OK empty' "$T/status.log" || fail "torn card still in the field"
-ctl insert "$T/card" >/dev/null || fail "insert after tear"
+cardsim_ctl insert "$T/card" >/dev/null || fail "insert after tear"
 check_info info3
 
-ctl quit >/dev/null || fail "quit"
-wait "$pid" || fail "simulator exit status"
-pid=""
+cardsim_stop
 echo "cardsim_freefare: ok"

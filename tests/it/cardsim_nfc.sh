@@ -6,41 +6,8 @@
 # watchdog, and so has the simulator.
 set -eu
 
-B=${SSA_BUILD:-build}
-SIM=$B/ssa-cardsim
-T=$(mktemp -d)
-pid=""
-bg=""
-
-cleanup() {
-	[ -n "$bg" ] && kill "$bg" 2>/dev/null
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	for f in "$T"/*.log "$T/sim.err"; do
-		[ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }
-	done
-	exit 1
-}
-
-# wait_for FILE PATTERN: until FILE has a line matching PATTERN (bounded: 20 s).
-wait_for() {
-	i=0
-	while ! grep -q -- "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && fail "timed out waiting for '$2' in $1"
-		sleep 0.1
-	done
-}
-
-ctl() {
-	timeout 10 "$SIM" ctl "$T/ctl" "$@"
-}
+. tests/it/cardsim_common.inc
+FAIL_LOGS="$T/*.log"
 
 UID_HEX=04A1B2C3D4E5F6
 UID_NFC="04  a1  b2  c3  d4  e5  f6"
@@ -50,15 +17,9 @@ grep -q "^uid $UID_HEX\$" "$T/new.log" || fail "new-card did not print the uid"
 if "$SIM" new-card "$T/card" >"$T/new2.log" 2>&1; then fail "new-card overwrote a card"; fi
 if "$SIM" new-card "$T/card2" --uid 04A1 >/dev/null 2>&1; then fail "new-card took a short uid"; fi
 
-timeout 300 "$SIM" -v --control "$T/ctl" --link "$T/tty" >"$T/sim.out" 2>"$T/sim.err" &
-pid=$!
-wait_for "$T/sim.out" '^connstring pn532_uart:/dev/pts/'
-CONN=$(sed -n 's/^connstring //p' "$T/sim.out")
+cardsim_start
+CONN=$LIBNFC_DEVICE
 [ "$(readlink "$T/tty")" = "${CONN#pn532_uart:}" ] || fail "--link does not point to the pty"
-LIBNFC_DEVICE=$CONN
-LIBNFC_AUTO_SCAN=false
-LIBNFC_INTRUSIVE_SCAN=false
-export LIBNFC_DEVICE LIBNFC_AUTO_SCAN LIBNFC_INTRUSIVE_SCAN
 
 # 1. No card: the reader opens, no target.
 timeout 30 nfc-list >"$T/list0.log" 2>&1 || fail "nfc-list without a card"
@@ -66,7 +27,7 @@ grep -q 'NFC device: .* opened' "$T/list0.log" || fail "nfc-list did not open th
 if grep -q 'passive target(s) found' "$T/list0.log"; then fail "a target without a card"; fi
 
 # 2. A card: UID, ATQA, SAK and ATS of a DESFire EV1.
-ctl insert "$T/card" >"$T/ctl.log" || fail "insert"
+cardsim_ctl insert "$T/card" >"$T/ctl.log" || fail "insert"
 grep -q "^OK card .* uid $UID_HEX" "$T/ctl.log" || fail "insert reply"
 timeout 30 nfc-list >"$T/list1.log" 2>&1 || fail "nfc-list with a card"
 grep -q '^1 ISO14443A passive target(s) found' "$T/list1.log" || fail "nfc-list: no ISO14443A target"
@@ -88,13 +49,13 @@ grep -q "^ ATS: 06  75  77  81  02  80 " "$T/anticol.log" || fail "nfc-anticol: 
 
 # 3. nfc-poll finds it, then sees it leave.
 timeout 60 nfc-poll >"$T/poll1.log" 2>&1 &
-bg=$!
+BG_PID=$!
 wait_for "$T/poll1.log" 'Waiting for card removing'
 grep -qF "UID (NFCID1): $UID_NFC" "$T/poll1.log" || fail "nfc-poll: wrong UID"
 grep -qF "SAK (SEL_RES): 20" "$T/poll1.log" || fail "nfc-poll: wrong SAK"
-ctl remove >/dev/null || fail "remove"
-wait "$bg" || fail "nfc-poll failed after the removal"
-bg=""
+cardsim_ctl remove >/dev/null || fail "remove"
+wait "$BG_PID" || fail "nfc-poll failed after the removal"
+BG_PID=""
 grep -q 'done\.' "$T/poll1.log" || fail "nfc-poll did not see the card leave"
 
 # 4. Removed: nfc-list finds nothing again.
@@ -105,43 +66,41 @@ grep -q "No tag available" "$T/anticol2.log" || fail "nfc-anticol without a card
 
 # 5. nfc-poll waits for a card that comes later.
 timeout 60 nfc-poll >"$T/poll2.log" 2>&1 &
-bg=$!
+BG_PID=$!
 # (nfc-poll's stdout is block-buffered into a file: the simulator's log says when it polls.)
 wait_for "$T/sim.err" 'command 60 waits for a card'
-ctl insert "$T/card" >/dev/null || fail "insert during poll"
+cardsim_ctl insert "$T/card" >/dev/null || fail "insert during poll"
 wait_for "$T/poll2.log" 'Waiting for card removing'
 grep -qF "UID (NFCID1): $UID_NFC" "$T/poll2.log" || fail "nfc-poll (late card): wrong UID"
-ctl remove >/dev/null || fail "remove after poll"
-wait "$bg" || fail "nfc-poll (late card) failed"
-bg=""
+cardsim_ctl remove >/dev/null || fail "remove after poll"
+wait "$BG_PID" || fail "nfc-poll (late card) failed"
+BG_PID=""
 
 # 6. Garbage on the serial line, then a client killed mid-command: the next client still works.
 printf '\000\000\377\005\000garbage\125\125\000\377\377\377\000' >"$T/tty"
-ctl insert "$T/card" >/dev/null || fail "insert after garbage"
+cardsim_ctl insert "$T/card" >/dev/null || fail "insert after garbage"
 timeout -s KILL 2 nfc-poll >/dev/null 2>&1 || true
 timeout 30 nfc-list >"$T/list3.log" 2>&1 || fail "nfc-list after garbage"
 grep -qF "UID (NFCID1): $UID_NFC" "$T/list3.log" || fail "nfc-list after garbage: no card"
 
 # 7. The control channel refuses what it cannot do, with a message.
-ctl insert "$T/card" >"$T/err1.log" && fail "two cards inserted"
+cardsim_ctl insert "$T/card" >"$T/err1.log" && fail "two cards inserted"
 grep -q '^ERR ' "$T/err1.log" || fail "no ERR for a second card"
-ctl remove >/dev/null
-ctl remove >"$T/err2.log" && fail "removed an absent card"
-ctl tear 1 >"$T/err3.log" && fail "tear without a card"
-ctl insert "$T/nonexistent" >"$T/err4.log" && fail "inserted a missing file"
-ctl insert "$T/card" >/dev/null
-ctl tear 0 >"$T/err5.log" && fail "tear 0 accepted"
-ctl tear 2 sideways >"$T/err6.log" && fail "tear with junk accepted"
-ctl frobnicate >"$T/err7.log" && fail "unknown command accepted"
+cardsim_ctl remove >/dev/null
+cardsim_ctl remove >"$T/err2.log" && fail "removed an absent card"
+cardsim_ctl tear 1 >"$T/err3.log" && fail "tear without a card"
+cardsim_ctl insert "$T/nonexistent" >"$T/err4.log" && fail "inserted a missing file"
+cardsim_ctl insert "$T/card" >/dev/null
+cardsim_ctl tear 0 >"$T/err5.log" && fail "tear 0 accepted"
+cardsim_ctl tear 2 sideways >"$T/err6.log" && fail "tear with junk accepted"
+cardsim_ctl frobnicate >"$T/err7.log" && fail "unknown command accepted"
 grep -q "^ERR unknown command 'frobnicate'" "$T/err7.log" || fail "unknown command reply"
-ctl tear 3 before >"$T/ok1.log" || fail "tear 3 before"
-ctl status >"$T/status.log" || fail "status"
+cardsim_ctl tear 3 before >"$T/ok1.log" || fail "tear 3 before"
+cardsim_ctl status >"$T/status.log" || fail "status"
 grep -q "uid $UID_HEX apdus 0 bytes-in 0 bytes-out 0 tear 3 before" "$T/status.log" || fail "status: $(cat "$T/status.log")"
 
 # 8. quit: the simulator exits cleanly and removes its socket and link.
-ctl quit >/dev/null || fail "quit"
-wait "$pid" || fail "the simulator exited with an error"
-pid=""
+cardsim_stop
 [ ! -e "$T/ctl" ] || fail "control socket left behind"
 [ ! -L "$T/tty" ] || fail "link left behind"
 echo "cardsim_nfc: ok"

@@ -8,9 +8,30 @@
 #ifndef SSA_ADMIN_H
 #define SSA_ADMIN_H
 
+#include "ssa/config.h"
+
+/* /etc/ssa-pos/ssa-admin.ini (or -c FILE): default paths for the commands.  NULL = not set. */
+struct admin_config {
+	char *journal, *key_file, *pubkey_file, *catalog; /* [till] */
+	char *caisse_db, *caisse_dir;                     /* [caisse] */
+};
+
 struct admin_ctx {
 	const char *config_path; /* -c FILE, or NULL for the default */
+	struct admin_config cfg;
 };
+
+extern const struct config_key admin_config_schema[];
+
+/* Load ctx->config_path, or the default file when it exists.  An unreadable file, an unknown
+ * key or a bad value is printed with file and line: returns -1 and the command must not run. */
+int admin_config_load(struct admin_ctx *ctx);
+void admin_config_free(struct admin_ctx *ctx);
+
+/* @p given when not NULL, else @p configured; NULL (and a message naming @p option and
+ * @p key on stderr) when neither is set. */
+const char *admin_path(const char *given, const char *configured, const char *option,
+                       const char *key);
 
 typedef int admin_cmd_fn(struct admin_ctx *ctx, int argc, char **argv);
 

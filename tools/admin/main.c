@@ -34,6 +34,17 @@ admin_cmd_version(struct admin_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+const char *
+admin_path(const char *given, const char *configured, const char *option, const char *key)
+{
+	if (given)
+		return given;
+	if (configured)
+		return configured;
+	fprintf(stderr, "ssa-admin: give %s or set %s in the configuration\n", option, key);
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -57,9 +68,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, argv[optind]) == 0)
-			return commands[i].fn(&ctx, argc - optind, argv + optind);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		int rc;
+
+		if (strcmp(commands[i].name, argv[optind]) != 0)
+			continue;
+		if (admin_config_load(&ctx) != 0)
+			return 1;
+		rc = commands[i].fn(&ctx, argc - optind, argv + optind);
+		admin_config_free(&ctx);
+		return rc;
+	}
 	fprintf(stderr, "ssa-admin: unknown command '%s'\n", argv[optind]);
 	usage(stderr);
 	return 2;

@@ -1,0 +1,56 @@
+/* config.c — ssa-admin's configuration: where the till's and the caisse's files are, so that
+ * commands need no path on the command line.  Every key is optional; a command whose file is
+ * neither configured nor given says which option or key it needs. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "admin.h"
+
+#define S struct admin_config
+const struct config_key admin_config_schema[] = {
+	CONFIG_PATH(S, journal, "till", "journal", NULL, "the till's journal database"),
+	CONFIG_PATH(S, key_file, "till", "key_file", NULL, "the till's private signing key"),
+	CONFIG_PATH(S, pubkey_file, "till", "pubkey_file", NULL,
+		    "the till's public key, to verify its journal"),
+	CONFIG_PATH(S, catalog, "till", "catalog", NULL, "the till's catalog database"),
+	CONFIG_PATH(S, caisse_db, "caisse", "database", NULL, "the caisse server's database"),
+	CONFIG_PATH(S, caisse_dir, "caisse", "key_dir", NULL,
+		    "directory of the caisse's keys and certificate authority"),
+	CONFIG_END,
+};
+#undef S
+
+int
+admin_config_load(struct admin_ctx *ctx)
+{
+	char def[256], msg[600];
+	const char *path = ctx->config_path;
+	struct config_error err;
+	struct stat st;
+
+	memset(&ctx->cfg, 0, sizeof(ctx->cfg));
+	if (path == NULL) {
+		config_default_path("ssa-admin", def, sizeof(def));
+		/* The default file is optional: ssa-admin runs at a till, at a caisse, or on a
+		 * laptop with everything on the command line. */
+		if (stat(def, &st) != 0 && errno == ENOENT) {
+			config_parse(admin_config_schema, def, "", 0, &ctx->cfg, &err);
+			return 0;
+		}
+		path = def;
+	}
+	if (config_load_file(admin_config_schema, path, &ctx->cfg, &err) != SSA_ERR_OK) {
+		config_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "ssa-admin: %s\n", msg);
+		return -1;
+	}
+	return 0;
+}
+
+void
+admin_config_free(struct admin_ctx *ctx)
+{
+	config_free(admin_config_schema, &ctx->cfg);
+}

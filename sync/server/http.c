@@ -22,6 +22,7 @@ struct route {
 
 static const struct route routes[] = {
 	{ "GET", PROTOCOL_PREFIX "/status", 0, caisse_h_status },
+	{ "POST", PROTOCOL_PREFIX "/journal", PROTOCOL_PUSH_MAX_BYTES, caisse_h_journal },
 };
 
 /* The state of one request between the calls of MHD. */

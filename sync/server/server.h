@@ -107,7 +107,25 @@ enum MHD_Result caisse_http_handler(void *cls, struct MHD_Connection *conn, cons
 void caisse_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			   enum MHD_RequestTerminationCode toe);
 
-/* Handlers: GET /v1/status. */
+/* Handlers: GET /v1/status, POST /v1/journal. */
 enum MHD_Result caisse_h_status(struct caisse_request *rq);
+enum MHD_Result caisse_h_journal(struct caisse_request *rq);
+
+/* Why a batch was refused: HTTP status, error name (static), the record, a sentence. */
+struct caisse_refusal {
+	unsigned status;
+	const char *name;
+	uint64_t seq;
+	char msg[PROTOCOL_MESSAGE_MAX + 1];
+};
+
+/* Store @p push for @p terminal, all or nothing, by the rules of docs/protocol.md, in one
+ * transaction of @p st.  @p pub (may be NULL) is the journal key of the terminal's certificate,
+ * registered first.  SSA_ERR_OK: @p reply (fini it) has one result per record.
+ * SSA_ERR_REJECTED: nothing kept, @p ref says why (409 or 422).  Other codes: the server failed
+ * (nothing kept either). */
+enum ssa_err caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
+			 const struct protocol_push *push, int64_t now_ms,
+			 struct protocol_push_reply *reply, struct caisse_refusal *ref);
 
 #endif

@@ -37,7 +37,9 @@ typedef int admin_cmd_fn(struct admin_ctx *ctx, int argc, char **argv);
 
 /* One line per group: name, function, one-line help.  Add yours here, keep it sorted. */
 #define ADMIN_COMMANDS(_) \
+	_(ca, admin_cmd_ca, "the caisse CA: init, server certificate") \
 	_(journal, admin_cmd_journal, "terminal keys, verify and show the journal, closings") \
+	_(terminal, admin_cmd_terminal, "terminal certificates: enroll, sign; demo sales") \
 	_(version, admin_cmd_version, "print the version")
 
 #define ADMIN_DECLARE_(name, fn, help) admin_cmd_fn fn;

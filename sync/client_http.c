@@ -1,0 +1,216 @@
+/* client_http.c — HTTPS to the caisse with libcurl (OpenSSL): the terminal's certificate, the
+ * caisse CA pinned (no system trust store), an optional proxy, bounded replies, progress lines
+ * on long transfers. */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ssa/log.h"
+#include "client.h"
+
+struct syncd_http {
+	CURL *curl;
+	char *url, *ca, *cert, *key, *proxy;
+	long connect_timeout, timeout;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct sink {
+	char *buf;
+	size_t len, cap;
+	int too_big;
+};
+
+struct progress {
+	time_t last;
+	const char *path;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+void
+syncd_http_free(struct syncd_http *h)
+{
+	if (!h)
+		return;
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	free(h->url);
+	free(h->ca);
+	free(h->cert);
+	free(h->key);
+	free(h->proxy);
+	free(h);
+}
+
+enum ssa_err
+syncd_http_new(const struct syncd_http_config *cfg, struct syncd_http **out)
+{
+	struct syncd_http *h = calloc(1, sizeof(*h));
+
+	*out = NULL;
+	if (!h)
+		return SSA_ERR_NOMEM;
+	h->url = dup_or_null(cfg->url);
+	h->ca = dup_or_null(cfg->ca);
+	h->cert = dup_or_null(cfg->cert);
+	h->key = dup_or_null(cfg->key);
+	h->proxy = dup_or_null(cfg->proxy);
+	h->connect_timeout = cfg->connect_timeout;
+	h->timeout = cfg->timeout;
+	if (!h->url || !h->ca || !h->cert || !h->key || (cfg->proxy && *cfg->proxy && !h->proxy)) {
+		syncd_http_free(h);
+		return SSA_ERR_NOMEM;
+	}
+	h->curl = curl_easy_init();
+	if (!h->curl) {
+		syncd_http_free(h);
+		return SSA_ERR_NET;
+	}
+	*out = h;
+	return SSA_ERR_OK;
+}
+
+static size_t
+on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct sink *s = userdata;
+	size_t n = size * nmemb;
+
+	if (n > PROTOCOL_REPLY_MAX_BYTES - s->len) {
+		s->too_big = 1;
+		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		char *b;
+
+		while (cap < s->len + n + 1)
+			cap *= 2;
+		b = realloc(s->buf, cap);
+		if (!b)
+			return 0;
+		s->buf = b;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, ptr, n);
+	s->len += n;
+	s->buf[s->len] = '\0';
+	return n;
+}
+
+/* A log line every 5 seconds of a long transfer. */
+static int
+on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+	    curl_off_t ulnow)
+{
+	struct progress *p = clientp;
+	time_t now = time(NULL);
+
+	if (!p->last) {
+		p->last = now;
+		return 0;
+	}
+	if (now - p->last >= 5) {
+		p->last = now;
+		log_info("%s: sent %lld of %lld bytes, received %lld of %lld", p->path,
+			 (long long)ulnow, (long long)ultotal, (long long)dlnow, (long long)dltotal);
+	}
+	return 0;
+}
+
+enum ssa_err
+syncd_http_request(struct syncd_http *h, const char *method, const char *path, const char *body,
+		   size_t len, long *status, char **resp, size_t *resp_len)
+{
+	struct curl_slist *headers = NULL;
+	struct sink sink = { 0 };
+	struct progress prog = { 0, path };
+	size_t ulen = strlen(h->url) + strlen(path) + 1;
+	char *url = malloc(ulen);
+	enum ssa_err err = SSA_ERR_NET;
+	CURLcode rc;
+	CURL *c = h->curl;
+
+	*status = 0;
+	*resp = NULL;
+	*resp_len = 0;
+	if (!url)
+		return SSA_ERR_NOMEM;
+	snprintf(url, ulen, "%s%s", h->url, path);
+	curl_easy_reset(c);
+	h->errbuf[0] = '\0';
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	headers = curl_slist_append(headers, "Accept: application/json");
+	headers = curl_slist_append(headers, "Expect:");
+	if (!headers) {
+		free(url);
+		return SSA_ERR_NOMEM;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* the caisse CA is the only trust anchor: no system store */
+	curl_easy_setopt(c, CURLOPT_CAINFO, h->ca);
+	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert);
+	curl_easy_setopt(c, CURLOPT_SSLKEY, h->key);
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	/* no proxy from the environment: only the configured one */
+	curl_easy_setopt(c, CURLOPT_PROXY, h->proxy ? h->proxy : "");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, h->timeout);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &prog);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	} else
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		if (sink.too_big)
+			log_warn("%s: reply over %d bytes refused", path, PROTOCOL_REPLY_MAX_BYTES);
+		else
+			log_warn("%s: %s (%s)", path, h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc),
+				 curl_easy_strerror(rc));
+		switch (rc) {
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CIPHER:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_ISSUER_ERROR:
+			err = SSA_ERR_TLS;
+			break;
+		case CURLE_OUT_OF_MEMORY:
+			err = SSA_ERR_NOMEM;
+			break;
+		default:
+			err = sink.too_big ? SSA_ERR_PROTOCOL : SSA_ERR_NET;
+		}
+		free(sink.buf);
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	*resp = sink.buf ? sink.buf : strdup("");
+	*resp_len = sink.len;
+	err = *resp ? SSA_ERR_OK : SSA_ERR_NOMEM;
+out:
+	curl_slist_free_all(headers);
+	free(url);
+	return err;
+}

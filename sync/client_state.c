@@ -1,0 +1,94 @@
+/* client_state.c — what ssa-syncd keeps besides the journal: the caisse's rejections, in an
+ * SQLite file of its own (WAL, synchronous=FULL), for the till to show. */
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "ssa/crash.h"
+#include "ssa/log.h"
+#include "client.h"
+
+struct syncd_state {
+	sqlite3 *db;
+};
+
+static const char schema[] =
+	"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;\n"
+	"CREATE TABLE IF NOT EXISTS rejection (\n"
+	"  seq INTEGER NOT NULL, error TEXT NOT NULL, message TEXT NOT NULL,\n"
+	"  first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, count INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (seq, error));\n";
+
+void
+syncd_state_close(struct syncd_state *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s);
+}
+
+enum ssa_err
+syncd_state_open(const char *path, struct syncd_state **out)
+{
+	struct syncd_state *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return SSA_ERR_NOMEM;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		log_err("state database %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "no memory");
+		syncd_state_close(s);
+		return SSA_ERR_DB;
+	}
+	*out = s;
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+syncd_state_reject(struct syncd_state *s, uint64_t seq, const char *error, const char *message,
+		   int64_t time_ms)
+{
+	static const char sql[] =
+		"INSERT INTO rejection (seq, error, message, first_ms, last_ms, count) "
+		"VALUES (?1, ?2, ?3, ?4, ?4, 1) ON CONFLICT (seq, error) DO UPDATE SET "
+		"message = excluded.message, last_ms = excluded.last_ms, count = count + 1";
+	sqlite3_stmt *st = NULL;
+	enum ssa_err err = SSA_ERR_DB;
+
+	crash_step("sync: before storing a rejection");
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, (int64_t)seq);
+	sqlite3_bind_text(st, 2, error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, message, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, time_ms);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	err = SSA_ERR_OK;
+	crash_step("sync: after storing a rejection");
+out:
+	if (err)
+		log_err("state database: %s", sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum ssa_err
+syncd_state_rejections(struct syncd_state *s, uint64_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	enum ssa_err err = SSA_ERR_DB;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM rejection", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*n = (uint64_t)sqlite3_column_int64(st, 0);
+		err = SSA_ERR_OK;
+	}
+	sqlite3_finalize(st);
+	return err;
+}

@@ -1,0 +1,258 @@
+/* ssa-syncd — pushes the terminal's journal to its caisse over HTTPS with mutual TLS.
+ *
+ * `ssa-syncd --once` runs one sync and exits (under the systemd timer): 0 everything is
+ * acknowledged, 75 (EX_TEMPFAIL) the caisse could not be reached (try later), 65 (EX_DATAERR)
+ * the caisse refused a record (stored for the till), 1 a local problem.  Without --once it runs
+ * as a daemon: a sync every `interval` seconds, after a failure an exponential backoff with
+ * jitter.  See ssa-syncd(8) and docs/protocol.md.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "ssa/config.h"
+#include "ssa/log.h"
+#include "client.h"
+
+#define EXIT_DATAERR 65
+#define EXIT_TEMPFAIL 75
+
+struct syncd_config {
+	char *url, *ca, *cert, *key, *proxy;
+	int64_t connect_timeout, timeout, batch;
+	char *journal, *state;
+	int64_t interval, retry_min, retry_max;
+	int log_level;
+};
+
+static const struct config_key syncd_schema[] = {
+	CONFIG_STRING(struct syncd_config, url, "caisse", "url", CONFIG_REQUIRED,
+		      "the caisse server, https://host:port"),
+	CONFIG_PATH(struct syncd_config, ca, "caisse", "ca", CONFIG_REQUIRED,
+		    "the caisse CA (PEM), the only one trusted"),
+	CONFIG_PATH(struct syncd_config, cert, "caisse", "cert", CONFIG_REQUIRED,
+		    "this terminal's certificate (PEM), issued by the caisse CA"),
+	CONFIG_PATH(struct syncd_config, key, "caisse", "key", CONFIG_REQUIRED,
+		    "this terminal's TLS private key (PEM)"),
+	CONFIG_STRING(struct syncd_config, proxy, "caisse", "proxy", "",
+		      "HTTP proxy, e.g. http://proxy:3128; empty for none"),
+	CONFIG_INT(struct syncd_config, connect_timeout, "caisse", "connect_timeout", 1, 600, "15",
+		   "seconds to connect"),
+	CONFIG_INT(struct syncd_config, timeout, "caisse", "timeout", 1, 86400, "600",
+		   "seconds for one request"),
+	CONFIG_INT(struct syncd_config, batch, "caisse", "batch", 1, PROTOCOL_PUSH_MAX_RECORDS,
+		   "500", "records per request"),
+	CONFIG_PATH(struct syncd_config, journal, "journal", "database", CONFIG_REQUIRED,
+		    "the till's journal database"),
+	CONFIG_PATH(struct syncd_config, state, "state", "database", CONFIG_REQUIRED,
+		    "ssa-syncd's own database (the caisse's rejections)"),
+	CONFIG_INT(struct syncd_config, interval, "daemon", "interval", 1, 86400 * 7, "900",
+		   "seconds between syncs"),
+	CONFIG_INT(struct syncd_config, retry_min, "daemon", "retry_min", 1, 86400, "10",
+		   "first wait after a failure, seconds (doubled each time)"),
+	CONFIG_INT(struct syncd_config, retry_max, "daemon", "retry_max", 1, 86400 * 7, "3600",
+		   "longest wait after failures, seconds"),
+	CONFIG_ENUM(struct syncd_config, log_level, "log", "level", log_level_names, "info",
+		    "error, warning, info or debug"),
+	CONFIG_END,
+};
+
+static uint32_t
+os_random(void *cls)
+{
+	uint32_t r = 0;
+
+	(void)cls;
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint32_t)time(NULL) * 2654435761u;
+	return r;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One sync: open the journal and the state, push, close.  Returns the exit status of --once. */
+static int
+sync_once(const struct syncd_config *cfg, struct syncd_http *h)
+{
+	struct ssa_journal_store *journal = NULL;
+	struct syncd_state *state = NULL;
+	struct syncd_stats stats;
+	char why[256] = "";
+	enum ssa_err err;
+	int status = 1;
+
+	if ((err = journal_sqlite_open(cfg->journal, &journal, why, sizeof(why)))) {
+		log_err("journal %s: %s", cfg->journal, why[0] ? why : ssa_strerror(err));
+		goto out;
+	}
+	if (syncd_state_open(cfg->state, &state))
+		goto out;
+	err = syncd_push_all(h, journal, state, (size_t)cfg->batch, now_ms(), &stats);
+	switch (err) {
+	case SSA_ERR_OK:
+		log_info("sync done: %llu batches, %llu records sent (%llu new at the caisse, %llu "
+			 "already there), acknowledged up to %llu",
+			 (unsigned long long)stats.batches, (unsigned long long)stats.sent,
+			 (unsigned long long)stats.stored, (unsigned long long)stats.duplicates,
+			 (unsigned long long)stats.acked);
+		status = 0;
+		break;
+	case SSA_ERR_REJECTED:
+	case SSA_ERR_CONFLICT:
+		log_err("the caisse refused a record (%s); acknowledged up to %llu; the refusal is "
+			"stored for the till",
+			ssa_strerror(err), (unsigned long long)stats.acked);
+		status = EXIT_DATAERR;
+		break;
+	case SSA_ERR_NET:
+	case SSA_ERR_TLS:
+	case SSA_ERR_PROTOCOL:
+		log_warn("sync incomplete (%s); acknowledged up to %llu", ssa_strerror(err),
+			 (unsigned long long)stats.acked);
+		status = EXIT_TEMPFAIL;
+		break;
+	default:
+		log_err("sync failed: %s", ssa_strerror(err));
+	}
+out:
+	syncd_state_close(state);
+	journal_store_free(journal);
+	return status;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: ssa-syncd [-c FILE] [--once] [-f] [-V]\n"
+		   "  -c FILE   configuration (default /etc/ssa-pos/ssa-syncd.ini)\n"
+		   "  --once    one sync, then exit (0 done, 75 try later, 65 refused, 1 error)\n"
+		   "  -f        log to stderr\n"
+		   "  -V        print the version\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "once", no_argument, NULL, 'o' },
+						  { "help", no_argument, NULL, 'h' },
+						  { NULL, 0, NULL, 0 } };
+	struct syncd_config cfg = { 0 };
+	struct config_error cerr;
+	struct syncd_http_config hc;
+	struct syncd_http *h = NULL;
+	struct syncd_rng rng = { os_random, NULL };
+	const char *config_path = NULL;
+	char path[512];
+	unsigned log_flags = 0, failures = 0;
+	int opt, once = 0, status = 1;
+	sigset_t sigs;
+
+	while ((opt = getopt_long(argc, argv, "c:fVh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'o':
+			once = 1;
+			break;
+		case 'f':
+			log_flags |= LOG_F_STDERR;
+			break;
+		case 'V':
+			printf("ssa-syncd %s\n", SSA_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("ssa-syncd", log_flags, LOG_LEVEL_INFO);
+	if (!config_path) {
+		config_default_path("ssa-syncd", path, sizeof(path));
+		config_path = path;
+	}
+	if (config_load_file(syncd_schema, config_path, &cfg, &cerr) != SSA_ERR_OK) {
+		char msg[600];
+
+		config_error_format(&cerr, msg, sizeof(msg));
+		log_err("%s", msg);
+		return 1;
+	}
+	log_set_level((enum log_level)cfg.log_level);
+	if (strncmp(cfg.url, "https://", 8) != 0) {
+		log_err("%s: [caisse] url must start with https://", config_path);
+		goto out;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_err("libcurl cannot start");
+		goto out;
+	}
+	hc = (struct syncd_http_config){ .url = cfg.url, .ca = cfg.ca, .cert = cfg.cert,
+					 .key = cfg.key, .proxy = cfg.proxy,
+					 .connect_timeout = (long)cfg.connect_timeout,
+					 .timeout = (long)cfg.timeout };
+	if (syncd_http_new(&hc, &h) != SSA_ERR_OK)
+		goto out;
+	if (once) {
+		status = sync_once(&cfg, h);
+		goto out;
+	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	log_info("daemon: a sync every %lld s", (long long)cfg.interval);
+	for (;;) {
+		struct timespec ts = { 0 };
+		int st = sync_once(&cfg, h);
+		uint64_t wait;
+		int sig;
+
+		if (st == 0 || st == EXIT_DATAERR) {
+			failures = 0;
+			wait = (uint64_t)cfg.interval;
+		} else {
+			failures++;
+			wait = syncd_backoff((uint64_t)cfg.retry_min, (uint64_t)cfg.retry_max,
+					     failures, &rng);
+			log_info("next try in %llu s (failure %u)", (unsigned long long)wait,
+				 failures);
+		}
+		ts.tv_sec = (time_t)wait;
+		sig = sigtimedwait(&sigs, NULL, &ts);
+		if (sig > 0) {
+			log_info("signal %d: stopping", sig);
+			status = 0;
+			break;
+		}
+		if (errno != EAGAIN && errno != EINTR) {
+			log_err("sigtimedwait: %s", strerror(errno));
+			break;
+		}
+	}
+out:
+	syncd_http_free(h);
+	curl_global_cleanup();
+	config_free(syncd_schema, &cfg);
+	return status;
+}

@@ -4,6 +4,7 @@
 
 #include "ssa/catalog.h"
 #include "ssa/convention.h"
+#include "ssa/gtin.h"
 #include "ssa/money.h"
 
 void
@@ -47,6 +48,38 @@ catalog_code_valid(const char *code)
 			return 0;
 	}
 	return 1;
+}
+
+enum ssa_err
+catalog_code_canonical(const char *code, char *out, const char **why)
+{
+	char buf[GTIN_TEXT_MAX + 1];
+	const char *dummy;
+	size_t n;
+	enum ssa_err e;
+
+	if (why == NULL)
+		why = &dummy;
+	if (!catalog_code_valid(code)) {
+		*why = "bad code (1 to 24 printable characters, no comma, quote or space)";
+		return SSA_ERR_CATALOG_FORMAT;
+	}
+	n = strlen(code);
+	for (size_t i = 0; i < n; i++)
+		if (code[i] < '0' || code[i] > '9')
+			goto as_is;
+	e = gtin_canonical(code, buf, sizeof(buf), NULL, 0);
+	if (e == SSA_ERR_BARCODE_CHECK) {
+		*why = "wrong check digit";
+		return e;
+	}
+	if (e == SSA_ERR_OK && strlen(buf) <= CATALOG_CODE_MAX) {
+		strcpy(out, buf);
+		return SSA_ERR_OK;
+	}
+as_is:
+	memmove(out, code, n + 1);
+	return SSA_ERR_OK;
 }
 
 int
@@ -164,11 +197,8 @@ catalog_csv_parse_line(const char *line, size_t len, const struct vat_rates *rat
 		return SSA_ERR_CATALOG_FORMAT;
 	}
 	memset(&p, 0, sizeof(p));
-	if (!catalog_code_valid(f[0])) {
-		*why = "bad product code";
-		return SSA_ERR_CATALOG_FORMAT;
-	}
-	strcpy(p.code, f[0]);
+	if ((e = catalog_code_canonical(f[0], p.code, why)) != SSA_ERR_OK)
+		return e;
 	if (strlen(f[1]) > CATALOG_NAME_MAX || f[1][0] == '\0') {
 		*why = "name empty or too long";
 		return SSA_ERR_CATALOG_FORMAT;
@@ -305,6 +335,7 @@ enum ssa_err
 catalog_mem_put(struct ssa_catalog *cat, const struct catalog_product *p)
 {
 	struct mem_catalog *m = (struct mem_catalog *)cat;
+	struct catalog_product canon;
 	enum ssa_err e;
 	size_t lo = 0, hi;
 
@@ -312,6 +343,10 @@ catalog_mem_put(struct ssa_catalog *cat, const struct catalog_product *p)
 		return SSA_ERR_INVAL;
 	if ((e = catalog_product_check(p, NULL)) != SSA_ERR_OK)
 		return e;
+	canon = *p;
+	if ((e = catalog_code_canonical(p->code, canon.code, NULL)) != SSA_ERR_OK)
+		return e;
+	p = &canon;
 	hi = m->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

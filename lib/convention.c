@@ -294,10 +294,16 @@ parse_entry(struct parser *p, char **f, size_t nf, uint32_t base, struct convent
 			    nf > ENTRY_FIELDS ? (size_t)ENTRY_FIELDS + 1 : nf, ENTRY_FIELDS);
 	if (e->remove && base == 0)
 		return fail(p, "a removal '%s' in a full list (only deltas have a base)", f[0]);
-	if (e->kind == CONVENTION_CODE ? !catalog_code_valid(f[1]) : !catalog_category_valid(f[1]))
-		return fail(p, "bad %s '%s'", e->kind == CONVENTION_CODE ? "code" : "category",
-			    f[1]);
-	strcpy(e->key, f[1]);
+	if (e->kind == CONVENTION_CODE) {
+		const char *why = NULL;
+		if (catalog_code_canonical(f[1], e->key, &why) != SSA_ERR_OK)
+			return fail(p, "code '%.40s': %s", f[1], why);
+	} else if (!catalog_category_valid(f[1])) {
+		return fail(p, "bad category '%.40s' ([a-z0-9_-], at most %d)", f[1],
+			    CATALOG_CATEGORY_MAX);
+	} else {
+		strcpy(e->key, f[1]);
+	}
 	if (e->remove || e->kind == CONVENTION_EXCLUDE) {
 		for (int i = 2; i < ENTRY_FIELDS; i++)
 			if (f[i][0] != '\0' && (e->remove || i < 5))

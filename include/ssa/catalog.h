@@ -65,6 +65,14 @@ const char *catalog_unit_name(enum catalog_unit unit);
 /* True when @p code is a well-formed lookup key (see above). */
 int catalog_code_valid(const char *code);
 
+/* The text under which a code is stored, so that it equals the key the till looks up
+ * (gtin_format of gtin_scan's key): all-digit codes go through gtin_canonical ("036000291452" ->
+ * "0036000291452"); a wrong check digit is refused (SSA_ERR_BARCODE_CHECK); an all-digit code of
+ * a length that is no GTIN, PLU or short local code (an outlet-local code read through a
+ * configured prefix) and a code with other characters are kept as they are.  @p out has at least
+ * CATALOG_CODE_MAX + 1 bytes.  @p why (may be NULL) gets a reason on error (static string). */
+enum ssa_err catalog_code_canonical(const char *code, char *out, const char **why);
+
 /* True when @p cat is a well-formed category: 1..CATALOG_CATEGORY_MAX of [a-z0-9_-]. */
 int catalog_category_valid(const char *cat);
 

@@ -29,10 +29,10 @@ test_csv_line(void **state)
 	struct catalog_product p;
 	(void)state;
 	assert_int_equal(vat_rates_parse("2.1, 5.5, 10, 20", &fr), SSA_ERR_OK);
-	assert_int_equal(parse("3560070123456,Lentilles vertes 500 g,2.35,piece,5.5,epicerie,",
+	assert_int_equal(parse("3560070123452,Lentilles vertes 500 g,2.35,piece,5.5,epicerie,",
 			       &fr, &p),
 			 SSA_ERR_OK);
-	assert_string_equal(p.code, "3560070123456");
+	assert_string_equal(p.code, "3560070123452");
 	assert_string_equal(p.name, "Lentilles vertes 500 g");
 	assert_int_equal(p.price, 235);
 	assert_int_equal(p.unit, CATALOG_PIECE);
@@ -59,6 +59,16 @@ test_csv_line(void **state)
 	assert_int_equal(parse("1,,2,piece,5.5,epicerie,", &fr, &p), SSA_ERR_CATALOG_FORMAT);
 	assert_int_equal(parse("1,\"a,2,piece,5.5,epicerie,", &fr, &p), SSA_ERR_CATALOG_FORMAT);
 	assert_int_equal(parse("1 2,a,2,piece,5.5,epicerie,", &fr, &p), SSA_ERR_CATALOG_FORMAT);
+	/* codes are stored as the till looks them up: a UPC-A as its GTIN-13; a wrong check
+	 * digit is refused, never corrected; a long outlet-local code is kept as it is */
+	assert_int_equal(parse("036000291452,a,2,piece,5.5,epicerie,", &fr, &p), SSA_ERR_OK);
+	assert_string_equal(p.code, "0036000291452");
+	assert_int_equal(parse("00036000291452,a,2,piece,5.5,epicerie,", &fr, &p), SSA_ERR_OK);
+	assert_string_equal(p.code, "0036000291452");
+	assert_int_equal(parse("3560070123456,a,2,piece,5.5,epicerie,", &fr, &p),
+			 SSA_ERR_BARCODE_CHECK);
+	assert_int_equal(parse("1234567890,a,2,piece,5.5,epicerie,", &fr, &p), SSA_ERR_OK);
+	assert_string_equal(p.code, "1234567890");
 	/* Belgian rates: 6 % is fine there, 5,5 % is not */
 	{
 		struct vat_rates be;
@@ -126,7 +136,7 @@ static void
 test_mem_catalog_port(void **state)
 {
 	struct ssa_catalog *cat = NULL;
-	struct catalog_product p = { .code = "3560070123456", .name = "Lentilles",
+	struct catalog_product p = { .code = "3560070123452", .name = "Lentilles",
 				     .price = 235, .unit = CATALOG_PIECE, .vat_bp = 550,
 				     .category = "epicerie", .quick_key = 3 };
 	struct catalog_product got;
@@ -141,13 +151,13 @@ test_mem_catalog_port(void **state)
 	assert_int_equal(catalog_mem_put(cat, &p), SSA_ERR_OK);
 	strcpy(p.code, "bad code");
 	assert_int_equal(catalog_mem_put(cat, &p), SSA_ERR_CATALOG_FORMAT);
-	assert_int_equal(cat->find(cat->cls, "3560070123456", &got), SSA_ERR_OK);
+	assert_int_equal(cat->find(cat->cls, "3560070123452", &got), SSA_ERR_OK);
 	assert_string_equal(got.name, "Lentilles");
 	assert_int_equal(cat->find(cat->cls, "1000", &got), SSA_ERR_OK);
 	assert_string_equal(got.name, "Pain");
 	assert_int_equal(cat->find(cat->cls, "1001", &got), SSA_ERR_NOT_FOUND);
 	assert_int_equal(cat->find_quick_key(cat->cls, 3, &got), SSA_ERR_OK);
-	assert_string_equal(got.code, "3560070123456");
+	assert_string_equal(got.code, "3560070123452");
 	assert_int_equal(cat->find_quick_key(cat->cls, 4, &got), SSA_ERR_NOT_FOUND);
 	assert_int_equal(cat->list_in_force(cat->cls, "c1", &in_force), SSA_ERR_NOT_FOUND);
 	l = calloc(1, sizeof(*l));

@@ -66,9 +66,9 @@ write_file(const char *path, const char *text)
 
 #define CSV_HEAD "code,name,price,unit,vat,category,quick_key\n"
 #define CSV_GOOD \
-	CSV_HEAD "3560070123456,Lentilles vertes 500 g,2.35,piece,5.5,epicerie,1\n" \
+	CSV_HEAD "3560070123452,Lentilles vertes 500 g,2.35,piece,5.5,epicerie,1\n" \
 		 "2123450,\"Tomates, grappe\",5.90,kg,5.5,fruits-legumes,2\n" \
-		 "3760000000011,Vin rouge,8.99,piece,20,alcool,\n" \
+		 "3760000000017,Vin rouge,8.99,piece,20,alcool,\n" \
 		 "PLU4011,Bananes,2.49,kg,5.5,fruits-legumes,"
 
 static void
@@ -98,7 +98,7 @@ test_import_and_lookup(void **state)
 	assert_int_equal(cat->find(cat->cls, "0000", &p), SSA_ERR_NOT_FOUND);
 	assert_int_equal(cat->find(cat->cls, "bad code", &p), SSA_ERR_NOT_FOUND);
 	assert_int_equal(cat->find_quick_key(cat->cls, 1, &p), SSA_ERR_OK);
-	assert_string_equal(p.code, "3560070123456");
+	assert_string_equal(p.code, "3560070123452");
 	assert_int_equal(cat->find_quick_key(cat->cls, 3, &p), SSA_ERR_NOT_FOUND);
 
 	/* a bad line refuses the whole file and keeps the catalog as it was */
@@ -163,7 +163,7 @@ sign(const char *body, const uint8_t *priv, size_t *len)
 
 #define V7 \
 	"ssa-list,1\ncaisse,caisse-34\nversion,7\nvalid,2026-01-01,\n" \
-	"code,3560070123456,100,,,,\ncategory,fruits-legumes,100,4.00,,,\n" \
+	"code,3560070123452,100,,,,\ncategory,fruits-legumes,100,4.00,,,\n" \
 	"category,epicerie,50,,30.00,,\nexclude,alcool,,,,,\n"
 
 static enum ssa_err
@@ -297,8 +297,8 @@ test_deltas_and_second_connection(void **state)
 	/* a good delta */
 	assert_int_equal(put(s, "caisse-34", f->pub34,
 			     "ssa-list,1\ncaisse,caisse-34\nversion,8\nbase,7\nvalid,2026-01-01,"
-			     "2026-12-31\n-exclude,alcool,,,,,\ncode,3560070123456,80,,,,\n"
-			     "code,4000000000005,100,,,,\n",
+			     "2026-12-31\n-exclude,alcool,,,,,\ncode,3560070123452,80,,,,\n"
+			     "code,4000000000006,100,,,,\n",
 			     priv34, &v),
 			 SSA_ERR_OK);
 	assert_int_equal(v, 8);
@@ -308,8 +308,8 @@ test_deltas_and_second_connection(void **state)
 	assert_int_equal(l->valid_to, 20261231);
 	assert_int_equal(l->n, 4);
 	assert_null(convention_list_find(l, CONVENTION_EXCLUDE, "alcool"));
-	assert_int_equal(convention_list_find(l, CONVENTION_CODE, "3560070123456")->rate_bp, 8000);
-	assert_non_null(convention_list_find(l, CONVENTION_CODE, "4000000000005"));
+	assert_int_equal(convention_list_find(l, CONVENTION_CODE, "3560070123452")->rate_bp, 8000);
+	assert_non_null(convention_list_find(l, CONVENTION_CODE, "4000000000006"));
 	/* the same delta again is older now */
 	assert_int_equal(put(s, "caisse-34", f->pub34,
 			     "ssa-list,1\ncaisse,caisse-34\nversion,8\nbase,7\nvalid,2026-01-01,\n",

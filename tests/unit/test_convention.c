@@ -20,11 +20,11 @@ static const char body34[] = "ssa-list,1\n"
 			     "version,7\n"
 			     "valid,2026-01-01,2026-12-31\n"
 			     "# fresh produce and staples\n"
-			     "code,3560070123456,100,,,,\n"
-			     "code,3000000000017,100,2.00,,,\n"
-			     "code,3000000000024,100,,,2026-06-01,\n"
-			     "code,3000000000031,100,,,,2026-03-31\n"
-			     "code,3000000000048,100,,,,\n"
+			     "code,3560070123452,100,,,,\n"
+			     "code,3000000000014,100,2.00,,,\n"
+			     "code,3000000000021,100,,,2026-06-01,\n"
+			     "code,3000000000038,100,,,,2026-03-31\n"
+			     "code,3000000000045,100,,,,\n"
 			     "category,fruits-legumes,100,4.00,,,\n"
 			     "category,epicerie,50,,30.00,,\n"
 			     "category,boulangerie,33.33,,,,\n"
@@ -77,7 +77,7 @@ test_parse_and_find(void **state)
 	assert_int_equal(e->rate_bp, 5000);
 	assert_int_equal(e->cap, 3000);
 	assert_int_equal(e->ceiling, CONVENTION_NONE);
-	e = convention_list_find(l, CONVENTION_CODE, "3000000000017");
+	e = convention_list_find(l, CONVENTION_CODE, "3000000000014");
 	assert_non_null(e);
 	assert_int_equal(e->ceiling, 200);
 	assert_null(convention_list_find(l, CONVENTION_CODE, "epicerie"));
@@ -174,6 +174,9 @@ test_format_errors_name_lines(void **state)
 	assert_int_equal(parse_body(HDR "code,123,100,,,,\nbogus,1,,,,,\n", &line),
 			 SSA_ERR_LIST_FORMAT);
 	assert_int_equal(line, 6);
+	/* a wrong check digit */
+	assert_int_equal(parse_body(HDR "code,3560070123456,100,,,,\n", &line), SSA_ERR_LIST_FORMAT);
+	assert_int_equal(line, 5);
 	assert_int_equal(parse_body(HDR "code,123,101,,,,\n", &line), SSA_ERR_LIST_FORMAT);
 	assert_int_equal(line, 5);
 	assert_int_equal(parse_body(HDR "code,123,0,,,,\n", &line), SSA_ERR_LIST_FORMAT);
@@ -259,32 +262,32 @@ test_every_reason(void **state)
 	struct convention_list *l = load34();
 	const int32_t today = 20260415;
 	(void)state;
-	decide(NULL, today, piece("3560070123456", "epicerie", 235, 1), CONVENTION_NO_CARD, 0);
-	decide(l, today, piece("3560070123456", "epicerie", 235, 2), CONVENTION_COVERED, 470);
+	decide(NULL, today, piece("3560070123452", "epicerie", 235, 1), CONVENTION_NO_CARD, 0);
+	decide(l, today, piece("3560070123452", "epicerie", 235, 2), CONVENTION_COVERED, 470);
 	decide(l, today, piece("9999999999994", "droguerie", 235, 1), CONVENTION_NOT_IN_LIST, 0);
-	decide(l, today, piece("3560070123456", "alcool", 235, 1), CONVENTION_EXCLUDED_CATEGORY, 0);
+	decide(l, today, piece("3560070123452", "alcool", 235, 1), CONVENTION_EXCLUDED_CATEGORY, 0);
 	decide(l, today, piece("9999999999994", "alcool", 235, 1), CONVENTION_EXCLUDED_CATEGORY, 0);
-	decide(l, today, piece("3000000000024", "droguerie", 100, 1),
+	decide(l, today, piece("3000000000021", "droguerie", 100, 1),
 	       CONVENTION_NOT_YET_IN_FORCE, 0);
-	decide(l, today, piece("3000000000031", "droguerie", 100, 1),
+	decide(l, today, piece("3000000000038", "droguerie", 100, 1),
 	       CONVENTION_NO_LONGER_IN_FORCE, 0);
 	/* ceiling 2,00 on a 2,50 item x 3: covered 6,00 of 7,50 */
-	decide(l, today, piece("3000000000017", "droguerie", 250, 3), CONVENTION_OVER_CEILING, 600);
+	decide(l, today, piece("3000000000014", "droguerie", 250, 3), CONVENTION_OVER_CEILING, 600);
 	/* at or under the ceiling: fully covered */
-	decide(l, today, piece("3000000000017", "droguerie", 200, 1), CONVENTION_COVERED, 200);
+	decide(l, today, piece("3000000000014", "droguerie", 200, 1), CONVENTION_COVERED, 200);
 	decide(l, today, piece("1234", "epicerie", 301, 1), CONVENTION_PARTIAL_RATE, 151);
 	/* the whole list before and after its validity */
-	decide(l, 20251231, piece("3560070123456", "epicerie", 235, 1),
+	decide(l, 20251231, piece("3560070123452", "epicerie", 235, 1),
 	       CONVENTION_NOT_YET_IN_FORCE, 0);
-	decide(l, 20270101, piece("3560070123456", "epicerie", 235, 1),
+	decide(l, 20270101, piece("3560070123452", "epicerie", 235, 1),
 	       CONVENTION_NO_LONGER_IN_FORCE, 0);
 	/* bounds are inclusive */
-	decide(l, 20260101, piece("3560070123456", "epicerie", 235, 1), CONVENTION_COVERED, 235);
-	decide(l, 20261231, piece("3560070123456", "epicerie", 235, 1), CONVENTION_COVERED, 235);
-	decide(l, 20260601, piece("3000000000024", "droguerie", 100, 1), CONVENTION_COVERED, 100);
-	decide(l, 20260331, piece("3000000000031", "droguerie", 100, 1), CONVENTION_COVERED, 100);
+	decide(l, 20260101, piece("3560070123452", "epicerie", 235, 1), CONVENTION_COVERED, 235);
+	decide(l, 20261231, piece("3560070123452", "epicerie", 235, 1), CONVENTION_COVERED, 235);
+	decide(l, 20260601, piece("3000000000021", "droguerie", 100, 1), CONVENTION_COVERED, 100);
+	decide(l, 20260331, piece("3000000000038", "droguerie", 100, 1), CONVENTION_COVERED, 100);
 	/* a code entry out of its dates falls back on the category entry in force */
-	decide(l, today, piece("3000000000024", "epicerie", 100, 1), CONVENTION_PARTIAL_RATE, 50);
+	decide(l, today, piece("3000000000021", "epicerie", 100, 1), CONVENTION_PARTIAL_RATE, 50);
 	for (int r = 0; r < CONVENTION__REASON_COUNT; r++)
 		assert_string_not_equal(convention_reason_name(r), "UNKNOWN");
 	convention_list_free(l);
@@ -361,7 +364,7 @@ test_caps(void **state)
 	assert_int_equal(d.reason, CONVENTION_CAP_REACHED);
 	assert_int_equal(d.covered, 0);
 	/* no cap on the category: untouched */
-	ln = piece("3560070123456", "fruits-legumes", 100, 1);
+	ln = piece("3560070123452", "fruits-legumes", 100, 1);
 	assert_int_equal(convention_decide(l, 20260415, &ln, &d), SSA_ERR_OK);
 	assert_int_equal(d.cap, CONVENTION_NONE);
 	convention_apply_cap(&d, 1000000);
@@ -376,15 +379,15 @@ test_exclusion_beats_inclusion(void **state)
 	char *text = NULL;
 	size_t len;
 	struct convention_list *l = NULL;
-	const char *body = HDR "code,3760000000011,100,,,,\ncategory,alcool,100,,,,\n"
+	const char *body = HDR "code,3760000000017,100,,,,\ncategory,alcool,100,,,,\n"
 			       "exclude,alcool,,,,,\n";
 	(void)state;
 	assert_int_equal(parse_body(body, &line), SSA_ERR_OK);
 	assert_int_equal(convention_sign(body, strlen(body), priv_a, &text, &len), SSA_ERR_OK);
 	assert_int_equal(convention_list_parse(text, len, &l, NULL), SSA_ERR_OK);
-	decide(l, 20260415, piece("3760000000011", "alcool", 900, 1),
+	decide(l, 20260415, piece("3760000000017", "alcool", 900, 1),
 	       CONVENTION_EXCLUDED_CATEGORY, 0);
-	decide(l, 20260415, piece("3760000000011", "vin", 900, 1), CONVENTION_COVERED, 900);
+	decide(l, 20260415, piece("3760000000017", "vin", 900, 1), CONVENTION_COVERED, 900);
 	convention_list_free(l);
 	free(text);
 }
@@ -404,7 +407,7 @@ test_multi_caisse(void **state)
 	/* the same product, two caisses, two decisions, each naming its list */
 	decide(l34, 20260415, ln, CONVENTION_PARTIAL_RATE, 200);
 	decide(l30, 20260415, ln, CONVENTION_COVERED, 400);
-	ln = piece("3560070123456", "fruits-legumes", 100, 1);
+	ln = piece("3560070123452", "fruits-legumes", 100, 1);
 	decide(l34, 20260415, ln, CONVENTION_COVERED, 100);
 	decide(l30, 20260415, ln, CONVENTION_EXCLUDED_CATEGORY, 0);
 	convention_list_free(l30);
@@ -417,9 +420,9 @@ test_delta(void **state)
 {
 	struct convention_list *base = load34(), *delta = NULL, *merged = NULL, *wrong = NULL;
 	const char *d8 = "ssa-list,1\ncaisse,caisse-34\nversion,8\nbase,7\nvalid,2026-01-01,\n"
-			 "-code,3000000000048,,,,,\n"
-			 "code,3560070123456,80,,,,\n"
-			 "code,4000000000005,100,,,,\n"
+			 "-code,3000000000045,,,,,\n"
+			 "code,3560070123452,80,,,,\n"
+			 "code,4000000000006,100,,,,\n"
 			 "-exclude,alcool,,,,,\n";
 	const char *dbad = "ssa-list,1\ncaisse,caisse-34\nversion,9\nbase,8\nvalid,2026-01-01,\n"
 			   "-code,5555,,,,,\n";
@@ -437,11 +440,11 @@ test_delta(void **state)
 	assert_int_equal(merged->base, 0);
 	assert_int_equal(merged->valid_to, 0);
 	assert_int_equal(merged->n, base->n - 2 + 1);
-	assert_null(convention_list_find(merged, CONVENTION_CODE, "3000000000048"));
+	assert_null(convention_list_find(merged, CONVENTION_CODE, "3000000000045"));
 	assert_null(convention_list_find(merged, CONVENTION_EXCLUDE, "alcool"));
-	assert_int_equal(convention_list_find(merged, CONVENTION_CODE, "3560070123456")->rate_bp,
+	assert_int_equal(convention_list_find(merged, CONVENTION_CODE, "3560070123452")->rate_bp,
 			 8000);
-	assert_non_null(convention_list_find(merged, CONVENTION_CODE, "4000000000005"));
+	assert_non_null(convention_list_find(merged, CONVENTION_CODE, "4000000000006"));
 	assert_non_null(convention_list_find(merged, CONVENTION_CATEGORY, "epicerie"));
 	/* applying the same delta to the merged list: its base is no longer in force */
 	assert_int_equal(convention_list_apply_delta(merged, delta, &wrong), SSA_ERR_LIST_OLDER);
@@ -464,6 +467,22 @@ test_delta(void **state)
 	convention_list_free(delta);
 	convention_list_free(merged);
 	convention_list_free(base);
+}
+
+static void
+test_codes_canonical(void **state)
+{
+	const char *body = HDR "code,036000291452,100,,,,\n";
+	char *text = NULL;
+	size_t len;
+	struct convention_list *l = NULL;
+	(void)state;
+	assert_int_equal(convention_sign(body, strlen(body), priv_a, &text, &len), SSA_ERR_OK);
+	assert_int_equal(convention_list_parse(text, len, &l, NULL), SSA_ERR_OK);
+	assert_non_null(convention_list_find(l, CONVENTION_CODE, "0036000291452"));
+	decide(l, 20260415, piece("0036000291452", "droguerie", 100, 1), CONVENTION_COVERED, 100);
+	convention_list_free(l);
+	free(text);
 }
 
 static void
@@ -498,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_exclusion_beats_inclusion),
 		cmocka_unit_test(test_multi_caisse),
 		cmocka_unit_test(test_delta),
+		cmocka_unit_test(test_codes_canonical),
 		cmocka_unit_test(test_dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,7 @@ typedef int admin_cmd_fn(struct admin_ctx *ctx, int argc, char **argv);
 #define ADMIN_COMMANDS(_) \
 	_(ca, admin_cmd_ca, "the caisse CA: init, server certificate") \
 	_(journal, admin_cmd_journal, "terminal keys, verify and show the journal, closings") \
+	_(list, admin_cmd_list, "convention lists: keygen, sign, verify, import, show; products") \
 	_(terminal, admin_cmd_terminal, "terminal certificates: enroll, sign; demo sales") \
 	_(version, admin_cmd_version, "print the version")
 

@@ -1,0 +1,448 @@
+/* cmd_list.c — ssa-admin list: the caisse's signed convention lists and the catalog database.
+ *
+ *   ssa-admin list keygen PRIVATE PUBLIC        a caisse's Ed25519 key pair (hex files)
+ *   ssa-admin list sign PRIVATE BODY [OUT]      check BODY parses, append the signature line
+ *   ssa-admin list verify PUBLIC LIST           parse and verify; print the header
+ *   ssa-admin list import DB CAISSE PUBLIC LIST put a list (full or delta) into a catalog database
+ *   ssa-admin list show DB [CAISSE]             lists in force; one list's entries
+ *   ssa-admin list products DB CSV [RATES]      replace the products from a CSV (one transaction)
+ *
+ * Key files hold 64 hex digits (the raw 32-byte key) and a newline, as ssa-pos reads them; a PEM
+ * file from `openssl genpkey -algorithm ed25519` is accepted as well.  docs/lists.md has the
+ * format of lists and the rules. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "admin.h"
+#include "ssa/catalog_store.h"
+#include "ssa/convention.h"
+
+#define LIST_MAX_BYTES (256u << 20)
+
+static int
+usage(void)
+{
+	fprintf(stderr,
+		"usage: ssa-admin list keygen PRIVATE PUBLIC\n"
+		"       ssa-admin list sign PRIVATE BODY [OUT]\n"
+		"       ssa-admin list verify PUBLIC LIST\n"
+		"       ssa-admin list import DB CAISSE PUBLIC LIST\n"
+		"       ssa-admin list show DB [CAISSE]\n"
+		"       ssa-admin list products DB CSV [VAT-RATES]\n");
+	return 2;
+}
+
+/* A whole file into a malloc'd NUL-terminated buffer (NULL with errno on failure). */
+static char *
+slurp(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	if ((buf = malloc(max + 1)) != NULL) {
+		n = fread(buf, 1, max + 1, f);
+		if (ferror(f) || n > max) {
+			free(buf);
+			buf = NULL;
+			errno = EFBIG;
+		} else {
+			buf[n] = '\0';
+			*len = n;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A raw 32-byte key from @p path: 64 hex digits, or PEM (private when @p private). */
+static int
+read_key(const char *path, int private, uint8_t key[32])
+{
+	size_t len = 0, n = 32;
+	char *text = slurp(path, 8192, &len);
+	int ok = 0;
+
+	if (text == NULL) {
+		fprintf(stderr, "ssa-admin: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (strncmp(text, "-----BEGIN", 10) == 0) {
+		BIO *bio = BIO_new_mem_buf(text, (int)len);
+		EVP_PKEY *k = NULL;
+		if (bio != NULL)
+			k = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+				    : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+		if (k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519)
+			ok = (private ? EVP_PKEY_get_raw_private_key(k, key, &n)
+				      : EVP_PKEY_get_raw_public_key(k, key, &n)) == 1 &&
+			     n == 32;
+		EVP_PKEY_free(k);
+		BIO_free(bio);
+	} else {
+		size_t i = 0;
+		ok = len >= 64;
+		for (; ok && i < 32; i++) {
+			int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
+			ok = hi >= 0 && lo >= 0;
+			key[i] = (uint8_t)(hi << 4 | lo);
+		}
+		for (i = 64; ok && i < len; i++)
+			ok = text[i] == '\n' || text[i] == '\r' || text[i] == ' ';
+	}
+	free(text);
+	if (!ok) {
+		fprintf(stderr, "ssa-admin: %s: not an Ed25519 %s key (64 hex digits or PEM)\n", path,
+			private ? "private" : "public");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	FILE *f;
+	int fd_ok;
+
+	umask(077);
+	f = fopen(path, "wx");
+	if (f == NULL) {
+		fprintf(stderr, "ssa-admin: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fd_ok = fwrite(data, 1, len, f) == len;
+	fd_ok = fclose(f) == 0 && fd_ok;
+	if (!fd_ok || chmod(path, mode) != 0) {
+		fprintf(stderr, "ssa-admin: %s: write failed\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[in[i] >> 4];
+		out[2 * i + 1] = hx[in[i] & 15];
+	}
+	out[2 * n] = '\n';
+	out[2 * n + 1] = '\0';
+}
+
+static int
+cmd_keygen(int argc, char **argv)
+{
+	uint8_t priv[32], pub[32];
+	char text[70];
+	int rc = 1;
+
+	if (argc != 4)
+		return usage();
+	if (RAND_priv_bytes(priv, sizeof(priv)) != 1 ||
+	    convention_public_key(priv, pub) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: key generation failed\n");
+		goto out;
+	}
+	hex(priv, 32, text);
+	if (write_file(argv[2], text, 65, 0600) != 0)
+		goto out;
+	hex(pub, 32, text);
+	if (write_file(argv[3], text, 65, 0644) != 0)
+		goto out;
+	printf("caisse key pair: private %s, public %s", argv[2], text);
+	rc = 0;
+out:
+	OPENSSL_cleanse(priv, sizeof(priv));
+	return rc;
+}
+
+static void
+print_error(const char *file, enum ssa_err e, const struct convention_error *err)
+{
+	if (err->line != 0)
+		fprintf(stderr, "ssa-admin: %s:%u: %s\n", file, err->line, err->msg);
+	else if (err->msg[0] != '\0')
+		fprintf(stderr, "ssa-admin: %s: %s\n", file, err->msg);
+	else
+		fprintf(stderr, "ssa-admin: %s: %s\n", file, ssa_strerror(e));
+}
+
+static int
+cmd_sign(int argc, char **argv)
+{
+	uint8_t priv[32];
+	char *body = NULL, *out = NULL;
+	size_t len = 0, olen = 0;
+	struct convention_list *l = NULL;
+	struct convention_error err = { 0 };
+	enum ssa_err e;
+	int rc = 1;
+
+	if (argc != 4 && argc != 5)
+		return usage();
+	if (read_key(argv[2], 1, priv) != 0)
+		return 1;
+	if ((body = slurp(argv[3], LIST_MAX_BYTES, &len)) == NULL) {
+		fprintf(stderr, "ssa-admin: %s: %s\n", argv[3], strerror(errno));
+		goto out;
+	}
+	if ((e = convention_sign(body, len, priv, &out, &olen)) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: %s\n", ssa_strerror(e));
+		goto out;
+	}
+	/* Never sign what a till would refuse: the signed text must parse. */
+	if ((e = convention_list_parse(out, olen, &l, &err)) != SSA_ERR_OK) {
+		print_error(argv[3], e, &err);
+		goto out;
+	}
+	if (argc == 5) {
+		if (write_file(argv[4], out, olen, 0644) != 0)
+			goto out;
+	} else if (fwrite(out, 1, olen, stdout) != olen) {
+		goto out;
+	}
+	fprintf(stderr, "signed list of %s, version %u%s, %zu entries\n", l->caisse, l->version,
+		l->base ? " (delta)" : "", l->n);
+	rc = 0;
+out:
+	OPENSSL_cleanse(priv, sizeof(priv));
+	convention_list_free(l);
+	free(out);
+	free(body);
+	return rc;
+}
+
+static void
+print_header(const struct convention_list *l)
+{
+	char from[16], to[16] = "open";
+
+	convention_date_format(l->valid_from, from, sizeof(from));
+	if (l->valid_to != 0)
+		convention_date_format(l->valid_to, to, sizeof(to));
+	printf("caisse %s, version %u", l->caisse, l->version);
+	if (l->base != 0)
+		printf(", delta against version %u", l->base);
+	printf(", valid %s to %s, %zu entries\n", from, to, l->n);
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	uint8_t pub[32];
+	char *text = NULL;
+	size_t len = 0;
+	struct convention_list *l = NULL;
+	struct convention_error err = { 0 };
+	enum ssa_err e;
+
+	if (argc != 4)
+		return usage();
+	if (read_key(argv[2], 0, pub) != 0)
+		return 1;
+	if ((text = slurp(argv[3], LIST_MAX_BYTES, &len)) == NULL) {
+		fprintf(stderr, "ssa-admin: %s: %s\n", argv[3], strerror(errno));
+		return 1;
+	}
+	e = convention_list_load(text, len, pub, &l, &err);
+	free(text);
+	if (e != SSA_ERR_OK) {
+		print_error(argv[3], e, &err);
+		return 1;
+	}
+	printf("signature ok: ");
+	print_header(l);
+	convention_list_free(l);
+	return 0;
+}
+
+static int
+open_store(const char *path, struct catalog_store **s)
+{
+	enum ssa_err e = catalog_store_open(path, s);
+
+	if (e != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: %s: %s\n", path, ssa_strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_import(int argc, char **argv)
+{
+	uint8_t pub[32];
+	char *text = NULL;
+	size_t len = 0;
+	struct catalog_store *s = NULL;
+	struct convention_error err = { 0 };
+	uint32_t version = 0;
+	enum ssa_err e;
+	int rc = 1;
+
+	if (argc != 6)
+		return usage();
+	if (read_key(argv[4], 0, pub) != 0)
+		return 1;
+	if ((text = slurp(argv[5], LIST_MAX_BYTES, &len)) == NULL) {
+		fprintf(stderr, "ssa-admin: %s: %s\n", argv[5], strerror(errno));
+		return 1;
+	}
+	if (open_store(argv[2], &s) != 0)
+		goto out;
+	e = catalog_store_put_list(s, argv[3], pub, text, len, &err, &version);
+	if (e != SSA_ERR_OK) {
+		print_error(argv[5], e, &err);
+		if (e == SSA_ERR_DB)
+			fprintf(stderr, "ssa-admin: %s\n", catalog_store_errmsg(s));
+		if (version != 0)
+			fprintf(stderr, "ssa-admin: version %u of %s stays in force\n", version,
+				argv[3]);
+		goto out;
+	}
+	printf("list of %s: version %u in force\n", argv[3], version);
+	rc = 0;
+out:
+	catalog_store_close(s);
+	free(text);
+	return rc;
+}
+
+static void
+show_one(void *arg, const char *caisse, uint32_t version, int32_t valid_from, int32_t valid_to,
+	 size_t entries)
+{
+	char from[16], to[16] = "open";
+
+	(void)arg;
+	convention_date_format(valid_from, from, sizeof(from));
+	if (valid_to != 0)
+		convention_date_format(valid_to, to, sizeof(to));
+	printf("%-24s version %-6u valid %s to %-10s %zu entries\n", caisse, version, from, to,
+	       entries);
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	struct catalog_store *s = NULL;
+	struct convention_list *l = NULL;
+	char *text = NULL;
+	size_t len = 0, n = 0;
+	enum ssa_err e;
+	int rc = 1;
+
+	if (argc != 3 && argc != 4)
+		return usage();
+	if (open_store(argv[2], &s) != 0)
+		return 1;
+	if (argc == 3) {
+		if ((e = catalog_store_count(s, &n)) != SSA_ERR_OK ||
+		    (e = catalog_store_each_list(s, show_one, NULL)) != SSA_ERR_OK) {
+			fprintf(stderr, "ssa-admin: %s: %s\n", argv[2], catalog_store_errmsg(s));
+			goto out;
+		}
+		printf("%zu products\n", n);
+		rc = 0;
+		goto out;
+	}
+	if ((e = catalog_store_get_list(s, argv[3], &l)) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: %s: %s\n", argv[3],
+			e == SSA_ERR_NOT_FOUND ? "no list in force" : ssa_strerror(e));
+		goto out;
+	}
+	if ((e = convention_list_format(l, &text, &len)) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: %s\n", ssa_strerror(e));
+		goto out;
+	}
+	/* The entries in force, in the list format (without signature: it may be merged). */
+	rc = fwrite(text, 1, len, stdout) == len ? 0 : 1;
+out:
+	free(text);
+	convention_list_free(l);
+	catalog_store_close(s);
+	return rc;
+}
+
+static int
+cmd_products(int argc, char **argv)
+{
+	struct catalog_store *s = NULL;
+	struct catalog_import_result res;
+	struct vat_rates rates, *r = NULL;
+	enum ssa_err e;
+	int rc = 1;
+
+	if (argc != 4 && argc != 5)
+		return usage();
+	if (argc == 5) {
+		if (vat_rates_parse(argv[4], &rates) != SSA_ERR_OK) {
+			fprintf(stderr, "ssa-admin: bad VAT rates '%s' (e.g. \"2.1,5.5,10,20\")\n",
+				argv[4]);
+			return 2;
+		}
+		r = &rates;
+	}
+	if (open_store(argv[2], &s) != 0)
+		return 1;
+	e = catalog_store_import_csv(s, argv[3], r, &res);
+	if (e != SSA_ERR_OK) {
+		if (res.line != 0)
+			fprintf(stderr, "ssa-admin: %s:%u: %s\n", argv[3], res.line, res.why);
+		else
+			fprintf(stderr, "ssa-admin: %s: %s\n", argv[3],
+				res.why[0] ? res.why : ssa_strerror(e));
+		fprintf(stderr, "ssa-admin: nothing imported; the catalog is unchanged\n");
+		goto out;
+	}
+	printf("%zu products imported\n", res.rows);
+	rc = 0;
+out:
+	catalog_store_close(s);
+	return rc;
+}
+
+int
+admin_cmd_list(struct admin_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	if (argc < 2)
+		return usage();
+	if (strcmp(argv[1], "keygen") == 0)
+		return cmd_keygen(argc, argv);
+	if (strcmp(argv[1], "sign") == 0)
+		return cmd_sign(argc, argv);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc, argv);
+	if (strcmp(argv[1], "import") == 0)
+		return cmd_import(argc, argv);
+	if (strcmp(argv[1], "show") == 0)
+		return cmd_show(argc, argv);
+	if (strcmp(argv[1], "products") == 0)
+		return cmd_products(argc, argv);
+	return usage();
+}

@@ -149,6 +149,9 @@ struct parser {
 	char line[512];
 };
 
+static enum ssa_err fail(struct parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static enum ssa_err
 fail(struct parser *p, const char *fmt, ...)
 {
@@ -623,6 +626,8 @@ struct sbuf {
 	size_t n, cap;
 	int oom;
 };
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 sb_printf(struct sbuf *b, const char *fmt, ...)

@@ -14,6 +14,9 @@
 
 #include "ssa/keyfile.h"
 
+static enum ssa_err fail(enum ssa_err e, char *why, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 static enum ssa_err
 fail(enum ssa_err e, char *why, size_t size, const char *fmt, ...)
 {

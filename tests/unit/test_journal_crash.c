@@ -144,7 +144,7 @@ workload(const char *dir, const char *path)
 		if (seen.sales[n] != 0)
 			continue;
 		if (ssa_of(n) > 0) {
-			char buf[16];
+			char buf[32];
 			snprintf(buf, sizeof(buf), "sale %d", n);
 			if (journal_store_put_pending(s, buf, strlen(buf), &pid) != SSA_ERR_OK ||
 			    card_debit(dir, n) != 0)

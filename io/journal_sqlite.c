@@ -329,12 +329,13 @@ j_get_pending(void *cls, uint64_t *id, void **buf, size_t *len)
 
 	if (rc == SQLITE_ROW) {
 		size_t n = (size_t)sqlite3_column_bytes(st, 1);
-		void *p = malloc(n ? n : 1);
+		char *p = malloc(n + 1);
 		if (p == NULL) {
 			e = SSA_ERR_NOMEM;
 		} else {
 			if (n > 0)
 				memcpy(p, sqlite3_column_blob(st, 1), n);
+			p[n] = '\0';
 			*id = (uint64_t)sqlite3_column_int64(st, 0);
 			*buf = p;
 			*len = n;

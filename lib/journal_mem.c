@@ -147,15 +147,18 @@ mem_get_pending(void *cls, uint64_t *id, void **buf, size_t *len)
 {
 	struct mem *m = cls;
 	size_t best = m->n_pend;
+	char *p;
 
 	for (size_t i = 0; i < m->n_pend; i++)
 		if (best == m->n_pend || m->pend[i].id < m->pend[best].id)
 			best = i;
 	if (best == m->n_pend)
 		return SSA_ERR_NOT_FOUND;
-	if ((*buf = malloc(m->pend[best].len)) == NULL)
+	if ((p = malloc(m->pend[best].len + 1)) == NULL)
 		return SSA_ERR_NOMEM;
-	memcpy(*buf, m->pend[best].buf, m->pend[best].len);
+	memcpy(p, m->pend[best].buf, m->pend[best].len);
+	p[m->pend[best].len] = '\0';
+	*buf = p;
 	*len = m->pend[best].len;
 	*id = m->pend[best].id;
 	return SSA_ERR_OK;

@@ -75,7 +75,8 @@ enum ssa_err journal_store_last_of_kind(struct ssa_journal_store *s, enum journa
 enum ssa_err journal_store_put_pending(struct ssa_journal_store *s, const void *buf, size_t len,
 				       uint64_t *id);
 
-/* The oldest pending intent (start-up recovery): @p id, @p *buf (caller frees), @p len.
+/* The oldest pending intent (start-up recovery): @p id, @p *buf (caller frees; a NUL byte
+ * follows its @p len bytes).
  * SSA_ERR_NOT_FOUND when there is none. */
 enum ssa_err journal_store_get_pending(struct ssa_journal_store *s, uint64_t *id, void **buf,
 				       size_t *len);

@@ -12,6 +12,12 @@ for p in ssa-admin; do
 	test -x "$tmp/root/opt/ssa/bin/$p" || { echo "missing $p"; exit 1; }
 done
 "$tmp/root/opt/ssa/bin/ssa-admin" version | grep -q "^ssa-admin [0-9]"
+# every program has its man page
+for p in "$tmp"/root/opt/ssa/bin/*; do
+	n=$(basename "$p")
+	ls "$tmp/root/opt/ssa/share/man/man1/$n.1" "$tmp/root/opt/ssa/share/man/man8/$n.8" \
+		2>/dev/null | grep -q . || { echo "no man page for $n"; exit 1; }
+done
 # nothing may be installed outside DESTDIR/PREFIX
 test -z "$(find "$tmp/root" -mindepth 1 -maxdepth 1 ! -name opt)"
 

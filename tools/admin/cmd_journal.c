@@ -1,9 +1,12 @@
 /* cmd_journal.c — `ssa-admin journal ...`: terminal keys, verify, show, closings. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "admin.h"
@@ -103,12 +106,19 @@ parse_num(const char *s, int64_t lo, int64_t hi, int64_t *out)
 }
 
 static struct ssa_journal_store *
-open_db(const char *path)
+open_db(const char *path, bool must_exist)
 {
 	struct ssa_journal_store *s = NULL;
 	char why[512];
-	enum ssa_err e = journal_sqlite_open(path, &s, why, sizeof(why));
+	enum ssa_err e;
 
+	/* Opening creates a missing database: a mistyped path would "verify" as an empty
+	 * journal.  Only a closing may start a journal (a till's first, empty day). */
+	if (must_exist && access(path, F_OK) != 0) {
+		fprintf(stderr, "ssa-admin: %s: no journal there (%s)\n", path, strerror(errno));
+		return NULL;
+	}
+	e = journal_sqlite_open(path, &s, why, sizeof(why));
 	if (e != SSA_ERR_OK) {
 		fprintf(stderr, "ssa-admin: %s\n", why);
 		return NULL;
@@ -149,7 +159,7 @@ cmd_verify(const struct opts *o)
 		fprintf(stderr, "ssa-admin: %s\n", why);
 		return 1;
 	}
-	if ((s = open_db(o->db)) == NULL)
+	if ((s = open_db(o->db, true)) == NULL)
 		return 1;
 	e = journal_store_verify(s, pub, &c);
 	journal_store_free(s);
@@ -249,7 +259,7 @@ cmd_show(const struct opts *o)
 		}
 		sc.left = (uint64_t)count;
 	}
-	if ((s = open_db(o->db)) == NULL)
+	if ((s = open_db(o->db, true)) == NULL)
 		return 1;
 	e = journal_store_scan(s, (uint64_t)from, show_one, &sc);
 	journal_store_free(s);
@@ -325,7 +335,7 @@ cmd_close(const struct opts *o)
 		fprintf(stderr, "ssa-admin: %s: %s\n", o->key, ssa_strerror(e));
 		goto out;
 	}
-	if ((s = open_db(o->db)) == NULL)
+	if ((s = open_db(o->db, false)) == NULL)
 		goto out;
 	what = "compute the closing";
 	e = closing_compute(s, kind, (int32_t)period, &r);
@@ -351,7 +361,6 @@ admin_cmd_journal(struct admin_ctx *ctx, int argc, char **argv)
 {
 	struct opts o;
 
-	(void)ctx;
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		journal_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
@@ -360,6 +369,13 @@ admin_cmd_journal(struct admin_ctx *ctx, int argc, char **argv)
 		journal_usage(stderr);
 		return 2;
 	}
+	/* What the command line does not give, ssa-admin.ini's [till] section may. */
+	if (o.db == NULL)
+		o.db = ctx->cfg.journal;
+	if (o.key == NULL)
+		o.key = ctx->cfg.key_file;
+	if (o.pubkey == NULL)
+		o.pubkey = ctx->cfg.pubkey_file;
 	if (strcmp(argv[1], "init-key") == 0)
 		return cmd_init_key(&o);
 	if (strcmp(argv[1], "verify") == 0)

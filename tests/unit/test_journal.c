@@ -290,6 +290,37 @@ test_chain(void **state)
 	}
 }
 
+/* Text that looks like the signature field does not confuse sealing. */
+static void
+test_seal_tricky_text(void **state)
+{
+	struct journal_record r, d;
+	struct journal_signer *s = jf_signer(jf_priv_a);
+	char *enc = NULL, *again = NULL;
+	size_t len, alen;
+	uint8_t pub[32];
+
+	(void)state;
+	sample_sale(&r);
+	strcpy(r.lines[0].name, "x,\"sig\":\"\",y \\ \u00e9");
+	strcpy(r.operator_id, ",\"sig\":\"\",");
+	assert_int_equal(journal_seal(&r, 41, (const uint8_t[32]){ 7 }, s, &enc, &len, NULL),
+			 SSA_ERR_OK);
+	assert_int_equal(journal_record_encode(&r, &again, &alen), SSA_ERR_OK);
+	assert_int_equal(len, alen);
+	assert_memory_equal(enc, again, len);
+	assert_int_equal(journal_record_decode(enc, len, &d, NULL), SSA_ERR_OK);
+	assert_string_equal(d.operator_id, ",\"sig\":\"\",");
+	assert_int_equal(d.seq, 42);
+	journal_signer_public(s, pub, NULL);
+	assert_int_equal(journal_record_verify(&d, pub), SSA_ERR_OK);
+	journal_record_fini(&d);
+	journal_record_fini(&r);
+	free(enc);
+	free(again);
+	journal_signer_free(s);
+}
+
 static void
 test_kinds(void **state)
 {
@@ -314,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_not_canonical),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_seal_tricky_text),
 		cmocka_unit_test(test_kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -467,6 +467,10 @@ import_line(struct catalog_store *s, sqlite3_stmt *ins, const char *line, size_t
 
 	if (lineno == 1) {
 		size_t hl = strlen(CATALOG_CSV_HEADER);
+		if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) { /* a spreadsheet's BOM */
+			line += 3;
+			len -= 3;
+		}
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
 		if (len != hl || memcmp(line, CATALOG_CSV_HEADER, hl) != 0) {

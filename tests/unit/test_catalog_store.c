@@ -118,6 +118,13 @@ test_import_and_lookup(void **state)
 	assert_int_equal(res.line, 2);
 	write_file(f->csv, "");
 	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_CATALOG_FORMAT);
+	/* a spreadsheet's byte order mark and CRLF line ends are fine */
+	write_file(f->csv, "\xef\xbb\xbf" "code,name,price,unit,vat,category,quick_key\r\n"
+			   "3560070123452,Lentilles,2.35,piece,5.5,epicerie,\r\n");
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_OK);
+	assert_int_equal(res.rows, 1);
+	write_file(f->csv, CSV_GOOD);
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_OK);
 	assert_int_equal(catalog_store_import_csv(s, "/nonexistent/x.csv", &f->fr, &res),
 			 SSA_ERR_IO);
 	assert_int_equal(catalog_store_count(s, &n), SSA_ERR_OK);

@@ -11,13 +11,13 @@
 
 #include "desfire_int.h"
 
-/* Access right nibbles, as bit masks for access(). */
+/* Access right nibbles, as bit masks for file_access(). */
 enum { AR_READ = 8, AR_WRITE = 4, AR_RW = 2, AR_CHANGE = 1 };
 
 /* The communication mode of an operation that any of the rights in @p which allows: the file's
  * mode when authenticated with one of their keys, plain when one of them is free (0xE). */
 static uint8_t
-access(const struct desfire_card *card, const struct df_file *f, unsigned which, int *mode)
+file_access(const struct desfire_card *card, const struct df_file *f, unsigned which, int *mode)
 {
 	static const int shift[4] = {12, 8, 4, 0};
 	bool free_access = false, any = false;
@@ -390,7 +390,7 @@ df_cmd_read(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 	if (c[0] == 0xBD) {
 		if (f->type != DF_FILE_STD && f->type != DF_FILE_BACKUP)
 			return DF_PARAMETER;
-		if ((st = access(card, f, AR_READ | AR_RW, mode)) != DF_OK)
+		if ((st = file_access(card, f, AR_READ | AR_RW, mode)) != DF_OK)
 			return st;
 		if (off >= f->size || (uint64_t)off + len > f->size)
 			return DF_BOUNDARY;
@@ -403,7 +403,7 @@ df_cmd_read(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 	/* ReadRecords: offset counts back from the newest record, records go out oldest first. */
 	if (f->type != DF_FILE_LINEAR && f->type != DF_FILE_CYCLIC)
 		return DF_PARAMETER;
-	if ((st = access(card, f, AR_READ | AR_RW, mode)) != DF_OK)
+	if ((st = file_access(card, f, AR_READ | AR_RW, mode)) != DF_OK)
 		return st;
 	if (off >= f->rec_count || (uint64_t)off + len > f->rec_count)
 		return DF_BOUNDARY;
@@ -431,7 +431,7 @@ write_prologue(struct desfire_card *card, const uint8_t *c, struct df_file **f, 
 		return DF_PARAMETER;
 	if (c[0] == 0x3B && (*f)->type != DF_FILE_LINEAR && (*f)->type != DF_FILE_CYCLIC)
 		return DF_PARAMETER;
-	return access(card, *f, AR_WRITE | AR_RW, mode);
+	return file_access(card, *f, AR_WRITE | AR_RW, mode);
 }
 
 uint8_t
@@ -513,7 +513,7 @@ df_cmd_get_value(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 		return st;
 	if (f->type != DF_FILE_VALUE)
 		return DF_PARAMETER;
-	st = access(card, f, AR_READ | AR_WRITE | AR_RW, mode);
+	st = file_access(card, f, AR_READ | AR_WRITE | AR_RW, mode);
 	if (st != DF_OK && (f->lc_flags & 0x02)) {
 		*mode = DF_RSP_PLAIN; /* free GetValue */
 		st = DF_OK;
@@ -546,7 +546,7 @@ df_cmd_value_op(struct desfire_card *card, uint8_t *c, size_t n, int *mode)
 	rights = c[0] == 0x0C   ? AR_RW
 	         : c[0] == 0xDC ? (AR_READ | AR_WRITE | AR_RW)
 	                        : (AR_WRITE | AR_RW);
-	if ((st = access(card, f, rights, &fmode)) != DF_OK)
+	if ((st = file_access(card, f, rights, &fmode)) != DF_OK)
 		return st;
 	if ((st = df_sm_command(card, fmode, c, n, 2, 4, 0)) != DF_OK)
 		return st;
@@ -600,7 +600,7 @@ df_cmd_clear_record_file(struct desfire_card *card, uint8_t *c, size_t n, int *m
 		return st;
 	if (f->type != DF_FILE_LINEAR && f->type != DF_FILE_CYCLIC)
 		return DF_PARAMETER;
-	if ((st = access(card, f, AR_RW, &fmode)) != DF_OK)
+	if ((st = file_access(card, f, AR_RW, &fmode)) != DF_OK)
 		return st;
 	if (f->r_new)
 		return DF_PERMISSION;

@@ -330,6 +330,15 @@ card_period_decode(const uint8_t in[CARD_PERIOD_LEN], struct card_period_state *
 
 	if (in == NULL || out == NULL)
 		return SSA_ERR_INVAL;
+	/* A backup file is created all zero: a card never reloaded. */
+	if (in[0] == 0) {
+		for (size_t i = 1; i < CARD_PERIOD_LEN; i++)
+			if (in[i] != 0)
+				return SSA_ERR_CARD_FORMAT;
+		out->period = 0;
+		out->grant_id = 0;
+		return SSA_ERR_OK;
+	}
 	if (in[0] != CARD_PERIOD_VERSION || in[1] != 0 || in[2] != 0 || in[3] != 0)
 		return SSA_ERR_CARD_FORMAT;
 	st.period = get32(in + 4);

@@ -35,7 +35,8 @@
  * transaction as the debit, so a record exists if and only if its debit happened.
  *
  * Period state (file 4, 16 bytes): format version u8 (1), 3 zero bytes, period u32 (YYYYMM, 0 =
- * never reloaded), grant id u64 (0 = none).  Written in the same transaction as the reload.
+ * never reloaded), grant id u64 (0 = none); all zero as created.  Written in the same
+ * transaction as the reload.
  */
 #ifndef SSA_CARD_H
 #define SSA_CARD_H
@@ -169,7 +170,8 @@ struct card_period_state {
 
 void card_period_encode(const struct card_period_state *st, uint8_t out[CARD_PERIOD_LEN]);
 
-/* SSA_ERR_CARD_FORMAT for a bad version, non-zero padding or a period that is not YYYYMM. */
+/* SSA_ERR_CARD_FORMAT for a bad version, non-zero padding or a period that is not YYYYMM.  All
+ * zero bytes (the file as created) decode as period 0, grant 0. */
 enum ssa_err card_period_decode(const uint8_t in[CARD_PERIOD_LEN], struct card_period_state *out);
 
 /* --- reload policy -------------------------------------------------------------------------- */
@@ -177,6 +179,15 @@ enum ssa_err card_period_decode(const uint8_t in[CARD_PERIOD_LEN], struct card_p
 enum card_reload_policy {
 	CARD_RELOAD_EXPIRE,   /* the old balance expires: the new balance is the grant */
 	CARD_RELOAD_ROLLOVER, /* the old balance is kept up to a cap, the grant is added */
+};
+
+/* A monthly grant as the till applies it (it arrives signed through sync; checked there). */
+struct card_grant {
+	uint64_t grant_id; /* not 0 */
+	uint32_t period;   /* YYYYMM */
+	int64_t amount;    /* cents */
+	enum card_reload_policy policy;
+	int64_t cap; /* ROLLOVER: most cents of the old balance kept */
 };
 
 /* Balance after applying a grant of @p amount cents to a card holding @p old cents, with

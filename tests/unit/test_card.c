@@ -228,7 +228,13 @@ test_period(void **state)
 	card_period_encode(&st, buf);
 	assert_int_equal(card_period_decode(buf, &back), SSA_ERR_OK);
 	assert_int_equal(back.period, 0);
-	buf[0] = 0;
+	buf[0] = 2;
+	assert_int_equal(card_period_decode(buf, &back), SSA_ERR_CARD_FORMAT);
+	/* All zero: the file as created. */
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(card_period_decode(buf, &back), SSA_ERR_OK);
+	assert_int_equal(back.period, 0);
+	buf[9] = 1;
 	assert_int_equal(card_period_decode(buf, &back), SSA_ERR_CARD_FORMAT);
 	st.period = 202613;
 	card_period_encode(&st, buf);

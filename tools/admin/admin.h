@@ -38,6 +38,7 @@ typedef int admin_cmd_fn(struct admin_ctx *ctx, int argc, char **argv);
 /* One line per group: name, function, one-line help.  Add yours here, keep it sorted. */
 #define ADMIN_COMMANDS(_) \
 	_(ca, admin_cmd_ca, "the caisse CA: init, server certificate") \
+	_(card, admin_cmd_card, "food cards: keygen, issue, info") \
 	_(journal, admin_cmd_journal, "terminal keys, verify and show the journal, closings") \
 	_(list, admin_cmd_list, "convention lists: keygen, sign, verify, import, show; products") \
 	_(terminal, admin_cmd_terminal, "terminal certificates: enroll, sign; demo sales") \

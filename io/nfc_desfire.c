@@ -27,7 +27,6 @@
 #include "ssa/log.h"
 
 #define STATUS_OK 0x00
-#define STATUS_NO_CHANGES 0x0c
 #define STATUS_INTEGRITY 0x1e
 #define STATUS_PERMISSION 0x9d
 #define STATUS_PARAMETER 0x9e
@@ -92,8 +91,9 @@ fail(struct nfc_desfire *r, const char *what, enum ssa_err boundary)
 {
 	uint8_t st = r->tag != NULL ? mifare_desfire_last_picc_error(r->tag) : 0;
 
-	log_warn("card: %s failed: %s (DESFire status 0x%02x; libnfc: %s)", what,
-		 r->tag != NULL ? freefare_strerror(r->tag) : "no card", st,
+	log_warn("card: %s failed: %s (DESFire status 0x%02x, reader-side 0x%02x; libnfc: %s)",
+		 what, r->tag != NULL ? freefare_strerror(r->tag) : "no card", st,
+		 r->tag != NULL ? mifare_desfire_last_pcd_error(r->tag) : 0,
 		 r->dev != NULL ? nfc_strerror(r->dev) : "no device");
 	r->auth_key = -1;
 	r->balance_known = false;
@@ -101,8 +101,8 @@ fail(struct nfc_desfire *r, const char *what, enum ssa_err boundary)
 	r->app_selected = false;
 	switch (st) {
 	case STATUS_OK:
-	case STATUS_NO_CHANGES:
-		/* No status from the card: it stopped answering. */
+		/* No status from the card: it stopped answering (or its answer failed libfreefare's
+		 * CMAC check).  Either way nothing uncommitted happened; settle at the next tap. */
 		return SSA_ERR_CARD_TORN;
 	case STATUS_AUTH:
 	case STATUS_INTEGRITY:

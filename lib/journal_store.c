@@ -84,21 +84,66 @@ journal_store_free(struct ssa_journal_store *s)
 	free(s);
 }
 
+struct verify_ctx {
+	struct ssa_journal_store *s;
+	struct journal_chain *c;
+};
+
+/* A void or a refund must name an earlier sale of this journal. */
+static enum ssa_err
+check_link(struct verify_ctx *v, const struct journal_record *r)
+{
+	struct journal_record target;
+	char *buf = NULL;
+	size_t len = 0;
+	enum ssa_err e;
+
+	if (r->kind != JOURNAL_VOID && r->kind != JOURNAL_REFUND)
+		return SSA_ERR_OK;
+	e = journal_store_get(v->s, r->link_seq, &buf, &len);
+	if (e == SSA_ERR_OK)
+		e = journal_record_decode(buf, len, &target, NULL);
+	free(buf);
+	if (e == SSA_ERR_NOMEM || e == SSA_ERR_DB)
+		return e;
+	if (e != SSA_ERR_OK || target.kind != JOURNAL_SALE) {
+		v->c->bad_seq = r->seq;
+		snprintf(v->c->why, sizeof(v->c->why),
+			 "record %llu: %s of record %llu, which is not a sale",
+			 (unsigned long long)r->seq, r->kind == JOURNAL_VOID ? "void" : "refund",
+			 (unsigned long long)r->link_seq);
+		if (e == SSA_ERR_OK)
+			journal_record_fini(&target);
+		return SSA_ERR_JOURNAL_FORMAT;
+	}
+	journal_record_fini(&target);
+	return SSA_ERR_OK;
+}
+
 static enum ssa_err
 verify_one(void *ctx, uint64_t seq, const void *buf, size_t len)
 {
-	return journal_chain_next(ctx, seq, buf, len, NULL);
+	struct verify_ctx *v = ctx;
+	struct journal_record r;
+	enum ssa_err e = journal_chain_next(v->c, seq, buf, len, &r);
+
+	if (e != SSA_ERR_OK)
+		return e;
+	e = check_link(v, &r);
+	journal_record_fini(&r);
+	return e;
 }
 
 enum ssa_err
 journal_store_verify(struct ssa_journal_store *s, const uint8_t pub[32], struct journal_chain *c)
 {
+	struct verify_ctx v = { s, c };
 	uint64_t acked = 0;
 	enum ssa_err e;
 
 	if ((e = journal_chain_init(c, pub)) != SSA_ERR_OK)
 		return e;
-	if ((e = journal_store_scan(s, 1, verify_one, c)) != SSA_ERR_OK)
+	if ((e = journal_store_scan(s, 1, verify_one, &v)) != SSA_ERR_OK)
 		return e;
 	if ((e = journal_store_acked(s, &acked)) != SSA_ERR_OK)
 		return e;

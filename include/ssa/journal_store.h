@@ -98,7 +98,8 @@ void journal_store_free(struct ssa_journal_store *s);
 /* Verify the whole stored chain from the genesis with public key @p pub: @p c (initialised
  * here) holds the count and last hash, or bad_seq and why on failure (the error of
  * journal_chain_next).  A journal shorter than its acknowledged sequence number is
- * SSA_ERR_JOURNAL_SEQ (records deleted at the end). */
+ * SSA_ERR_JOURNAL_SEQ (records deleted at the end); a void or refund that does not name a sale
+ * of this journal is SSA_ERR_JOURNAL_FORMAT. */
 enum ssa_err journal_store_verify(struct ssa_journal_store *s, const uint8_t pub[32],
 				  struct journal_chain *c);
 

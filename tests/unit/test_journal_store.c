@@ -165,6 +165,31 @@ test_append_scan_verify(void **state)
 }
 
 static void
+test_verify_links(void **state)
+{
+	struct fx *f = *state;
+	struct journal_record r;
+	struct journal_chain c;
+
+	append_sales(f, 1);
+	jf_reload(&r, 2000, 0, 15000);
+	append_sales(f, 0);
+	assert_int_equal(journal_store_append(f->s, &r, f->signer, 0, NULL, NULL), SSA_ERR_OK);
+	journal_record_fini(&r);
+	jf_cancel(&r, JOURNAL_REFUND, 1, 3000, 0);
+	assert_int_equal(journal_store_append(f->s, &r, f->signer, 0, NULL, NULL), SSA_ERR_OK);
+	journal_record_fini(&r);
+	assert_int_equal(journal_store_verify(f->s, f->pub, &c), SSA_ERR_OK);
+	/* A well-signed void of the reload: the chain is intact, the link is not. */
+	jf_cancel(&r, JOURNAL_VOID, 2, 4000, 0);
+	assert_int_equal(journal_store_append(f->s, &r, f->signer, 0, NULL, NULL), SSA_ERR_OK);
+	journal_record_fini(&r);
+	assert_int_equal(journal_store_verify(f->s, f->pub, &c), SSA_ERR_JOURNAL_FORMAT);
+	assert_int_equal(c.bad_seq, 4);
+	assert_non_null(strstr(c.why, "not a sale"));
+}
+
+static void
 test_pending(void **state)
 {
 	struct fx *f = *state;
@@ -435,6 +460,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(test_append_scan_verify),
+		BOTH(test_verify_links),
 		BOTH(test_pending),
 		BOTH(test_ack),
 		SQL(test_sqlite_reopen_triggers),

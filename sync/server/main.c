@@ -232,7 +232,7 @@ main(int argc, char **argv)
 		MHD_OPTION_HTTPS_MEM_TRUST, ca, MHD_OPTION_NOTIFY_COMPLETED, caisse_http_completed,
 		&srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_connections,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1024 * 1024), MHD_OPTION_END);
 	if (!srv.daemon) {
 		log_err("cannot listen on %s port %lld (TLS files or address in use?)", cfg.listen,
 			(long long)cfg.port);

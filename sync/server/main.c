@@ -18,6 +18,7 @@
 
 #include "ssa/config.h"
 #include "ssa/log.h"
+#include "ssa/money.h"
 #include "server.h"
 
 struct caissed_config {
@@ -131,11 +132,26 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_vmsg(LOG_LEVEL_WARN, fmt, ap);
 }
 
+static enum ssa_err
+print_anomaly(void *ctx, const char *card, const char *terminal, uint64_t seq, int64_t expected,
+	      int64_t found, int64_t time_ms)
+{
+	char e[32], f[32];
+
+	(void)ctx;
+	money_format_plain(expected, e, sizeof(e));
+	money_format_plain(found, f, sizeof(f));
+	printf("%s,%s,%llu,%s,%s,%lld\r\n", card, terminal, (unsigned long long)seq, e, f,
+	       (long long)time_ms);
+	return SSA_ERR_OK;
+}
+
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: ssa-caissed [-c FILE] [-f] [-V]\n"
+	fprintf(f, "usage: ssa-caissed [-c FILE] [-f] [-a] [-V]\n"
 		   "  -c FILE  configuration (default /etc/ssa-pos/ssa-caissed.ini)\n"
+		   "  -a       print the card anomalies found at reconciliation (CSV) and exit\n"
 		   "  -f       log to stderr (foreground)\n"
 		   "  -V       print the version\n");
 }
@@ -156,10 +172,13 @@ main(int argc, char **argv)
 	const union MHD_DaemonInfo *di;
 	unsigned log_flags = 0;
 	sigset_t sigs;
-	int opt, sig, status = 1;
+	int opt, sig, status = 1, anomalies = 0;
 
-	while ((opt = getopt(argc, argv, "c:fVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:faVh")) != -1) {
 		switch (opt) {
+		case 'a':
+			anomalies = 1;
+			break;
 		case 'c':
 			config_path = optarg;
 			break;
@@ -212,6 +231,15 @@ main(int argc, char **argv)
 	} else {
 		log_err("%s: [http] listen '%s' is not an IPv4 or IPv6 address", config_path,
 			cfg.listen);
+		goto out;
+	}
+	if (anomalies) {
+		if (caisse_store_sqlite_open(cfg.database, &srv.store) != SSA_ERR_OK)
+			goto out;
+		printf("card,terminal,seq,ledger_balance,record_balance_before,time_ms\r\n");
+		if (srv.store.anomaly_scan(srv.store.cls, print_anomaly, NULL) == SSA_ERR_OK &&
+		    fflush(stdout) == 0)
+			status = 0;
 		goto out;
 	}
 	if (read_pem(cfg.cert, &cert) || read_pem(cfg.key, &key) || read_pem(cfg.ca, &ca))

@@ -21,6 +21,12 @@ static const char schema[] =
 	"  terminal TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, hash BLOB NOT NULL,\n"
 	"  kind TEXT NOT NULL, time_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,\n"
 	"  PRIMARY KEY (terminal, seq)) WITHOUT ROWID;\n"
+	"CREATE TABLE IF NOT EXISTS card_ledger (\n"
+	"  card TEXT PRIMARY KEY, balance INTEGER NOT NULL, terminal TEXT NOT NULL,\n"
+	"  seq INTEGER NOT NULL, time_ms INTEGER NOT NULL) WITHOUT ROWID;\n"
+	"CREATE TABLE IF NOT EXISTS card_anomaly (\n"
+	"  id INTEGER PRIMARY KEY, card TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL,\n"
+	"  expected INTEGER NOT NULL, found INTEGER NOT NULL, time_ms INTEGER NOT NULL);\n"
 	"CREATE TRIGGER IF NOT EXISTS journal_no_update BEFORE UPDATE ON journal\n"
 	"  BEGIN SELECT RAISE(ABORT, 'journal rows are append-only'); END;\n"
 	"CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal\n"
@@ -36,6 +42,11 @@ enum stmt_id {
 	ST_COUNT,
 	ST_GET,
 	ST_PUT,
+	ST_SCAN_TIME,
+	ST_CARD_GET,
+	ST_CARD_PUT,
+	ST_ANOMALY_PUT,
+	ST_ANOMALY_SCAN,
 	ST__COUNT
 };
 
@@ -52,6 +63,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_GET] = "SELECT data FROM journal WHERE terminal = :terminal AND seq = :seq",
 	[ST_PUT] = "INSERT INTO journal (terminal, seq, data, hash, kind, time_ms, received_ms) "
 		   "VALUES (:terminal, :seq, :data, :hash, :kind, :time_ms, :received_ms)",
+	[ST_SCAN_TIME] = "SELECT terminal, data FROM journal WHERE time_ms >= :from AND "
+			 "time_ms < :to ORDER BY terminal, seq",
+	[ST_CARD_GET] = "SELECT balance FROM card_ledger WHERE card = :card",
+	[ST_CARD_PUT] = "INSERT INTO card_ledger (card, balance, terminal, seq, time_ms) "
+			"VALUES (:card, :balance, :terminal, :seq, :time_ms) ON CONFLICT (card) DO "
+			"UPDATE SET balance = excluded.balance, terminal = excluded.terminal, "
+			"seq = excluded.seq, time_ms = excluded.time_ms",
+	[ST_ANOMALY_PUT] = "INSERT INTO card_anomaly (card, terminal, seq, expected, found, time_ms) "
+			   "VALUES (:card, :terminal, :seq, :expected, :found, :time_ms)",
+	[ST_ANOMALY_SCAN] = "SELECT card, terminal, seq, expected, found, time_ms FROM card_anomaly "
+			    "ORDER BY id",
 };
 
 struct store {
@@ -254,6 +276,110 @@ s_journal_put(void *cls, const char *terminal, uint64_t seq, const char *data, s
 	return exec_done(s, st, "store record");
 }
 
+static enum ssa_err
+s_card_get(void *cls, const char *card, int64_t *balance)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_CARD_GET);
+	enum ssa_err err = SSA_ERR_NOT_FOUND;
+	int rc;
+
+	if (bind_text(st, ":card", card, -1))
+		return db_err(s, "bind card");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*balance = sqlite3_column_int64(st, 0);
+		err = SSA_ERR_OK;
+	} else if (rc != SQLITE_DONE)
+		err = db_err(s, "card ledger");
+	sqlite3_reset(st);
+	return err;
+}
+
+static enum ssa_err
+s_card_put(void *cls, const char *card, int64_t balance, const char *terminal, uint64_t seq,
+	   int64_t time_ms)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_CARD_PUT);
+
+	if (bind_text(st, ":card", card, -1) || bind_i64(st, ":balance", balance) ||
+	    bind_text(st, ":terminal", terminal, -1) || bind_i64(st, ":seq", (int64_t)seq) ||
+	    bind_i64(st, ":time_ms", time_ms))
+		return db_err(s, "bind card");
+	return exec_done(s, st, "card ledger");
+}
+
+static enum ssa_err
+s_anomaly_put(void *cls, const char *card, const char *terminal, uint64_t seq, int64_t expected,
+	      int64_t found, int64_t time_ms)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_ANOMALY_PUT);
+
+	if (bind_text(st, ":card", card, -1) || bind_text(st, ":terminal", terminal, -1) ||
+	    bind_i64(st, ":seq", (int64_t)seq) || bind_i64(st, ":expected", expected) ||
+	    bind_i64(st, ":found", found) || bind_i64(st, ":time_ms", time_ms))
+		return db_err(s, "bind anomaly");
+	return exec_done(s, st, "card anomaly");
+}
+
+static enum ssa_err
+s_anomaly_scan(void *cls,
+	       enum ssa_err (*fn)(void *ctx, const char *card, const char *terminal, uint64_t seq,
+				  int64_t expected, int64_t found, int64_t time_ms),
+	       void *ctx)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_ANOMALY_SCAN);
+	enum ssa_err err = SSA_ERR_OK;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1),
+			 (uint64_t)sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+			 sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5));
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_err(s, "anomalies");
+	sqlite3_reset(st);
+	return err;
+}
+
+static enum ssa_err
+s_journal_scan_time(void *cls, int64_t from_ms, int64_t to_ms,
+		    enum ssa_err (*fn)(void *ctx, const char *terminal, const char *data,
+				       size_t len),
+		    void *ctx)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_SCAN_TIME);
+	enum ssa_err err = SSA_ERR_OK;
+	int rc;
+
+	if (bind_i64(st, ":from", from_ms) || bind_i64(st, ":to", to_ms))
+		return db_err(s, "bind scan");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		const char *d = (const char *)sqlite3_column_text(st, 1);
+
+		if (!t || !d) {
+			err = SSA_ERR_NOMEM;
+			break;
+		}
+		err = fn(ctx, t, d, (size_t)sqlite3_column_bytes(st, 1));
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_err(s, "scan by time");
+	sqlite3_reset(st);
+	return err;
+}
+
 static void
 s_close(void *cls)
 {
@@ -349,6 +475,11 @@ caisse_store_sqlite_open(const char *path, struct caisse_store *out)
 				      .journal_last = s_journal_last,
 				      .journal_get = s_journal_get,
 				      .journal_put = s_journal_put,
+				      .journal_scan_time = s_journal_scan_time,
+				      .card_get = s_card_get,
+				      .card_put = s_card_put,
+				      .anomaly_put = s_anomaly_put,
+				      .anomaly_scan = s_anomaly_scan,
 				      .close = s_close };
 	return SSA_ERR_OK;
 out:

@@ -723,3 +723,133 @@ out:
 		protocol_settlement_fini(s);
 	return err;
 }
+
+/* --- hot list -------------------------------------------------------------------------------- */
+
+static int
+card_valid(const char *card)
+{
+	size_t n = 0;
+
+	for (; card[n]; n++)
+		if (n >= PROTOCOL_CARD_MAX || card[n] <= ' ' || card[n] > '~' || card[n] == ',' ||
+		    card[n] == '"' || card[n] == '\\')
+			return 0;
+	return n > 0;
+}
+
+void
+protocol_hotlist_fini(struct protocol_hotlist *h)
+{
+	if (!h)
+		return;
+	free(h->e);
+	memset(h, 0, sizeof(*h));
+}
+
+enum ssa_err
+protocol_hotlist_add(struct protocol_hotlist *h, const char *card, uint64_t version,
+		     const char *reason)
+{
+	struct protocol_hotlist_entry *e;
+
+	if (!card_valid(card) || version == 0 || version > (uint64_t)INT64_MAX ||
+	    (h->n && version <= h->e[h->n - 1].version))
+		return SSA_ERR_INVAL;
+	if (strlen(reason) > PROTOCOL_REASON_MAX || h->n >= PROTOCOL_HOTLIST_MAX)
+		return SSA_ERR_TOO_LONG;
+	if ((h->n & (h->n - 1)) == 0) {
+		e = realloc(h->e, (h->n ? h->n * 2 : 16) * sizeof(*e));
+		if (!e)
+			return SSA_ERR_NOMEM;
+		h->e = e;
+	}
+	e = &h->e[h->n];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->card, card, strlen(card) + 1);
+	memcpy(e->reason, reason, strlen(reason) + 1);
+	e->version = version;
+	h->n++;
+	if (version > h->version)
+		h->version = version;
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+protocol_hotlist_encode(const struct protocol_hotlist *h, char **out, size_t *len)
+{
+	json_t *a = json_array(), *j;
+
+	if (!a)
+		return SSA_ERR_NOMEM;
+	for (size_t i = 0; i < h->n; i++) {
+		json_t *x = json_pack("{s:s, s:I, s:s}", "card", h->e[i].card, "version",
+				      (json_int_t)h->e[i].version, "reason", h->e[i].reason);
+
+		if (!x || json_array_append_new(a, x) != 0) {
+			json_decref(a);
+			return SSA_ERR_NOMEM;
+		}
+	}
+	j = json_pack("{s:I, s:o}", "version", (json_int_t)h->version, "cards", a);
+	return dump(j, out, len);
+}
+
+enum ssa_err
+protocol_hotlist_decode(const void *buf, size_t len, struct protocol_hotlist *h, char *why)
+{
+	static const char *const keys[] = { "version", "cards", NULL };
+	static const char *const ekeys[] = { "card", "version", "reason", NULL };
+	enum ssa_err err;
+	json_t *j, *a, *x;
+	uint64_t version;
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	err = load_object(buf, len, PROTOCOL_REPLY_MAX_BYTES, &j, why);
+	if (err)
+		return err;
+	if ((err = only_keys(j, keys, "hot list", why)) ||
+	    (err = get_u64(j, "version", true, &version, why)))
+		goto out;
+	err = SSA_ERR_PROTOCOL;
+	a = json_object_get(j, "cards");
+	if (!json_is_array(a) || json_array_size(a) > PROTOCOL_HOTLIST_MAX) {
+		why_set(why, "\"cards\" is missing, not an array or too long");
+		goto out;
+	}
+	json_array_foreach(a, i, x) {
+		char card[PROTOCOL_CARD_MAX + 1], reason[PROTOCOL_REASON_MAX + 1];
+		uint64_t v;
+
+		if (!json_is_object(x)) {
+			why_set(why, "card %zu is not an object", i + 1);
+			goto out;
+		}
+		if ((err = only_keys(x, ekeys, "hot-listed card", why)) ||
+		    (err = get_str(x, "card", true, card, sizeof(card), why)) ||
+		    (err = get_u64(x, "version", true, &v, why)) ||
+		    (err = get_str(x, "reason", true, reason, sizeof(reason), why)))
+			goto out;
+		err = protocol_hotlist_add(h, card, v, reason);
+		if (err == SSA_ERR_NOMEM)
+			goto out;
+		if (err) {
+			why_set(why, "card %zu: bad id, or version not increasing", i + 1);
+			err = SSA_ERR_PROTOCOL;
+			goto out;
+		}
+	}
+	if (version < h->version) {
+		why_set(why, "\"version\" is below a card's version");
+		err = SSA_ERR_PROTOCOL;
+		goto out;
+	}
+	h->version = version;
+	err = SSA_ERR_OK;
+out:
+	json_decref(j);
+	if (err)
+		protocol_hotlist_fini(h);
+	return err;
+}

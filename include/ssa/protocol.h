@@ -160,6 +160,34 @@ enum ssa_err protocol_settlement_csv(const struct protocol_settlement *s, char *
 enum ssa_err protocol_settlement_decode(const void *buf, size_t len, struct protocol_settlement *s,
 					char *why);
 
+/* GET /v1/hotlist?since=V — cards the caisse has blocked, added after version V. */
+#define PROTOCOL_CARD_MAX 64
+#define PROTOCOL_REASON_MAX 200
+#define PROTOCOL_HOTLIST_MAX 200000
+
+struct protocol_hotlist_entry {
+	char card[PROTOCOL_CARD_MAX + 1];     /* pseudonymous card id, printable ASCII */
+	uint64_t version;                     /* the hot list's version that added it */
+	char reason[PROTOCOL_REASON_MAX + 1]; /* for people */
+};
+
+struct protocol_hotlist {
+	uint64_t version; /* the caisse's current version (>= every entry's) */
+	size_t n;
+	struct protocol_hotlist_entry *e; /* owned, by increasing version */
+};
+
+/* Free and zero.  NULL is a no-op. */
+void protocol_hotlist_fini(struct protocol_hotlist *h);
+/* Append an entry (version above the previous one, card 1..64 printable ASCII without comma or
+ * quote, reason UTF-8 <= 200 bytes).  SSA_ERR_INVAL, SSA_ERR_TOO_LONG, SSA_ERR_NOMEM. */
+enum ssa_err protocol_hotlist_add(struct protocol_hotlist *h, const char *card, uint64_t version,
+				  const char *reason);
+/* Encode / decode (fini it, also on error; SSA_ERR_PROTOCOL with @p why). */
+enum ssa_err protocol_hotlist_encode(const struct protocol_hotlist *h, char **out, size_t *len);
+enum ssa_err protocol_hotlist_decode(const void *buf, size_t len, struct protocol_hotlist *h,
+				     char *why);
+
 /* True when @p id is a usable terminal or caisse id: 1..PROTOCOL_ID_MAX bytes of
  * [A-Za-z0-9._-].  The server applies it to a certificate's CN. */
 int protocol_id_valid(const char *id);

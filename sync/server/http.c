@@ -24,6 +24,7 @@ static const struct route routes[] = {
 	{ "GET", PROTOCOL_PREFIX "/status", 0, caisse_h_status },
 	{ "POST", PROTOCOL_PREFIX "/journal", PROTOCOL_PUSH_MAX_BYTES, caisse_h_journal },
 	{ "GET", PROTOCOL_PREFIX "/settlement", 0, caisse_h_settlement },
+	{ "GET", PROTOCOL_PREFIX "/hotlist", 0, caisse_h_hotlist },
 };
 
 /* The state of one request between the calls of MHD. */

@@ -149,9 +149,10 @@ print_anomaly(void *ctx, const char *card, const char *terminal, uint64_t seq, i
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: ssa-caissed [-c FILE] [-f] [-a] [-V]\n"
+	fprintf(f, "usage: ssa-caissed [-c FILE] [-f] [-a | -b CARD [-r REASON]] [-V]\n"
 		   "  -c FILE  configuration (default /etc/ssa-pos/ssa-caissed.ini)\n"
 		   "  -a       print the card anomalies found at reconciliation (CSV) and exit\n"
+		   "  -b CARD  hot-list CARD (with -r REASON), print the hot list's version, exit\n"
 		   "  -f       log to stderr (foreground)\n"
 		   "  -V       print the version\n");
 }
@@ -173,9 +174,16 @@ main(int argc, char **argv)
 	unsigned log_flags = 0;
 	sigset_t sigs;
 	int opt, sig, status = 1, anomalies = 0;
+	const char *block = NULL, *reason = "";
 
-	while ((opt = getopt(argc, argv, "c:faVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fab:r:Vh")) != -1) {
 		switch (opt) {
+		case 'b':
+			block = optarg;
+			break;
+		case 'r':
+			reason = optarg;
+			break;
 		case 'a':
 			anomalies = 1;
 			break;
@@ -200,6 +208,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (block || anomalies)
+		log_flags |= LOG_F_STDERR; /* a command run by a person: answer on the terminal */
 	log_init("ssa-caissed", log_flags, LOG_LEVEL_INFO);
 	if (!config_path) {
 		config_default_path("ssa-caissed", path, sizeof(path));
@@ -231,6 +241,30 @@ main(int argc, char **argv)
 	} else {
 		log_err("%s: [http] listen '%s' is not an IPv4 or IPv6 address", config_path,
 			cfg.listen);
+		goto out;
+	}
+	if (block) {
+		struct protocol_hotlist check = { 0 };
+		uint64_t version;
+		enum ssa_err e;
+
+		/* the same rules as what travels to the terminals */
+		if (protocol_hotlist_add(&check, block, 1, reason) != SSA_ERR_OK) {
+			log_err("'%s': a card id is 1 to %d printable characters without blanks, "
+				"commas or quotes, and a reason at most %d bytes",
+				block, PROTOCOL_CARD_MAX, PROTOCOL_REASON_MAX);
+			protocol_hotlist_fini(&check);
+			goto out;
+		}
+		protocol_hotlist_fini(&check);
+		if (caisse_store_sqlite_open(cfg.database, &srv.store) != SSA_ERR_OK)
+			goto out;
+		e = srv.store.hotlist_add(srv.store.cls, block, reason, caisse_now_ms(), &version);
+		if (e == SSA_ERR_OK || e == SSA_ERR_EXISTS) {
+			printf("%s %s in hot list version %llu\n", block,
+			       e == SSA_ERR_OK ? "added" : "already", (unsigned long long)version);
+			status = 0;
+		}
 		goto out;
 	}
 	if (anomalies) {

@@ -66,6 +66,12 @@ struct caisse_store {
 							int64_t expected, int64_t found,
 							int64_t time_ms),
 				     void *ctx);
+	/* Hot-list @p card; @p *version receives the hot list's version that added it.
+	 * SSA_ERR_EXISTS (with its version) when it is listed already. */
+	enum ssa_err (*hotlist_add)(void *cls, const char *card, const char *reason,
+				    int64_t time_ms, uint64_t *version);
+	/* The hot-listed cards added after @p since, by version, into @p out (fini it). */
+	enum ssa_err (*hotlist_since)(void *cls, uint64_t since, struct protocol_hotlist *out);
 	/* Call @p fn for every stored record with @p from_ms <= time_ms < @p to_ms, any terminal,
 	 * in (terminal, seq) order; a non-OK return of @p fn stops and is returned. */
 	enum ssa_err (*journal_scan_time)(void *cls, int64_t from_ms, int64_t to_ms,
@@ -133,8 +139,9 @@ enum MHD_Result caisse_http_handler(void *cls, struct MHD_Connection *conn, cons
 void caisse_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			   enum MHD_RequestTerminationCode toe);
 
-/* Handlers: GET /v1/status, POST /v1/journal, GET /v1/settlement. */
+/* Handlers: GET /v1/status, POST /v1/journal, GET /v1/settlement, GET /v1/hotlist. */
 enum MHD_Result caisse_h_status(struct caisse_request *rq);
+enum MHD_Result caisse_h_hotlist(struct caisse_request *rq);
 enum MHD_Result caisse_h_settlement(struct caisse_request *rq);
 
 /* The settlement of outlet @p outlet for month @p period (YYYYMM, UTC) from @p st into @p out

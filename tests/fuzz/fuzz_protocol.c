@@ -18,6 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct protocol_error e;
 	struct protocol_status s;
 	struct protocol_settlement st;
+	struct protocol_hotlist hl;
 	char *out;
 	size_t len;
 
@@ -62,5 +63,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(out);
 	}
 	protocol_settlement_fini(&st);
+	if (protocol_hotlist_decode(data, size, &hl, why) == SSA_ERR_OK) {
+		for (size_t i = 0; i < hl.n; i++)
+			if (hl.e[i].version > hl.version || (i && hl.e[i].version <= hl.e[i - 1].version))
+				abort();
+		if (protocol_hotlist_encode(&hl, &out, &len) != SSA_ERR_OK)
+			abort();
+		free(out);
+	}
+	protocol_hotlist_fini(&hl);
 	return 0;
 }

@@ -273,6 +273,45 @@ test_settlement(void **state)
 }
 
 static void
+test_hotlist(void **state)
+{
+	struct protocol_hotlist h = { 0 }, g;
+	char why[PROTOCOL_WHY_MAX];
+	char *b;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(protocol_hotlist_add(&h, "card-1", 3, "clon\xc3\xa9" "e"), SSA_ERR_OK);
+	assert_int_equal(protocol_hotlist_add(&h, "card-2", 3, ""), SSA_ERR_INVAL); /* not above */
+	assert_int_equal(protocol_hotlist_add(&h, "card 2", 4, ""), SSA_ERR_INVAL);
+	assert_int_equal(protocol_hotlist_add(&h, "card,2", 4, ""), SSA_ERR_INVAL);
+	assert_int_equal(protocol_hotlist_add(&h, "", 4, ""), SSA_ERR_INVAL);
+	assert_int_equal(protocol_hotlist_add(&h, "card-2", 5, "lost"), SSA_ERR_OK);
+	assert_int_equal(h.version, 5);
+	h.version = 7; /* versions may have moved on without cards */
+	assert_int_equal(protocol_hotlist_encode(&h, &b, &len), SSA_ERR_OK);
+	assert_string_equal(b, "{\"cards\":[{\"card\":\"card-1\",\"reason\":\"clon\xc3\xa9" "e\","
+			       "\"version\":3},{\"card\":\"card-2\",\"reason\":\"lost\","
+			       "\"version\":5}],\"version\":7}");
+	assert_int_equal(protocol_hotlist_decode(b, len, &g, why), SSA_ERR_OK);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.version, 7);
+	assert_string_equal(g.e[1].card, "card-2");
+	protocol_hotlist_fini(&g);
+	free(b);
+	b = strdup("{\"cards\":[{\"card\":\"c\",\"reason\":\"\",\"version\":9}],\"version\":8}");
+	assert_int_equal(protocol_hotlist_decode(b, strlen(b), &g, why), SSA_ERR_PROTOCOL);
+	assert_non_null(strstr(why, "below"));
+	free(b);
+	b = strdup("{\"cards\":[{\"card\":\"c\",\"version\":2,\"reason\":\"\"},"
+		   "{\"card\":\"d\",\"version\":2,\"reason\":\"\"}],\"version\":8}");
+	assert_int_equal(protocol_hotlist_decode(b, strlen(b), &g, why), SSA_ERR_PROTOCOL);
+	assert_non_null(strstr(why, "card 2"));
+	free(b);
+	protocol_hotlist_fini(&h);
+}
+
+static void
 test_ids(void **state)
 {
 	(void)state;
@@ -294,7 +333,7 @@ main(void)
 		cmocka_unit_test(test_push_decode_refusals), cmocka_unit_test(test_push_decode_limits),
 		cmocka_unit_test(test_reply_round_trip),  cmocka_unit_test(test_error_body),
 		cmocka_unit_test(test_status),		  cmocka_unit_test(test_ids),
-		cmocka_unit_test(test_settlement),
+		cmocka_unit_test(test_settlement),	  cmocka_unit_test(test_hotlist),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

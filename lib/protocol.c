@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ssa/money.h"
 #include "ssa/protocol.h"
+#include "ssa/strbuf.h"
 
 static void why_set(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -104,6 +106,21 @@ get_u64(json_t *obj, const char *key, bool required, uint64_t *out, char *why)
 		return SSA_ERR_PROTOCOL;
 	}
 	*out = (uint64_t)json_integer_value(v);
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+get_i64(json_t *obj, const char *key, int64_t *out, char *why)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = 0;
+	if (!json_is_integer(v) || json_integer_value(v) > MONEY_MAX ||
+	    json_integer_value(v) < -MONEY_MAX) {
+		why_set(why, "\"%s\" is missing or not an amount in cents", key);
+		return SSA_ERR_PROTOCOL;
+	}
+	*out = (int64_t)json_integer_value(v);
 	return SSA_ERR_OK;
 }
 
@@ -490,5 +507,349 @@ protocol_status_decode(const void *buf, size_t len, struct protocol_status *s, c
 		goto out;
 out:
 	json_decref(j);
+	return err;
+}
+
+/* --- settlement ------------------------------------------------------------------------------ */
+
+void
+protocol_settlement_fini(struct protocol_settlement *s)
+{
+	if (!s)
+		return;
+	free(s->line);
+	memset(s, 0, sizeof(*s));
+}
+
+enum ssa_err
+protocol_settlement_add(struct protocol_settlement *s, const char *terminal, int kind, int64_t ssa)
+{
+	struct protocol_settlement_line *l = NULL;
+	size_t i;
+	int64_t sum;
+	enum ssa_err err;
+
+	if (!protocol_id_valid(terminal) || kind < 0 || kind > 2 || ssa < 0)
+		return SSA_ERR_INVAL;
+	for (i = 0; i < s->n; i++) {
+		int c = strcmp(s->line[i].terminal, terminal);
+
+		if (c == 0) {
+			l = &s->line[i];
+			break;
+		}
+		if (c > 0)
+			break;
+	}
+	if (!l) {
+		struct protocol_settlement_line *nl;
+
+		if (s->n >= PROTOCOL_SETTLEMENT_MAX_TERMINALS)
+			return SSA_ERR_TOO_LONG;
+		nl = realloc(s->line, (s->n + 1) * sizeof(*nl));
+		if (!nl)
+			return SSA_ERR_NOMEM;
+		s->line = nl;
+		memmove(&nl[i + 1], &nl[i], (s->n - i) * sizeof(*nl));
+		memset(&nl[i], 0, sizeof(*nl));
+		snprintf(nl[i].terminal, sizeof(nl[i].terminal), "%s", terminal);
+		s->n++;
+		l = &nl[i];
+	}
+	if (kind == 0) {
+		if ((err = money_add(l->sales_ssa, ssa, &sum)))
+			return err;
+		l->sales_ssa = sum;
+		l->sales++;
+	} else if (kind == 1) {
+		if ((err = money_add(l->voids_ssa, ssa, &sum)))
+			return err;
+		l->voids_ssa = sum;
+		l->voids++;
+	} else {
+		if ((err = money_add(l->refunds_ssa, ssa, &sum)))
+			return err;
+		l->refunds_ssa = sum;
+		l->refunds++;
+	}
+	if ((err = money_sub(l->owed, kind == 0 ? -ssa : ssa, &l->owed)))
+		return err;
+	return money_sub(s->owed, kind == 0 ? -ssa : ssa, &s->owed);
+}
+
+enum ssa_err
+protocol_settlement_encode(const struct protocol_settlement *s, char **out, size_t *len)
+{
+	json_t *a = json_array(), *j;
+
+	if (!a)
+		return SSA_ERR_NOMEM;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct protocol_settlement_line *l = &s->line[i];
+		json_t *x = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "terminal",
+				      l->terminal, "sales", (json_int_t)l->sales, "sales_ssa",
+				      (json_int_t)l->sales_ssa, "voids", (json_int_t)l->voids,
+				      "voids_ssa", (json_int_t)l->voids_ssa, "refunds",
+				      (json_int_t)l->refunds, "refunds_ssa",
+				      (json_int_t)l->refunds_ssa, "owed", (json_int_t)l->owed);
+
+		if (!x || json_array_append_new(a, x) != 0) {
+			json_decref(a);
+			return SSA_ERR_NOMEM;
+		}
+	}
+	j = json_pack("{s:s, s:i, s:o, s:I}", "outlet", s->outlet, "period", (int)s->period,
+		      "terminals", a, "owed", (json_int_t)s->owed);
+	return dump(j, out, len);
+}
+
+enum ssa_err
+protocol_settlement_csv(const struct protocol_settlement *s, char **out, size_t *len)
+{
+	struct strbuf b = { 0 };
+	char m[5][32];
+
+	strbuf_printf(&b, "outlet,period,terminal,sales,sales_ssa,voids,voids_ssa,refunds,"
+			  "refunds_ssa,owed\r\n");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct protocol_settlement_line *l = &s->line[i];
+
+		money_format_plain(l->sales_ssa, m[0], sizeof(m[0]));
+		money_format_plain(l->voids_ssa, m[1], sizeof(m[1]));
+		money_format_plain(l->refunds_ssa, m[2], sizeof(m[2]));
+		money_format_plain(l->owed, m[3], sizeof(m[3]));
+		strbuf_add_csv(&b, s->outlet, ',');
+		strbuf_printf(&b, ",%d,", (int)s->period);
+		strbuf_add_csv(&b, l->terminal, ',');
+		strbuf_printf(&b, ",%llu,%s,%llu,%s,%llu,%s,%s\r\n", (unsigned long long)l->sales,
+			      m[0], (unsigned long long)l->voids, m[1],
+			      (unsigned long long)l->refunds, m[2], m[3]);
+	}
+	money_format_plain(s->owed, m[4], sizeof(m[4]));
+	strbuf_add_csv(&b, s->outlet, ',');
+	strbuf_printf(&b, ",%d,total,,,,,,,%s\r\n", (int)s->period, m[4]);
+	return strbuf_finish(&b, out, len);
+}
+
+enum ssa_err
+protocol_settlement_decode(const void *buf, size_t len, struct protocol_settlement *s, char *why)
+{
+	static const char *const keys[] = { "outlet", "period", "terminals", "owed", NULL };
+	static const char *const lkeys[] = { "terminal", "sales", "sales_ssa", "voids", "voids_ssa",
+					     "refunds", "refunds_ssa", "owed", NULL };
+	enum ssa_err err;
+	json_t *j, *a, *x;
+	uint64_t period;
+	int64_t owed;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	err = load_object(buf, len, PROTOCOL_REPLY_MAX_BYTES, &j, why);
+	if (err)
+		return err;
+	if ((err = only_keys(j, keys, "settlement", why)) ||
+	    (err = get_str(j, "outlet", true, s->outlet, sizeof(s->outlet), why)) ||
+	    (err = get_u64(j, "period", true, &period, why)) ||
+	    (err = get_i64(j, "owed", &owed, why)))
+		goto out;
+	err = SSA_ERR_PROTOCOL;
+	if (period < 190001 || period > 999912 || period % 100 < 1 || period % 100 > 12) {
+		why_set(why, "\"period\" is not a month YYYYMM");
+		goto out;
+	}
+	s->period = (int32_t)period;
+	a = json_object_get(j, "terminals");
+	if (!json_is_array(a) || json_array_size(a) > PROTOCOL_SETTLEMENT_MAX_TERMINALS) {
+		why_set(why, "\"terminals\" is missing, not an array or too long");
+		goto out;
+	}
+	json_array_foreach(a, i, x) {
+		struct protocol_settlement_line l = { 0 };
+		uint64_t v[6];
+		int64_t lowed;
+		static const char *const num[] = { "sales", "sales_ssa", "voids", "voids_ssa",
+						   "refunds", "refunds_ssa" };
+
+		if (!json_is_object(x)) {
+			why_set(why, "terminal line %zu is not an object", i + 1);
+			goto out;
+		}
+		if ((err = only_keys(x, lkeys, "terminal line", why)) ||
+		    (err = get_str(x, "terminal", true, l.terminal, sizeof(l.terminal), why)))
+			goto out;
+		for (int k = 0; k < 6; k++)
+			if ((err = get_u64(x, num[k], true, &v[k], why)))
+				goto out;
+		if ((err = get_i64(x, "owed", &lowed, why)))
+			goto out;
+		err = SSA_ERR_PROTOCOL;
+		for (int k = 0; k < 6; k++)
+			if (v[k] > (uint64_t)MONEY_MAX) {
+				why_set(why, "terminal line %zu: \"%s\" out of range", i + 1, num[k]);
+				goto out;
+			}
+		if (lowed != (int64_t)v[1] - (int64_t)v[3] - (int64_t)v[5] ||
+		    (i && strcmp(s->line[i - 1].terminal, l.terminal) >= 0)) {
+			why_set(why, "terminal line %zu does not add up or is out of order", i + 1);
+			goto out;
+		}
+		l.sales = v[0], l.sales_ssa = (int64_t)v[1], l.voids = v[2];
+		l.voids_ssa = (int64_t)v[3], l.refunds = v[4], l.refunds_ssa = (int64_t)v[5];
+		l.owed = lowed;
+		{
+			struct protocol_settlement_line *nl =
+				realloc(s->line, (s->n + 1) * sizeof(*nl));
+
+			if (!nl) {
+				err = SSA_ERR_NOMEM;
+				goto out;
+			}
+			s->line = nl;
+			nl[s->n++] = l;
+		}
+		if (money_add(s->owed, l.owed, &s->owed) != SSA_ERR_OK) {
+			why_set(why, "the total is out of range");
+			goto out;
+		}
+	}
+	if (s->owed != owed) {
+		why_set(why, "\"owed\" is not the sum of the terminals' lines");
+		goto out;
+	}
+	err = SSA_ERR_OK;
+out:
+	json_decref(j);
+	if (err)
+		protocol_settlement_fini(s);
+	return err;
+}
+
+/* --- hot list -------------------------------------------------------------------------------- */
+
+static int
+card_valid(const char *card)
+{
+	size_t n = 0;
+
+	for (; card[n]; n++)
+		if (n >= PROTOCOL_CARD_MAX || card[n] <= ' ' || card[n] > '~' || card[n] == ',' ||
+		    card[n] == '"' || card[n] == '\\')
+			return 0;
+	return n > 0;
+}
+
+void
+protocol_hotlist_fini(struct protocol_hotlist *h)
+{
+	if (!h)
+		return;
+	free(h->e);
+	memset(h, 0, sizeof(*h));
+}
+
+enum ssa_err
+protocol_hotlist_add(struct protocol_hotlist *h, const char *card, uint64_t version,
+		     const char *reason)
+{
+	struct protocol_hotlist_entry *e;
+
+	if (!card_valid(card) || version == 0 || version > (uint64_t)INT64_MAX ||
+	    (h->n && version <= h->e[h->n - 1].version))
+		return SSA_ERR_INVAL;
+	if (strlen(reason) > PROTOCOL_REASON_MAX || h->n >= PROTOCOL_HOTLIST_MAX)
+		return SSA_ERR_TOO_LONG;
+	if ((h->n & (h->n - 1)) == 0) {
+		e = realloc(h->e, (h->n ? h->n * 2 : 16) * sizeof(*e));
+		if (!e)
+			return SSA_ERR_NOMEM;
+		h->e = e;
+	}
+	e = &h->e[h->n];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->card, card, strlen(card) + 1);
+	memcpy(e->reason, reason, strlen(reason) + 1);
+	e->version = version;
+	h->n++;
+	if (version > h->version)
+		h->version = version;
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+protocol_hotlist_encode(const struct protocol_hotlist *h, char **out, size_t *len)
+{
+	json_t *a = json_array(), *j;
+
+	if (!a)
+		return SSA_ERR_NOMEM;
+	for (size_t i = 0; i < h->n; i++) {
+		json_t *x = json_pack("{s:s, s:I, s:s}", "card", h->e[i].card, "version",
+				      (json_int_t)h->e[i].version, "reason", h->e[i].reason);
+
+		if (!x || json_array_append_new(a, x) != 0) {
+			json_decref(a);
+			return SSA_ERR_NOMEM;
+		}
+	}
+	j = json_pack("{s:I, s:o}", "version", (json_int_t)h->version, "cards", a);
+	return dump(j, out, len);
+}
+
+enum ssa_err
+protocol_hotlist_decode(const void *buf, size_t len, struct protocol_hotlist *h, char *why)
+{
+	static const char *const keys[] = { "version", "cards", NULL };
+	static const char *const ekeys[] = { "card", "version", "reason", NULL };
+	enum ssa_err err;
+	json_t *j, *a, *x;
+	uint64_t version;
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	err = load_object(buf, len, PROTOCOL_REPLY_MAX_BYTES, &j, why);
+	if (err)
+		return err;
+	if ((err = only_keys(j, keys, "hot list", why)) ||
+	    (err = get_u64(j, "version", true, &version, why)))
+		goto out;
+	err = SSA_ERR_PROTOCOL;
+	a = json_object_get(j, "cards");
+	if (!json_is_array(a) || json_array_size(a) > PROTOCOL_HOTLIST_MAX) {
+		why_set(why, "\"cards\" is missing, not an array or too long");
+		goto out;
+	}
+	json_array_foreach(a, i, x) {
+		char card[PROTOCOL_CARD_MAX + 1], reason[PROTOCOL_REASON_MAX + 1];
+		uint64_t v;
+
+		if (!json_is_object(x)) {
+			why_set(why, "card %zu is not an object", i + 1);
+			goto out;
+		}
+		if ((err = only_keys(x, ekeys, "hot-listed card", why)) ||
+		    (err = get_str(x, "card", true, card, sizeof(card), why)) ||
+		    (err = get_u64(x, "version", true, &v, why)) ||
+		    (err = get_str(x, "reason", true, reason, sizeof(reason), why)))
+			goto out;
+		err = protocol_hotlist_add(h, card, v, reason);
+		if (err == SSA_ERR_NOMEM)
+			goto out;
+		if (err) {
+			why_set(why, "card %zu: bad id, or version not increasing", i + 1);
+			err = SSA_ERR_PROTOCOL;
+			goto out;
+		}
+	}
+	if (version < h->version) {
+		why_set(why, "\"version\" is below a card's version");
+		err = SSA_ERR_PROTOCOL;
+		goto out;
+	}
+	h->version = version;
+	err = SSA_ERR_OK;
+out:
+	json_decref(j);
+	if (err)
+		protocol_hotlist_fini(h);
 	return err;
 }

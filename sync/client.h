@@ -50,6 +50,16 @@ enum ssa_err syncd_state_reject(struct syncd_state *s, uint64_t seq, const char 
 /* Number of stored rejections (for tests and the status line). */
 enum ssa_err syncd_state_rejections(struct syncd_state *s, uint64_t *n);
 
+/* The hot list as last pulled (tables hotlist and meta of the state database): its version,
+ * 0 before the first pull. */
+enum ssa_err syncd_state_hotlist_version(struct syncd_state *s, uint64_t *version);
+/* Store the cards of @p hl and its version, in one transaction. */
+enum ssa_err syncd_state_hotlist_apply(struct syncd_state *s, const struct protocol_hotlist *hl);
+
+/* GET /v1/hotlist since the stored version and store what is new; @p added receives how many
+ * cards were new.  SSA_ERR_NET / TLS / PROTOCOL as syncd_http_request and the decoder say. */
+enum ssa_err syncd_pull_hotlist(struct syncd_http *h, struct syncd_state *state, uint64_t *added);
+
 /* What a push run did. */
 struct syncd_stats {
 	uint64_t batches;

@@ -7,6 +7,7 @@
  * A crash between 2 and 3 sends the batch again, which the caisse answers with "duplicate": never
  * lost, never doubled.  Journal records are never deleted here.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,4 +178,55 @@ syncd_push_all(struct syncd_http *h, struct ssa_journal_store *journal, struct s
 		acked = stats->acked;
 	}
 	return SSA_ERR_OK;
+}
+
+enum ssa_err
+syncd_pull_hotlist(struct syncd_http *h, struct syncd_state *state, uint64_t *added)
+{
+	struct protocol_hotlist hl = { 0 };
+	struct protocol_error perr;
+	char path[64], why[PROTOCOL_WHY_MAX] = "";
+	char *resp = NULL;
+	size_t resp_len;
+	uint64_t since;
+	long status;
+	enum ssa_err err;
+
+	*added = 0;
+	if ((err = syncd_state_hotlist_version(state, &since)))
+		return err;
+	snprintf(path, sizeof(path), PROTOCOL_PREFIX "/hotlist?since=%llu",
+		 (unsigned long long)since);
+	if ((err = syncd_http_request(h, "GET", path, NULL, 0, &status, &resp, &resp_len)))
+		return err;
+	if (status != 200) {
+		if (protocol_error_decode(resp, resp_len, &perr, why) == SSA_ERR_OK)
+			log_warn("hot list: HTTP %ld %s: %s", status, perr.name, perr.message);
+		else
+			log_warn("hot list: HTTP %ld", status);
+		err = status >= 500 ? SSA_ERR_NET : SSA_ERR_PROTOCOL;
+		goto out;
+	}
+	if ((err = protocol_hotlist_decode(resp, resp_len, &hl, why))) {
+		log_warn("hot list: the caisse's reply is unreadable: %s", why);
+		err = SSA_ERR_PROTOCOL;
+		goto out;
+	}
+	if (hl.version < since) {
+		log_warn("hot list: the caisse went back from version %llu to %llu",
+			 (unsigned long long)since, (unsigned long long)hl.version);
+		err = SSA_ERR_PROTOCOL;
+		goto out;
+	}
+	if (hl.n || hl.version != since) {
+		if ((err = syncd_state_hotlist_apply(state, &hl)))
+			goto out;
+		*added = hl.n;
+		log_info("hot list: %zu cards added, version %llu", hl.n,
+			 (unsigned long long)hl.version);
+	}
+out:
+	protocol_hotlist_fini(&hl);
+	free(resp);
+	return err;
 }

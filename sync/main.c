@@ -101,6 +101,14 @@ sync_once(const struct syncd_config *cfg, struct syncd_http *h)
 	if (syncd_state_open(cfg->state, &state))
 		goto out;
 	err = syncd_push_all(h, journal, state, (size_t)cfg->batch, now_ms(), &stats);
+	/* the hot list comes down whatever the push did, unless the caisse is unreachable */
+	if (err != SSA_ERR_NET && err != SSA_ERR_TLS && err != SSA_ERR_DB && err != SSA_ERR_NOMEM) {
+		uint64_t added;
+		enum ssa_err e2 = syncd_pull_hotlist(h, state, &added);
+
+		if (e2 && !err)
+			err = e2;
+	}
 	switch (err) {
 	case SSA_ERR_OK:
 		log_info("sync done: %llu batches, %llu records sent (%llu new at the caisse, %llu "

@@ -121,6 +121,73 @@ enum ssa_err protocol_status_encode(const struct protocol_status *s, char **out,
 enum ssa_err protocol_status_decode(const void *buf, size_t len, struct protocol_status *s,
 				    char *why);
 
+/* GET /v1/settlement?period=YYYYMM — what the caisse owes the outlet for a month: the SSA
+ * tender of its terminals' sales, less that of their voids and refunds (docs/protocol.md). */
+#define PROTOCOL_SETTLEMENT_MAX_TERMINALS 1000
+
+struct protocol_settlement_line {
+	char terminal[PROTOCOL_ID_MAX + 1];
+	uint64_t sales, voids, refunds;         /* counts */
+	int64_t sales_ssa, voids_ssa, refunds_ssa; /* cents, positive */
+	int64_t owed;                           /* sales_ssa - voids_ssa - refunds_ssa */
+};
+
+struct protocol_settlement {
+	char outlet[PROTOCOL_ID_MAX + 1]; /* the records' establishment id */
+	int32_t period;                   /* YYYYMM, UTC */
+	size_t n;
+	struct protocol_settlement_line *line; /* owned, sorted by terminal */
+	int64_t owed;                          /* sum of the lines */
+};
+
+/* Free and zero.  NULL is a no-op. */
+void protocol_settlement_fini(struct protocol_settlement *s);
+
+/* Add the SSA amount @p ssa (cents, >= 0) of one record of @p terminal: @p kind 0 sale, 1 void,
+ * 2 refund.  Keeps the lines sorted and the totals; SSA_ERR_OVERFLOW, SSA_ERR_TOO_LONG past
+ * PROTOCOL_SETTLEMENT_MAX_TERMINALS, SSA_ERR_INVAL for a bad kind or id, SSA_ERR_NOMEM. */
+enum ssa_err protocol_settlement_add(struct protocol_settlement *s, const char *terminal, int kind,
+				     int64_t ssa);
+
+/* Encode as JSON, or as CSV (header line, one line per terminal, a "total" line; amounts as
+ * "12.50").  @p *out is malloc'd (caller frees). */
+enum ssa_err protocol_settlement_encode(const struct protocol_settlement *s, char **out,
+					size_t *len);
+enum ssa_err protocol_settlement_csv(const struct protocol_settlement *s, char **out, size_t *len);
+
+/* Decode a JSON statement into @p s (fini it, also on error).  Checks that every line's owed
+ * and the total add up.  SSA_ERR_PROTOCOL with @p why. */
+enum ssa_err protocol_settlement_decode(const void *buf, size_t len, struct protocol_settlement *s,
+					char *why);
+
+/* GET /v1/hotlist?since=V — cards the caisse has blocked, added after version V. */
+#define PROTOCOL_CARD_MAX 64
+#define PROTOCOL_REASON_MAX 200
+#define PROTOCOL_HOTLIST_MAX 200000
+
+struct protocol_hotlist_entry {
+	char card[PROTOCOL_CARD_MAX + 1];     /* pseudonymous card id, printable ASCII */
+	uint64_t version;                     /* the hot list's version that added it */
+	char reason[PROTOCOL_REASON_MAX + 1]; /* for people */
+};
+
+struct protocol_hotlist {
+	uint64_t version; /* the caisse's current version (>= every entry's) */
+	size_t n;
+	struct protocol_hotlist_entry *e; /* owned, by increasing version */
+};
+
+/* Free and zero.  NULL is a no-op. */
+void protocol_hotlist_fini(struct protocol_hotlist *h);
+/* Append an entry (version above the previous one, card 1..64 printable ASCII without comma or
+ * quote, reason UTF-8 <= 200 bytes).  SSA_ERR_INVAL, SSA_ERR_TOO_LONG, SSA_ERR_NOMEM. */
+enum ssa_err protocol_hotlist_add(struct protocol_hotlist *h, const char *card, uint64_t version,
+				  const char *reason);
+/* Encode / decode (fini it, also on error; SSA_ERR_PROTOCOL with @p why). */
+enum ssa_err protocol_hotlist_encode(const struct protocol_hotlist *h, char **out, size_t *len);
+enum ssa_err protocol_hotlist_decode(const void *buf, size_t len, struct protocol_hotlist *h,
+				     char *why);
+
 /* True when @p id is a usable terminal or caisse id: 1..PROTOCOL_ID_MAX bytes of
  * [A-Za-z0-9._-].  The server applies it to a certificate's CN. */
 int protocol_id_valid(const char *id);

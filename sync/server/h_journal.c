@@ -27,6 +27,31 @@ register_key(struct caisse_store *st, const char *terminal, const uint8_t *pub)
 	return st->key_put(st->cls, terminal, key_id, pub);
 }
 
+/* The card's ledger: a record whose balance before is not what the caisse last saw for the card
+ * is an anomaly (spent elsewhere offline, cloned or tampered card) — stored for the caisse, who
+ * can hot-list the card; the record itself is kept (the sale happened). */
+static enum ssa_err
+ledger(struct caisse_store *st, const char *terminal, const struct journal_record *r)
+{
+	int64_t balance;
+	enum ssa_err err;
+
+	if (!r->card[0] || r->balance_before == JOURNAL_NONE || r->balance_after == JOURNAL_NONE)
+		return SSA_ERR_OK;
+	err = st->card_get(st->cls, r->card, &balance);
+	if (err == SSA_ERR_OK && balance != r->balance_before) {
+		log_warn("card %s: record %s/%llu says the card held %lld, the ledger says %lld",
+			 r->card, terminal, (unsigned long long)r->seq, (long long)r->balance_before,
+			 (long long)balance);
+		err = st->anomaly_put(st->cls, r->card, terminal, r->seq, balance, r->balance_before,
+				      r->time_ms);
+	} else if (err == SSA_ERR_NOT_FOUND)
+		err = SSA_ERR_OK;
+	if (err)
+		return err;
+	return st->card_put(st->cls, r->card, r->balance_after, terminal, r->seq, r->time_ms);
+}
+
 /* Check and store one record.  SSA_ERR_OK with @p *outcome, or an error with @p ref filled
  * (SSA_ERR_DB / SSA_ERR_NOMEM: a server failure). */
 static enum ssa_err
@@ -118,6 +143,8 @@ one_record(struct caisse_store *st, const char *terminal, const struct protocol_
 	err = st->journal_put(st->cls, terminal, pr->seq, pr->data, pr->len, chain.last_hash,
 			      journal_kind_name(r.kind), r.time_ms, now_ms);
 	if (err)
+		goto out;
+	if ((err = ledger(st, terminal, &r)))
 		goto out;
 	*last = pr->seq;
 	memcpy(hash, chain.last_hash, CAISSE_HASH_LEN);

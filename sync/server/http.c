@@ -23,6 +23,8 @@ struct route {
 static const struct route routes[] = {
 	{ "GET", PROTOCOL_PREFIX "/status", 0, caisse_h_status },
 	{ "POST", PROTOCOL_PREFIX "/journal", PROTOCOL_PUSH_MAX_BYTES, caisse_h_journal },
+	{ "GET", PROTOCOL_PREFIX "/settlement", 0, caisse_h_settlement },
+	{ "GET", PROTOCOL_PREFIX "/hotlist", 0, caisse_h_hotlist },
 };
 
 /* The state of one request between the calls of MHD. */
@@ -46,13 +48,20 @@ caisse_now_ms(void)
 enum MHD_Result
 caisse_reply_json(struct caisse_request *rq, unsigned status, const char *body, size_t len)
 {
+	return caisse_reply(rq, status, "application/json", body, len);
+}
+
+enum MHD_Result
+caisse_reply(struct caisse_request *rq, unsigned status, const char *ctype, const char *body,
+	     size_t len)
+{
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") !=
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) !=
 	    MHD_YES) {
 		MHD_destroy_response(resp);
 		return MHD_NO;

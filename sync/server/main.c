@@ -18,6 +18,7 @@
 
 #include "ssa/config.h"
 #include "ssa/log.h"
+#include "ssa/money.h"
 #include "server.h"
 
 struct caissed_config {
@@ -131,11 +132,27 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_vmsg(LOG_LEVEL_WARN, fmt, ap);
 }
 
+static enum ssa_err
+print_anomaly(void *ctx, const char *card, const char *terminal, uint64_t seq, int64_t expected,
+	      int64_t found, int64_t time_ms)
+{
+	char e[32], f[32];
+
+	(void)ctx;
+	money_format_plain(expected, e, sizeof(e));
+	money_format_plain(found, f, sizeof(f));
+	printf("%s,%s,%llu,%s,%s,%lld\r\n", card, terminal, (unsigned long long)seq, e, f,
+	       (long long)time_ms);
+	return SSA_ERR_OK;
+}
+
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: ssa-caissed [-c FILE] [-f] [-V]\n"
+	fprintf(f, "usage: ssa-caissed [-c FILE] [-f] [-a | -b CARD [-r REASON]] [-V]\n"
 		   "  -c FILE  configuration (default /etc/ssa-pos/ssa-caissed.ini)\n"
+		   "  -a       print the card anomalies found at reconciliation (CSV) and exit\n"
+		   "  -b CARD  hot-list CARD (with -r REASON), print the hot list's version, exit\n"
 		   "  -f       log to stderr (foreground)\n"
 		   "  -V       print the version\n");
 }
@@ -156,10 +173,20 @@ main(int argc, char **argv)
 	const union MHD_DaemonInfo *di;
 	unsigned log_flags = 0;
 	sigset_t sigs;
-	int opt, sig, status = 1;
+	int opt, sig, status = 1, anomalies = 0;
+	const char *block = NULL, *reason = "";
 
-	while ((opt = getopt(argc, argv, "c:fVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fab:r:Vh")) != -1) {
 		switch (opt) {
+		case 'b':
+			block = optarg;
+			break;
+		case 'r':
+			reason = optarg;
+			break;
+		case 'a':
+			anomalies = 1;
+			break;
 		case 'c':
 			config_path = optarg;
 			break;
@@ -181,6 +208,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (block || anomalies)
+		log_flags |= LOG_F_STDERR; /* a command run by a person: answer on the terminal */
 	log_init("ssa-caissed", log_flags, LOG_LEVEL_INFO);
 	if (!config_path) {
 		config_default_path("ssa-caissed", path, sizeof(path));
@@ -214,6 +243,39 @@ main(int argc, char **argv)
 			cfg.listen);
 		goto out;
 	}
+	if (block) {
+		struct protocol_hotlist check = { 0 };
+		uint64_t version;
+		enum ssa_err e;
+
+		/* the same rules as what travels to the terminals */
+		if (protocol_hotlist_add(&check, block, 1, reason) != SSA_ERR_OK) {
+			log_err("'%s': a card id is 1 to %d printable characters without blanks, "
+				"commas or quotes, and a reason at most %d bytes",
+				block, PROTOCOL_CARD_MAX, PROTOCOL_REASON_MAX);
+			protocol_hotlist_fini(&check);
+			goto out;
+		}
+		protocol_hotlist_fini(&check);
+		if (caisse_store_sqlite_open(cfg.database, &srv.store) != SSA_ERR_OK)
+			goto out;
+		e = srv.store.hotlist_add(srv.store.cls, block, reason, caisse_now_ms(), &version);
+		if (e == SSA_ERR_OK || e == SSA_ERR_EXISTS) {
+			printf("%s %s in hot list version %llu\n", block,
+			       e == SSA_ERR_OK ? "added" : "already", (unsigned long long)version);
+			status = 0;
+		}
+		goto out;
+	}
+	if (anomalies) {
+		if (caisse_store_sqlite_open(cfg.database, &srv.store) != SSA_ERR_OK)
+			goto out;
+		printf("card,terminal,seq,ledger_balance,record_balance_before,time_ms\r\n");
+		if (srv.store.anomaly_scan(srv.store.cls, print_anomaly, NULL) == SSA_ERR_OK &&
+		    fflush(stdout) == 0)
+			status = 0;
+		goto out;
+	}
 	if (read_pem(cfg.cert, &cert) || read_pem(cfg.key, &key) || read_pem(cfg.ca, &ca))
 		goto out;
 	if (caisse_store_sqlite_open(cfg.database, &srv.store) != SSA_ERR_OK)
@@ -232,7 +294,7 @@ main(int argc, char **argv)
 		MHD_OPTION_HTTPS_MEM_TRUST, ca, MHD_OPTION_NOTIFY_COMPLETED, caisse_http_completed,
 		&srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_connections,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1024 * 1024), MHD_OPTION_END);
 	if (!srv.daemon) {
 		log_err("cannot listen on %s port %lld (TLS files or address in use?)", cfg.listen,
 			(long long)cfg.port);

@@ -49,6 +49,35 @@ struct caisse_store {
 	enum ssa_err (*journal_put)(void *cls, const char *terminal, uint64_t seq, const char *data,
 				    size_t len, const uint8_t hash[CAISSE_HASH_LEN], const char *kind,
 				    int64_t time_ms, int64_t received_ms);
+	/* A card's balance in the caisse's ledger (after the last record seen for it);
+	 * SSA_ERR_NOT_FOUND for a card never seen. */
+	enum ssa_err (*card_get)(void *cls, const char *card, int64_t *balance);
+	/* Set a card's ledger balance after record (@p terminal, @p seq). */
+	enum ssa_err (*card_put)(void *cls, const char *card, int64_t balance, const char *terminal,
+				 uint64_t seq, int64_t time_ms);
+	/* Record an anomaly: record (@p terminal, @p seq) says the card held @p found, the ledger
+	 * says @p expected (a card spent elsewhere offline, cloned or tampered). */
+	enum ssa_err (*anomaly_put)(void *cls, const char *card, const char *terminal, uint64_t seq,
+				    int64_t expected, int64_t found, int64_t time_ms);
+	/* Call @p fn for every anomaly, oldest first. */
+	enum ssa_err (*anomaly_scan)(void *cls,
+				     enum ssa_err (*fn)(void *ctx, const char *card,
+							const char *terminal, uint64_t seq,
+							int64_t expected, int64_t found,
+							int64_t time_ms),
+				     void *ctx);
+	/* Hot-list @p card; @p *version receives the hot list's version that added it.
+	 * SSA_ERR_EXISTS (with its version) when it is listed already. */
+	enum ssa_err (*hotlist_add)(void *cls, const char *card, const char *reason,
+				    int64_t time_ms, uint64_t *version);
+	/* The hot-listed cards added after @p since, by version, into @p out (fini it). */
+	enum ssa_err (*hotlist_since)(void *cls, uint64_t since, struct protocol_hotlist *out);
+	/* Call @p fn for every stored record with @p from_ms <= time_ms < @p to_ms, any terminal,
+	 * in (terminal, seq) order; a non-OK return of @p fn stops and is returned. */
+	enum ssa_err (*journal_scan_time)(void *cls, int64_t from_ms, int64_t to_ms,
+					  enum ssa_err (*fn)(void *ctx, const char *terminal,
+							     const char *data, size_t len),
+					  void *ctx);
 	void (*close)(void *cls);
 };
 
@@ -90,6 +119,9 @@ enum caisse_step caisse_peer_identify(struct caisse_request *rq);
 /* Queue a JSON reply @p body (copied) with @p status.  MHD_NO when it could not be queued. */
 enum MHD_Result caisse_reply_json(struct caisse_request *rq, unsigned status, const char *body,
 				  size_t len);
+/* The same with content type @p ctype. */
+enum MHD_Result caisse_reply(struct caisse_request *rq, unsigned status, const char *ctype,
+			     const char *body, size_t len);
 
 /* Queue an error body {"error": @p name, "message": ..., "seq": @p seq (0: none)}. */
 enum MHD_Result caisse_reply_error(struct caisse_request *rq, unsigned status, const char *name,
@@ -107,8 +139,15 @@ enum MHD_Result caisse_http_handler(void *cls, struct MHD_Connection *conn, cons
 void caisse_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			   enum MHD_RequestTerminationCode toe);
 
-/* Handlers: GET /v1/status, POST /v1/journal. */
+/* Handlers: GET /v1/status, POST /v1/journal, GET /v1/settlement, GET /v1/hotlist. */
 enum MHD_Result caisse_h_status(struct caisse_request *rq);
+enum MHD_Result caisse_h_hotlist(struct caisse_request *rq);
+enum MHD_Result caisse_h_settlement(struct caisse_request *rq);
+
+/* The settlement of outlet @p outlet for month @p period (YYYYMM, UTC) from @p st into @p out
+ * (fini it).  SSA_ERR_INVAL for a bad period; storage errors as the store's. */
+enum ssa_err caisse_settlement(struct caisse_store *st, const char *outlet, int32_t period,
+			       struct protocol_settlement *out);
 enum MHD_Result caisse_h_journal(struct caisse_request *rq);
 
 /* Why a batch was refused: HTTP status, error name (static), the record, a sentence. */

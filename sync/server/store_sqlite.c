@@ -21,6 +21,15 @@ static const char schema[] =
 	"  terminal TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, hash BLOB NOT NULL,\n"
 	"  kind TEXT NOT NULL, time_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,\n"
 	"  PRIMARY KEY (terminal, seq)) WITHOUT ROWID;\n"
+	"CREATE TABLE IF NOT EXISTS card_ledger (\n"
+	"  card TEXT PRIMARY KEY, balance INTEGER NOT NULL, terminal TEXT NOT NULL,\n"
+	"  seq INTEGER NOT NULL, time_ms INTEGER NOT NULL) WITHOUT ROWID;\n"
+	"CREATE TABLE IF NOT EXISTS card_anomaly (\n"
+	"  id INTEGER PRIMARY KEY, card TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL,\n"
+	"  expected INTEGER NOT NULL, found INTEGER NOT NULL, time_ms INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS hotlist (\n"
+	"  version INTEGER PRIMARY KEY AUTOINCREMENT, card TEXT NOT NULL UNIQUE,\n"
+	"  reason TEXT NOT NULL, time_ms INTEGER NOT NULL);\n"
 	"CREATE TRIGGER IF NOT EXISTS journal_no_update BEFORE UPDATE ON journal\n"
 	"  BEGIN SELECT RAISE(ABORT, 'journal rows are append-only'); END;\n"
 	"CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal\n"
@@ -36,6 +45,14 @@ enum stmt_id {
 	ST_COUNT,
 	ST_GET,
 	ST_PUT,
+	ST_SCAN_TIME,
+	ST_CARD_GET,
+	ST_CARD_PUT,
+	ST_ANOMALY_PUT,
+	ST_ANOMALY_SCAN,
+	ST_HOT_ADD,
+	ST_HOT_GET,
+	ST_HOT_SINCE,
 	ST__COUNT
 };
 
@@ -52,6 +69,22 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_GET] = "SELECT data FROM journal WHERE terminal = :terminal AND seq = :seq",
 	[ST_PUT] = "INSERT INTO journal (terminal, seq, data, hash, kind, time_ms, received_ms) "
 		   "VALUES (:terminal, :seq, :data, :hash, :kind, :time_ms, :received_ms)",
+	[ST_SCAN_TIME] = "SELECT terminal, data FROM journal WHERE time_ms >= :from AND "
+			 "time_ms < :to ORDER BY terminal, seq",
+	[ST_CARD_GET] = "SELECT balance FROM card_ledger WHERE card = :card",
+	[ST_CARD_PUT] = "INSERT INTO card_ledger (card, balance, terminal, seq, time_ms) "
+			"VALUES (:card, :balance, :terminal, :seq, :time_ms) ON CONFLICT (card) DO "
+			"UPDATE SET balance = excluded.balance, terminal = excluded.terminal, "
+			"seq = excluded.seq, time_ms = excluded.time_ms",
+	[ST_ANOMALY_PUT] = "INSERT INTO card_anomaly (card, terminal, seq, expected, found, time_ms) "
+			   "VALUES (:card, :terminal, :seq, :expected, :found, :time_ms)",
+	[ST_ANOMALY_SCAN] = "SELECT card, terminal, seq, expected, found, time_ms FROM card_anomaly "
+			    "ORDER BY id",
+	[ST_HOT_ADD] = "INSERT INTO hotlist (card, reason, time_ms) VALUES (:card, :reason, :time_ms) "
+		       "ON CONFLICT (card) DO NOTHING",
+	[ST_HOT_GET] = "SELECT version FROM hotlist WHERE card = :card",
+	[ST_HOT_SINCE] = "SELECT card, version, reason FROM hotlist WHERE version > :since "
+			 "ORDER BY version",
 };
 
 struct store {
@@ -254,6 +287,178 @@ s_journal_put(void *cls, const char *terminal, uint64_t seq, const char *data, s
 	return exec_done(s, st, "store record");
 }
 
+static enum ssa_err
+s_card_get(void *cls, const char *card, int64_t *balance)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_CARD_GET);
+	enum ssa_err err = SSA_ERR_NOT_FOUND;
+	int rc;
+
+	if (bind_text(st, ":card", card, -1))
+		return db_err(s, "bind card");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*balance = sqlite3_column_int64(st, 0);
+		err = SSA_ERR_OK;
+	} else if (rc != SQLITE_DONE)
+		err = db_err(s, "card ledger");
+	sqlite3_reset(st);
+	return err;
+}
+
+static enum ssa_err
+s_card_put(void *cls, const char *card, int64_t balance, const char *terminal, uint64_t seq,
+	   int64_t time_ms)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_CARD_PUT);
+
+	if (bind_text(st, ":card", card, -1) || bind_i64(st, ":balance", balance) ||
+	    bind_text(st, ":terminal", terminal, -1) || bind_i64(st, ":seq", (int64_t)seq) ||
+	    bind_i64(st, ":time_ms", time_ms))
+		return db_err(s, "bind card");
+	return exec_done(s, st, "card ledger");
+}
+
+static enum ssa_err
+s_anomaly_put(void *cls, const char *card, const char *terminal, uint64_t seq, int64_t expected,
+	      int64_t found, int64_t time_ms)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_ANOMALY_PUT);
+
+	if (bind_text(st, ":card", card, -1) || bind_text(st, ":terminal", terminal, -1) ||
+	    bind_i64(st, ":seq", (int64_t)seq) || bind_i64(st, ":expected", expected) ||
+	    bind_i64(st, ":found", found) || bind_i64(st, ":time_ms", time_ms))
+		return db_err(s, "bind anomaly");
+	return exec_done(s, st, "card anomaly");
+}
+
+static enum ssa_err
+s_anomaly_scan(void *cls,
+	       enum ssa_err (*fn)(void *ctx, const char *card, const char *terminal, uint64_t seq,
+				  int64_t expected, int64_t found, int64_t time_ms),
+	       void *ctx)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_ANOMALY_SCAN);
+	enum ssa_err err = SSA_ERR_OK;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1),
+			 (uint64_t)sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+			 sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5));
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_err(s, "anomalies");
+	sqlite3_reset(st);
+	return err;
+}
+
+/* The version of hot-listed @p card: SSA_ERR_OK, SSA_ERR_NOT_FOUND or SSA_ERR_DB. */
+static enum ssa_err
+hot_get(struct store *s, const char *card, uint64_t *version)
+{
+	sqlite3_stmt *st = stmt(s, ST_HOT_GET);
+	enum ssa_err err = SSA_ERR_NOT_FOUND;
+	int rc;
+
+	if (bind_text(st, ":card", card, -1))
+		return db_err(s, "bind hot list");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = (uint64_t)sqlite3_column_int64(st, 0);
+		err = SSA_ERR_OK;
+	} else if (rc != SQLITE_DONE)
+		err = db_err(s, "hot list");
+	sqlite3_reset(st);
+	return err;
+}
+
+static enum ssa_err
+s_hotlist_add(void *cls, const char *card, const char *reason, int64_t time_ms, uint64_t *version)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st;
+	enum ssa_err err;
+
+	/* look first: a refused INSERT would still use up a version number */
+	err = hot_get(s, card, version);
+	if (err != SSA_ERR_NOT_FOUND)
+		return err ? err : SSA_ERR_EXISTS;
+	st = stmt(s, ST_HOT_ADD);
+	if (bind_text(st, ":card", card, -1) || bind_text(st, ":reason", reason, -1) ||
+	    bind_i64(st, ":time_ms", time_ms))
+		return db_err(s, "bind hot list");
+	if ((err = exec_done(s, st, "hot list")))
+		return err;
+	return hot_get(s, card, version);
+}
+
+static enum ssa_err
+s_hotlist_since(void *cls, uint64_t since, struct protocol_hotlist *out)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_HOT_SINCE);
+	enum ssa_err err = SSA_ERR_OK;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bind_i64(st, ":since", (int64_t)since))
+		return db_err(s, "bind hot list");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = protocol_hotlist_add(out, (const char *)sqlite3_column_text(st, 0),
+					   (uint64_t)sqlite3_column_int64(st, 1),
+					   (const char *)sqlite3_column_text(st, 2));
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_err(s, "hot list");
+	sqlite3_reset(st);
+	if (err)
+		protocol_hotlist_fini(out);
+	else if (out->version < since)
+		out->version = since;
+	return err;
+}
+
+static enum ssa_err
+s_journal_scan_time(void *cls, int64_t from_ms, int64_t to_ms,
+		    enum ssa_err (*fn)(void *ctx, const char *terminal, const char *data,
+				       size_t len),
+		    void *ctx)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_SCAN_TIME);
+	enum ssa_err err = SSA_ERR_OK;
+	int rc;
+
+	if (bind_i64(st, ":from", from_ms) || bind_i64(st, ":to", to_ms))
+		return db_err(s, "bind scan");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		const char *d = (const char *)sqlite3_column_text(st, 1);
+
+		if (!t || !d) {
+			err = SSA_ERR_NOMEM;
+			break;
+		}
+		err = fn(ctx, t, d, (size_t)sqlite3_column_bytes(st, 1));
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_err(s, "scan by time");
+	sqlite3_reset(st);
+	return err;
+}
+
 static void
 s_close(void *cls)
 {
@@ -349,6 +554,13 @@ caisse_store_sqlite_open(const char *path, struct caisse_store *out)
 				      .journal_last = s_journal_last,
 				      .journal_get = s_journal_get,
 				      .journal_put = s_journal_put,
+				      .journal_scan_time = s_journal_scan_time,
+				      .card_get = s_card_get,
+				      .card_put = s_card_put,
+				      .anomaly_put = s_anomaly_put,
+				      .anomaly_scan = s_anomaly_scan,
+				      .hotlist_add = s_hotlist_add,
+				      .hotlist_since = s_hotlist_since,
 				      .close = s_close };
 	return SSA_ERR_OK;
 out:

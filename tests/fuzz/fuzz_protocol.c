@@ -17,6 +17,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct protocol_push_reply r;
 	struct protocol_error e;
 	struct protocol_status s;
+	struct protocol_settlement st;
+	struct protocol_hotlist hl;
 	char *out;
 	size_t len;
 
@@ -48,5 +50,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		free(out);
 	}
+	if (protocol_settlement_decode(data, size, &st, why) == SSA_ERR_OK) {
+		int64_t sum = 0;
+
+		for (size_t i = 0; i < st.n; i++)
+			sum += st.line[i].owed;
+		if (sum != st.owed || protocol_settlement_encode(&st, &out, &len) != SSA_ERR_OK)
+			abort();
+		free(out);
+		if (protocol_settlement_csv(&st, &out, &len) != SSA_ERR_OK)
+			abort();
+		free(out);
+	}
+	protocol_settlement_fini(&st);
+	if (protocol_hotlist_decode(data, size, &hl, why) == SSA_ERR_OK) {
+		for (size_t i = 0; i < hl.n; i++)
+			if (hl.e[i].version > hl.version || (i && hl.e[i].version <= hl.e[i - 1].version))
+				abort();
+		if (protocol_hotlist_encode(&hl, &out, &len) != SSA_ERR_OK)
+			abort();
+		free(out);
+	}
+	protocol_hotlist_fini(&hl);
 	return 0;
 }

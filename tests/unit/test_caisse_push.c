@@ -297,6 +297,130 @@ test_store_is_append_only(void **state)
 	assert_int_equal(f->st.journal_get(f->st.cls, "T1", 3, &data, &len), SSA_ERR_NOT_FOUND);
 }
 
+/* Seal a record of kind @p kind, outlet @p est, time @p time_ms after (@p prev_seq, @p prev). */
+static void
+seal_kind(const char *terminal, const char *est, enum journal_kind kind, int64_t time_ms,
+	  const struct journal_signer *s, uint64_t prev_seq, const uint8_t *prev, char **out,
+	  size_t *len, uint8_t hash[32])
+{
+	struct journal_record r;
+
+	sale(&r, terminal, "op7");
+	r.kind = kind;
+	strcpy(r.establishment, est);
+	r.time_ms = time_ms;
+	if (kind == JOURNAL_VOID)
+		r.link_seq = 1;
+	assert_int_equal(journal_seal(&r, prev_seq, prev, s, out, len, hash), SSA_ERR_OK);
+	journal_record_fini(&r);
+}
+
+static void
+test_settlement(void **state)
+{
+	struct fixture *f = *state;
+	struct protocol_push_reply r;
+	struct caisse_refusal ref;
+	struct protocol_settlement s;
+	char *extra[4];
+	size_t elen[4];
+	uint8_t h[4][32];
+	struct protocol_push p;
+	const int64_t dec = INT64_C(1796083200000); /* 2026-12-01T00:00:00Z */
+
+	/* T1: 8 sales in November 2026, then a void (Nov 30, 23:59:59.999), a sale on Dec 1 */
+	assert_int_equal(push(f, "T1", f->pub_a, 1, N, 0, NULL, &r, &ref), SSA_ERR_OK);
+	protocol_push_reply_fini(&r);
+	seal_kind("T1", "epicerie-34", JOURNAL_VOID, dec - 1, f->a, N, f->hash[N], &extra[0],
+		  &elen[0], h[0]);
+	seal_kind("T1", "epicerie-34", JOURNAL_SALE, dec, f->a, N + 1, h[0], &extra[1], &elen[1],
+		  h[1]);
+	protocol_push_init(&p);
+	assert_int_equal(protocol_push_add(&p, N + 1, extra[0], elen[0]), SSA_ERR_OK);
+	assert_int_equal(protocol_push_add(&p, N + 2, extra[1], elen[1]), SSA_ERR_OK);
+	assert_int_equal(caisse_push(&f->st, "T1", NULL, &p, 0, &r, &ref), SSA_ERR_OK);
+	protocol_push_fini(&p);
+	protocol_push_reply_fini(&r);
+	/* T2, same outlet, one sale; T3, another outlet, one sale */
+	seal_kind("T2", "epicerie-34", JOURNAL_SALE, dec - 5000, f->b, 0, NULL, &extra[2], &elen[2],
+		  h[2]);
+	seal_kind("T3", "autre", JOURNAL_SALE, dec - 5000, f->b, 0, NULL, &extra[3], &elen[3], h[3]);
+	for (int k = 2; k < 4; k++) {
+		protocol_push_init(&p);
+		assert_int_equal(protocol_push_add(&p, 1, extra[k], elen[k]), SSA_ERR_OK);
+		assert_int_equal(caisse_push(&f->st, k == 2 ? "T2" : "T3", f->pub_b, &p, 0, &r, &ref),
+				 SSA_ERR_OK);
+		protocol_push_fini(&p);
+		protocol_push_reply_fini(&r);
+	}
+	assert_int_equal(caisse_settlement(&f->st, "epicerie-34", 202611, &s), SSA_ERR_OK);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.line[0].terminal, "T1");
+	assert_int_equal(s.line[0].sales, N);
+	assert_int_equal(s.line[0].sales_ssa, N * 150);
+	assert_int_equal(s.line[0].voids, 1);
+	assert_int_equal(s.line[0].owed, (N - 1) * 150);
+	assert_string_equal(s.line[1].terminal, "T2");
+	assert_int_equal(s.owed, N * 150);
+	protocol_settlement_fini(&s);
+	assert_int_equal(caisse_settlement(&f->st, "epicerie-34", 202612, &s), SSA_ERR_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.owed, 150);
+	protocol_settlement_fini(&s);
+	assert_int_equal(caisse_settlement(&f->st, "autre", 202611, &s), SSA_ERR_OK);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.line[0].terminal, "T3");
+	protocol_settlement_fini(&s);
+	assert_int_equal(caisse_settlement(&f->st, "epicerie-34", 202613, &s), SSA_ERR_INVAL);
+	for (int k = 0; k < 4; k++)
+		free(extra[k]);
+}
+
+static enum ssa_err
+collect_anomaly(void *ctx, const char *card, const char *terminal, uint64_t seq, int64_t expected,
+		int64_t found, int64_t time_ms)
+{
+	char *buf = ctx;
+	size_t n = strlen(buf);
+
+	(void)time_ms;
+	snprintf(buf + n, 512 - n, "%s/%s/%llu/%lld/%lld;", card, terminal, (unsigned long long)seq,
+		 (long long)expected, (long long)found);
+	return SSA_ERR_OK;
+}
+
+/* Every record of the fixture says card c-1 went from 10,00 to 8,50: from the second one on,
+ * the ledger (8,50) disagrees — what a card spent twice from the same balance looks like. */
+static void
+test_ledger(void **state)
+{
+	struct fixture *f = *state;
+	struct protocol_push_reply r;
+	struct caisse_refusal ref;
+	char seen[512] = "", *tampered, *p;
+	int64_t bal;
+
+	assert_int_equal(push(f, "T1", f->pub_a, 1, 3, 0, NULL, &r, &ref), SSA_ERR_OK);
+	protocol_push_reply_fini(&r);
+	assert_int_equal(f->st.anomaly_scan(f->st.cls, collect_anomaly, seen), SSA_ERR_OK);
+	assert_string_equal(seen, "c-1/T1/2/850/1000;c-1/T1/3/850/1000;");
+	assert_int_equal(f->st.card_get(f->st.cls, "c-1", &bal), SSA_ERR_OK);
+	assert_int_equal(bal, 850);
+	assert_int_equal(f->st.card_get(f->st.cls, "c-2", &bal), SSA_ERR_NOT_FOUND);
+	/* a replay adds nothing; a refused batch leaves no anomaly behind */
+	assert_int_equal(push(f, "T1", NULL, 1, 3, 0, NULL, &r, &ref), SSA_ERR_OK);
+	protocol_push_reply_fini(&r);
+	tampered = strdup(f->rec[5]);
+	p = strstr(tampered, "op7");
+	p[2] = '9';
+	assert_int_equal(push(f, "T1", NULL, 4, 4, 5, tampered, &r, &ref), SSA_ERR_REJECTED);
+	protocol_push_reply_fini(&r);
+	free(tampered);
+	seen[0] = '\0';
+	assert_int_equal(f->st.anomaly_scan(f->st.cls, collect_anomaly, seen), SSA_ERR_OK);
+	assert_string_equal(seen, "c-1/T1/2/850/1000;c-1/T1/3/850/1000;");
+}
+
 int
 main(void)
 {
@@ -304,6 +428,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_push_and_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_keep_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_is_append_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_settlement, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

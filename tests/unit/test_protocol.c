@@ -221,6 +221,97 @@ test_status(void **state)
 }
 
 static void
+test_settlement(void **state)
+{
+	struct protocol_settlement s = { 0 }, t;
+	char why[PROTOCOL_WHY_MAX];
+	char *b;
+	size_t len;
+
+	(void)state;
+	strcpy(s.outlet, "epicerie-34");
+	s.period = 202611;
+	assert_int_equal(protocol_settlement_add(&s, "T-02", 0, 1000), SSA_ERR_OK);
+	assert_int_equal(protocol_settlement_add(&s, "T-01", 0, 250), SSA_ERR_OK);
+	assert_int_equal(protocol_settlement_add(&s, "T-01", 0, 150), SSA_ERR_OK);
+	assert_int_equal(protocol_settlement_add(&s, "T-01", 1, 150), SSA_ERR_OK);
+	assert_int_equal(protocol_settlement_add(&s, "T-02", 2, 1200), SSA_ERR_OK);
+	assert_int_equal(protocol_settlement_add(&s, "T 3", 0, 1), SSA_ERR_INVAL);
+	assert_int_equal(protocol_settlement_add(&s, "T-01", 3, 1), SSA_ERR_INVAL);
+	assert_int_equal(protocol_settlement_add(&s, "T-01", 0, -1), SSA_ERR_INVAL);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.line[0].terminal, "T-01"); /* sorted */
+	assert_int_equal(s.line[0].sales, 2);
+	assert_int_equal(s.line[0].sales_ssa, 400);
+	assert_int_equal(s.line[0].voids_ssa, 150);
+	assert_int_equal(s.line[0].owed, 250);
+	assert_int_equal(s.line[1].owed, -200); /* refunds beyond sales: the outlet owes */
+	assert_int_equal(s.owed, 50);
+	assert_int_equal(protocol_settlement_encode(&s, &b, &len), SSA_ERR_OK);
+	assert_int_equal(protocol_settlement_decode(b, len, &t, why), SSA_ERR_OK);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(t.owed, 50);
+	assert_int_equal(t.line[1].refunds, 1);
+	assert_string_equal(t.outlet, "epicerie-34");
+	protocol_settlement_fini(&t);
+	free(b);
+	assert_int_equal(protocol_settlement_csv(&s, &b, &len), SSA_ERR_OK);
+	assert_string_equal(b, "outlet,period,terminal,sales,sales_ssa,voids,voids_ssa,refunds,"
+			       "refunds_ssa,owed\r\n"
+			       "epicerie-34,202611,T-01,2,4.00,1,1.50,0,0.00,2.50\r\n"
+			       "epicerie-34,202611,T-02,1,10.00,0,0.00,1,12.00,-2.00\r\n"
+			       "epicerie-34,202611,total,,,,,,,0.50\r\n");
+	free(b);
+	/* a statement that does not add up is refused */
+	b = strdup("{\"outlet\":\"o\",\"period\":202611,\"owed\":5,\"terminals\":[{\"terminal\":"
+		   "\"T\",\"sales\":1,\"sales_ssa\":5,\"voids\":0,\"voids_ssa\":0,\"refunds\":0,"
+		   "\"refunds_ssa\":0,\"owed\":4}]}");
+	assert_int_equal(protocol_settlement_decode(b, strlen(b), &t, why), SSA_ERR_PROTOCOL);
+	assert_non_null(strstr(why, "does not add up"));
+	free(b);
+	protocol_settlement_fini(&s);
+}
+
+static void
+test_hotlist(void **state)
+{
+	struct protocol_hotlist h = { 0 }, g;
+	char why[PROTOCOL_WHY_MAX];
+	char *b;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(protocol_hotlist_add(&h, "card-1", 3, "clon\xc3\xa9" "e"), SSA_ERR_OK);
+	assert_int_equal(protocol_hotlist_add(&h, "card-2", 3, ""), SSA_ERR_INVAL); /* not above */
+	assert_int_equal(protocol_hotlist_add(&h, "card 2", 4, ""), SSA_ERR_INVAL);
+	assert_int_equal(protocol_hotlist_add(&h, "card,2", 4, ""), SSA_ERR_INVAL);
+	assert_int_equal(protocol_hotlist_add(&h, "", 4, ""), SSA_ERR_INVAL);
+	assert_int_equal(protocol_hotlist_add(&h, "card-2", 5, "lost"), SSA_ERR_OK);
+	assert_int_equal(h.version, 5);
+	h.version = 7; /* versions may have moved on without cards */
+	assert_int_equal(protocol_hotlist_encode(&h, &b, &len), SSA_ERR_OK);
+	assert_string_equal(b, "{\"cards\":[{\"card\":\"card-1\",\"reason\":\"clon\xc3\xa9" "e\","
+			       "\"version\":3},{\"card\":\"card-2\",\"reason\":\"lost\","
+			       "\"version\":5}],\"version\":7}");
+	assert_int_equal(protocol_hotlist_decode(b, len, &g, why), SSA_ERR_OK);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.version, 7);
+	assert_string_equal(g.e[1].card, "card-2");
+	protocol_hotlist_fini(&g);
+	free(b);
+	b = strdup("{\"cards\":[{\"card\":\"c\",\"reason\":\"\",\"version\":9}],\"version\":8}");
+	assert_int_equal(protocol_hotlist_decode(b, strlen(b), &g, why), SSA_ERR_PROTOCOL);
+	assert_non_null(strstr(why, "below"));
+	free(b);
+	b = strdup("{\"cards\":[{\"card\":\"c\",\"version\":2,\"reason\":\"\"},"
+		   "{\"card\":\"d\",\"version\":2,\"reason\":\"\"}],\"version\":8}");
+	assert_int_equal(protocol_hotlist_decode(b, strlen(b), &g, why), SSA_ERR_PROTOCOL);
+	assert_non_null(strstr(why, "card 2"));
+	free(b);
+	protocol_hotlist_fini(&h);
+}
+
+static void
 test_ids(void **state)
 {
 	(void)state;
@@ -242,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_push_decode_refusals), cmocka_unit_test(test_push_decode_limits),
 		cmocka_unit_test(test_reply_round_trip),  cmocka_unit_test(test_error_body),
 		cmocka_unit_test(test_status),		  cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_settlement),	  cmocka_unit_test(test_hotlist),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,7 +64,10 @@ journal_uri(int argc, char **argv)
 	return 0;
 }
 
-/* A sale of one conventioned item (1,50 €) paid by the card, at @p time_ms. */
+/* Sale number @p i (0-based, over the whole journal) of one conventioned item (1,50 €) paid by
+ * card "demo-card-<i mod 100>", at @p time_ms.  Each card's balance starts at 1 000 € and goes
+ * down 1,50 € per sale, so that one journal is consistent card by card — and two journals that
+ * sell the same cards are what a card spent at two outlets offline looks like. */
 static enum ssa_err
 demo_sale(struct journal_record *r, const char *terminal, uint64_t i, int64_t time_ms)
 {
@@ -82,8 +85,8 @@ demo_sale(struct journal_record *r, const char *terminal, uint64_t i, int64_t ti
 	snprintf(r->operator_id, sizeof(r->operator_id), "demo");
 	snprintf(r->card, sizeof(r->card), "demo-card-%" PRIu64, i % 100);
 	r->time_ms = time_ms;
-	r->balance_before = 100000;
-	r->balance_after = 100000 - 150;
+	r->balance_before = 100000 - 150 * (int64_t)(i / 100 % 600);
+	r->balance_after = r->balance_before - 150;
 	vat_summary_init(&r->vat);
 	if ((err = journal_record_add_line(r, &l)) || (err = journal_record_add_tender(r, &t)) ||
 	    (err = vat_summary_add(&r->vat, 550, 150)) || (err = vat_summary_finish(&r->vat)))
@@ -102,6 +105,8 @@ demo_sales(int argc, char **argv)
 	char why[256] = "", *end;
 	unsigned long long count;
 	long long start = INT64_C(1795000000000);
+	uint64_t first = 0;
+	uint8_t hash[JOURNAL_HASH_LEN];
 	enum ssa_err err = SSA_ERR_OK;
 	int status = 1;
 
@@ -132,12 +137,13 @@ demo_sales(int argc, char **argv)
 	explicit_bzero(priv, sizeof(priv));
 	if (err)
 		goto out;
-	if ((err = journal_sqlite_open(argv[2], &store, why, sizeof(why))))
+	if ((err = journal_sqlite_open(argv[2], &store, why, sizeof(why))) ||
+	    (err = journal_store_last(store, &first, hash)))
 		goto out;
 	for (unsigned long long i = 0; i < count; i++) {
 		struct journal_record r;
 
-		err = demo_sale(&r, argv[4], i, (int64_t)start + (int64_t)i * 1000);
+		err = demo_sale(&r, argv[4], first + i, (int64_t)start + (int64_t)i * 1000);
 		if (!err)
 			err = journal_store_append(store, &r, signer, 0, NULL, NULL);
 		journal_record_fini(&r);

@@ -91,6 +91,27 @@ loops_back(const struct journal_record *const *recs, const size_t *idx, size_t f
 	return false;
 }
 
+/* Whether RELOAD @p r credits a grant of @p p->grants issued to this card, for its amount. */
+static bool
+grant_known(const struct ledger_params *p, const struct journal_record *r)
+{
+	uint64_t id;
+
+	if (grant_id_parse(r->reload.grant_id, &id) != SSA_ERR_OK)
+		return false;
+	for (size_t i = 0; i < p->n_grants; i++) {
+		const struct grant_batch *b = p->grants[i];
+		const struct grant *g;
+		if (b == NULL || b->period != r->reload.period || (g = grant_by_id(b, id)) == NULL)
+			continue;
+		return g->amount == r->reload.amount &&
+		       ((g->target == GRANT_CARD && g->holder == p->card_serial) ||
+			(g->target == GRANT_MEMBER && p->member_id != 0 &&
+			 g->holder == p->member_id));
+	}
+	return false;
+}
+
 static enum ssa_err
 add_anomaly(struct ledger_report *out, size_t *cap, enum ledger_anomaly_kind kind, size_t record,
 	    size_t other, int64_t expected, int64_t found)
@@ -148,7 +169,7 @@ ledger_check(const char *card, const struct journal_record *const *recs, size_t 
 	if (card == NULL || card[0] == '\0' || (recs == NULL && n > 0) || params == NULL ||
 	    params->opening < 0 || params->opening > CARD_BALANCE_MAX ||
 	    (params->policy != CARD_RELOAD_EXPIRE && params->policy != CARD_RELOAD_ROLLOVER) ||
-	    params->rollover_cap < 0)
+	    params->rollover_cap < 0 || (params->grants == NULL && params->n_grants > 0))
 		return SSA_ERR_INVAL;
 	if (n > LEDGER_MAX_RECORDS)
 		return SSA_ERR_TOO_LONG;
@@ -294,6 +315,20 @@ ledger_check(const char *card, const struct journal_record *const *recs, size_t 
 					break;
 				}
 			reloads[n_reloads++] = rec;
+			if (params->grants != NULL && !grant_known(params, r) &&
+			    (e = add_anomaly(out, &acap, LEDGER_GRANT_UNKNOWN, rec, LEDGER_NO_RECORD,
+					     0, r->reload.amount)) != SSA_ERR_OK)
+				goto out;
+			/* What the card held must have expired as the policy says. */
+			int64_t want = r->balance_before;
+			if (params->policy == CARD_RELOAD_ROLLOVER)
+				want = r->balance_before > params->rollover_cap ?
+					       r->balance_before - params->rollover_cap :
+					       0;
+			if (r->reload.expired != want &&
+			    (e = add_anomaly(out, &acap, LEDGER_RELOAD_POLICY, rec, LEDGER_NO_RECORD,
+					     want, r->reload.expired)) != SSA_ERR_OK)
+				goto out;
 		}
 		}
 		s->expected_after = books;

@@ -29,6 +29,7 @@
 
 #include "ssa/card.h"
 #include "ssa/err.h"
+#include "ssa/grant.h"
 #include "ssa/journal.h"
 
 #define LEDGER_NO_RECORD SIZE_MAX
@@ -42,7 +43,10 @@
 	_(DOUBLE_SPEND, true, "spent from the same balance at two terminals: cloned card") \
 	_(OVERDRAWN, true, "more spent than the caisse granted") \
 	_(ARITHMETIC, true, "the record's balances do not match its amount") \
-	_(GRANT_TWICE, true, "the same grant was applied to the card twice")
+	_(GRANT_TWICE, true, "the same grant was applied to the card twice") \
+	_(GRANT_UNKNOWN, true, "reload of a grant the caisse did not issue to this card, or of " \
+			       "another amount") \
+	_(RELOAD_POLICY, true, "reload did not expire the old balance as the caisse's policy says")
 
 #define LEDGER_ANOMALY_ENUM_(name, flags, text) LEDGER_##name,
 enum ledger_anomaly_kind { LEDGER_ANOMALIES(LEDGER_ANOMALY_ENUM_) LEDGER__ANOMALY_COUNT };
@@ -59,6 +63,13 @@ struct ledger_params {
 	int64_t opening;                /* balance written at issuance (usually 0) */
 	enum card_reload_policy policy; /* the caisse's policy for the old balance at a reload */
 	int64_t rollover_cap;           /* CARD_RELOAD_ROLLOVER: most cents kept */
+	/* Optional: the grant batches the caisse issued (any periods), to check every RELOAD
+	 * against (GRANT_UNKNOWN); NULL/0: not checked.  With them, the card's serial and member
+	 * id (0: none), since grants name one or the other. */
+	const struct grant_batch *const *grants;
+	size_t n_grants;
+	uint64_t card_serial;
+	uint64_t member_id;
 };
 
 /* One record in ledger order. */
@@ -76,8 +87,10 @@ struct ledger_anomaly {
 			   * GRANT_TWICE: the first reload), else LEDGER_NO_RECORD */
 	int64_t expected; /* GAP/EXCESS/DOUBLE_SPEND: the balance the card reported before;
 			   * OVERDRAWN: 0; ARITHMETIC: the balance_after the amount implies;
-			   * GRANT_TWICE: 0 */
-	int64_t found;    /* what the record says (OVERDRAWN: the books after it, negative) */
+			   * GRANT_TWICE, GRANT_UNKNOWN: 0; RELOAD_POLICY: the expired
+			   * amount the policy gives */
+	int64_t found;    /* what the record says (OVERDRAWN: the books after it, negative;
+			   * GRANT_UNKNOWN: the amount credited; RELOAD_POLICY: expired) */
 };
 
 struct ledger_report {

@@ -57,7 +57,7 @@ reload(struct book *b, const char *terminal, uint64_t seq, int64_t t, int64_t be
 	return r;
 }
 
-static const struct ledger_params expire = { 0, CARD_RELOAD_EXPIRE, 0 };
+static const struct ledger_params expire = { .opening = 0, .policy = CARD_RELOAD_EXPIRE };
 
 static void
 check(struct book *b, const struct ledger_params *p, struct ledger_report *rep)
@@ -223,7 +223,7 @@ test_ledger_reload_policies(void **state)
 {
 	struct book *b = calloc(1, sizeof(*b));
 	struct ledger_report rep;
-	struct ledger_params roll = { 0, CARD_RELOAD_ROLLOVER, 5000 };
+	struct ledger_params roll = { .policy = CARD_RELOAD_ROLLOVER, .rollover_cap = 5000 };
 	(void)state;
 	reload(b, "T1", 1, 1000, 0, 0, 15000, "0000000000000001");
 	rec(b, JOURNAL_SALE, "T1", 2, 2000, 15000, 7000, 8000);
@@ -237,7 +237,11 @@ test_ledger_reload_policies(void **state)
 	check(b, &roll, &rep);
 	assert_int_equal(rep.balance, 20000);
 	assert_int_equal(rep.steps[2].expected_after, 20000);
-	assert_true(rep.n_anomalies == 0);
+	/* and the till expired all 70 €, not the 20 € above the cap */
+	assert_int_equal(rep.n_anomalies, 1);
+	assert_int_equal(rep.anomalies[0].kind, LEDGER_RELOAD_POLICY);
+	assert_int_equal(rep.anomalies[0].expected, 2000);
+	assert_int_equal(rep.anomalies[0].found, 7000);
 	ledger_report_fini(&rep);
 	/* and the same grant applied twice (a card restored from a copy) */
 	reload(b, "T1", 3, 4000, 15000, 15000, 15000, "0000000000000002");
@@ -257,7 +261,7 @@ test_ledger_input(void **state)
 	struct book *b = calloc(1, sizeof(*b));
 	struct ledger_report rep;
 	struct journal_record *r;
-	struct ledger_params bad = { -1, CARD_RELOAD_EXPIRE, 0 };
+	struct ledger_params bad = { .opening = -1, .policy = CARD_RELOAD_EXPIRE };
 	(void)state;
 	reload(b, "T1", 1, 1000, 0, 0, 15000, "0000000000000001");
 	r = rec(b, JOURNAL_VOID, "T1", 2, 2000, 0, 0, 0);
@@ -287,6 +291,71 @@ test_ledger_input(void **state)
 	b->r[2].kind = JOURNAL_CLOSING_Z;
 	assert_int_equal(ledger_check(CARD, b->p, b->n, &expire, &rep), SSA_ERR_LEDGER_INPUT);
 	ledger_report_fini(&rep);
+	free(b);
+}
+
+static void
+test_ledger_grants_checked(void **state)
+{
+	struct book *b = calloc(1, sizeof(*b));
+	struct ledger_report rep;
+	struct grant_batch *march, *april;
+	const struct grant_batch *batches[2];
+	struct grant g1 = { 1, GRANT_CARD, 0x1122334455667788ull, 15000 };
+	struct grant g2 = { 2, GRANT_MEMBER, 0x77, 19000 };
+	struct grant g3 = { 3, GRANT_CARD, 0x1234, 15000 }; /* another card's */
+	struct ledger_params p = expire;
+	(void)state;
+	assert_int_equal(grant_batch_new("caisse-34", 202603, "*", &march), SSA_ERR_OK);
+	assert_int_equal(grant_batch_add(march, &g1), SSA_ERR_OK);
+	assert_int_equal(grant_batch_add(march, &g2), SSA_ERR_OK);
+	assert_int_equal(grant_batch_add(march, &g3), SSA_ERR_OK);
+	assert_int_equal(grant_batch_new("caisse-34", 202604, "*", &april), SSA_ERR_OK);
+	batches[0] = april;
+	batches[1] = march;
+	p.grants = batches;
+	p.n_grants = 2;
+	p.card_serial = 0x1122334455667788ull;
+	p.member_id = 0x77;
+	reload(b, "T1", 1, 1000, 0, 0, 15000, "0000000000000001");
+	check(b, &p, &rep);
+	assert_int_equal(rep.n_anomalies, 0);
+	ledger_report_fini(&rep);
+	/* the member's grant, on this card: fine (a replacement card) */
+	reload(b, "T1", 2, 2000, 15000, 15000, 19000, "0000000000000002");
+	check(b, &p, &rep);
+	assert_int_equal(rep.n_anomalies, 0);
+	ledger_report_fini(&rep);
+	p.member_id = 0;
+	check(b, &p, &rep);
+	assert_int_equal(rep.n_anomalies, 1);
+	assert_int_equal(rep.anomalies[0].kind, LEDGER_GRANT_UNKNOWN);
+	assert_int_equal(rep.anomalies[0].record, 1);
+	ledger_report_fini(&rep);
+	p.member_id = 0x77;
+	/* another card's grant, a grant of another amount, of another period, unknown */
+	reload(b, "T1", 3, 3000, 19000, 19000, 15000, "0000000000000003");
+	reload(b, "T1", 4, 4000, 15000, 15000, 15001, "0000000000000001");
+	reload(b, "T1", 5, 5000, 15001, 15001, 100, "0000000000000009");
+	b->r[4].reload.period = 202603;
+	reload(b, "T1", 6, 6000, 100, 100, 15000, "0000000000000001");
+	b->r[5].reload.period = 202604;
+	reload(b, "T1", 7, 7000, 15000, 15000, 15000, "not-a-grant-id");
+	check(b, &p, &rep);
+	assert_true(rep.flagged);
+	size_t unknown = 0;
+	for (size_t i = 0; i < rep.n_anomalies; i++)
+		if (rep.anomalies[i].kind == LEDGER_GRANT_UNKNOWN) {
+			assert_int_equal(rep.anomalies[i].record, 2 + unknown);
+			unknown++;
+		}
+	assert_int_equal(unknown, 5);
+	ledger_report_fini(&rep);
+	p.grants = NULL;
+	assert_int_equal(ledger_check(CARD, b->p, b->n, &p, &rep), SSA_ERR_INVAL);
+	ledger_report_fini(&rep);
+	grant_batch_free(march);
+	grant_batch_free(april);
 	free(b);
 }
 
@@ -386,6 +455,7 @@ main(void)
 		cmocka_unit_test(test_ledger_tampered_and_arithmetic),
 		cmocka_unit_test(test_ledger_reload_policies),
 		cmocka_unit_test(test_ledger_input),
+		cmocka_unit_test(test_ledger_grants_checked),
 		cmocka_unit_test(test_ledger_simulated),
 	};
 	return cmocka_run_group_tests_name("ledger", tests, NULL, NULL);

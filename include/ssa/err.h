@@ -95,10 +95,24 @@
 	_(CARDSIM_PTY, "cannot set up the pseudo-terminal") \
 	_(CARDSIM_CONTROL, "control channel error")
 
+#define SSA_ERR_CAISSE(_) \
+	_(GRANT_FORMAT, "grant batch is malformed") \
+	_(GRANT_SIGNATURE, "grant batch signature does not verify") \
+	_(GRANT_CAISSE, "grant batch belongs to another caisse") \
+	_(GRANT_PERIOD, "grant batch is for another period") \
+	_(HOTLIST_FORMAT, "hot list is malformed") \
+	_(HOTLIST_SIGNATURE, "hot list signature does not verify") \
+	_(HOTLIST_OLDER, "hot list is not newer than the one in force") \
+	_(HOTLIST_BASE, "hot list delta does not apply to the version in force") \
+	_(HOTLIST_CAISSE, "hot list belongs to another caisse") \
+	_(HOUSEHOLD_RULES, "household allocation rules are malformed") \
+	_(HOUSEHOLD_MEMBER, "household member's birth date is not usable") \
+	_(LEDGER_INPUT, "card ledger input is inconsistent")
+
 #define SSA_ERR_ALL(_) \
 	SSA_ERR_GENERAL(_) SSA_ERR_MONEY(_) SSA_ERR_GTIN(_) SSA_ERR_CONFIG(_) SSA_ERR_CATALOG(_) \
 	SSA_ERR_BASKET(_) SSA_ERR_JOURNAL(_) SSA_ERR_CRYPTO(_) SSA_ERR_CARD(_) SSA_ERR_SYNC(_) \
-	SSA_ERR_POS(_) SSA_ERR_CARDSIM(_)
+	SSA_ERR_POS(_) SSA_ERR_CARDSIM(_) SSA_ERR_CAISSE(_)
 
 #define SSA_ERR_ENUM_(name, msg) SSA_ERR_##name,
 enum ssa_err { SSA_ERR_ALL(SSA_ERR_ENUM_) SSA_ERR__COUNT };

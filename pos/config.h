@@ -30,6 +30,8 @@ struct pos_config {
 	char *printer;       /* an ESC/POS device (/dev/usb/lp0); NULL: none */
 	/* [card] */
 	char *reader;        /* libnfc connstring, e.g. pn532_uart:/dev/ttyUSB0 */
+	char *card_keys;     /* this till's card key file (debit key, caisse's verify key) */
+	int64_t card_terminal; /* this till's number in the cards' debit records */
 	/* [barcodes] */
 	struct gtin_nomenclature barcodes;
 };

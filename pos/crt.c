@@ -1,15 +1,18 @@
 /* crt.c — curses set-up and tear-down, colors, signals.  See crt.h. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "crt.h"
 
 static volatile sig_atomic_t quit_signal;
 static volatile sig_atomic_t active;
+static int saved_stderr = -1;
 static bool colors;
 static int attrs[CRT__COUNT];
 
@@ -27,6 +30,8 @@ on_crash(int sig)
 	if (active) {
 		active = 0;
 		endwin();
+		if (saved_stderr >= 0)
+			dup2(saved_stderr, STDERR_FILENO);
 	}
 	raise(sig);
 }
@@ -96,6 +101,17 @@ crt_init(bool use_color)
 	if (!initscr())
 		return SSA_ERR_UI;
 	active = 1;
+	/* Libraries (libnfc) may write to stderr, which is the screen: send it to /dev/null while
+	 * curses owns the terminal; crt_done gives it back.  ssa-pos itself logs to syslog. */
+	saved_stderr = dup(STDERR_FILENO);
+	if (saved_stderr >= 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, STDERR_FILENO);
+			close(null);
+		}
+	}
 	atexit(crt_done);
 	set_signals();
 	raw();
@@ -121,6 +137,11 @@ crt_done(void)
 	active = 0;
 	curs_set(1);
 	endwin();
+	if (saved_stderr >= 0) {
+		dup2(saved_stderr, STDERR_FILENO);
+		close(saved_stderr);
+		saved_stderr = -1;
+	}
 }
 
 void

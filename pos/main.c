@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include "ssa/catalog_store.h"
+#include "ssa/journal_store.h"
+#include "ssa/keyfile.h"
+#include "ssa/log.h"
 
 #include "amap_session.h"
 #include "config.h"
@@ -205,6 +208,83 @@ out:
 	return rc;
 }
 
+/* The journal and the terminal's signing key.  Without them the till sells nothing: the screen
+ * says why. */
+static void
+open_journal(const struct pos_config *cfg, struct till *t, struct ssa_journal_store **journal,
+	     struct journal_signer **signer)
+{
+	char why[300];
+	uint8_t priv[32];
+	uint64_t last = 0, acked = 0;
+	uint8_t hash[JOURNAL_HASH_LEN];
+	enum ssa_err err;
+
+	if ((err = journal_sqlite_open(cfg->journal, journal, why, sizeof(why))) != SSA_ERR_OK) {
+		*journal = NULL;
+		till_message(t, TILL_MSG_ERROR, _("Journal %s: %s."), cfg->journal, why);
+		return;
+	}
+	if ((err = keyfile_load_private(cfg->key_file, priv, why, sizeof(why))) != SSA_ERR_OK ||
+	    (err = journal_signer_new(priv, signer)) != SSA_ERR_OK) {
+		*signer = NULL;
+		till_message(t, TILL_MSG_ERROR, _("Signing key: %s."), why);
+	}
+	explicit_bzero(priv, sizeof(priv));
+	t->journal = *journal;
+	t->signer = *signer;
+	if (journal_store_last(*journal, &last, hash) == SSA_ERR_OK &&
+	    journal_store_acked(*journal, &acked) == SSA_ERR_OK && last >= acked)
+		t->status.records_waiting = (int64_t)(last - acked);
+}
+
+#if TILL_CARD_READER
+/* The card reader, if one is configured.  A reader that cannot be opened is a message: the till
+ * still sells, paid by other tenders. */
+static void
+open_reader(const struct pos_config *cfg, struct till *t, struct ssa_card_reader *reader,
+	    struct card_keys *keys)
+{
+	enum ssa_err err;
+
+	if (!cfg->reader || !cfg->reader[0])
+		return;
+	if (!cfg->card_keys) {
+		till_message(t, TILL_MSG_ERROR, "%s", _("Card reader without [card] keys: no card."));
+		return;
+	}
+	if ((err = nfc_desfire_load_keys(cfg->card_keys, keys)) != SSA_ERR_OK || !keys->has_verify ||
+	    !keys->has[CARD_KEY_DEBIT]) {
+		till_message(t, TILL_MSG_ERROR, _("Card keys %s: %s."), cfg->card_keys,
+			     err != SSA_ERR_OK ? _(ssa_strerror(err))
+					       : _("the debit or verify key is missing"));
+		return;
+	}
+	if ((err = nfc_desfire_open(cfg->reader, keys, reader)) != SSA_ERR_OK) {
+		memset(reader, 0, sizeof(*reader));
+		till_message(t, TILL_MSG_ERROR, _("Card reader %s: %s."), cfg->reader,
+			     _(ssa_strerror(err)));
+		return;
+	}
+	t->reader = reader;
+	t->caisse_verify_key = keys->verify;
+	t->card_terminal = (uint32_t)cfg->card_terminal;
+}
+
+#else
+struct card_keys;
+static void
+open_reader(const struct pos_config *cfg, struct till *t, struct ssa_card_reader *reader,
+	    struct card_keys *keys)
+{
+	(void)reader;
+	(void)keys;
+	if (cfg->reader && cfg->reader[0])
+		till_message(t, TILL_MSG_ERROR, "%s",
+			     _("This ssa-pos is built without card reader support."));
+}
+#endif
+
 enum { OPT_IMPORT_PRODUCTS = 256, OPT_IMPORT_LIST, OPT_AMAP };
 
 int
@@ -224,6 +304,14 @@ main(int argc, char **argv)
 	struct config_error cerr = { 0 };
 	struct catalog_store *store = NULL;
 	struct amap_session amap;
+	struct ssa_journal_store *journal = NULL;
+	struct journal_signer *signer = NULL;
+#if TILL_CARD_READER
+	struct ssa_card_reader reader = { 0 };
+	struct card_keys keys = { 0 };
+#else
+	struct ssa_card_reader *reader_none = NULL;
+#endif
 	const char *amap_csv = NULL;
 	char path[512];
 	const char *config_path = NULL, *products_csv = NULL;
@@ -265,6 +353,8 @@ main(int argc, char **argv)
 		config_path = path;
 	}
 	ui.money_locale = set_language();
+	/* The screen is the terminal: messages go to syslog (journald). */
+	log_init("ssa-pos", (products_csv || list_import) ? 0 : LOG_F_SYSLOG, LOG_LEVEL_INFO);
 	if (pos_config_load(config_path, &cfg, &cerr) != SSA_ERR_OK) {
 		char msg[600];
 
@@ -301,8 +391,21 @@ main(int argc, char **argv)
 		till_message(&till, TILL_MSG_ERROR, _("Product list %s cannot be opened: %s."),
 			     cfg.catalog, _(ssa_strerror(err)));
 	}
+	open_journal(&cfg, &till, &journal, &signer);
+#if TILL_CARD_READER
+	open_reader(&cfg, &till, &reader, &keys);
+#else
+	open_reader(&cfg, &till, reader_none, NULL);
+#endif
+	till_recover(&till);
 	ui.till = &till;
 	ui.amap_by = -1;
+	ui.shop_name = cfg.shop_name;
+	ui.shop_address = cfg.shop_address;
+	ui.receipt_dir = cfg.receipt_dir;
+	ui.data_dir = cfg.data_dir;
+	ui.printer = cfg.printer;
+	ui.receipt_width = (int)cfg.receipt_width;
 	if (amap_csv) {
 		char msg[300], dir[512];
 
@@ -334,6 +437,13 @@ main(int argc, char **argv)
 		amap_session_close(ui.amap);
 out:
 	till_fini(&till);
+#if TILL_CARD_READER
+	if (reader.close)
+		reader.close(reader.cls);
+	card_keys_wipe(&keys);
+#endif
+	journal_signer_free(signer);
+	journal_store_free(journal);
 	catalog_store_close(store);
 	pos_config_free(&cfg);
 	return rc;

@@ -38,6 +38,10 @@
 	_(DOWN, KEY_DOWN, 0, "Down", N_("select the line below")) \
 	_(PAGE_UP, KEY_PPAGE, 0, "PgUp", N_("scroll up")) \
 	_(PAGE_DOWN, KEY_NPAGE, 0, "PgDn", N_("scroll down")) \
+	_(BALANCE, REQ_CTRL('b'), 0, "^B", N_("balance inquiry: read a food card, no sale")) \
+	_(REPRINT, REQ_CTRL('r'), 0, "^R", N_("reprint the last receipt (counted)")) \
+	_(REPORT_X, REQ_CTRL('x'), 0, "^X", N_("X report: the takings since the last Z")) \
+	_(CLOSE_Z, REQ_CTRL('z'), 0, "^Z", N_("Z: daily closing (Enter confirms)")) \
 	_(REDRAW, REQ_CTRL('l'), 0, "^L", N_("redraw the screen")) \
 	_(QUIT, KEY_F(10), REQ_CTRL('q'), "F10 ^Q", N_("quit ssa-pos"))
 

@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ssa/closing.h"
 #include "ssa/money.h"
 
 #include "i18n.h"
+#include "receipt.h"
 #include "till.h"
 
 void
@@ -420,10 +422,21 @@ till_pay_tender(struct till *t, enum tender_kind kind, int64_t given)
 	return SSA_ERR_OK;
 }
 
+/* A card debit of this sale may have happened: the sale cannot be changed or dropped. */
+static bool
+debit_pending(struct till *t)
+{
+	if (t->state != TILL_PAYING || !t->pending_id)
+		return false;
+	till_message(t, TILL_MSG_WARN, "%s",
+		     _("A card payment is pending: put the card back on the reader first."));
+	return true;
+}
+
 enum ssa_err
 till_pay_back(struct till *t)
 {
-	if (t->state != TILL_PAYING)
+	if (t->state != TILL_PAYING || debit_pending(t))
 		return SSA_ERR_INVAL;
 	memset(&t->alloc, 0, sizeof(t->alloc));
 	t->has_card = false;
@@ -507,6 +520,425 @@ till_sale_record(const struct till *t, int64_t time_ms, struct journal_record *r
 	return SSA_ERR_OK;
 }
 
+/* --- recording, with the card's debit (anti-tearing, docs/card.md) -------------------------- */
+
+#if TILL_CARD_READER
+#define PENDING_TAG "ssa-pending,1,"
+
+/* The pending blob: the card intent, then the sale's record (encoded with its provisional
+ * sequence number; the store seals it again when it appends it). */
+static enum ssa_err
+pending_encode(const struct card_intent *in, struct journal_record *r, char **out, size_t *len)
+{
+	char head[128], *rec = NULL;
+	size_t rlen = 0, hlen;
+	enum ssa_err err;
+
+	if ((err = journal_record_encode(r, &rec, &rlen)) != SSA_ERR_OK)
+		return err;
+	hlen = (size_t)snprintf(head, sizeof(head), PENDING_TAG "%016llx,%u,%u,%lld\n",
+				(unsigned long long)in->card_serial, (unsigned)in->terminal_id,
+				(unsigned)in->seq, (long long)in->amount);
+	if ((*out = malloc(hlen + rlen + 1)) == NULL) {
+		free(rec);
+		return SSA_ERR_NOMEM;
+	}
+	memcpy(*out, head, hlen);
+	memcpy(*out + hlen, rec, rlen + 1);
+	*len = hlen + rlen;
+	free(rec);
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+pending_decode(const char *buf, size_t len, struct card_intent *in, struct journal_record *r)
+{
+	const char *nl = memchr(buf, '\n', len);
+	unsigned long long serial;
+	unsigned term, seq;
+	long long amount;
+	const char *why;
+
+	journal_record_init(r, JOURNAL_SALE);
+	if (!nl || len < sizeof(PENDING_TAG) || memcmp(buf, PENDING_TAG, sizeof(PENDING_TAG) - 1) ||
+	    sscanf(buf + sizeof(PENDING_TAG) - 1, "%16llx,%u,%u,%lld", &serial, &term, &seq,
+		   &amount) != 4)
+		return SSA_ERR_JOURNAL_FORMAT;
+	in->card_serial = serial;
+	in->terminal_id = term;
+	in->seq = seq;
+	in->amount = amount;
+	return journal_record_decode(nl + 1, len - (size_t)(nl + 1 - buf), r, &why);
+}
+
+#endif
+
+/* Lay out the receipt of the sale just recorded as @p seq. */
+static void
+make_receipt(struct till *t, uint64_t seq, struct receipt *rc)
+{
+	char *text = NULL;
+	size_t len;
+
+	free(t->receipt);
+	t->receipt = NULL;
+	if (!rc)
+		return;
+	rc->basket = &t->basket;
+	rc->alloc = &t->alloc;
+	rc->sale_no = seq;
+	rc->card = t->has_card;
+	rc->operator_id = t->operator_id;
+	rc->terminal_id = t->terminal;
+	if (receipt_format(rc, &text, &len) == SSA_ERR_OK)
+		t->receipt = text;
+}
+
+/* Append record @p r (removing pending @p pending_id) and end the sale. */
+static enum ssa_err
+append_sale(struct till *t, struct journal_record *r, uint64_t pending_id, struct receipt *rc)
+{
+	uint64_t seq = 0;
+	enum ssa_err err = journal_store_append(t->journal, r, t->signer, pending_id, &seq, NULL);
+	char total[40];
+
+	if (err != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("The sale could not be recorded: %s."),
+			     _(ssa_strerror(err)));
+		return err;
+	}
+	t->pending_id = 0;
+	t->last_sale_seq = seq;
+	t->status.records_waiting++;
+#if TILL_CARD_READER
+	if (t->has_card && t->reader)
+		t->reader->release(t->reader->cls);
+#endif
+	make_receipt(t, seq, rc);
+	t->state = TILL_PAID;
+	fmt(t, t->alloc.change, total, sizeof(total));
+	if (t->alloc.change > 0)
+		till_message(t, TILL_MSG_INFO, _("Sale %llu recorded. Change to give: %s."),
+			     (unsigned long long)seq, total);
+	else
+		till_message(t, TILL_MSG_INFO, _("Sale %llu recorded."), (unsigned long long)seq);
+	return SSA_ERR_OK;
+}
+
+#if TILL_CARD_READER
+/* The card's debit for intent @p in, then the record.  Order matters: the intent is pending in
+ * the journal before this runs, so a tear at any point is settled at the next tap. */
+static enum ssa_err
+debit_and_append(struct till *t, const struct card_intent *in, struct journal_record *r,
+		 int64_t now_ms, struct receipt *rc)
+{
+	struct card_debit_record rec = {
+		.terminal_id = in->terminal_id,
+		.seq = in->seq,
+		.amount = in->amount,
+		.time = (uint32_t)(now_ms / 1000),
+	};
+	enum ssa_err err = t->reader->debit(t->reader->cls, &rec);
+
+	if (err == SSA_ERR_OK)
+		return append_sale(t, r, t->pending_id, rc);
+	if (err == SSA_ERR_CARD_BALANCE) {
+		/* Nothing touched the card: the intent goes, the split is computed again at the
+		 * next tap. */
+		journal_store_drop_pending(t->journal, t->pending_id);
+		t->pending_id = 0;
+		t->has_card = false;
+		till_message(t, TILL_MSG_ERROR, "%s",
+			     _("The card's balance changed: tap the card again."));
+		return err;
+	}
+	till_message(t, TILL_MSG_ERROR, _("Card payment interrupted (%s): put the card back on "
+					  "the reader."),
+		     _(ssa_strerror(err)));
+	return err;
+}
+
+#endif
+
+#if TILL_CARD_READER
+/* The sale's card part: intent pending, debit, record.  @p r is the sale's record. */
+static enum ssa_err
+commit_with_card(struct till *t, struct journal_record *r, int64_t now_ms, struct receipt *rc)
+{
+	struct card_intent in;
+	char *blob = NULL;
+	size_t len = 0;
+	uint64_t last = 0;
+	uint8_t hash[JOURNAL_HASH_LEN];
+	enum ssa_err err;
+
+	if (!t->reader) {
+		till_message(t, TILL_MSG_ERROR, "%s", _("No card reader."));
+		return SSA_ERR_READER;
+	}
+	/* The card's record carries the sequence number this sale will get (one writer). */
+	if ((err = journal_store_last(t->journal, &last, hash)) != SSA_ERR_OK)
+		goto out;
+	in = (struct card_intent){ t->card_identity.serial, t->card_terminal, (uint32_t)(last + 1),
+				   t->alloc.ssa_debit };
+	r->seq = last + 1;
+	if ((err = pending_encode(&in, r, &blob, &len)) != SSA_ERR_OK ||
+	    (err = journal_store_put_pending(t->journal, blob, len, &t->pending_id)) != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("The sale could not be recorded: %s."),
+			     _(ssa_strerror(err)));
+		goto out;
+	}
+	err = debit_and_append(t, &in, r, now_ms, rc);
+out:
+	free(blob);
+	return err;
+}
+#else
+static enum ssa_err
+commit_with_card(struct till *t, struct journal_record *r, int64_t now_ms, struct receipt *rc)
+{
+	(void)r;
+	(void)now_ms;
+	(void)rc;
+	till_message(t, TILL_MSG_ERROR, "%s", _("No card reader."));
+	return SSA_ERR_READER;
+}
+#endif
+
+enum ssa_err
+till_pay_commit(struct till *t, int64_t now_ms, struct receipt *rc)
+{
+	struct journal_record r;
+	enum ssa_err err;
+
+	if (t->state != TILL_PAYING || t->pending_id)
+		return SSA_ERR_INVAL;
+	if (!t->journal || !t->signer) {
+		till_message(t, TILL_MSG_ERROR, "%s", _("No journal: a sale cannot be recorded here."));
+		return SSA_ERR_INVAL;
+	}
+	if ((err = till_sale_record(t, now_ms, &r)) == SSA_ERR_OK)
+		err = t->alloc.ssa_debit == 0 ? append_sale(t, &r, 0, rc)
+					      : commit_with_card(t, &r, now_ms, rc);
+	journal_record_fini(&r);
+	return err;
+}
+
+#if TILL_CARD_READER
+/* Settle the pending intent with the card on the reader (identity @p id already checked). */
+static enum ssa_err
+settle_pending(struct till *t, const struct card_identity *id, int64_t now_ms,
+	       struct receipt *rc)
+{
+	struct card_debit_record recs[CARD_DEBIT_RECORDS];
+	struct journal_record r;
+	struct card_intent in;
+	enum card_settle_outcome o;
+	void *blob = NULL;
+	size_t len = 0, n = 0;
+	uint64_t pid = 0;
+	enum ssa_err err;
+
+	if ((err = journal_store_get_pending(t->journal, &pid, &blob, &len)) != SSA_ERR_OK)
+		return err;
+	err = pending_decode(blob, len, &in, &r);
+	free(blob);
+	if (err != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("The interrupted payment cannot be read: %s."),
+			     _(ssa_strerror(err)));
+		goto out;
+	}
+	if ((err = t->reader->read_debits(t->reader->cls, recs, CARD_DEBIT_RECORDS, &n)) !=
+		    SSA_ERR_OK ||
+	    (err = card_settle(&in, id->serial, recs, n, &o, NULL)) != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("Card: %s."), _(ssa_strerror(err)));
+		goto out;
+	}
+	t->pending_id = pid;
+	switch (o) {
+	case CARD_SETTLE_DEBITED:
+		/* The debit happened once: record it, once. */
+		if (t->state == TILL_PAYING)
+			err = append_sale(t, &r, pid, rc);
+		else if ((err = journal_store_append(t->journal, &r, t->signer, pid, NULL, NULL)) ==
+			 SSA_ERR_OK) {
+			t->pending_id = 0;
+			t->status.records_waiting++;
+			till_message(t, TILL_MSG_INFO, "%s",
+				     _("The interrupted card payment was recorded."));
+		}
+		break;
+	case CARD_SETTLE_NOT_DEBITED:
+		if (t->state == TILL_PAYING) {
+			err = debit_and_append(t, &in, &r, now_ms, rc);
+		} else {
+			journal_store_drop_pending(t->journal, pid);
+			t->pending_id = 0;
+			till_message(t, TILL_MSG_INFO, "%s",
+				     _("The interrupted card payment did not happen: nothing was "
+				       "recorded."));
+		}
+		break;
+	case CARD_SETTLE_OTHER_CARD:
+		err = SSA_ERR_CARD_ABSENT;
+		till_message(t, TILL_MSG_WARN, _("This is not the card of the interrupted payment "
+						 "(card %016llx)."),
+			     (unsigned long long)in.card_serial);
+		break;
+	default:
+		err = SSA_ERR_CARD_ABSENT;
+		till_message(t, TILL_MSG_ERROR, "%s",
+			     _("The card cannot tell whether it paid: the payment stays pending for "
+			       "the caisse."));
+		break;
+	}
+out:
+	journal_record_fini(&r);
+	return err;
+}
+
+enum ssa_err
+till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *rc)
+{
+	struct card_identity id;
+	struct till_card c = { .balance = 0 };
+	uint8_t uid[CARD_UID_MAX];
+	size_t uid_len = 0;
+	enum ssa_err err;
+
+	if (!t->reader || !t->journal)
+		return SSA_ERR_CARD_ABSENT;
+	if (t->state == TILL_PAYING && t->has_card && !t->pending_id)
+		return SSA_ERR_OK; /* read already */
+	if (t->state != TILL_PAYING && !t->pending_id)
+		return SSA_ERR_CARD_ABSENT;
+	err = t->reader->wait_card(t->reader->cls, timeout_ms, uid, &uid_len);
+	if (err == SSA_ERR_CARD_ABSENT)
+		return err;
+	if (err == SSA_ERR_OK)
+		err = t->reader->read_identity(t->reader->cls, &id);
+	if (err == SSA_ERR_OK)
+		err = card_identity_check(&id, uid, uid_len, t->caisse_verify_key, NULL, 0,
+					  t->today);
+	if (err != SSA_ERR_OK)
+		goto refused;
+	if (t->pending_id) {
+		err = settle_pending(t, &id, now_ms, rc);
+		t->reader->release(t->reader->cls);
+		return err;
+	}
+	if ((err = t->reader->read_balance(t->reader->cls, &c.balance)) != SSA_ERR_OK)
+		goto refused;
+	card_id_format(id.member_id, c.id, sizeof(c.id));
+	snprintf(c.caisse, sizeof(c.caisse), "%s", id.caisse);
+	t->card_identity = id;
+	/* The card stays connected: the debit reuses the session (fewer APDUs). */
+	return till_pay_card(t, &c);
+refused:
+	t->reader->release(t->reader->cls);
+	till_message(t, TILL_MSG_ERROR, _("Card refused: %s."), _(ssa_strerror(err)));
+	return err;
+}
+
+#else
+enum ssa_err
+till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *rc)
+{
+	(void)t;
+	(void)timeout_ms;
+	(void)now_ms;
+	(void)rc;
+	return SSA_ERR_CARD_ABSENT; /* built without the card reader port */
+}
+#endif
+
+enum ssa_err
+till_closing(struct till *t, enum journal_kind kind, int32_t period, int64_t now_ms, bool record,
+	     struct journal_record *r)
+{
+	enum ssa_err err;
+
+	journal_record_init(r, kind);
+	if (!t->journal || (record && !t->signer)) {
+		till_message(t, TILL_MSG_ERROR, "%s", _("No journal: a sale cannot be recorded here."));
+		return SSA_ERR_INVAL;
+	}
+	if (t->state == TILL_PAYING || (t->basket.n > 0 && t->state == TILL_SELLING) ||
+	    t->pending_id) {
+		till_message(t, TILL_MSG_WARN, "%s", _("Finish or cancel the sale first."));
+		return SSA_ERR_INVAL;
+	}
+	snprintf(r->establishment, sizeof(r->establishment), "%s", t->establishment);
+	snprintf(r->terminal, sizeof(r->terminal), "%s", t->terminal);
+	snprintf(r->software, sizeof(r->software), "ssa-pos %s", SSA_VERSION);
+	snprintf(r->operator_id, sizeof(r->operator_id), "%s", t->operator_id);
+	r->time_ms = now_ms;
+	if ((err = closing_compute(t->journal, kind, period, r)) != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("The closing cannot be computed: %s."),
+			     _(ssa_strerror(err)));
+		return err;
+	}
+	if (!record)
+		return SSA_ERR_OK;
+	if ((err = journal_store_append(t->journal, r, t->signer, 0, NULL, NULL)) != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("The closing could not be recorded: %s."),
+			     _(ssa_strerror(err)));
+		return err;
+	}
+	t->status.records_waiting++;
+	till_message(t, TILL_MSG_INFO, _("Closing %llu recorded (record %llu)."),
+		     (unsigned long long)r->closing.number, (unsigned long long)r->seq);
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+till_inquiry(struct till *t, int timeout_ms, struct card_identity *id, int64_t *balance)
+{
+#if TILL_CARD_READER
+	uint8_t uid[CARD_UID_MAX];
+	size_t uid_len = 0;
+	enum ssa_err err;
+
+	if (!t->reader)
+		return SSA_ERR_CARD_ABSENT;
+	err = t->reader->wait_card(t->reader->cls, timeout_ms, uid, &uid_len);
+	if (err == SSA_ERR_CARD_ABSENT)
+		return err;
+	if (err == SSA_ERR_OK)
+		err = t->reader->read_identity(t->reader->cls, id);
+	if (err == SSA_ERR_OK)
+		err = card_identity_check(id, uid, uid_len, t->caisse_verify_key, NULL, 0,
+					  t->today);
+	if (err == SSA_ERR_OK)
+		err = t->reader->read_balance(t->reader->cls, balance);
+	t->reader->release(t->reader->cls);
+	if (err != SSA_ERR_OK)
+		till_message(t, TILL_MSG_ERROR, _("Card refused: %s."), _(ssa_strerror(err)));
+	return err;
+#else
+	(void)t;
+	(void)timeout_ms;
+	(void)id;
+	(void)balance;
+	return SSA_ERR_CARD_ABSENT;
+#endif
+}
+
+void
+till_recover(struct till *t)
+{
+	void *blob = NULL;
+	size_t len = 0;
+	uint64_t id = 0;
+
+	if (!t->journal || journal_store_get_pending(t->journal, &id, &blob, &len) != SSA_ERR_OK)
+		return;
+	free(blob);
+	t->pending_id = id;
+	till_message(t, TILL_MSG_WARN, "%s",
+		     _("A card payment was interrupted: tap that card to settle it."));
+}
+
 int64_t
 till_due(const struct till *t)
 {
@@ -532,6 +964,8 @@ till_cancel_sale(struct till *t)
 {
 	size_t n = t->state == TILL_PAID ? 0 : t->basket.n;
 
+	if (debit_pending(t))
+		return;
 	till_new_sale(t);
 	if (n == 0)
 		till_message(t, TILL_MSG_WARN, "%s", _("The basket is empty."));
@@ -555,9 +989,9 @@ till_enter(struct till *t)
 		return SSA_ERR_OK;
 	/* A scan during the payment goes back to the sale (nothing was recorded yet); after a
 	 * recorded sale it starts the next one. */
-	if (t->state == TILL_PAYING)
-		till_pay_back(t);
-	else if (t->state == TILL_PAID)
+	if (t->state == TILL_PAYING && till_pay_back(t) != SSA_ERR_OK)
+		return SSA_ERR_INVAL;
+	if (t->state == TILL_PAID)
 		till_new_sale(t);
 	p = t->pending_product;
 	if (weight && !till_entry_is_scan(text)) {

@@ -15,7 +15,18 @@
 #include "ssa/catalog.h"
 #include "ssa/err.h"
 #include "ssa/gtin.h"
+#include "ssa/card.h"
+/* The card reader port comes with the card module; until it is there the till is built without
+ * card payments (every other tender works, and is recorded). */
+#if __has_include("ssa/card_reader.h")
+#include "ssa/card_reader.h"
+#define TILL_CARD_READER 1
+#else
+#define TILL_CARD_READER 0
+struct ssa_card_reader;
+#endif
 #include "ssa/journal.h"
+#include "ssa/journal_store.h"
 #include "ssa/money.h"
 
 /* The longest code a person or a scanner types (GTIN-14 and GS1 codes fit with room). */
@@ -78,6 +89,16 @@ struct till {
 	bool has_card;          /* a card was read for this payment */
 	struct till_card card;
 	struct allocation alloc; /* the split of the sale, while paying */
+	struct card_identity card_identity; /* of the card read for this payment */
+	uint64_t pending_id;     /* the journal's pending card debit of this sale, 0 = none */
+	uint64_t last_sale_seq;  /* sequence number of the last recorded sale */
+
+	/* The ports (borrowed, may be NULL: then no payment can be recorded / no card read). */
+	struct ssa_journal_store *journal;
+	const struct journal_signer *signer;
+	struct ssa_card_reader *reader;
+	const uint8_t *caisse_verify_key; /* the caisse's Ed25519 key checking card identities */
+	uint32_t card_terminal;           /* this till's number in the cards' debit records */
 	char *receipt;           /* the last recorded sale's receipt text (owned), NULL = none */
 	char entry[TILL_ENTRY_MAX + 1]; /* the entry line being typed */
 	int64_t pending_grams;          /* weight typed after F6, waiting for its item; 0 = none */
@@ -151,7 +172,8 @@ enum ssa_err till_void_line(struct till *t, uint32_t id);
 /* Start a new, empty sale (after a recorded one). */
 void till_new_sale(struct till *t);
 
-/* Cancel the sale: every line goes, nothing is recorded. */
+/* Cancel the sale: every line goes, nothing is recorded.  Refused (a message) while a card
+ * debit of this sale is pending: it may have happened. */
 void till_cancel_sale(struct till *t);
 
 /* Start paying: the basket must have lines; it is frozen.  No card yet: everything is due from
@@ -170,6 +192,37 @@ enum ssa_err till_pay_tender(struct till *t, enum tender_kind kind, int64_t give
 /* Back to the sale from the payment (before anything was recorded): tenders and card dropped,
  * lines decided with the preview list again. */
 enum ssa_err till_pay_back(struct till *t);
+
+struct receipt;
+
+/* While paying, look for the food card for at most @p timeout_ms: identity checked offline
+ * (signature, validity), balance read, then till_pay_card.  A card whose payment was torn away
+ * earlier is settled first: its debit is recorded exactly once, or tried again.
+ * SSA_ERR_CARD_ABSENT quietly when no card came; other card errors are a message. */
+enum ssa_err till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *rc);
+
+/* Record the sale once nothing is due: when the card pays a part, the intent is stored as
+ * pending in the journal, the card debited, then the record appended (removing the intent) in
+ * one transaction.  A card torn away leaves the intent pending and the till waiting for the card
+ * (till_poll_card settles it).  On success state is TILL_PAID and t->receipt holds the receipt
+ * layout of @p rc (its basket, allocation and sale number are filled here). */
+enum ssa_err till_pay_commit(struct till *t, int64_t now_ms, struct receipt *rc);
+
+/* At start-up: an intent left pending by a crash is reported (and settled at the card's next
+ * tap by till_poll_card). */
+void till_recover(struct till *t);
+
+/* The closing of @p kind (JOURNAL_CLOSING_Z, _MONTH, _YEAR) for @p period over the records since
+ * the last one of its kind, computed from the journal without recording it: an X report when
+ * @p record is false; recorded (sealed, appended) when true.  Refused while a sale is under way.
+ * @param[out] r  initialised here; journal_record_fini it. */
+enum ssa_err till_closing(struct till *t, enum journal_kind kind, int32_t period, int64_t now_ms,
+			  bool record, struct journal_record *r);
+
+/* Balance inquiry: look for a card for at most @p timeout_ms, check it, read its balance.
+ * @param[out] id, balance  filled on success. */
+enum ssa_err till_inquiry(struct till *t, int timeout_ms, struct card_identity *id,
+			  int64_t *balance);
 
 /* The amount still due from other tenders while paying, else 0. */
 int64_t till_due(const struct till *t);

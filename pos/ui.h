@@ -38,6 +38,8 @@ struct view_ops {
 	bool owns_enter;
 	/* Label of the entry line on this screen (N_()-marked), NULL: "Code: ". */
 	const char *entry_label;
+	/* Called between keys (keys are then read with a short timeout).  May be NULL. */
+	void (*idle)(struct ui *ui);
 };
 
 extern const struct view_ops ui_sale_ops;
@@ -46,12 +48,17 @@ extern const struct view_ops ui_pay_ops;
 extern const struct view_ops ui_receipt_ops;
 extern const struct view_ops ui_amap_ops;
 extern const struct view_ops ui_login_ops;
+extern const struct view_ops ui_report_ops;
+extern const struct view_ops ui_balance_ops;
 
 struct amap_session;
 
 struct ui {
 	struct till *till;
 	enum money_locale money_locale;
+	/* Receipts: header lines, width, where copies go (NULL: nowhere). */
+	const char *shop_name, *shop_address, *receipt_dir, *printer;
+	int receipt_width;
 	const struct view_ops *view; /* in focus */
 	const struct view_ops *prev; /* where Esc goes back to */
 	int scroll;                  /* first row shown by the help screen */
@@ -64,6 +71,11 @@ struct ui {
 	size_t amap_sel;             /* selected row among the matches */
 	long amap_by;                /* household whose "collected by" is being typed, -1 none */
 	bool amap_totals;            /* show the totals instead of the households */
+	char *report;                /* text of the report screen (owned), NULL: none */
+	bool report_z;               /* the report screen is a Z waiting for Enter */
+	char balance[200];           /* what the balance inquiry screen shows */
+	const char *data_dir;        /* where reprints are counted */
+	char *duplicate;             /* the reprint shown on the receipt screen (owned), or NULL */
 };
 
 /* Run the till on the terminal until quit or a quit signal; the terminal must be set up
@@ -72,6 +84,14 @@ int ui_run(struct ui *ui);
 
 /* Give the focus to @p ops (calls done/open). */
 void ui_switch(struct ui *ui, const struct view_ops *ops);
+
+/* While paying: look for the card and record the sale once nothing is due; to the receipt
+ * screen when it is recorded.  Called by the loop; @p timeout_ms bounds the wait for a card. */
+void ui_pay_step(struct ui *ui, int timeout_ms);
+
+/* Reprint the last receipt: the reprint is counted (data_dir/reprints.log, fsynced before the
+ * copy is shown or printed) and marked "DUPLICATE n". */
+void ui_reprint(struct ui *ui);
 
 /* Draw everything now (title, body, message, entry and status lines). */
 void ui_draw(struct ui *ui);

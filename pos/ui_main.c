@@ -1,5 +1,6 @@
 /* ui_main.c — the UI loop and the lines every screen shares: title, message, entry, status. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -207,11 +208,33 @@ global_request(struct ui *ui, enum request req)
 			return false; /* its totals; sign in first */
 		ui_switch(ui, ui->amap ? &ui_amap_ops : &ui_sale_ops);
 		return true;
+	case REQ_PAY:
+		if (ui->view == &ui_amap_ops || ui->view == &ui_login_ops)
+			return false;
+		ui_switch(ui, &ui_pay_ops);
+		return true;
 	case REQ_QUIT:
 		ui->quit = true;
 		return true;
 	case REQ_REDRAW:
 		clearok(curscr, TRUE);
+		return true;
+	case REQ_REPRINT:
+		if (ui->view == &ui_login_ops || ui->view == &ui_amap_ops ||
+		    ui->till->state == TILL_PAYING)
+			return false;
+		ui_reprint(ui);
+		return true;
+	case REQ_REPORT_X:
+	case REQ_CLOSE_Z:
+	case REQ_BALANCE:
+		if (ui->view == &ui_login_ops || ui->view == &ui_amap_ops ||
+		    ui->till->state == TILL_PAYING)
+			return false;
+		ui->report_z = req == REQ_CLOSE_Z;
+		if (ui->view == &ui_report_ops)
+			ui->view->open(ui); /* X then Z: compute again */
+		ui_switch(ui, req == REQ_BALANCE ? &ui_balance_ops : &ui_report_ops);
 		return true;
 	default:
 		return false;
@@ -301,15 +324,27 @@ ui_run(struct ui *ui)
 			      : ui->till->operator_id[0] ? &ui_sale_ops
 						    : &ui_login_ops);
 	while (!ui->quit && !crt_quit_signal()) {
+		/* While a card is awaited, keys are read briefly and the reader polled in turn. */
+		bool card = ui->till->state == TILL_PAYING || ui->till->pending_id;
 		int key;
 
 		ui_draw(ui);
-		key = crt_read_key(1000);
-		if (key == ERR || key == KEY_RESIZE)
-			continue;
-		handle_key(ui, key);
+		key = crt_read_key(card || ui->view->idle ? 50 : 1000);
+		if (key != ERR && key != KEY_RESIZE)
+			handle_key(ui, key);
+		if (card || ui->till->state == TILL_PAYING) {
+			ui_draw(ui);
+			ui_pay_step(ui, 150);
+		} else if (ui->view->idle) {
+			ui_draw(ui);
+			ui->view->idle(ui);
+		}
 	}
 	if (ui->view && ui->view->done)
 		ui->view->done(ui);
+	free(ui->report);
+	ui->report = NULL;
+	free(ui->duplicate);
+	ui->duplicate = NULL;
 	return crt_quit_signal();
 }

@@ -3,9 +3,13 @@
  * The same screen whatever the member pays with: the total, what the caisse covers, the card's
  * debit as one tender among the others, what is left to pay and the change. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "crt.h"
 #include "i18n.h"
+#include "receipt.h"
 #include "ui.h"
 
 #define COL_AMOUNT 40
@@ -45,7 +49,8 @@ pay_draw(struct ui *ui, int top, int rows)
 	y++;
 	if (t->has_card) {
 		snprintf(note, sizeof(note), _("card %s, caisse %s"), t->card.id, t->card.caisse);
-		row(ui, y++, CRT_NORMAL, _("Card balance"), t->card.balance, note);
+		crt_put(y++, 2, COLS - 2, true, note);
+		row(ui, y++, CRT_NORMAL, _("Card balance"), t->card.balance, NULL);
 		money_format(a->balance_after, ui->money_locale, m, sizeof(m));
 		snprintf(note, sizeof(note), _("balance after: %s"), m);
 		row(ui, y++, CRT_COVERED, _(tender_label(TENDER_SSA)), a->ssa_debit, note);
@@ -137,8 +142,75 @@ pay_request(struct ui *ui, enum request req)
 static void
 pay_open(struct ui *ui)
 {
-	if (ui->till->state == TILL_SELLING && till_pay_start(ui->till) != SSA_ERR_OK)
+	if (ui->till->state != TILL_SELLING)
+		return;
+	if (!ui->till->journal || !ui->till->signer) {
+		till_message(ui->till, TILL_MSG_ERROR, "%s",
+			     _("No journal: a sale cannot be recorded here."));
 		ui->bounce = true;
+		return;
+	}
+	if (till_pay_start(ui->till) != SSA_ERR_OK)
+		ui->bounce = true;
+}
+
+/* Copies of the receipt: a text file per sale, and the printer.  A failure is a message: the
+ * sale is recorded whatever happens to its paper. */
+static void
+copy_receipt(struct ui *ui)
+{
+	const char *text = ui->till->receipt;
+	char path[1024], *esc = NULL;
+	size_t len;
+
+	if (!text)
+		return;
+	if (ui->receipt_dir) {
+		snprintf(path, sizeof(path), "%s/sale-%06llu.txt", ui->receipt_dir,
+			 (unsigned long long)ui->till->last_sale_seq);
+		if (receipt_write(path, text, strlen(text)) != SSA_ERR_OK)
+			till_message(ui->till, TILL_MSG_WARN, _("Receipt not written to %s."), path);
+	}
+	if (ui->printer) {
+		if (receipt_escpos(text, strlen(text), &esc, &len) != SSA_ERR_OK ||
+		    receipt_write(ui->printer, esc, len) != SSA_ERR_OK)
+			till_message(ui->till, TILL_MSG_WARN, _("Printer %s: the receipt was not "
+								"printed."),
+				     ui->printer);
+		free(esc);
+	}
+}
+
+void
+ui_pay_step(struct ui *ui, int timeout_ms)
+{
+	struct till *t = ui->till;
+	struct receipt rc = {
+		.shop_name = ui->shop_name,
+		.shop_address = ui->shop_address,
+		.loc = ui->money_locale,
+		.width = ui->receipt_width,
+	};
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[32] = "";
+	int64_t now_ms = (int64_t)now * 1000;
+
+	if (localtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%d/%m/%Y %H:%M", &tm);
+	rc.time_text = when;
+	if (t->state == TILL_PAYING && t->pending_id == 0 && till_due(t) == 0 &&
+	    (t->has_card || t->alloc.ssa_debit == 0))
+		till_pay_commit(t, now_ms, &rc);
+	else if (t->state == TILL_PAYING || t->pending_id)
+		till_poll_card(t, timeout_ms, now_ms, &rc);
+	/* A card read with nothing left to pay: record at once. */
+	if (t->state == TILL_PAYING && t->pending_id == 0 && t->has_card && till_due(t) == 0)
+		till_pay_commit(t, now_ms, &rc);
+	if (t->state == TILL_PAID && ui->view != &ui_receipt_ops) {
+		copy_receipt(ui);
+		ui_switch(ui, &ui_receipt_ops);
+	}
 }
 
 const struct view_ops ui_pay_ops = {

@@ -199,10 +199,6 @@ sale_request(struct ui *ui, enum request req)
 		till_cancel_sale(t);
 		ui->selected = 0;
 		return REQ_NONE;
-	case REQ_PAY:
-		/* Until the journal store is wired in, nothing could be recorded: no payment. */
-		till_message(t, TILL_MSG_WARN, "%s", _("No journal: a sale cannot be recorded here."));
-		return REQ_NONE;
 	case REQ_BACK:
 		till_message(t, TILL_MSG_NONE, "%s", "");
 		return REQ_NONE;
@@ -216,8 +212,10 @@ sale_request(struct ui *ui, enum request req)
 static void
 sale_open(struct ui *ui)
 {
-	if (ui->till->state == TILL_PAYING)
-		till_pay_back(ui->till);
+	if (ui->till->state == TILL_PAYING && till_pay_back(ui->till) != SSA_ERR_OK)
+		ui->bounce = true; /* a card debit is pending: stay on the payment */
+	else if (ui->till->state == TILL_PAID)
+		till_new_sale(ui->till);
 }
 
 const struct view_ops ui_sale_ops = {

@@ -38,3 +38,15 @@ ui_wait_text "ssa-pos - Vente"
 ui_wait_text "Produit inconnu : 3560070894222."
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
+
+# Without its signing key the till says so and takes no payment: nothing could be recorded.
+ui_stop
+rm -f "$UI_DATA/terminal.key"
+ui_start
+ui_wait_text "Clé de signature : $UI_DATA/terminal.key"
+ui_sign_in
+ui_scan 3560070894222
+ui_wait_text "Produit inconnu"
+ui_keys F3
+ui_wait_text "Pas de journal : aucune vente ne peut être enregistrée ici."
+ui_wait_text "ssa-pos - Vente"

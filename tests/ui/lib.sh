@@ -23,8 +23,13 @@ ui_tmux() {
 	tmux -S "$UI_SOCK" -f /dev/null "$@"
 }
 
+UI_SIM_PID=""
 ui_cleanup() {
 	ui_tmux kill-server >/dev/null 2>&1
+	if [ -n "$UI_SIM_PID" ]; then
+		kill "$UI_SIM_PID" 2>/dev/null
+		wait "$UI_SIM_PID" 2>/dev/null
+	fi
 	rm -rf "$UI_TMP"
 }
 trap 'ui_cleanup' EXIT
@@ -65,6 +70,12 @@ ui_config() {
 	EOF
 	[ $# -gt 0 ] && printf '%s\n' "$@" >>"$UI_CONF"
 	mkdir -p "$UI_DATA/receipts"
+	# the terminal's signing key of the journal
+	if [ ! -f "$UI_DATA/terminal.key" ]; then
+		openssl genpkey -algorithm ed25519 -out "$UI_DATA/terminal.key" 2>/dev/null ||
+			ui_fail "terminal key"
+		chmod 600 "$UI_DATA/terminal.key"
+	fi
 }
 
 # ui_pos ARGS: run ssa-pos outside tmux with the test's configuration (imports).
@@ -88,6 +99,61 @@ ui_demo_data() {
 	ui_pos --import-products "$_d/products.csv" >/dev/null || ui_fail "import products"
 	ui_pos --import-list caisse-34 "$UI_TMP/caisse.pub" "$UI_TMP/list.txt" >/dev/null ||
 		ui_fail "import list"
+}
+
+# ui_card_setup: a caisse's card keys (ssa-admin card keygen), and
+# ssa-cardsim on a pty (its connstring in $UI_DEV) with no card in the field yet; the till's
+# configuration gets [card] reader/keys.  libnfc never scans: LIBNFC_AUTO_SCAN=false.
+UI_ADMIN="$UI_TOP/$SSA_BUILD/ssa-admin"
+UI_SIM="$UI_TOP/$SSA_BUILD/ssa-cardsim"
+export LIBNFC_AUTO_SCAN=false LIBNFC_INTRUSIVE_SCAN=false
+ui_card_setup() {
+	timeout 30 "$UI_ADMIN" card keygen "$UI_TMP/card.keys" --caisse caisse-34 >/dev/null 2>&1 ||
+		ui_fail "card keygen"
+	timeout 300 "$UI_SIM" --control "$UI_TMP/ctl" >"$UI_TMP/sim.out" 2>"$UI_TMP/sim.err" &
+	UI_SIM_PID=$!
+	_i=0
+	until grep -q '^connstring pn532_uart:' "$UI_TMP/sim.out" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt "$UI_POLLS" ] || ui_fail "ssa-cardsim did not start"
+		sleep 0.1
+	done
+	UI_DEV=$(sed -n 's/^connstring //p' "$UI_TMP/sim.out")
+	ui_config "[card]" "reader = $UI_DEV" "keys = $UI_TMP/card.keys" "terminal_number = 3"
+}
+
+# ui_ctl ARGS: the simulator's control channel (insert PATH, remove, tear N, status).
+ui_ctl() {
+	timeout 10 "$UI_SIM" ctl "$UI_TMP/ctl" "$@" >/dev/null || ui_fail "ssa-cardsim ctl $*"
+}
+
+# ui_card_on NAME: put card NAME on the reader (whatever was there is taken away); ui_card_off.
+ui_card_on() {
+	timeout 10 "$UI_SIM" ctl "$UI_TMP/ctl" remove >/dev/null 2>&1
+	ui_ctl insert "$UI_TMP/$1"
+}
+ui_card_off() {
+	timeout 10 "$UI_SIM" ctl "$UI_TMP/ctl" remove >/dev/null 2>&1
+}
+
+# ui_new_card NAME SERIAL BALANCE [UID]: a blank card issued by ssa-admin (member id = serial,
+# caisse-34, valid 2020-2099), left out of the field.  Run before ui_start: one process on the
+# pty at a time.
+ui_new_card() {
+	"$UI_SIM" new-card "$UI_TMP/$1" --uid "${4:-04C0FFEE00$2}" >/dev/null || ui_fail "new-card"
+	ui_card_on "$1"
+	timeout 60 "$UI_ADMIN" card issue --keys "$UI_TMP/card.keys" --device "$UI_DEV" \
+		--serial "$2" --member "$2" --household 1 --from 2020-01-01 --to 2099-12-31 \
+		--balance "$3" >"$UI_TMP/issue-$1.log" 2>&1 || {
+		cat "$UI_TMP/issue-$1.log" >&2
+		ui_fail "card issue $1"
+	}
+	ui_card_off
+}
+
+# ui_journal ARGS: ssa-admin journal ... on the till's journal (after ssa-pos has exited).
+ui_journal() {
+	timeout 60 "$UI_ADMIN" journal "$@"
 }
 
 # ui_start [ENV=VALUE ...] [-- ssa-pos args]: start ssa-pos in an 80x24 session named pos.
@@ -150,6 +216,23 @@ ui_wait_text() {
 		_i=$((_i + 1))
 	done
 	ui_fail "text never appeared: $1"
+}
+
+# ui_wait_any TEXT...: poll until the screen holds one of the texts; prints the first found.
+ui_wait_any() {
+	_i=0
+	while [ $_i -lt "$UI_POLLS" ]; do
+		ui_screen >"$UI_TMP/any.txt"
+		for _t in "$@"; do
+			if grep -qF -- "$_t" "$UI_TMP/any.txt"; then
+				echo "$_t"
+				return 0
+			fi
+		done
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	ui_fail "none of these appeared: $*"
 }
 
 # ui_wait_gone TEXT: poll until the screen no longer holds TEXT.

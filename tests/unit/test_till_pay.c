@@ -1,0 +1,494 @@
+/* test_till_pay.c — paying and recording with fakes behind the ports: the in-memory journal
+ * store (journal_mem_new) and a fake card reader that can tear the card away before or after
+ * its debit.  A sale is recorded once, or not at all; a torn debit keeps the sale pending
+ * until the card comes back, also across a restart of the till. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ssa/card.h"
+#include "ssa/catalog.h"
+#include "ssa/convention.h"
+#include "ssa/journal_store.h"
+
+#include "../../pos/receipt.h"
+#include "../../pos/till.h"
+
+static const uint8_t list_key[32] = { 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+				      3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3 };
+#if TILL_CARD_READER
+static const uint8_t caisse_key[32] = { 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+					4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4 };
+static const uint8_t uid[7] = { 0x04, 1, 2, 3, 4, 5, 6 };
+#endif
+static const uint8_t terminal_key[32] = { 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+					  6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6 };
+
+#define LIST \
+	"ssa-list,1\ncaisse,caisse-34\nversion,2\nvalid,2020-01-01,\n" \
+	"category,legumineuses,100,,,,\nexclude,alcool,,,,,\n"
+
+#if TILL_CARD_READER
+/* A DESFire card as the till's port sees it. */
+struct fake_card {
+	bool present;
+	struct card_identity id;
+	int64_t balance;
+	struct card_debit_record recs[CARD_DEBIT_RECORDS]; /* oldest first */
+	size_t n;
+	int tear; /* next debit: 0 normal, 1 torn before it happens, 2 torn after it happened */
+	unsigned debits;
+};
+
+static enum ssa_err
+f_wait(void *cls, int timeout_ms, uint8_t u[CARD_UID_MAX], size_t *len)
+{
+	struct fake_card *c = cls;
+
+	(void)timeout_ms;
+	if (!c->present)
+		return SSA_ERR_CARD_ABSENT;
+	memcpy(u, uid, sizeof(uid));
+	*len = sizeof(uid);
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+f_identity(void *cls, struct card_identity *out)
+{
+	struct fake_card *c = cls;
+
+	if (!c->present)
+		return SSA_ERR_CARD_TORN;
+	*out = c->id;
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+f_balance(void *cls, int64_t *balance)
+{
+	struct fake_card *c = cls;
+
+	if (!c->present)
+		return SSA_ERR_CARD_TORN;
+	*balance = c->balance;
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+f_debits(void *cls, struct card_debit_record *recs, size_t max, size_t *n)
+{
+	struct fake_card *c = cls;
+
+	if (!c->present)
+		return SSA_ERR_CARD_TORN;
+	*n = 0;
+	for (size_t i = c->n; i-- > 0 && *n < max;)
+		recs[(*n)++] = c->recs[i];
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+f_debit(void *cls, struct card_debit_record *rec)
+{
+	struct fake_card *c = cls;
+
+	if (!c->present)
+		return SSA_ERR_CARD_ABSENT;
+	if (rec->amount > c->balance)
+		return SSA_ERR_CARD_BALANCE;
+	if (c->tear == 1) {
+		c->tear = 0;
+		c->present = false;
+		return SSA_ERR_CARD_TORN;
+	}
+	c->balance -= rec->amount;
+	rec->balance_after = c->balance;
+	assert_true(c->n < CARD_DEBIT_RECORDS);
+	c->recs[c->n++] = *rec;
+	c->debits++;
+	if (c->tear == 2) {
+		c->tear = 0;
+		c->present = false;
+		return SSA_ERR_CARD_TORN;
+	}
+	return SSA_ERR_OK;
+}
+
+static void
+f_release(void *cls)
+{
+	(void)cls;
+}
+
+#endif
+
+struct fixture {
+	struct ssa_catalog *cat;
+	struct ssa_journal_store *journal;
+	struct journal_signer *signer;
+#if TILL_CARD_READER
+	struct fake_card card;
+	struct ssa_card_reader reader;
+#endif
+	uint8_t verify[32];
+	struct till t;
+};
+
+static void
+till_setup(struct fixture *f, struct till *t)
+{
+	till_init(t, 20261123);
+	till_set_catalog(t, f->cat, "caisse-34");
+	strcpy(t->establishment, "epicerie-test");
+	strcpy(t->terminal, "T01");
+	strcpy(t->operator_id, "9");
+	t->journal = f->journal;
+	t->signer = f->signer;
+#if TILL_CARD_READER
+	t->reader = &f->reader;
+#endif
+	t->caisse_verify_key = f->verify;
+	t->card_terminal = 3;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct convention_list *l = NULL;
+	struct convention_error err;
+	struct catalog_product p = { .price = 235, .unit = CATALOG_PIECE, .vat_bp = 550 };
+	struct catalog_product v = { .price = 590, .unit = CATALOG_PIECE, .vat_bp = 2000 };
+	char *text = NULL;
+	size_t len;
+
+	assert_non_null(f);
+	assert_int_equal(catalog_mem_new(&f->cat), SSA_ERR_OK);
+	strcpy(p.code, "3560070894222");
+	strcpy(p.name, "Lentilles");
+	strcpy(p.category, "legumineuses");
+	assert_int_equal(catalog_mem_put(f->cat, &p), SSA_ERR_OK);
+	strcpy(v.code, "3176582033303");
+	strcpy(v.name, "Vin");
+	strcpy(v.category, "alcool");
+	assert_int_equal(catalog_mem_put(f->cat, &v), SSA_ERR_OK);
+	assert_int_equal(convention_sign(LIST, strlen(LIST), list_key, &text, &len), SSA_ERR_OK);
+	assert_int_equal(convention_list_parse(text, len, &l, &err), SSA_ERR_OK);
+	free(text);
+	assert_int_equal(catalog_mem_set_list(f->cat, l), SSA_ERR_OK);
+	assert_int_equal(journal_mem_new(&f->journal), SSA_ERR_OK);
+	assert_int_equal(journal_signer_new(terminal_key, &f->signer), SSA_ERR_OK);
+
+#if TILL_CARD_READER
+	f->card.present = false;
+	f->card.balance = 1000;
+	f->card.id = (struct card_identity){ .serial = 0x5a01, .member_id = 0xabc,
+					     .household_id = 1, .valid_from = 20260101,
+					     .valid_to = 20271231 };
+	strcpy(f->card.id.caisse, "caisse-34");
+	assert_int_equal(card_identity_sign(&f->card.id, uid, sizeof(uid), caisse_key), SSA_ERR_OK);
+	assert_int_equal(convention_public_key(caisse_key, f->verify), SSA_ERR_OK);
+	f->reader = (struct ssa_card_reader){ .cls = &f->card, .wait_card = f_wait,
+					      .read_identity = f_identity,
+					      .read_balance = f_balance, .read_debits = f_debits,
+					      .debit = f_debit, .release = f_release };
+#endif
+	till_setup(f, &f->t);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	till_fini(&f->t);
+	journal_signer_free(f->signer);
+	journal_store_free(f->journal);
+	catalog_close(f->cat);
+	free(f);
+	return 0;
+}
+
+static void
+scan(struct till *t, const char *code)
+{
+	strcpy(t->entry, code);
+	assert_int_equal(till_enter(t), SSA_ERR_OK);
+}
+
+static uint64_t
+records(struct fixture *f)
+{
+	uint64_t seq = 0;
+	uint8_t hash[JOURNAL_HASH_LEN];
+
+	assert_int_equal(journal_store_last(f->journal, &seq, hash), SSA_ERR_OK);
+	return seq;
+}
+
+static struct receipt
+receipt(void)
+{
+	return (struct receipt){ .time_text = "now", .loc = MONEY_EN, .width = 40 };
+}
+
+#if TILL_CARD_READER
+/* Start paying 3 lentils (7.05, covered) and a wine (5.90): the card pays 7.05. */
+static void
+start(struct fixture *f)
+{
+	struct receipt rc = receipt();
+
+	scan(&f->t, "3*3560070894222");
+	scan(&f->t, "3176582033303");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000000000, &rc), SSA_ERR_CARD_ABSENT);
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000000000, &rc), SSA_ERR_OK);
+	assert_true(f->t.has_card);
+	assert_int_equal(f->t.alloc.ssa_debit, 705);
+	assert_int_equal(till_due(&f->t), 590);
+	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 1000), SSA_ERR_OK);
+}
+
+static void
+test_card_and_cash(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	struct journal_chain c;
+	uint8_t pub[32], kid[JOURNAL_KEY_ID_LEN];
+
+	start(f);
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAID);
+	assert_int_equal(records(f), 1);
+	assert_int_equal(f->card.balance, 295);
+	assert_int_equal(f->card.debits, 1);
+	assert_int_equal(f->card.recs[0].terminal_id, 3);
+	assert_int_equal(f->card.recs[0].seq, 1);
+	assert_non_null(strstr(f->t.receipt, "SSA card"));
+	assert_non_null(strstr(f->t.receipt, "Sale 1"));
+	assert_string_equal(f->t.msg, "Sale 1 recorded. Change to give: 4,10\u00a0\u20ac.");
+	journal_signer_public(f->signer, pub, kid);
+	assert_int_equal(journal_store_verify(f->journal, pub, &c), SSA_ERR_OK);
+	/* a second commit records nothing more */
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_INVAL);
+	assert_int_equal(records(f), 1);
+}
+
+static void
+test_torn_after_debit(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	start(f);
+	f->card.tear = 2;
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
+	assert_int_equal(records(f), 0);
+	assert_true(f->t.pending_id > 0);
+	assert_non_null(strstr(f->t.msg, "put the card back"));
+	/* the sale cannot be dropped or changed while its debit may have happened */
+	till_cancel_sale(&f->t);
+	assert_int_equal(f->t.basket.n, 2);
+	assert_int_equal(till_pay_back(&f->t), SSA_ERR_INVAL);
+	strcpy(f->t.entry, "3560070894222");
+	assert_int_equal(till_enter(&f->t), SSA_ERR_INVAL);
+	assert_int_equal(f->t.basket.n, 2);
+	/* no card yet: still pending */
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000001000, &rc), SSA_ERR_CARD_ABSENT);
+	/* the card comes back: its record says it paid; recorded once, not debited again */
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000001000, &rc), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAID);
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(records(f), 1);
+	assert_int_equal(f->card.debits, 1);
+	assert_int_equal(f->card.balance, 295);
+	assert_non_null(f->t.receipt);
+}
+
+static void
+test_torn_before_debit(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	start(f);
+	f->card.tear = 1;
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
+	assert_int_equal(records(f), 0);
+	assert_int_equal(f->card.debits, 0);
+	f->card.present = true;
+	/* the card never paid: the debit is made now, then recorded */
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000001000, &rc), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAID);
+	assert_int_equal(records(f), 1);
+	assert_int_equal(f->card.debits, 1);
+	assert_int_equal(f->card.balance, 295);
+}
+
+static void
+test_restart_settles_pending(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	struct till t2;
+
+	start(f);
+	f->card.tear = 2;
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
+	/* the till dies here; another starts on the same journal */
+	till_fini(&f->t);
+	till_setup(f, &t2);
+	till_recover(&t2);
+	assert_true(t2.pending_id > 0);
+	assert_string_equal(t2.msg, "A card payment was interrupted: tap that card to settle it.");
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_OK);
+	assert_int_equal(records(f), 1);
+	assert_int_equal(t2.pending_id, 0);
+	assert_string_equal(t2.msg, "The interrupted card payment was recorded.");
+	/* and again: nothing pending, nothing more */
+	till_recover(&t2);
+	assert_int_equal(t2.pending_id, 0);
+	assert_int_equal(records(f), 1);
+	assert_int_equal(f->card.debits, 1);
+	f->t = t2; /* teardown finis it */
+}
+
+static void
+test_restart_not_debited(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	struct till t2;
+
+	start(f);
+	f->card.tear = 1;
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
+	till_fini(&f->t);
+	till_setup(f, &t2);
+	till_recover(&t2);
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_OK);
+	assert_string_equal(t2.msg,
+			    "The interrupted card payment did not happen: nothing was recorded.");
+	assert_int_equal(records(f), 0);
+	assert_int_equal(f->card.debits, 0);
+	assert_int_equal(t2.pending_id, 0);
+	f->t = t2;
+}
+
+static void
+test_refused_cards(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	scan(&f->t, "3560070894222");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	f->card.present = true;
+	/* an identity signed for another card's UID (a copied file) */
+	f->card.id.household_id = 2;
+	assert_int_equal(till_poll_card(&f->t, 10, 0, &rc), SSA_ERR_CARD_SIGNATURE);
+	assert_string_equal(f->t.msg,
+			    "Card refused: card identity signature does not verify.");
+	assert_false(f->t.has_card);
+	f->card.id.household_id = 1;
+	/* expired */
+	f->t.today = 20280101;
+	assert_int_equal(till_poll_card(&f->t, 10, 0, &rc), SSA_ERR_CARD_EXPIRED);
+	assert_false(f->t.has_card);
+	assert_int_equal(records(f), 0);
+}
+
+#endif
+
+static void
+test_cash_only(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	f->t.reader = NULL;
+	scan(&f->t, "3176582033303");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	assert_int_equal(till_pay_commit(&f->t, 0, &rc), SSA_ERR_BASKET_UNPAID);
+	assert_int_equal(records(f), 0);
+	assert_int_equal(till_pay_tender(&f->t, TENDER_BANK_CARD, 0), SSA_ERR_OK);
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_OK);
+	assert_int_equal(records(f), 1);
+	assert_null(strstr(f->t.receipt, "SSA card"));
+	assert_non_null(strstr(f->t.receipt, "bank card"));
+	/* the next scan starts the next sale */
+	scan(&f->t, "3560070894222");
+	assert_int_equal(f->t.state, TILL_SELLING);
+	assert_int_equal(f->t.basket.n, 1);
+}
+
+static void
+test_x_and_z(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	struct journal_record r;
+
+	scan(&f->t, "3*3560070894222");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	/* no closing while a sale is under way */
+	assert_int_equal(till_closing(&f->t, JOURNAL_CLOSING_Z, 20261123, 0, false, &r),
+			 SSA_ERR_INVAL);
+	journal_record_fini(&r);
+	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 1000), SSA_ERR_OK);
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_OK);
+	/* X: computed, not recorded */
+	assert_int_equal(till_closing(&f->t, JOURNAL_CLOSING_Z, 20261123, 1795000001000, false, &r),
+			 SSA_ERR_OK);
+	assert_int_equal(r.closing.sales, 1);
+	assert_int_equal(r.closing.total, 705);
+	assert_int_equal(r.closing.tenders[TENDER_CASH], 705);
+	journal_record_fini(&r);
+	assert_int_equal(records(f), 1);
+	/* Z: recorded */
+	assert_int_equal(till_closing(&f->t, JOURNAL_CLOSING_Z, 20261123, 1795000002000, true, &r),
+			 SSA_ERR_OK);
+	assert_int_equal(r.closing.number, 1);
+	assert_int_equal(r.closing.perpetual, 705);
+	journal_record_fini(&r);
+	assert_int_equal(records(f), 2);
+	assert_string_equal(f->t.msg, "Closing 1 recorded (record 2).");
+	/* the next X starts from that Z */
+	assert_int_equal(till_closing(&f->t, JOURNAL_CLOSING_Z, 20261123, 1795000003000, false, &r),
+			 SSA_ERR_OK);
+	assert_int_equal(r.closing.sales, 0);
+	assert_int_equal(r.closing.perpetual, 705);
+	journal_record_fini(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#if TILL_CARD_READER
+		cmocka_unit_test_setup_teardown(test_card_and_cash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_after_debit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_before_debit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_settles_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_not_debited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_cards, setup, teardown),
+#endif
+		cmocka_unit_test_setup_teardown(test_cash_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_x_and_z, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("till_pay", tests, NULL, NULL);
+}

@@ -36,7 +36,6 @@ run_unit() { # $1 build dir
 run_scripts() { # $1 dir, $2 build dir
 	for s in "$top"/tests/$1/*.sh; do
 		[ -f "$s" ] || continue
-		case $(basename "$s") in lib*.sh) continue ;; esac # sourced helpers, not tests
 		n="$1/$(basename "$s" .sh)[$2]"
 		out="$log/$(echo "$n" | tr '/[]' '___')"
 		(cd "$top" && SSA_BUILD="$2" timeout 600 sh "$s") >"$out" 2>&1

@@ -1,5 +1,226 @@
 #!/bin/sh
-# make demo — the core's demo until the till exists (replaced by the whole chain later).
-build=${1:-build}
-echo "demo: the core demo needs the basket and journal modules, which are not built yet." >&2
-exit 1
+# make demo — the whole chain on this machine, in the terminal:
+#   ssa-caissed (the caisse, HTTPS with mutual TLS on 127.0.0.1) seeded with its CA, the
+#   terminal's certificate and a signed list of conventioned products; ssa-cardsim (an emulated
+#   PN532 reader) with demo food cards issued by ssa-admin; ssa-syncd pushing the journal every
+#   30 s; and ssa-pos, the till, in the foreground.  Leaving the till stops everything, pushes
+#   the journal once more and verifies it.
+#
+# usage: tools/demo.sh BUILD                 set up afresh and run (make demo)
+#        tools/demo.sh BUILD setup           set up only (tests)
+#        tools/demo.sh BUILD card NAME|off   put demo card NAME on the reader (another terminal)
+#        tools/demo.sh BUILD finish          push, verify and stop what setup started
+# Everything lives in BUILD/demo (SSA_DEMO_DIR).
+set -u
+B=${1:-build}
+cmd=${2:-run}
+top=$(cd "$(dirname "$0")/.." && pwd)
+case $B in /*) ;; *) B=$top/$B ;; esac
+D=${SSA_DEMO_DIR:-$B/demo}
+ADMIN=$B/ssa-admin
+export LIBNFC_AUTO_SCAN=false LIBNFC_INTRUSIVE_SCAN=false
+
+say() { printf 'demo: %s\n' "$*"; }
+stop_all() {
+	for p in syncd cardsim caissed; do
+		[ -f "$D/$p.pid" ] && kill "$(cat "$D/$p.pid")" 2>/dev/null
+		rm -f "$D/$p.pid"
+	done
+}
+die() {
+	printf 'demo: %s\n' "$*" >&2
+	[ -f "$D/log" ] && tail -15 "$D/log" >&2
+	stop_all
+	exit 1
+}
+
+# The demo cards: name, serial, balance in euros, UID.
+CARDS="marie 0001 150.00 04A1B2C3D4E501
+paul 0002 12.50 04A1B2C3D4E502
+lea 0003 100.00 04A1B2C3D4E503"
+
+ctl() { timeout 10 "$B/ssa-cardsim" ctl "$D/cardsim.ctl" "$@"; }
+
+wait_file() { # FILE WHAT PID
+	i=0
+	while [ ! -s "$1" ]; do
+		i=$((i + 1))
+		[ $i -le 150 ] || die "$2 did not start"
+		kill -0 "$3" 2>/dev/null || die "$2 exited"
+		sleep 0.1
+	done
+}
+
+start_cardsim() {
+	"$B/ssa-cardsim" --control "$D/cardsim.ctl" >"$D/cardsim.out" 2>>"$D/log" &
+	echo $! >"$D/cardsim.pid"
+	i=0
+	until grep -q '^connstring ' "$D/cardsim.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 150 ] || die "ssa-cardsim did not start"
+		sleep 0.1
+	done
+	sed -n 's/^connstring //p' "$D/cardsim.out" >"$D/reader"
+}
+
+start_caissed() {
+	cat >"$D/caisse/ssa-caissed.ini" <<EOI
+[caisse]
+id = caisse-34
+[http]
+listen = 127.0.0.1
+port = 0
+port_file = $D/caisse/port
+cert = $D/caisse/server.crt
+key = $D/caisse/server.key
+ca = $D/caisse/ca.crt
+[store]
+database = $D/caisse/caisse.db
+EOI
+	rm -f "$D/caisse/port"
+	SSA_LOG=stderr "$B/ssa-caissed" -f -c "$D/caisse/ssa-caissed.ini" >>"$D/log" 2>&1 &
+	echo $! >"$D/caissed.pid"
+	wait_file "$D/caisse/port" ssa-caissed "$(cat "$D/caissed.pid")"
+}
+
+syncd_ini() {
+	cat >"$D/ssa-syncd.ini" <<EOI
+[caisse]
+url = https://127.0.0.1:$(cat "$D/caisse/port")
+ca = $D/caisse/ca.crt
+cert = $D/pos/tls.crt
+key = $D/pos/tls.key
+[journal]
+database = $D/pos/journal.db
+[state]
+database = $D/pos/sync.db
+[daemon]
+interval = 30
+retry_min = 2
+retry_max = 30
+EOI
+}
+
+setup() {
+	[ -x "$B/ssa-pos" ] && [ -x "$ADMIN" ] && [ -x "$B/ssa-cardsim" ] ||
+		die "build first (make demo builds everything)"
+	stop_all
+	rm -rf "$D"
+	mkdir -p "$D/caisse" "$D/pos/receipts" "$D/cards"
+	: >"$D/log"
+
+	say "the caisse: its CA, its server certificate, its list key, its card keys"
+	"$ADMIN" ca init "$D/caisse" >>"$D/log" 2>&1 || die "ca init"
+	"$ADMIN" ca server "$D/caisse" 127.0.0.1 "$D/caisse/server.key" "$D/caisse/server.crt" \
+		>>"$D/log" 2>&1 || die "ca server"
+	"$ADMIN" list keygen "$D/caisse/list.key" "$D/caisse/list.pub" >>"$D/log" 2>&1 || die "list keygen"
+	"$ADMIN" list sign "$D/caisse/list.key" "$top/config/demo/list-caisse-34.txt" \
+		"$D/caisse/list-caisse-34.txt" >>"$D/log" 2>&1 || die "list sign"
+	"$ADMIN" card keygen "$D/caisse/card.keys" --caisse caisse-34 >>"$D/log" 2>&1 || die "card keygen"
+
+	say "the till: its journal key, its TLS identity signed by the caisse, products and list"
+	"$ADMIN" journal init-key --key "$D/pos/terminal.key" --pub "$D/pos/terminal.pub" \
+		>>"$D/log" 2>&1 || die "journal init-key"
+	"$ADMIN" terminal enroll T01 "$D/pos/terminal.key" "$D/pos/tls.key" "$D/pos/tls.csr" \
+		>>"$D/log" 2>&1 || die "terminal enroll"
+	"$ADMIN" terminal sign "$D/caisse" "$D/pos/tls.csr" "$D/pos/tls.crt" >>"$D/log" 2>&1 ||
+		die "terminal sign"
+	start_cardsim
+	cat >"$D/ssa-pos.ini" <<EOI
+[till]
+terminal_id = T01
+establishment_id = epicerie-demo
+caisse = caisse-34
+shop_name = Épicerie du Marché (démo)
+shop_address = 3 rue des Halles, 34000 Montpellier
+data_dir = $D/pos
+[receipt]
+directory = $D/pos/receipts
+[card]
+reader = $(cat "$D/reader")
+keys = $D/caisse/card.keys
+terminal_number = 1
+[barcodes]
+rule = 21xxxxxNNDDDc weight
+rule = 23xxxxxNNNDDc price
+EOI
+	"$B/ssa-pos" -c "$D/ssa-pos.ini" --import-products "$top/config/demo/products.csv" \
+		>>"$D/log" 2>&1 || die "import products"
+	"$B/ssa-pos" -c "$D/ssa-pos.ini" --import-list caisse-34 "$D/caisse/list.pub" \
+		"$D/caisse/list-caisse-34.txt" >>"$D/log" 2>&1 || die "import list"
+
+	say "demo food cards, issued on the emulated reader"
+	echo "$CARDS" | while read -r name serial balance uid; do
+		"$B/ssa-cardsim" new-card "$D/cards/$name" --uid "$uid" >>"$D/log" 2>&1 || die "new-card"
+		ctl insert "$D/cards/$name" >>"$D/log" 2>&1 || die "insert $name"
+		timeout 60 "$ADMIN" card issue --keys "$D/caisse/card.keys" --device "$(cat "$D/reader")" \
+			--serial "$serial" --member "$serial" --household 1 --from 2020-01-01 \
+			--to 2099-12-31 --balance "$balance" >>"$D/log" 2>&1 || die "card issue $name"
+		ctl remove >>"$D/log" 2>&1
+	done || exit 1
+
+	say "ssa-caissed on 127.0.0.1, ssa-syncd every 30 s"
+	start_caissed
+	syncd_ini
+	SSA_LOG=stderr "$B/ssa-syncd" -f -c "$D/ssa-syncd.ini" >>"$D/log" 2>&1 &
+	echo $! >"$D/syncd.pid"
+}
+
+finish() {
+	for p in syncd cardsim; do
+		[ -f "$D/$p.pid" ] && kill "$(cat "$D/$p.pid")" 2>/dev/null
+		rm -f "$D/$p.pid"
+	done
+	if [ -f "$D/caissed.pid" ]; then
+		say "last push of the journal to the caisse"
+		SSA_LOG=stderr timeout 60 "$B/ssa-syncd" -f --once -c "$D/ssa-syncd.ini" 2>&1 | tail -2
+		kill "$(cat "$D/caissed.pid")" 2>/dev/null
+		rm -f "$D/caissed.pid"
+	fi
+	say "the till's journal:"
+	"$ADMIN" journal show --db "$D/pos/journal.db" 2>&1 | tail -20
+	say "verification of the journal (chain and every signature):"
+	"$ADMIN" journal verify --db "$D/pos/journal.db" --pubkey "$D/pos/terminal.pub"
+}
+
+case $cmd in
+setup)
+	setup
+	say "ready: $B/ssa-pos -c $D/ssa-pos.ini"
+	;;
+card)
+	name=${3:-}
+	ctl remove >/dev/null 2>&1
+	if [ "$name" != off ]; then
+		[ -f "$D/cards/$name" ] || die "no demo card '$name' (marie, paul, lea)"
+		ctl insert "$D/cards/$name" >/dev/null || die "the reader does not answer: is the demo running?"
+		say "card $name is on the reader"
+	fi
+	;;
+finish)
+	finish
+	;;
+run)
+	setup
+	trap 'finish' EXIT
+	trap 'exit 1' INT TERM HUP
+	cat <<EOM
+
+  The till starts now.  Sign in with any operator code (e.g. 42), scan or type codes
+  (3760123400107 lentilles, 1,5*4011 bananes, 2*3760123400213 jus de pomme, 3760123400237 vin),
+  then pay.  From another terminal, tap a food card:
+
+      sh tools/demo.sh $1 card marie       (150,00 €; also paul: 12,50 €, lea, off)
+
+  F1 shows every key.  Leaving the till stops the demo and verifies the journal.
+
+EOM
+	printf 'Press Enter to start the till... '
+	read -r _ || true
+	"$B/ssa-pos" -c "$D/ssa-pos.ini"
+	;;
+*)
+	echo "usage: tools/demo.sh BUILD [run|setup|card NAME|finish]" >&2
+	exit 2
+	;;
+esac

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "ssa/card.h"
+#include "ssa/textlines.h"
 #include "ssa/grant.h"
 #include "ssa/strbuf.h"
 
@@ -400,94 +401,24 @@ grant_text_verify(const char *text, size_t len, const uint8_t pub[32], size_t *s
 	return SSA_ERR_OK;
 }
 
-struct lines {
-	const char *text;
-	size_t len, pos;
-	unsigned lineno;
-	struct convention_error *err;
-	char line[LINE_MAX_BYTES];
-};
-
 static enum ssa_err
-fail(struct lines *l, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (l->err != NULL) {
-		l->err->line = l->lineno;
-		va_start(ap, fmt);
-		vsnprintf(l->err->msg, sizeof(l->err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return SSA_ERR_GRANT_FORMAT;
-}
-
-/* Next line (which must end with '\n') into l->line.  1, 0 at the end, -1 on error. */
-static int
-next_line(struct lines *l)
-{
-	size_t n = 0;
-
-	if (l->pos >= l->len)
-		return 0;
-	l->lineno++;
-	for (;;) {
-		unsigned char c;
-		if (l->pos >= l->len) {
-			fail(l, "last line does not end with a newline");
-			return -1;
-		}
-		c = (unsigned char)l->text[l->pos++];
-		if (c == '\n')
-			break;
-		if (c < 0x20 || c >= 0x7f) {
-			fail(l, "byte 0x%02x in the line (printable ASCII only)", c);
-			return -1;
-		}
-		if (n + 1 >= sizeof(l->line)) {
-			fail(l, "line longer than %zu bytes", sizeof(l->line) - 1);
-			return -1;
-		}
-		l->line[n++] = (char)c;
-	}
-	l->line[n] = '\0';
-	return 1;
-}
-
-static size_t
-split(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-
-	for (;;) {
-		if (n == max)
-			return max + 1;
-		f[n++] = line;
-		line = strchr(line, ',');
-		if (line == NULL)
-			return n;
-		*line++ = '\0';
-	}
-}
-
-static enum ssa_err
-parse_grant_line(struct lines *l, char **f, size_t nf, struct grant *g)
+parse_grant_line(struct text_lines *l, char **f, size_t nf, struct grant *g)
 {
 	memset(g, 0, sizeof(*g));
 	if (nf != 5 || strcmp(f[0], "grant") != 0)
-		return fail(l, "expected 'grant,<id>,card|member,<id>,<amount>' or the signature");
+		return text_fail(l, "expected 'grant,<id>,card|member,<id>,<amount>' or the signature");
 	if (grant_id_parse(f[1], &g->id) != SSA_ERR_OK)
-		return fail(l, "grant id '%s' is not 16 lowercase hex digits, not zero", f[1]);
+		return text_fail(l, "grant id '%s' is not 16 lowercase hex digits, not zero", f[1]);
 	if (strcmp(f[2], "card") == 0)
 		g->target = GRANT_CARD;
 	else if (strcmp(f[2], "member") == 0)
 		g->target = GRANT_MEMBER;
 	else
-		return fail(l, "grant target '%s' is neither 'card' nor 'member'", f[2]);
+		return text_fail(l, "grant target '%s' is neither 'card' nor 'member'", f[2]);
 	if (grant_id_parse(f[3], &g->holder) != SSA_ERR_OK)
-		return fail(l, "%s id '%s' is not 16 lowercase hex digits, not zero", f[2], f[3]);
+		return text_fail(l, "%s id '%s' is not 16 lowercase hex digits, not zero", f[2], f[3]);
 	if (!parse_amount(f[4], &g->amount) || g->amount < 1 || g->amount > CARD_BALANCE_MAX)
-		return fail(l, "amount '%s' is not 0.01..%d.00 written with two decimals", f[4],
+		return text_fail(l, "amount '%s' is not 0.01..%d.00 written with two decimals", f[4],
 			    CARD_BALANCE_MAX / 100);
 	return SSA_ERR_OK;
 }
@@ -496,7 +427,8 @@ enum ssa_err
 grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 		  struct convention_error *err)
 {
-	struct lines l = { .text = text, .len = len, .err = err };
+	struct text_lines l = { .text = text, .len = len, .err = err, .code = SSA_ERR_GRANT_FORMAT,
+				 .max = LINE_MAX_BYTES - 1 };
 	struct grant_batch *b = NULL;
 	char *f[6];
 	size_t nf, start = 0, dup = 0;
@@ -511,46 +443,46 @@ grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 	if (text == NULL || out == NULL)
 		return SSA_ERR_INVAL;
 	if (len > GRANT_MAX_BYTES)
-		return fail(&l, "batch longer than %d bytes", GRANT_MAX_BYTES);
+		return text_fail(&l, "batch longer than %d bytes", GRANT_MAX_BYTES);
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return SSA_ERR_NOMEM;
 	for (;;) {
 		start = l.pos;
-		if ((r = next_line(&l)) <= 0)
+		if ((r = text_next_line(&l)) <= 0)
 			break;
 		if (state == 5) {
-			e = fail(&l, "data after the signature line");
+			e = text_fail(&l, "data after the signature line");
 			goto out;
 		}
 		if (strncmp(l.line, GRANT_SIG_PREFIX, plen) == 0) {
 			if (state < 4) {
-				e = fail(&l, "signature before the header is complete");
+				e = text_fail(&l, "signature before the header is complete");
 				goto out;
 			}
 			if (!find_signature(text, l.pos, &b->signed_len, b->signature) ||
 			    b->signed_len != start) {
-				e = fail(&l, "signature is not 128 lowercase hex digits");
+				e = text_fail(&l, "signature is not 128 lowercase hex digits");
 				goto out;
 			}
 			state = 5;
 			continue;
 		}
-		nf = split(l.line, f, 5);
+		nf = text_split(l.line, f, 5);
 		switch (state) {
 		case 0:
 			if (nf != 2 || strcmp(f[0], "ssa-grants") != 0) {
-				e = fail(&l, "not a grant batch: first line must be 'ssa-grants,%d'",
+				e = text_fail(&l, "not a grant batch: first line must be 'ssa-grants,%d'",
 					 GRANT_FORMAT_VERSION);
 				goto out;
 			}
 			if (strcmp(f[1], "1") != 0) {
-				e = fail(&l, "unknown grant batch format version '%s'", f[1]);
+				e = text_fail(&l, "unknown grant batch format version '%s'", f[1]);
 				goto out;
 			}
 			break;
 		case 1:
 			if (nf != 2 || strcmp(f[0], "caisse") != 0 || !id_ok(f[1], GRANT_CAISSE_MAX)) {
-				e = fail(&l, "expected 'caisse,<id>' ([A-Za-z0-9._-], at most %d)",
+				e = text_fail(&l, "expected 'caisse,<id>' ([A-Za-z0-9._-], at most %d)",
 					 GRANT_CAISSE_MAX);
 				goto out;
 			}
@@ -563,7 +495,7 @@ grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 				for (i = 0; i < 6 && f[1][i] >= '0' && f[1][i] <= '9'; i++)
 					p = p * 10 + (f[1][i] - '0');
 			if (!period_ok(p) || strlen(f[1]) != 6) {
-				e = fail(&l, "expected 'period,<YYYYMM>'");
+				e = text_fail(&l, "expected 'period,<YYYYMM>'");
 				goto out;
 			}
 			b->period = p;
@@ -572,7 +504,7 @@ grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 		case 3:
 			if (nf != 2 || strcmp(f[0], "outlet") != 0 ||
 			    (strcmp(f[1], "*") != 0 && !id_ok(f[1], GRANT_OUTLET_MAX))) {
-				e = fail(&l, "expected 'outlet,<id>' or 'outlet,*'");
+				e = text_fail(&l, "expected 'outlet,<id>' or 'outlet,*'");
 				goto out;
 			}
 			strcpy(b->outlet, f[1]);
@@ -582,12 +514,12 @@ grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 			if ((e = parse_grant_line(&l, f, nf, &g)) != SSA_ERR_OK)
 				goto out;
 			if (b->n > 0 && g.id <= b->grants[b->n - 1].id) {
-				e = fail(&l, "grant ids are not strictly increasing");
+				e = text_fail(&l, "grant ids are not strictly increasing");
 				goto out;
 			}
 			if ((e = append(b, &g, &b->cap)) != SSA_ERR_OK) {
 				if (e == SSA_ERR_TOO_LONG)
-					e = fail(&l, "more than %d grants", GRANT_MAX_GRANTS);
+					e = text_fail(&l, "more than %d grants", GRANT_MAX_GRANTS);
 				goto out;
 			}
 		}
@@ -601,14 +533,14 @@ grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 	}
 	if (state < 5) {
 		l.lineno++;
-		e = fail(&l, state < 4 ? "batch ends inside its header" :
+		e = text_fail(&l, state < 4 ? "batch ends inside its header" :
 					 "missing signature line (truncated batch?)");
 		goto out;
 	}
 	if ((e = build_index(b, &dup)) != SSA_ERR_OK) {
 		if (e == SSA_ERR_EXISTS) {
 			l.lineno = (unsigned)(dup + 5);
-			e = fail(&l, "%s already has a grant in this batch",
+			e = text_fail(&l, "%s already has a grant in this batch",
 				 b->grants[dup].target == GRANT_CARD ? "card" : "member");
 		}
 		goto out;

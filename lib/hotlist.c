@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ssa/grant.h"
+#include "ssa/textlines.h"
 #include "ssa/hotlist.h"
 #include "ssa/strbuf.h"
 
@@ -202,76 +203,6 @@ hotlist_sign(const struct hotlist *l, const uint8_t priv[32], char **out, size_t
 	return e;
 }
 
-struct lines {
-	const char *text;
-	size_t len, pos;
-	unsigned lineno;
-	struct convention_error *err;
-	char line[LINE_MAX_BYTES];
-};
-
-static enum ssa_err
-fail(struct lines *l, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (l->err != NULL) {
-		l->err->line = l->lineno;
-		va_start(ap, fmt);
-		vsnprintf(l->err->msg, sizeof(l->err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return SSA_ERR_HOTLIST_FORMAT;
-}
-
-/* Next line (which must end with '\n') into l->line.  1, 0 at the end, -1 on error. */
-static int
-next_line(struct lines *l)
-{
-	size_t n = 0;
-
-	if (l->pos >= l->len)
-		return 0;
-	l->lineno++;
-	for (;;) {
-		unsigned char c;
-		if (l->pos >= l->len) {
-			fail(l, "last line does not end with a newline");
-			return -1;
-		}
-		c = (unsigned char)l->text[l->pos++];
-		if (c == '\n')
-			break;
-		if (c < 0x20 || c >= 0x7f) {
-			fail(l, "byte 0x%02x in the line (printable ASCII only)", c);
-			return -1;
-		}
-		if (n + 1 >= sizeof(l->line)) {
-			fail(l, "line longer than %zu bytes", sizeof(l->line) - 1);
-			return -1;
-		}
-		l->line[n++] = (char)c;
-	}
-	l->line[n] = '\0';
-	return 1;
-}
-
-static size_t
-split(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-
-	for (;;) {
-		if (n == max)
-			return max + 1;
-		f[n++] = line;
-		line = strchr(line, ',');
-		if (line == NULL)
-			return n;
-		*line++ = '\0';
-	}
-}
-
 /* A positive decimal without leading zero, at most UINT32_MAX. */
 static bool
 parse_version(const char *s, uint32_t *out)
@@ -293,24 +224,24 @@ parse_version(const char *s, uint32_t *out)
 }
 
 static enum ssa_err
-parse_entry(struct lines *l, char **f, size_t nf, uint32_t version, struct hotlist_entry *e)
+parse_entry(struct text_lines *l, char **f, size_t nf, uint32_t version, struct hotlist_entry *e)
 {
 	int r;
 
 	memset(e, 0, sizeof(*e));
 	e->version = version;
 	if (nf != 4 || strcmp(f[0], "card") != 0)
-		return fail(l, "expected 'card,<serial>,<YYYY-MM-DD>,<reason>' or the signature");
+		return text_fail(l, "expected 'card,<serial>,<YYYY-MM-DD>,<reason>' or the signature");
 	if (grant_id_parse(f[1], &e->serial) != SSA_ERR_OK)
-		return fail(l, "card serial '%s' is not 16 lowercase hex digits, not zero", f[1]);
+		return text_fail(l, "card serial '%s' is not 16 lowercase hex digits, not zero", f[1]);
 	if (convention_date_parse(f[2], &e->since) != SSA_ERR_OK || strlen(f[2]) != 10 ||
 	    !day_ok(e->since))
-		return fail(l, "date '%s' is not a YYYY-MM-DD day", f[2]);
+		return text_fail(l, "date '%s' is not a YYYY-MM-DD day", f[2]);
 	for (r = 0; r < HOTLIST__REASON_COUNT; r++)
 		if (strcmp(f[3], reason_words[r]) == 0)
 			break;
 	if (r == HOTLIST__REASON_COUNT)
-		return fail(l, "unknown reason '%s' (lost, stolen, cloned, tampered, replaced, "
+		return text_fail(l, "unknown reason '%s' (lost, stolen, cloned, tampered, replaced, "
 			       "revoked)",
 			    f[3]);
 	e->reason = (enum hotlist_reason)r;
@@ -320,7 +251,8 @@ parse_entry(struct lines *l, char **f, size_t nf, uint32_t version, struct hotli
 enum ssa_err
 hotlist_parse(const char *text, size_t len, struct hotlist **out, struct convention_error *err)
 {
-	struct lines l = { .text = text, .len = len, .err = err };
+	struct text_lines l = { .text = text, .len = len, .err = err, .code = SSA_ERR_HOTLIST_FORMAT,
+				 .max = LINE_MAX_BYTES - 1 };
 	struct hotlist *h = NULL;
 	char *f[5];
 	size_t nf, start;
@@ -335,31 +267,31 @@ hotlist_parse(const char *text, size_t len, struct hotlist **out, struct convent
 	if (text == NULL || out == NULL)
 		return SSA_ERR_INVAL;
 	if (len > HOTLIST_MAX_BYTES)
-		return fail(&l, "hot list longer than %d bytes", HOTLIST_MAX_BYTES);
+		return text_fail(&l, "hot list longer than %d bytes", HOTLIST_MAX_BYTES);
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return SSA_ERR_NOMEM;
 	for (;;) {
 		start = l.pos;
-		if ((r = next_line(&l)) <= 0)
+		if ((r = text_next_line(&l)) <= 0)
 			break;
 		if (state == 5) {
-			e = fail(&l, "data after the signature line");
+			e = text_fail(&l, "data after the signature line");
 			goto out;
 		}
 		if (strncmp(l.line, GRANT_SIG_PREFIX, plen) == 0) {
 			const char *hex = l.line + plen;
 			if (state < 3) {
-				e = fail(&l, "signature before the header is complete");
+				e = text_fail(&l, "signature before the header is complete");
 				goto out;
 			}
 			if (strlen(hex) != 128) {
-				e = fail(&l, "signature is not 128 lowercase hex digits");
+				e = text_fail(&l, "signature is not 128 lowercase hex digits");
 				goto out;
 			}
 			for (size_t i = 0; i < 128; i++)
 				if (!((hex[i] >= '0' && hex[i] <= '9') ||
 				      (hex[i] >= 'a' && hex[i] <= 'f'))) {
-					e = fail(&l, "signature is not 128 lowercase hex digits");
+					e = text_fail(&l, "signature is not 128 lowercase hex digits");
 					goto out;
 				}
 			for (size_t i = 0; i < 64; i++) {
@@ -371,23 +303,23 @@ hotlist_parse(const char *text, size_t len, struct hotlist **out, struct convent
 			state = 5;
 			continue;
 		}
-		nf = split(l.line, f, 4);
+		nf = text_split(l.line, f, 4);
 		switch (state) {
 		case 0:
 			if (nf != 2 || strcmp(f[0], "ssa-hotlist") != 0) {
-				e = fail(&l, "not a hot list: first line must be 'ssa-hotlist,%d'",
+				e = text_fail(&l, "not a hot list: first line must be 'ssa-hotlist,%d'",
 					 HOTLIST_FORMAT_VERSION);
 				goto out;
 			}
 			if (strcmp(f[1], "1") != 0) {
-				e = fail(&l, "unknown hot list format version '%s'", f[1]);
+				e = text_fail(&l, "unknown hot list format version '%s'", f[1]);
 				goto out;
 			}
 			state = 1;
 			break;
 		case 1:
 			if (nf != 2 || strcmp(f[0], "caisse") != 0 || !id_ok(f[1])) {
-				e = fail(&l, "expected 'caisse,<id>' ([A-Za-z0-9._-], at most %d)",
+				e = text_fail(&l, "expected 'caisse,<id>' ([A-Za-z0-9._-], at most %d)",
 					 HOTLIST_CAISSE_MAX);
 				goto out;
 			}
@@ -397,7 +329,7 @@ hotlist_parse(const char *text, size_t len, struct hotlist **out, struct convent
 		case 2:
 			if (nf != 2 || strcmp(f[0], "version") != 0 ||
 			    !parse_version(f[1], &h->version)) {
-				e = fail(&l, "expected 'version,<positive integer>'");
+				e = text_fail(&l, "expected 'version,<positive integer>'");
 				goto out;
 			}
 			state = 3;
@@ -406,7 +338,7 @@ hotlist_parse(const char *text, size_t len, struct hotlist **out, struct convent
 			state = 4;
 			if (nf == 2 && strcmp(f[0], "base") == 0) {
 				if (!parse_version(f[1], &h->base) || h->base >= h->version) {
-					e = fail(&l, "base must be a version below %u", h->version);
+					e = text_fail(&l, "base must be a version below %u", h->version);
 					goto out;
 				}
 				break;
@@ -418,12 +350,12 @@ hotlist_parse(const char *text, size_t len, struct hotlist **out, struct convent
 			if ((e = parse_entry(&l, f, nf, h->version, &en)) != SSA_ERR_OK)
 				goto out;
 			if (h->n > 0 && en.serial <= h->serials[h->n - 1]) {
-				e = fail(&l, "card serials are not strictly increasing");
+				e = text_fail(&l, "card serials are not strictly increasing");
 				goto out;
 			}
 			if ((e = reserve(h, h->n + 1)) != SSA_ERR_OK) {
 				if (e == SSA_ERR_TOO_LONG)
-					e = fail(&l, "more than %d cards", HOTLIST_MAX_ENTRIES);
+					e = text_fail(&l, "more than %d cards", HOTLIST_MAX_ENTRIES);
 				goto out;
 			}
 			h->entries[h->n] = en;
@@ -437,7 +369,7 @@ hotlist_parse(const char *text, size_t len, struct hotlist **out, struct convent
 	}
 	if (state < 5) {
 		l.lineno++;
-		e = fail(&l, state < 3 ? "hot list ends inside its header" :
+		e = text_fail(&l, state < 3 ? "hot list ends inside its header" :
 					 "missing signature line (truncated list?)");
 		goto out;
 	}

@@ -238,7 +238,6 @@ open_journal(const struct pos_config *cfg, struct till *t, struct ssa_journal_st
 		t->status.records_waiting = (int64_t)(last - acked);
 }
 
-#if TILL_CARD_READER
 /* The card reader, if one is configured.  A reader that cannot be opened is a message: the till
  * still sells, paid by other tenders. */
 static void
@@ -271,20 +270,6 @@ open_reader(const struct pos_config *cfg, struct till *t, struct ssa_card_reader
 	t->card_terminal = (uint32_t)cfg->card_terminal;
 }
 
-#else
-struct card_keys;
-static void
-open_reader(const struct pos_config *cfg, struct till *t, struct ssa_card_reader *reader,
-	    struct card_keys *keys)
-{
-	(void)reader;
-	(void)keys;
-	if (cfg->reader && cfg->reader[0])
-		till_message(t, TILL_MSG_ERROR, "%s",
-			     _("This ssa-pos is built without card reader support."));
-}
-#endif
-
 enum { OPT_IMPORT_PRODUCTS = 256, OPT_IMPORT_LIST, OPT_AMAP };
 
 int
@@ -306,12 +291,8 @@ main(int argc, char **argv)
 	struct amap_session amap;
 	struct ssa_journal_store *journal = NULL;
 	struct journal_signer *signer = NULL;
-#if TILL_CARD_READER
 	struct ssa_card_reader reader = { 0 };
 	struct card_keys keys = { 0 };
-#else
-	struct ssa_card_reader *reader_none = NULL;
-#endif
 	const char *amap_csv = NULL;
 	char path[512];
 	const char *config_path = NULL, *products_csv = NULL;
@@ -392,11 +373,7 @@ main(int argc, char **argv)
 			     cfg.catalog, _(ssa_strerror(err)));
 	}
 	open_journal(&cfg, &till, &journal, &signer);
-#if TILL_CARD_READER
 	open_reader(&cfg, &till, &reader, &keys);
-#else
-	open_reader(&cfg, &till, reader_none, NULL);
-#endif
 	till_recover(&till);
 	ui.till = &till;
 	ui.amap_by = -1;
@@ -437,11 +414,9 @@ main(int argc, char **argv)
 		amap_session_close(ui.amap);
 out:
 	till_fini(&till);
-#if TILL_CARD_READER
 	if (reader.close)
 		reader.close(reader.cls);
 	card_keys_wipe(&keys);
-#endif
 	journal_signer_free(signer);
 	journal_store_free(journal);
 	catalog_store_close(store);

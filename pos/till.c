@@ -522,7 +522,6 @@ till_sale_record(const struct till *t, int64_t time_ms, struct journal_record *r
 
 /* --- recording, with the card's debit (anti-tearing, docs/card.md) -------------------------- */
 
-#if TILL_CARD_READER
 #define PENDING_TAG "ssa-pending,1,"
 
 /* The pending blob: the card intent, then the sale's record (encoded with its provisional
@@ -571,8 +570,6 @@ pending_decode(const char *buf, size_t len, struct card_intent *in, struct journ
 	return journal_record_decode(nl + 1, len - (size_t)(nl + 1 - buf), r, &why);
 }
 
-#endif
-
 /* Lay out the receipt of the sale just recorded as @p seq. */
 static void
 make_receipt(struct till *t, uint64_t seq, struct receipt *rc)
@@ -610,10 +607,8 @@ append_sale(struct till *t, struct journal_record *r, uint64_t pending_id, struc
 	t->pending_id = 0;
 	t->last_sale_seq = seq;
 	t->status.records_waiting++;
-#if TILL_CARD_READER
 	if (t->has_card && t->reader)
 		t->reader->release(t->reader->cls);
-#endif
 	make_receipt(t, seq, rc);
 	t->state = TILL_PAID;
 	fmt(t, t->alloc.change, total, sizeof(total));
@@ -625,7 +620,6 @@ append_sale(struct till *t, struct journal_record *r, uint64_t pending_id, struc
 	return SSA_ERR_OK;
 }
 
-#if TILL_CARD_READER
 /* The card's debit for intent @p in, then the record.  Order matters: the intent is pending in
  * the journal before this runs, so a tear at any point is settled at the next tap. */
 static enum ssa_err
@@ -658,9 +652,6 @@ debit_and_append(struct till *t, const struct card_intent *in, struct journal_re
 	return err;
 }
 
-#endif
-
-#if TILL_CARD_READER
 /* The sale's card part: intent pending, debit, record.  @p r is the sale's record. */
 static enum ssa_err
 commit_with_card(struct till *t, struct journal_record *r, int64_t now_ms, struct receipt *rc)
@@ -693,17 +684,6 @@ out:
 	free(blob);
 	return err;
 }
-#else
-static enum ssa_err
-commit_with_card(struct till *t, struct journal_record *r, int64_t now_ms, struct receipt *rc)
-{
-	(void)r;
-	(void)now_ms;
-	(void)rc;
-	till_message(t, TILL_MSG_ERROR, "%s", _("No card reader."));
-	return SSA_ERR_READER;
-}
-#endif
 
 enum ssa_err
 till_pay_commit(struct till *t, int64_t now_ms, struct receipt *rc)
@@ -724,7 +704,6 @@ till_pay_commit(struct till *t, int64_t now_ms, struct receipt *rc)
 	return err;
 }
 
-#if TILL_CARD_READER
 /* Settle the pending intent with the card on the reader (identity @p id already checked). */
 static enum ssa_err
 settle_pending(struct till *t, const struct card_identity *id, int64_t now_ms,
@@ -840,18 +819,6 @@ refused:
 	return err;
 }
 
-#else
-enum ssa_err
-till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *rc)
-{
-	(void)t;
-	(void)timeout_ms;
-	(void)now_ms;
-	(void)rc;
-	return SSA_ERR_CARD_ABSENT; /* built without the card reader port */
-}
-#endif
-
 enum ssa_err
 till_closing(struct till *t, enum journal_kind kind, int32_t period, int64_t now_ms, bool record,
 	     struct journal_record *r)
@@ -894,7 +861,6 @@ till_closing(struct till *t, enum journal_kind kind, int32_t period, int64_t now
 enum ssa_err
 till_inquiry(struct till *t, int timeout_ms, struct card_identity *id, int64_t *balance)
 {
-#if TILL_CARD_READER
 	uint8_t uid[CARD_UID_MAX];
 	size_t uid_len = 0;
 	enum ssa_err err;
@@ -915,13 +881,6 @@ till_inquiry(struct till *t, int timeout_ms, struct card_identity *id, int64_t *
 	if (err != SSA_ERR_OK)
 		till_message(t, TILL_MSG_ERROR, _("Card refused: %s."), _(ssa_strerror(err)));
 	return err;
-#else
-	(void)t;
-	(void)timeout_ms;
-	(void)id;
-	(void)balance;
-	return SSA_ERR_CARD_ABSENT;
-#endif
 }
 
 void

@@ -16,15 +16,7 @@
 #include "ssa/err.h"
 #include "ssa/gtin.h"
 #include "ssa/card.h"
-/* The card reader port comes with the card module; until it is there the till is built without
- * card payments (every other tender works, and is recorded). */
-#if __has_include("ssa/card_reader.h")
 #include "ssa/card_reader.h"
-#define TILL_CARD_READER 1
-#else
-#define TILL_CARD_READER 0
-struct ssa_card_reader;
-#endif
 #include "ssa/journal.h"
 #include "ssa/journal_store.h"
 #include "ssa/money.h"

@@ -21,11 +21,9 @@
 
 static const uint8_t list_key[32] = { 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
 				      3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3 };
-#if TILL_CARD_READER
 static const uint8_t caisse_key[32] = { 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
 					4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4 };
 static const uint8_t uid[7] = { 0x04, 1, 2, 3, 4, 5, 6 };
-#endif
 static const uint8_t terminal_key[32] = { 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
 					  6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6 };
 
@@ -33,7 +31,6 @@ static const uint8_t terminal_key[32] = { 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
 	"ssa-list,1\ncaisse,caisse-34\nversion,2\nvalid,2020-01-01,\n" \
 	"category,legumineuses,100,,,,\nexclude,alcool,,,,,\n"
 
-#if TILL_CARD_READER
 /* A DESFire card as the till's port sees it. */
 struct fake_card {
 	bool present;
@@ -126,16 +123,12 @@ f_release(void *cls)
 	(void)cls;
 }
 
-#endif
-
 struct fixture {
 	struct ssa_catalog *cat;
 	struct ssa_journal_store *journal;
 	struct journal_signer *signer;
-#if TILL_CARD_READER
 	struct fake_card card;
 	struct ssa_card_reader reader;
-#endif
 	uint8_t verify[32];
 	struct till t;
 };
@@ -150,9 +143,7 @@ till_setup(struct fixture *f, struct till *t)
 	strcpy(t->operator_id, "9");
 	t->journal = f->journal;
 	t->signer = f->signer;
-#if TILL_CARD_READER
 	t->reader = &f->reader;
-#endif
 	t->caisse_verify_key = f->verify;
 	t->card_terminal = 3;
 }
@@ -185,7 +176,6 @@ setup(void **state)
 	assert_int_equal(journal_mem_new(&f->journal), SSA_ERR_OK);
 	assert_int_equal(journal_signer_new(terminal_key, &f->signer), SSA_ERR_OK);
 
-#if TILL_CARD_READER
 	f->card.present = false;
 	f->card.balance = 1000;
 	f->card.id = (struct card_identity){ .serial = 0x5a01, .member_id = 0xabc,
@@ -198,7 +188,6 @@ setup(void **state)
 					      .read_identity = f_identity,
 					      .read_balance = f_balance, .read_debits = f_debits,
 					      .debit = f_debit, .release = f_release };
-#endif
 	till_setup(f, &f->t);
 	*state = f;
 	return 0;
@@ -240,7 +229,6 @@ receipt(void)
 	return (struct receipt){ .time_text = "now", .loc = MONEY_EN, .width = 40 };
 }
 
-#if TILL_CARD_READER
 /* Start paying 3 lentils (7.05, covered) and a wine (5.90): the card pays 7.05. */
 static void
 start(struct fixture *f)
@@ -412,8 +400,6 @@ test_refused_cards(void **state)
 	assert_int_equal(records(f), 0);
 }
 
-#endif
-
 static void
 test_cash_only(void **state)
 {
@@ -479,14 +465,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#if TILL_CARD_READER
 		cmocka_unit_test_setup_teardown(test_card_and_cash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_after_debit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_before_debit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_settles_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_not_debited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_cards, setup, teardown),
-#endif
 		cmocka_unit_test_setup_teardown(test_cash_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_x_and_z, setup, teardown),
 	};

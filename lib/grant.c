@@ -118,6 +118,7 @@ grant_batch_new(const char *caisse, int32_t period, const char *outlet, struct g
 	strcpy(b->caisse, caisse);
 	strcpy(b->outlet, outlet);
 	b->period = period;
+	b->policy = CARD_RELOAD_EXPIRE;
 	*out = b;
 	return SSA_ERR_OK;
 }
@@ -130,6 +131,24 @@ grant_batch_free(struct grant_batch *b)
 	free(b->grants);
 	free(b->by_holder);
 	free(b);
+}
+
+static bool
+policy_ok(enum card_reload_policy p, int64_t cap)
+{
+	if (p == CARD_RELOAD_EXPIRE)
+		return cap == 0;
+	return p == CARD_RELOAD_ROLLOVER && cap >= 0 && cap <= CARD_BALANCE_MAX;
+}
+
+enum ssa_err
+grant_batch_set_policy(struct grant_batch *b, enum card_reload_policy p, int64_t cap)
+{
+	if (b == NULL || !policy_ok(p, cap))
+		return SSA_ERR_INVAL;
+	b->policy = p;
+	b->cap = cap;
+	return SSA_ERR_OK;
 }
 
 static bool
@@ -165,7 +184,7 @@ grant_batch_add(struct grant_batch *b, const struct grant *g)
 		return SSA_ERR_EXISTS;
 	free(b->by_holder); /* the index is rebuilt when needed */
 	b->by_holder = NULL;
-	return append(b, g, &b->cap);
+	return append(b, g, &b->alloc);
 }
 
 /* --- holder index --------------------------------------------------------------------------- */
@@ -308,13 +327,19 @@ grant_batch_format(const struct grant_batch *b, char **out, size_t *len)
 	size_t dup;
 	enum ssa_err e;
 
-	if (b == NULL || out == NULL || len == NULL)
+	if (b == NULL || out == NULL || len == NULL || !policy_ok(b->policy, b->cap))
 		return SSA_ERR_INVAL;
 	/* The index is a cache: building it does not change what the batch holds. */
 	if ((e = build_index((struct grant_batch *)(uintptr_t)b, &dup)) != SSA_ERR_OK)
 		return e;
 	strbuf_printf(&sb, "ssa-grants,%d\ncaisse,%s\nperiod,%06d\noutlet,%s\n", GRANT_FORMAT_VERSION,
 		      b->caisse, (int)b->period, b->outlet);
+	if (b->policy == CARD_RELOAD_EXPIRE) {
+		strbuf_printf(&sb, "policy,expire\n");
+	} else {
+		format_amount(b->cap, amount, sizeof(amount));
+		strbuf_printf(&sb, "policy,rollover,%s\n", amount);
+	}
 	for (size_t i = 0; i < b->n && sb.err == SSA_ERR_OK; i++) {
 		const struct grant *g = &b->grants[i];
 		grant_id_format(g->id, id, sizeof(id));
@@ -434,7 +459,8 @@ grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 	size_t nf, start = 0, dup = 0;
 	size_t plen = strlen(GRANT_SIG_PREFIX);
 	enum ssa_err e = SSA_ERR_OK;
-	int r, state = 0; /* 0 magic, 1 caisse, 2 period, 3 outlet, 4 grants, 5 after signature */
+	/* 0 magic, 1 caisse, 2 period, 3 outlet, 4 policy, 5 grants, 6 after signature */
+	int r, state = 0;
 
 	if (err != NULL) {
 		err->line = 0;
@@ -450,12 +476,12 @@ grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 		start = l.pos;
 		if ((r = text_next_line(&l)) <= 0)
 			break;
-		if (state == 5) {
+		if (state == 6) {
 			e = text_fail(&l, "data after the signature line");
 			goto out;
 		}
 		if (strncmp(l.line, GRANT_SIG_PREFIX, plen) == 0) {
-			if (state < 4) {
+			if (state < 5) {
 				e = text_fail(&l, "signature before the header is complete");
 				goto out;
 			}
@@ -464,7 +490,7 @@ grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 				e = text_fail(&l, "signature is not 128 lowercase hex digits");
 				goto out;
 			}
-			state = 5;
+			state = 6;
 			continue;
 		}
 		nf = text_split(l.line, f, 5);
@@ -509,6 +535,20 @@ grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 			}
 			strcpy(b->outlet, f[1]);
 			break;
+		case 4:
+			if (nf == 2 && strcmp(f[0], "policy") == 0 && strcmp(f[1], "expire") == 0) {
+				b->policy = CARD_RELOAD_EXPIRE;
+			} else if (nf == 3 && strcmp(f[0], "policy") == 0 &&
+				   strcmp(f[1], "rollover") == 0 && parse_amount(f[2], &b->cap) &&
+				   b->cap <= CARD_BALANCE_MAX) {
+				b->policy = CARD_RELOAD_ROLLOVER;
+			} else {
+				e = text_fail(&l, "expected 'policy,expire' or 'policy,rollover,<cap>' "
+						  "(euros, two decimals, at most %d.00)",
+					      CARD_BALANCE_MAX / 100);
+				goto out;
+			}
+			break;
 		default: {
 			struct grant g;
 			if ((e = parse_grant_line(&l, f, nf, &g)) != SSA_ERR_OK)
@@ -517,29 +557,29 @@ grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 				e = text_fail(&l, "grant ids are not strictly increasing");
 				goto out;
 			}
-			if ((e = append(b, &g, &b->cap)) != SSA_ERR_OK) {
+			if ((e = append(b, &g, &b->alloc)) != SSA_ERR_OK) {
 				if (e == SSA_ERR_TOO_LONG)
 					e = text_fail(&l, "more than %d grants", GRANT_MAX_GRANTS);
 				goto out;
 			}
 		}
 		}
-		if (state < 4)
+		if (state < 5)
 			state++;
 	}
 	if (r < 0) {
 		e = SSA_ERR_GRANT_FORMAT;
 		goto out;
 	}
-	if (state < 5) {
+	if (state < 6) {
 		l.lineno++;
-		e = text_fail(&l, state < 4 ? "batch ends inside its header" :
+		e = text_fail(&l, state < 5 ? "batch ends inside its header" :
 					 "missing signature line (truncated batch?)");
 		goto out;
 	}
 	if ((e = build_index(b, &dup)) != SSA_ERR_OK) {
 		if (e == SSA_ERR_EXISTS) {
-			l.lineno = (unsigned)(dup + 5);
+			l.lineno = (unsigned)(dup + 6);
 			e = text_fail(&l, "%s already has a grant in this batch",
 				 b->grants[dup].target == GRANT_CARD ? "card" : "member");
 		}

@@ -8,6 +8,7 @@
  *     caisse,caisse-34
  *     period,202603
  *     outlet,*                                   the outlet it was made for, "*" for all
+ *     policy,rollover,50.00                      or "policy,expire" (the old balance expires)
  *     grant,00000000000003e9,card,1122334455667788,265.00
  *     grant,00000000000003ea,member,a1b2c3d4e5f60718,150.00
  *     signature,ed25519,<128 lowercase hex digits>
@@ -17,6 +18,9 @@
  * strictly increasing (the encoding is canonical: one batch, one text).  A card serial or a
  * member id appears at most once per batch.  The signature line covers the exact bytes before
  * it (the first line keeps a batch from passing for another kind of signed document).
+ * The policy line says what a reload does with the card's old balance (ssa/card.h,
+ * card_reload_balance): `policy,expire` or `policy,rollover,<cap euros, two decimals>` (the old
+ * balance is kept up to the cap, 0.00..CARD_BALANCE_MAX); it is always there.
  *
  * How the till applies a grant exactly once is the card's period state (ssa/card.h): it looks
  * the card up with grant_find at the first tap of a period, credits it in the same DESFire
@@ -30,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ssa/card.h"
 #include "ssa/convention.h"
 #include "ssa/err.h"
 
@@ -53,18 +58,26 @@ struct grant_batch {
 	char caisse[GRANT_CAISSE_MAX + 1];
 	int32_t period;                    /* YYYYMM */
 	char outlet[GRANT_OUTLET_MAX + 1]; /* "*" for every outlet */
+	enum card_reload_policy policy;    /* what a reload does with the old balance */
+	int64_t cap;                       /* CARD_RELOAD_ROLLOVER: most cents kept; else 0 */
 	size_t n;
 	struct grant *grants; /* sorted by id, unique */
-	size_t cap;           /* allocated grants */
+	size_t alloc;         /* allocated grants */
 	uint32_t *by_holder;  /* indexes into grants sorted by (target, holder): lookups */
 	size_t signed_len;    /* bytes covered by the signature (after parsing) */
 	uint8_t signature[64];
 };
 
-/* A new empty batch for @p caisse, @p period, @p outlet (caisse side, ssa-admin).  Free with
- * grant_batch_free.  SSA_ERR_INVAL for a bad id or period. */
+/* A new empty batch for @p caisse, @p period, @p outlet (caisse side, ssa-admin), with the
+ * policy CARD_RELOAD_EXPIRE (grant_batch_set_policy changes it).  Free with grant_batch_free.
+ * SSA_ERR_INVAL for a bad id or period. */
 enum ssa_err grant_batch_new(const char *caisse, int32_t period, const char *outlet,
 			     struct grant_batch **out);
+
+/* Set the batch's reload policy: CARD_RELOAD_EXPIRE (@p cap must be 0) or CARD_RELOAD_ROLLOVER
+ * keeping at most @p cap cents (0..CARD_BALANCE_MAX) of the old balance.  SSA_ERR_INVAL
+ * otherwise (the batch is unchanged). */
+enum ssa_err grant_batch_set_policy(struct grant_batch *b, enum card_reload_policy p, int64_t cap);
 
 /* Add a grant (copied).  Grants are added in increasing id order (the caisse allocates ids from
  * a counter): SSA_ERR_EXISTS for an id not above the last one; SSA_ERR_INVAL for id 0, holder 0
@@ -86,7 +99,7 @@ enum ssa_err grant_batch_sign(const struct grant_batch *b, const uint8_t priv[32
 
 /* Parse @p len bytes of batch text without verifying the signature (tests, tools).  Refuses with
  * SSA_ERR_GRANT_FORMAT and @p err (may be NULL: which line, why) anything that is not exactly
- * the canonical format: unknown lines, bad ids or amounts, unsorted or duplicate grants, a
+ * the canonical format: unknown lines, a missing or bad policy line, bad ids or amounts, unsorted or duplicate grants, a
  * holder twice, a NUL or CR byte, a missing signature, bytes after it. */
 enum ssa_err grant_batch_parse(const char *text, size_t len, struct grant_batch **out,
 			       struct convention_error *err);

@@ -203,6 +203,7 @@ test_grant_sign_load_find(void **state)
 
 	pub_of(priv, pub);
 	assert_non_null(strstr(text, "ssa-grants,1\ncaisse,caisse-34\nperiod,202603\noutlet,*\n"
+				     "policy,expire\n"
 				     "grant,00000000000003e9,card,1122334455667788,265.00\n"
 				     "grant,00000000000003ea,member,a1b2c3d4e5f60718,150.00\n"
 				     "grant,00000000000003eb,card,0000000000000099,0.05\n"));
@@ -324,46 +325,59 @@ test_grant_malformed(void **state)
 		{ "ssa-grants,1\ncaisse,c\nperiod,20263\noutlet,*\n", 3 },
 		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,a,b\n", 4 },
 		{ "ssa-grants,1\ncaisse,c\nperiod,202603\n", 4 }, /* signature too early */
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000002,card,0000000000000001,1.00\n"
 		  "grant,0000000000000001,card,0000000000000003,1.00\n",
-		  6 }, /* unsorted */
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  7 }, /* unsorted */
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000001,card,0000000000000001,1.00\n"
 		  "grant,0000000000000001,card,0000000000000003,1.00\n",
-		  6 }, /* duplicate id */
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  7 }, /* duplicate id */
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000001,card,0000000000000007,1.00\n"
 		  "grant,0000000000000002,member,0000000000000007,1.00\n"
 		  "grant,0000000000000003,card,0000000000000007,1.00\n",
-		  7 }, /* card twice (a member with the same number is another holder) */
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  8 }, /* card twice (a member with the same number is another holder) */
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000001,card,000000000000000A,1.00\n",
-		  5 },
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  6 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000000,card,0000000000000001,1.00\n",
-		  5 },
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  6 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000001,household,0000000000000001,1.00\n",
-		  5 },
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  6 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000001,card,0000000000000001,1.0\n",
-		  5 },
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  6 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000001,card,0000000000000001,01.00\n",
-		  5 },
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  6 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000001,card,0000000000000001,0.00\n",
-		  5 },
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  6 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000001,card,0000000000000001,10000.01\n",
-		  5 }, /* above CARD_BALANCE_MAX */
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  6 }, /* above CARD_BALANCE_MAX */
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n"
 		  "grant,0000000000000001,card,0000000000000001,1.00,x\n",
-		  5 },
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n# comment\n", 5 },
-		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n\n", 5 },
+		  6 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n# comment\n", 6 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\n\n", 6 },
 		{ "ssa-grants,1\r\ncaisse,c\nperiod,202603\noutlet,*\n", 1 },
+		/* the policy line: always there, right after outlet, canonical */
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n", 5 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\n"
+		  "grant,0000000000000001,card,0000000000000001,1.00\n",
+		  5 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,keep\n", 5 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,rollover\n", 5 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,rollover,50\n", 5 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,rollover,-5.00\n", 5 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,rollover,10000.01\n", 5 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire,0.00\n", 5 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\noutlet,*\npolicy,expire\npolicy,expire\n", 6 },
+		{ "ssa-grants,1\ncaisse,c\nperiod,202603\npolicy,expire\noutlet,*\n", 4 },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -428,6 +442,63 @@ test_grant_build_rules(void **state)
 	grant_batch_free(NULL);
 }
 
+static void
+test_grant_policy(void **state)
+{
+	uint8_t pub[32];
+	struct grant_batch *b, *back;
+	struct grant g = { .id = 1, .target = GRANT_CARD, .holder = 0x77, .amount = 15000 };
+	char *text;
+	size_t len;
+	(void)state;
+	pub_of(priv, pub);
+	assert_int_equal(grant_batch_new("caisse-34", 202603, "*", &b), SSA_ERR_OK);
+	assert_int_equal(b->policy, CARD_RELOAD_EXPIRE);
+	assert_int_equal(b->cap, 0);
+	assert_int_equal(grant_batch_add(b, &g), SSA_ERR_OK);
+	/* refused settings leave the batch as it was */
+	assert_int_equal(grant_batch_set_policy(b, CARD_RELOAD_EXPIRE, 1), SSA_ERR_INVAL);
+	assert_int_equal(grant_batch_set_policy(b, CARD_RELOAD_ROLLOVER, -1), SSA_ERR_INVAL);
+	assert_int_equal(grant_batch_set_policy(b, CARD_RELOAD_ROLLOVER, CARD_BALANCE_MAX + 1),
+			 SSA_ERR_INVAL);
+	assert_int_equal(grant_batch_set_policy(b, (enum card_reload_policy)7, 0), SSA_ERR_INVAL);
+	assert_int_equal(grant_batch_set_policy(NULL, CARD_RELOAD_EXPIRE, 0), SSA_ERR_INVAL);
+	assert_int_equal(b->policy, CARD_RELOAD_EXPIRE);
+	assert_int_equal(b->cap, 0);
+	/* rollover with a cap of 50.00 EUR: written after outlet, read back, signed */
+	assert_int_equal(grant_batch_set_policy(b, CARD_RELOAD_ROLLOVER, 5000), SSA_ERR_OK);
+	assert_int_equal(grant_batch_sign(b, priv, &text, &len), SSA_ERR_OK);
+	assert_non_null(strstr(text, "outlet,*\npolicy,rollover,50.00\ngrant,"));
+	assert_int_equal(grant_batch_load(text, len, pub, "caisse-34", &back, NULL), SSA_ERR_OK);
+	assert_int_equal(back->policy, CARD_RELOAD_ROLLOVER);
+	assert_int_equal(back->cap, 5000);
+	grant_batch_free(back);
+	/* the policy is signed: a changed cap does not verify */
+	char *p = strstr(text, "50.00");
+	p[0] = '9';
+	assert_int_equal(grant_batch_load(text, len, pub, NULL, &back, NULL), SSA_ERR_GRANT_SIGNATURE);
+	free(text);
+	/* rollover with a cap of 0 and the maximum */
+	assert_int_equal(grant_batch_set_policy(b, CARD_RELOAD_ROLLOVER, 0), SSA_ERR_OK);
+	assert_int_equal(grant_batch_format(b, &text, &len), SSA_ERR_OK);
+	assert_non_null(strstr(text, "\npolicy,rollover,0.00\n"));
+	free(text);
+	assert_int_equal(grant_batch_set_policy(b, CARD_RELOAD_ROLLOVER, CARD_BALANCE_MAX),
+			 SSA_ERR_OK);
+	assert_int_equal(grant_batch_sign(b, priv, &text, &len), SSA_ERR_OK);
+	assert_non_null(strstr(text, "\npolicy,rollover,10000.00\n"));
+	assert_int_equal(grant_batch_parse(text, len, &back, NULL), SSA_ERR_OK);
+	assert_int_equal(back->cap, CARD_BALANCE_MAX);
+	grant_batch_free(back);
+	free(text);
+	/* back to expire */
+	assert_int_equal(grant_batch_set_policy(b, CARD_RELOAD_EXPIRE, 0), SSA_ERR_OK);
+	assert_int_equal(grant_batch_format(b, &text, &len), SSA_ERR_OK);
+	assert_non_null(strstr(text, "outlet,*\npolicy,expire\ngrant,"));
+	free(text);
+	grant_batch_free(b);
+}
+
 int
 main(void)
 {
@@ -442,6 +513,7 @@ main(void)
 		cmocka_unit_test(test_grant_malformed),
 		cmocka_unit_test(test_grant_trailing_and_nul),
 		cmocka_unit_test(test_grant_build_rules),
+		cmocka_unit_test(test_grant_policy),
 	};
 	return cmocka_run_group_tests_name("grant", tests, NULL, NULL);
 }

@@ -36,6 +36,10 @@ const struct config_key pos_config_schema[] = {
 		    "card key file of this till: debit key and the caisse's verify key (mode 600)"),
 	CONFIG_INT(S, card_terminal, "card", "terminal_number", 1, 4294967295LL, "1",
 		   "this till's number in the cards' debit records, unique in the caisse"),
+	CONFIG_PATH(S, spool, "sync", "spool", NULL,
+		    "where ssa-syncd leaves the hot list and grants (default: data_dir/spool)"),
+	CONFIG_PATH(S, caisse_key, "sync", "caisse_key", NULL,
+		    "the caisse's public document key (PEM) verifying the hot list and grants"),
 	CONFIG_GTIN_RULES(S, barcodes, "barcodes", "rule",
 			  "GS1 in-store code rule, e.g. 21xxxxxNNDDDc weight (repeatable)"),
 	CONFIG_GTIN_LOCAL_PREFIXES(S, barcodes, "barcodes", "local_prefix",
@@ -70,7 +74,8 @@ pos_config_load(const char *path, struct pos_config *cfg, struct config_error *e
 		return e;
 	if ((e = default_path(&cfg->catalog, cfg->data_dir, "catalog.db")) != SSA_ERR_OK ||
 	    (e = default_path(&cfg->journal, cfg->data_dir, "journal.db")) != SSA_ERR_OK ||
-	    (e = default_path(&cfg->key_file, cfg->data_dir, "terminal.key")) != SSA_ERR_OK) {
+	    (e = default_path(&cfg->key_file, cfg->data_dir, "terminal.key")) != SSA_ERR_OK ||
+	    (e = default_path(&cfg->spool, cfg->data_dir, "spool")) != SSA_ERR_OK) {
 		pos_config_free(cfg);
 		err->err = e;
 		snprintf(err->file, sizeof(err->file), "%s", path);

@@ -32,6 +32,10 @@ struct pos_config {
 	char *reader;        /* libnfc connstring, e.g. pn532_uart:/dev/ttyUSB0 */
 	char *card_keys;     /* this till's card key file (debit key, caisse's verify key) */
 	int64_t card_terminal; /* this till's number in the cards' debit records */
+	/* [sync] */
+	char *spool;         /* where ssa-syncd leaves hotlist.txt, grants-YYYYMM.txt, status */
+	char *caisse_key;    /* the caisse's public document key (PEM); NULL: no grants, no hot
+			      * list are used (the status line says so) */
 	/* [barcodes] */
 	struct gtin_nomenclature barcodes;
 };

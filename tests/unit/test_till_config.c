@@ -28,6 +28,8 @@ test_example_file(void **state)
 	assert_int_equal(cfg.list_max_age, 7);
 	assert_true(cfg.color);
 	assert_null(cfg.printer);
+	assert_string_equal(cfg.spool, "/var/lib/ssa-pos/spool");
+	assert_null(cfg.caisse_key);
 	assert_int_equal(cfg.barcodes.n_rule, 2);
 	pos_config_free(&cfg);
 	assert_null(cfg.terminal_id);
@@ -67,7 +69,22 @@ test_defaults_and_mistakes(void **state)
 	assert_string_equal(cfg.journal, "/j.db");
 	assert_string_equal(cfg.key_file, "/srv/till/terminal.key");
 	assert_string_equal(cfg.caisse, "");
+	assert_string_equal(cfg.spool, "/srv/till/spool");
+	assert_null(cfg.caisse_key);
 	pos_config_free(&cfg);
+
+	assert_int_equal(load_text("[till]\nterminal_id = T9\nestablishment_id = e\n"
+				   "[sync]\nspool = /srv/spool\ncaisse_key = /etc/ssa-pos/caisse.pub\n",
+				   &cfg, &err),
+			 SSA_ERR_OK);
+	assert_string_equal(cfg.spool, "/srv/spool");
+	assert_string_equal(cfg.caisse_key, "/etc/ssa-pos/caisse.pub");
+	pos_config_free(&cfg);
+	assert_int_equal(load_text("[till]\nterminal_id = T9\nestablishment_id = e\n"
+				   "[sync]\nspool_dir = /srv/spool\n",
+				   &cfg, &err),
+			 SSA_ERR_CONFIG_KEY);
+	assert_int_equal(err.line, 5);
 
 	assert_int_equal(load_text("[till]\nterminal_id = T9\nestablishment_id = e\n"
 				   "[receipt]\nwidth = 20\n",

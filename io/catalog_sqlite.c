@@ -448,6 +448,29 @@ catalog_store_count(struct catalog_store *s, size_t *n)
 	return e;
 }
 
+enum ssa_err
+catalog_store_each_vat_rate(struct catalog_store *s,
+			    void (*fn)(void *arg, int64_t vat_bp, size_t products,
+				       const char *example_code),
+			    void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	enum ssa_err e;
+	int rc;
+
+	read_end(s);
+	if ((e = prepare(s, "SELECT vat_bp, count(*), min(code) FROM product GROUP BY vat_bp",
+			 &st)))
+		return e;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, sqlite3_column_int64(st, 0), (size_t)sqlite3_column_int64(st, 1),
+		   (const char *)sqlite3_column_text(st, 2));
+	if (rc != SQLITE_DONE)
+		e = db_err(s);
+	sqlite3_finalize(st);
+	return e;
+}
+
 static void
 import_fail(struct catalog_import_result *res, unsigned line, const char *why)
 {

@@ -305,6 +305,16 @@ set_value(const struct config_key *k, void *cfg, const char *v, char *why, size_
 		if (gtin_nomenclature_add_local_prefix(field(k, cfg), v, why, why_size) != SSA_ERR_OK)
 			return SSA_ERR_CONFIG_VALUE;
 		return SSA_ERR_OK;
+	case CONFIG_T_VAT_RATES:
+		if (vat_rates_parse(v, field(k, cfg)) != SSA_ERR_OK) {
+			/* "5,5, 10" reads as 5 and 5: the comma separates rates. */
+			set_why(why, why_size,
+			        "'%s' is not VAT rates in percent such as 5.5, 10, 20 (decimal "
+			        "point, no duplicate, at most %d)",
+			        show(shown, sizeof(shown), v), VAT_MAX_RATES);
+			return SSA_ERR_CONFIG_VALUE;
+		}
+		return SSA_ERR_OK;
 	}
 	set_why(why, why_size, "the schema gives this key an unknown type");
 	return SSA_ERR_CONFIG_VALUE;
@@ -489,7 +499,7 @@ check_schema(struct parser *p)
 		const struct config_key *k = &p->schema[i];
 		if (k->section == NULL || !valid_name(k->section) || !valid_name(k->name) ||
 		    (k->type == CONFIG_T_ENUM && k->choices == NULL) ||
-		    (unsigned)k->type > CONFIG_T_GTIN_LOCAL) {
+		    (unsigned)k->type > CONFIG_T_VAT_RATES) {
 			set_err(p->err, SSA_ERR_INVAL, 0, "schema entry %zu (%s) is malformed", i,
 			        k->name);
 			return SSA_ERR_INVAL;
@@ -650,6 +660,8 @@ type_hint(const struct config_key *k)
 		return "barcode rule '<pattern> weight|price|local', repeatable";
 	case CONFIG_T_GTIN_LOCAL:
 		return "local code prefix, repeatable";
+	case CONFIG_T_VAT_RATES:
+		return "VAT rates in percent, e.g. 5.5, 10, 20";
 	}
 	return "?";
 }

@@ -1,4 +1,5 @@
 /* vat.c — configured VAT rates and totals per rate (see ssa/vat.h for the method). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,43 @@ vat_rates_parse(const char *text, struct vat_rates *out)
 		return SSA_ERR_INVAL;
 	*out = r;
 	return SSA_ERR_OK;
+}
+
+size_t
+vat_rate_format(int64_t bp, char *buf, size_t size)
+{
+	int n;
+
+	if (bp % 100 == 0)
+		n = snprintf(buf, size, "%lld", (long long)(bp / 100));
+	else if (bp % 10 == 0)
+		n = snprintf(buf, size, "%lld.%lld", (long long)(bp / 100),
+			     (long long)(bp % 100 / 10));
+	else
+		n = snprintf(buf, size, "%lld.%02lld", (long long)(bp / 100), (long long)(bp % 100));
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t
+vat_rates_format(const struct vat_rates *rates, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (rates == NULL || rates->n == 0)
+		return (size_t)snprintf(buf, size, "any");
+	for (size_t i = 0; i < rates->n; i++) {
+		char r[32];
+		int n;
+
+		vat_rate_format(rates->bp[i], r, sizeof(r));
+		n = snprintf(used < size ? buf + used : NULL, used < size ? size - used : 0, "%s%s",
+			     i ? ", " : "", r);
+		if (n > 0)
+			used += (size_t)n;
+	}
+	return used;
 }
 
 int

@@ -9,6 +9,7 @@
 #include "ssa/config.h"
 #include "ssa/err.h"
 #include "ssa/gtin.h"
+#include "ssa/vat.h"
 
 struct pos_config {
 	/* [till] */
@@ -38,6 +39,8 @@ struct pos_config {
 			      * list are used (the status line says so) */
 	/* [barcodes] */
 	struct gtin_nomenclature barcodes;
+	/* [vat] */
+	struct vat_rates vat_rates; /* the only rates a product may have (import refuses others) */
 };
 
 /* The schema (for config_describe and the tests). */

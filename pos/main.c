@@ -108,14 +108,67 @@ probe_list(void *arg, const char *caisse, uint32_t version, int32_t valid_from, 
 		p->version = version;
 }
 
+/* The catalog's products at a VAT rate that [vat] rates does not hold. */
+struct rate_check {
+	const struct vat_rates *rates;
+	size_t products;     /* at an unconfigured rate */
+	char list[64];       /* those rates, "6, 21" (cut when long) */
+	char example[CATALOG_CODE_MAX + 1];
+};
+
+static void
+check_rate(void *arg, int64_t vat_bp, size_t products, const char *example_code)
+{
+	struct rate_check *c = arg;
+	char r[24];
+	size_t used = strlen(c->list);
+
+	if (vat_rates_contains(c->rates, vat_bp))
+		return;
+	vat_rate_format(vat_bp, r, sizeof(r));
+	log_warn("%zu product(s) of the catalog have VAT rate %s %%, which is not in [vat] rates "
+		 "(e.g. code %s)", products, r, example_code ? example_code : "?");
+	if (c->products == 0)
+		snprintf(c->example, sizeof(c->example), "%s", example_code ? example_code : "?");
+	c->products += products;
+	if (used < sizeof(c->list))
+		snprintf(c->list + used, sizeof(c->list) - used, "%s%s", used ? ", " : "", r);
+}
+
+/* Start-up check: every product's VAT rate must be a configured one (the import refuses
+ * others, but the configuration may have changed since).  A warning on screen and in the log;
+ * the till still starts. */
+static void
+check_catalog_rates(struct catalog_store *store, const struct pos_config *cfg, struct till *t)
+{
+	struct rate_check c = { .rates = &cfg->vat_rates };
+
+	if (catalog_store_each_vat_rate(store, check_rate, &c) != SSA_ERR_OK) {
+		log_warn("cannot check the VAT rates of the catalog %s: %s", cfg->catalog,
+			 catalog_store_errmsg(store));
+		return;
+	}
+	if (c.products > 0)
+		till_message(t, TILL_MSG_WARN,
+			     _("VAT: %zu product(s) at a rate not in [vat] rates (%s %%, e.g. %s): "
+			       "fix the configuration or the products."),
+			     c.products, c.list, c.example);
+}
+
 static int
-import_products(struct catalog_store *store, const char *csv)
+import_products(struct catalog_store *store, const char *csv, const struct vat_rates *rates)
 {
 	struct catalog_import_result res = { 0 };
-	enum ssa_err err = catalog_store_import_csv(store, csv, NULL, &res);
+	enum ssa_err err = catalog_store_import_csv(store, csv, rates, &res);
 
 	if (err != SSA_ERR_OK) {
-		if (res.line)
+		char conf[80];
+
+		vat_rates_format(rates, conf, sizeof(conf));
+		if (res.line && err == SSA_ERR_CATALOG_VAT)
+			fprintf(stderr, "ssa-pos: %s:%u: %s ([vat] rates of the configuration: %s)\n",
+				csv, res.line, res.why, conf);
+		else if (res.line)
 			fprintf(stderr, "ssa-pos: %s:%u: %s (%s)\n", csv, res.line, res.why,
 				ssa_strerror(err));
 		else
@@ -348,7 +401,7 @@ main(int argc, char **argv)
 		if (err != SSA_ERR_OK)
 			fprintf(stderr, "ssa-pos: %s: %s\n", cfg.catalog, ssa_strerror(err));
 		else if (products_csv)
-			rc = import_products(store, products_csv);
+			rc = import_products(store, products_csv, &cfg.vat_rates);
 		else
 			rc = import_list(store, argv[optind], argv[optind + 1], argv[optind + 2]);
 		catalog_store_close(store);
@@ -368,6 +421,7 @@ main(int argc, char **argv)
 		till_set_catalog(&till, catalog_store_port(store), cfg.caisse);
 		catalog_store_each_list(store, probe_list, &probe);
 		till.status.list_version = probe.version;
+		check_catalog_rates(store, &cfg, &till);
 	} else {
 		till_message(&till, TILL_MSG_ERROR, _("Product list %s cannot be opened: %s."),
 			     cfg.catalog, _(ssa_strerror(err)));

@@ -143,6 +143,8 @@ terminal_number = 1
 [barcodes]
 rule = 21xxxxxNNDDDc weight
 rule = 23xxxxxNNNDDc price
+[vat]
+rates = 5.5, 10, 20
 EOI
 	"$B/ssa-pos" -c "$D/ssa-pos.ini" --import-products "$top/config/demo/products.csv" \
 		>>"$D/log" 2>&1 || die "import products"

@@ -59,6 +59,14 @@ enum ssa_err catalog_store_put_product(struct catalog_store *s, const struct cat
 /* Number of products. */
 enum ssa_err catalog_store_count(struct catalog_store *s, size_t *n);
 
+/* The VAT rates the products carry: calls @p fn once per rate (ascending) with the number of
+ * products at that rate and the code of one of them (valid during the call).  Reads the whole
+ * product table (one pass), for the till's start-up check against the configured rates. */
+enum ssa_err catalog_store_each_vat_rate(struct catalog_store *s,
+					 void (*fn)(void *arg, int64_t vat_bp, size_t products,
+						    const char *example_code),
+					 void *arg);
+
 /* Put a signed list (full or delta) received for caisse @p caisse, verified with that caisse's
  * raw Ed25519 public key @p pub.  Refused, leaving the list in force untouched:
  * SSA_ERR_LIST_SIGNATURE / _FORMAT (err filled), _CAISSE (another caisse's list), _OLDER (a version

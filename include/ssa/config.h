@@ -23,6 +23,7 @@
 
 #include "ssa/err.h"
 #include "ssa/gtin.h"
+#include "ssa/vat.h"
 
 enum config_type {
 	CONFIG_T_STRING,    /* char *, malloc'd (config_free releases it) */
@@ -34,7 +35,8 @@ enum config_type {
 	CONFIG_T_ENUM,      /* int: index of the value in choices[] */
 	CONFIG_T_LIST,      /* struct config_list: comma-separated; the key may be repeated to add */
 	CONFIG_T_GTIN_RULE, /* struct gtin_nomenclature: one rule per line, repeatable (ssa/gtin.h) */
-	CONFIG_T_GTIN_LOCAL /* struct gtin_nomenclature: one local prefix per line, repeatable */
+	CONFIG_T_GTIN_LOCAL, /* struct gtin_nomenclature: one local prefix per line, repeatable */
+	CONFIG_T_VAT_RATES  /* struct vat_rates: "5.5, 10, 20", vat_rates_parse (ssa/vat.h) */
 };
 
 /* A list of strings (CONFIG_T_LIST). */
@@ -89,6 +91,8 @@ struct config_key {
 	CONFIG_KEY_(st, f, struct gtin_nomenclature, CONFIG_T_GTIN_RULE, sec, name, NULL, help)
 #define CONFIG_GTIN_LOCAL_PREFIXES(st, f, sec, name, help) \
 	CONFIG_KEY_(st, f, struct gtin_nomenclature, CONFIG_T_GTIN_LOCAL, sec, name, NULL, help)
+#define CONFIG_VAT_RATES(st, f, sec, name, def, help) \
+	CONFIG_KEY_(st, f, struct vat_rates, CONFIG_T_VAT_RATES, sec, name, def, help)
 #define CONFIG_END { .name = NULL }
 
 /* The first problem found. */

@@ -32,6 +32,14 @@ struct vat_rates {
  * SSA_ERR_INVAL on a bad rate, a duplicate, or more than VAT_MAX_RATES rates. */
 enum ssa_err vat_rates_parse(const char *text, struct vat_rates *out);
 
+/* Write rate @p bp as in the configuration: "5.5", "20", "12.25" (no % sign).  snprintf
+ * semantics. */
+size_t vat_rate_format(int64_t bp, char *buf, size_t size);
+
+/* Write @p rates as in the configuration, "5.5, 10, 20" ("any" for an empty set); cut to fit.
+ * snprintf semantics. */
+size_t vat_rates_format(const struct vat_rates *rates, char *buf, size_t size);
+
 /* True when @p bp is one of @p rates (an empty set accepts every rate from 0 to 100 %). */
 int vat_rates_contains(const struct vat_rates *rates, int64_t bp);
 

@@ -31,6 +31,10 @@ test_example_file(void **state)
 	assert_string_equal(cfg.spool, "/var/lib/ssa-pos/spool");
 	assert_null(cfg.caisse_key);
 	assert_int_equal(cfg.barcodes.n_rule, 2);
+	assert_int_equal(cfg.vat_rates.n, 3);
+	assert_int_equal(cfg.vat_rates.bp[0], 550);
+	assert_int_equal(cfg.vat_rates.bp[1], 1000);
+	assert_int_equal(cfg.vat_rates.bp[2], 2000);
 	pos_config_free(&cfg);
 	assert_null(cfg.terminal_id);
 }
@@ -101,12 +105,90 @@ test_defaults_and_mistakes(void **state)
 	assert_int_equal(pos_config_load("/nonexistent/ssa-pos.ini", &cfg, &err), SSA_ERR_IO);
 }
 
+/* [vat] rates: the default (France), another country's, and the values refused with their line. */
+static void
+test_vat_rates(void **state)
+{
+	static const char *const bad[] = {
+		"5,5, 10, 20", /* a decimal comma: 5 and 5, a duplicate */
+		"5.5, , 20",   /* an empty rate */
+		"",            /* none */
+		"5.5%, 120",   /* over 100 % */
+		"cinq",
+		"1, 2, 3, 4, 5, 6, 7, 8, 9", /* more than VAT_MAX_RATES */
+		"5.555",       /* more than two decimals */
+	};
+	struct pos_config cfg;
+	struct config_error err = { 0 };
+	char msg[600];
+
+	(void)state;
+	assert_int_equal(load_text("[till]\nterminal_id = T9\nestablishment_id = e\n", &cfg, &err),
+			 SSA_ERR_OK);
+	assert_int_equal(cfg.vat_rates.n, 3);
+	assert_true(vat_rates_contains(&cfg.vat_rates, 550));
+	assert_false(vat_rates_contains(&cfg.vat_rates, 600));
+	pos_config_free(&cfg);
+
+	assert_int_equal(load_text("[till]\nterminal_id = T9\nestablishment_id = e\n"
+				   "[vat]\nrates = 21, 6, 12\n",
+				   &cfg, &err),
+			 SSA_ERR_OK);
+	assert_int_equal(cfg.vat_rates.n, 3);
+	assert_int_equal(cfg.vat_rates.bp[0], 600);
+	assert_int_equal(cfg.vat_rates.bp[1], 1200);
+	assert_int_equal(cfg.vat_rates.bp[2], 2100);
+	assert_false(vat_rates_contains(&cfg.vat_rates, 550));
+	pos_config_free(&cfg);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[200];
+
+		snprintf(text, sizeof(text),
+			 "[till]\nterminal_id = T9\nestablishment_id = e\n\n[vat]\nrates = %s\n",
+			 bad[i]);
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(load_text(text, &cfg, &err), SSA_ERR_CONFIG_VALUE);
+		assert_int_equal(err.line, 6);
+		assert_null(cfg.terminal_id);
+		config_error_format(&err, msg, sizeof(msg));
+		assert_non_null(strstr(msg, "ssa-pos.ini:6: bad value for 'rates' in [vat]"));
+		assert_non_null(strstr(msg, "is not VAT rates in percent such as 5.5, 10, 20"));
+	}
+	/* Given twice: the second is a mistake, not an addition. */
+	assert_int_equal(load_text("[vat]\nrates = 5.5\nrates = 20\n[till]\nterminal_id = T9\n"
+				   "establishment_id = e\n",
+				   &cfg, &err),
+			 SSA_ERR_CONFIG_KEY);
+	assert_int_equal(err.line, 3);
+}
+
+/* vat_rates_format writes rates as the configuration does (messages quote them). */
+static void
+test_vat_rates_format(void **state)
+{
+	struct vat_rates r;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(vat_rates_parse("2.1, 5.5, 10, 20, 12.25", &r), SSA_ERR_OK);
+	vat_rates_format(&r, buf, sizeof(buf));
+	assert_string_equal(buf, "2.1, 5.5, 10, 12.25, 20");
+	vat_rates_format(NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "any");
+	/* cut to fit, NUL-terminated, the full length returned */
+	assert_int_equal(vat_rates_format(&r, buf, 6), strlen("2.1, 5.5, 10, 12.25, 20"));
+	assert_string_equal(buf, "2.1, ");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_defaults_and_mistakes),
+		cmocka_unit_test(test_vat_rates),
+		cmocka_unit_test(test_vat_rates_format),
 	};
 	return cmocka_run_group_tests_name("till_config", tests, NULL, NULL);
 }

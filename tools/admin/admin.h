@@ -9,11 +9,13 @@
 #define SSA_ADMIN_H
 
 #include "ssa/config.h"
+#include "ssa/vat.h"
 
 /* /etc/ssa-pos/ssa-admin.ini (or -c FILE): default paths for the commands.  NULL = not set. */
 struct admin_config {
 	char *journal, *key_file, *pubkey_file, *catalog; /* [till] */
 	char *caisse_db, *caisse_dir;                     /* [caisse] */
+	struct vat_rates vat_rates; /* [vat] rates: the till's, for products imported here */
 };
 
 struct admin_ctx {

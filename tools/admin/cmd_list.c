@@ -5,7 +5,8 @@
  *   ssa-admin list verify PUBLIC LIST           parse and verify; print the header
  *   ssa-admin list import DB CAISSE PUBLIC LIST put a list (full or delta) into a catalog database
  *   ssa-admin list show DB [CAISSE]             lists in force; one list's entries
- *   ssa-admin list products DB CSV [RATES]      replace the products from a CSV (one transaction)
+ *   ssa-admin list products DB CSV [RATES]      replace the products from a CSV (one transaction);
+ *                                               RATES default to [vat] rates of ssa-admin.ini
  *
  * Key files hold 64 hex digits (the raw 32-byte key) and a newline, as ssa-pos reads them; a PEM
  * file from `openssl genpkey -algorithm ed25519` is accepted as well.  docs/lists.md has the
@@ -388,12 +389,15 @@ out:
 	return rc;
 }
 
+/* The products' rates must be the till's [vat] rates: the command line's, else ssa-admin.ini's
+ * (whose default is the till's default). */
 static int
-cmd_products(int argc, char **argv)
+cmd_products(const struct admin_ctx *ctx, int argc, char **argv)
 {
 	struct catalog_store *s = NULL;
 	struct catalog_import_result res;
-	struct vat_rates rates, *r = NULL;
+	struct vat_rates rates = ctx->cfg.vat_rates;
+	char conf[80];
 	enum ssa_err e;
 	int rc = 1;
 
@@ -401,17 +405,20 @@ cmd_products(int argc, char **argv)
 		return usage();
 	if (argc == 5) {
 		if (vat_rates_parse(argv[4], &rates) != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin: bad VAT rates '%s' (e.g. \"2.1,5.5,10,20\")\n",
+			fprintf(stderr, "ssa-admin: bad VAT rates '%s' (e.g. \"5.5,10,20\")\n",
 				argv[4]);
 			return 2;
 		}
-		r = &rates;
 	}
+	vat_rates_format(&rates, conf, sizeof(conf));
 	if (open_store(argv[2], &s) != 0)
 		return 1;
-	e = catalog_store_import_csv(s, argv[3], r, &res);
+	e = catalog_store_import_csv(s, argv[3], &rates, &res);
 	if (e != SSA_ERR_OK) {
-		if (res.line != 0)
+		if (res.line != 0 && e == SSA_ERR_CATALOG_VAT)
+			fprintf(stderr, "ssa-admin: %s:%u: %s (configured rates: %s)\n", argv[3],
+				res.line, res.why, conf);
+		else if (res.line != 0)
 			fprintf(stderr, "ssa-admin: %s:%u: %s\n", argv[3], res.line, res.why);
 		else
 			fprintf(stderr, "ssa-admin: %s: %s\n", argv[3],
@@ -429,7 +436,6 @@ out:
 int
 admin_cmd_list(struct admin_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
 	if (argc < 2)
 		return usage();
 	if (strcmp(argv[1], "keygen") == 0)
@@ -443,6 +449,6 @@ admin_cmd_list(struct admin_ctx *ctx, int argc, char **argv)
 	if (strcmp(argv[1], "show") == 0)
 		return cmd_show(argc, argv);
 	if (strcmp(argv[1], "products") == 0)
-		return cmd_products(argc, argv);
+		return cmd_products(ctx, argc, argv);
 	return usage();
 }

@@ -18,6 +18,8 @@ const struct config_key admin_config_schema[] = {
 	CONFIG_PATH(S, caisse_db, "caisse", "database", NULL, "the caisse server's database"),
 	CONFIG_PATH(S, caisse_dir, "caisse", "key_dir", NULL,
 		    "directory of the caisse's keys and certificate authority"),
+	CONFIG_VAT_RATES(S, vat_rates, "vat", "rates", "5.5, 10, 20",
+			 "the till's VAT rates in percent (as in ssa-pos.ini), for products imported"),
 	CONFIG_END,
 };
 #undef S

@@ -68,7 +68,10 @@ LIB_A   := $(BUILD)/libssa.a
 IO_A    := $(BUILD)/libssaio.a
 
 # program name : directory
-PROGRAMS := ssa-pos:pos ssa-syncd:sync ssa-caissed:sync/server ssa-admin:tools/admin ssa-cardsim:tools/cardsim
+PROGRAMS := ssa-pos:pos ssa-syncd:sync ssa-caissed:sync/server ssa-admin:tools/admin ssa-cardsim:tools/cardsim \
+            ssa-faultproxy:tests/proxy
+# test tools: built with the programs, never installed
+NOINST   := ssa-faultproxy
 prog_name = $(word 1,$(subst :, ,$(1)))
 prog_dir  = $(word 2,$(subst :, ,$(1)))
 # only programs whose main.c exists yet are built
@@ -182,7 +185,7 @@ fuzz: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
 	  $(DESTDIR)$(PREFIX)/share/ssa-pos $(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(filter-out $(addprefix $(BUILD)/,$(NOINST)),$(BINS)) $(DESTDIR)$(PREFIX)/bin/
 	for m in docs/man/*.1; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
 	for m in docs/man/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
 	for c in config/*.ini config/*.conf; do [ -f "$$c" ] && install -m 0644 $$c $(DESTDIR)$(PREFIX)/share/ssa-pos/; done; true

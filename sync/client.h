@@ -37,6 +37,9 @@ enum ssa_err syncd_http_request(struct syncd_http *h, const char *method, const 
 				const char *body, size_t len, long *status, char **resp,
 				size_t *resp_len);
 
+/* How many HTTP replies @p h has received so far (any status): the caisse was reached. */
+unsigned long syncd_http_replies(const struct syncd_http *h);
+
 /* Rejections the caisse gave, kept for the till (sync/client_state.c: an SQLite file). */
 struct syncd_state;
 
@@ -49,6 +52,11 @@ enum ssa_err syncd_state_reject(struct syncd_state *s, uint64_t seq, const char 
 				const char *message, int64_t time_ms);
 /* Number of stored rejections (for tests and the status line). */
 enum ssa_err syncd_state_rejections(struct syncd_state *s, uint64_t *n);
+
+/* A small integer of the state database's meta table (@p *value 0 when absent). */
+enum ssa_err syncd_state_meta_get(struct syncd_state *s, const char *key, int64_t *value);
+/* Set it (replacing). */
+enum ssa_err syncd_state_meta_set(struct syncd_state *s, const char *key, int64_t value);
 
 /* The hot list as last pulled (tables hotlist and meta of the state database): its version,
  * 0 before the first pull. */
@@ -77,6 +85,46 @@ struct syncd_stats {
 enum ssa_err syncd_push_all(struct syncd_http *h, struct ssa_journal_store *journal,
 			    struct syncd_state *state, size_t batch, int64_t now_ms,
 			    struct syncd_stats *stats);
+
+/* --- the spool: the files ssa-syncd leaves for the till (client_spool.c) --------------------- */
+
+#define SYNCD_STATUS_REJECTIONS_MAX 20
+
+struct syncd_rejection {
+	uint64_t seq; /* the refused record, 0 when none (a refused list, hot list, grant batch) */
+	char error[PROTOCOL_NAME_MAX + 1];
+	char message[PROTOCOL_MESSAGE_MAX + 1];
+	int64_t last_ms;
+};
+
+/* What <spool>/status says (docs/protocol.md, "The spool"). */
+struct syncd_status {
+	int64_t last_attempt; /* UTC seconds */
+	int64_t last_success; /* UTC seconds of the last run that ended with nothing left, 0 never */
+	int online;           /* the last attempt reached the caisse (any HTTP reply) */
+	uint64_t acked, list_version, hotlist_version;
+	uint64_t rejections; /* stored rejections in all */
+	size_t n;            /* the newest ones, newest first */
+	struct syncd_rejection rej[SYNCD_STATUS_REJECTIONS_MAX];
+};
+
+/* The number of stored rejections and the newest SYNCD_STATUS_REJECTIONS_MAX of them into
+ * @p out->rejections, ->n, ->rej (the other fields are left alone). */
+enum ssa_err syncd_state_recent(struct syncd_state *s, struct syncd_status *out);
+
+/* The text of <spool>/status: the key=value lines in their order, then one line per
+ * rejection; messages are put on one line (control bytes become blanks).  @p *out malloc'd,
+ * NUL-terminated, the caller frees. */
+enum ssa_err syncd_status_format(const struct syncd_status *s, char **out, size_t *len);
+
+/* Create the spool directory @p dir if it is missing (its parent must exist).  SSA_ERR_IO,
+ * logged. */
+enum ssa_err syncd_spool_prepare(const char *dir);
+
+/* Write @p len bytes of @p data as @p dir/@p name atomically: a temporary file of the spool,
+ * fsync, rename over @p name, fsync of the directory.  The old file stays whole on any
+ * failure.  SSA_ERR_INVAL for a name with a slash or a leading dot, SSA_ERR_IO (logged). */
+enum ssa_err syncd_spool_write(const char *dir, const char *name, const char *data, size_t len);
 
 /* A source of random 32-bit numbers, injected (tests give a fixed one). */
 struct syncd_rng {

@@ -13,6 +13,7 @@ struct syncd_http {
 	CURL *curl;
 	char *url, *ca, *cert, *key, *proxy;
 	long connect_timeout, timeout;
+	unsigned long replies; /* HTTP replies received, whatever their status */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -74,6 +75,12 @@ syncd_http_new(const struct syncd_http_config *cfg, struct syncd_http **out)
 	}
 	*out = h;
 	return SSA_ERR_OK;
+}
+
+unsigned long
+syncd_http_replies(const struct syncd_http *h)
+{
+	return h->replies;
 }
 
 static size_t
@@ -206,6 +213,7 @@ syncd_http_request(struct syncd_http *h, const char *method, const char *path, c
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	h->replies++;
 	*resp = sink.buf ? sink.buf : strdup("");
 	*resp_len = sink.len;
 	err = *resp ? SSA_ERR_OK : SSA_ERR_NOMEM;

@@ -1,6 +1,7 @@
 /* client_state.c — what ssa-syncd keeps besides the journal: the caisse's rejections, in an
  * SQLite file of its own (WAL, synchronous=FULL), for the till to show. */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "ssa/crash.h"
@@ -161,5 +162,85 @@ fail:
 out:
 	sqlite3_finalize(ins);
 	sqlite3_finalize(ver);
+	return err;
+}
+
+enum ssa_err
+syncd_state_meta_get(struct syncd_state *s, const char *key, int64_t *value)
+{
+	sqlite3_stmt *st = NULL;
+	enum ssa_err err = SSA_ERR_DB;
+	int rc;
+
+	*value = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*value = sqlite3_column_int64(st, 0);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			err = SSA_ERR_OK;
+	}
+	if (err)
+		log_err("state database: %s", sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum ssa_err
+syncd_state_meta_set(struct syncd_state *s, const char *key, int64_t value)
+{
+	sqlite3_stmt *st = NULL;
+	enum ssa_err err = SSA_ERR_DB;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+			       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, value);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			err = SSA_ERR_OK;
+	}
+	if (err)
+		log_err("state database: %s", sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum ssa_err
+syncd_state_recent(struct syncd_state *s, struct syncd_status *out)
+{
+	sqlite3_stmt *st = NULL;
+	enum ssa_err err;
+	int rc;
+
+	out->n = 0;
+	if ((err = syncd_state_rejections(s, &out->rejections)))
+		return err;
+	err = SSA_ERR_DB;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT seq, error, message, last_ms FROM rejection "
+			       "ORDER BY last_ms DESC, seq DESC, error LIMIT ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int(st, 1, SYNCD_STATUS_REJECTIONS_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n < SYNCD_STATUS_REJECTIONS_MAX) {
+		struct syncd_rejection *r = &out->rej[out->n++];
+		const char *e = (const char *)sqlite3_column_text(st, 1);
+		const char *m = (const char *)sqlite3_column_text(st, 2);
+
+		r->seq = (uint64_t)sqlite3_column_int64(st, 0);
+		snprintf(r->error, sizeof(r->error), "%s", e ? e : "");
+		snprintf(r->message, sizeof(r->message), "%s", m ? m : "");
+		r->last_ms = sqlite3_column_int64(st, 3);
+	}
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		err = SSA_ERR_OK;
+out:
+	if (err)
+		log_err("state database: %s", sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
 	return err;
 }

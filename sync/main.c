@@ -27,6 +27,7 @@ struct syncd_config {
 	char *url, *ca, *cert, *key, *proxy;
 	int64_t connect_timeout, timeout, batch;
 	char *journal, *state;
+	char *spool, *catalog, *list_key;
 	int64_t interval, retry_min, retry_max;
 	int log_level;
 };
@@ -48,6 +49,14 @@ static const struct config_key syncd_schema[] = {
 		   "seconds for one request"),
 	CONFIG_INT(struct syncd_config, batch, "caisse", "batch", 1, PROTOCOL_PUSH_MAX_RECORDS,
 		   "500", "records per request"),
+	CONFIG_STRING(struct syncd_config, list_key, "caisse", "list_key", "",
+		      "the caisse's public document key (PEM) that signs its lists, hot list and "
+		      "grants; empty: none of them is pulled"),
+	CONFIG_PATH(struct syncd_config, spool, "till", "spool", "/var/lib/ssa-pos/spool",
+		    "the directory of the files left for the till (status, hot list, grants)"),
+	CONFIG_STRING(struct syncd_config, catalog, "till", "catalog", "",
+		      "the till's catalog database, where the caisse's convention list is put; "
+		      "empty: the list is not pulled"),
 	CONFIG_PATH(struct syncd_config, journal, "journal", "database", CONFIG_REQUIRED,
 		    "the till's journal database"),
 	CONFIG_PATH(struct syncd_config, state, "state", "database", CONFIG_REQUIRED,
@@ -83,24 +92,64 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One sync: open the journal and the state, push, close.  Returns the exit status of --once. */
+/* Leave <spool>/status for the till: what this run did and what the state database holds.  A
+ * failure is logged and changes nothing else (the till then shows the previous status). */
+static void
+write_status(const struct syncd_config *cfg, struct syncd_state *state, struct syncd_http *h,
+	     unsigned long replies_before, int64_t started_ms, int status,
+	     const struct syncd_stats *stats, int pushed)
+{
+	struct syncd_status st = { 0 };
+	int64_t v;
+	char *text = NULL;
+	size_t len;
+
+	st.last_attempt = started_ms / 1000;
+	st.online = syncd_http_replies(h) > replies_before;
+	if (status == 0 && syncd_state_meta_set(state, "last_success", st.last_attempt))
+		return;
+	if (pushed && syncd_state_meta_set(state, "acked", (int64_t)stats->acked))
+		return;
+	if (syncd_state_meta_get(state, "last_success", &st.last_success) ||
+	    syncd_state_meta_get(state, "acked", &v))
+		return;
+	st.acked = (uint64_t)v;
+	if (syncd_state_meta_get(state, "list_version", &v))
+		return;
+	st.list_version = (uint64_t)v;
+	if (syncd_state_hotlist_version(state, &st.hotlist_version) ||
+	    syncd_state_recent(state, &st))
+		return;
+	if (syncd_spool_prepare(cfg->spool) || syncd_status_format(&st, &text, &len))
+		goto out;
+	if (syncd_spool_write(cfg->spool, "status", text, len) == SSA_ERR_OK)
+		log_debug("status written to %s/status", cfg->spool);
+out:
+	free(text);
+}
+
+/* One sync: open the journal and the state, push, pull, write the status, close.  Returns the
+ * exit status of --once. */
 static int
 sync_once(const struct syncd_config *cfg, struct syncd_http *h)
 {
 	struct ssa_journal_store *journal = NULL;
 	struct syncd_state *state = NULL;
-	struct syncd_stats stats;
+	struct syncd_stats stats = { 0 };
+	unsigned long replies_before = syncd_http_replies(h);
+	int64_t started = now_ms();
 	char why[256] = "";
 	enum ssa_err err;
-	int status = 1;
+	int status = 1, pushed = 0;
 
+	if (syncd_state_open(cfg->state, &state))
+		goto out;
 	if ((err = journal_sqlite_open(cfg->journal, &journal, why, sizeof(why)))) {
 		log_err("journal %s: %s", cfg->journal, why[0] ? why : ssa_strerror(err));
 		goto out;
 	}
-	if (syncd_state_open(cfg->state, &state))
-		goto out;
-	err = syncd_push_all(h, journal, state, (size_t)cfg->batch, now_ms(), &stats);
+	err = syncd_push_all(h, journal, state, (size_t)cfg->batch, started, &stats);
+	pushed = err != SSA_ERR_DB && err != SSA_ERR_NOMEM;
 	/* the hot list comes down whatever the push did, unless the caisse is unreachable */
 	if (err != SSA_ERR_NET && err != SSA_ERR_TLS && err != SSA_ERR_DB && err != SSA_ERR_NOMEM) {
 		uint64_t added;
@@ -136,6 +185,8 @@ sync_once(const struct syncd_config *cfg, struct syncd_http *h)
 		log_err("sync failed: %s", ssa_strerror(err));
 	}
 out:
+	if (state)
+		write_status(cfg, state, h, replies_before, started, status, &stats, pushed);
 	syncd_state_close(state);
 	journal_store_free(journal);
 	return status;

@@ -1,10 +1,18 @@
-/* test_syncd.c — ssa-syncd's backoff: doubling up to the ceiling, jitter within ±25 %, the
- * random source injected. */
+/* test_syncd.c — ssa-syncd's backoff (doubling up to the ceiling, jitter within ±25 %, the
+ * random source injected), the spool's status text and atomic files, the state database's
+ * meta values and latest rejections. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../sync/client.h"
 
@@ -49,9 +57,156 @@ test_backoff(void **state)
 	}
 }
 
+static void
+test_status_format(void **state)
+{
+	struct syncd_status st = { .last_attempt = 1795000000, .last_success = 1794999000,
+				   .online = 1, .acked = 42, .list_version = 7,
+				   .hotlist_version = 3, .rejections = 5, .n = 2 };
+	char *text = NULL;
+	size_t len;
+
+	(void)state;
+	st.rej[0] = (struct syncd_rejection){ 17, "JOURNAL_SIGNATURE", "record 17: bad\nsig\tnature",
+					      5 };
+	st.rej[1] = (struct syncd_rejection){ 0, "", "list refused", 4 };
+	assert_int_equal(syncd_status_format(&st, &text, &len), SSA_ERR_OK);
+	assert_string_equal(text, "last_attempt=1795000000\n"
+				  "last_success=1794999000\n"
+				  "online=1\n"
+				  "acked=42\n"
+				  "list_version=7\n"
+				  "hotlist_version=3\n"
+				  "rejections=5\n"
+				  "rejection=17 JOURNAL_SIGNATURE record 17: bad sig nature\n"
+				  "rejection=0 UNKNOWN list refused\n");
+	assert_int_equal(len, strlen(text));
+	free(text);
+	/* never more than SYNCD_STATUS_REJECTIONS_MAX lines, whatever n says */
+	st.n = SYNCD_STATUS_REJECTIONS_MAX + 5;
+	for (size_t i = 0; i < SYNCD_STATUS_REJECTIONS_MAX; i++)
+		st.rej[i] = (struct syncd_rejection){ i + 1, "JOURNAL_SEQ", "gap", 1 };
+	st.online = 0;
+	assert_int_equal(syncd_status_format(&st, &text, &len), SSA_ERR_OK);
+	{
+		size_t lines = 0;
+
+		for (const char *p = text; (p = strstr(p, "rejection=")); p++)
+			lines++;
+		assert_int_equal(lines, SYNCD_STATUS_REJECTIONS_MAX);
+	}
+	assert_non_null(strstr(text, "\nonline=0\n"));
+	free(text);
+}
+
+static size_t
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+test_spool_write(void **state)
+{
+	char dir[] = "/tmp/ssa-test-spool-XXXXXX", path[256], buf[64] = "";
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(syncd_spool_prepare(dir), SSA_ERR_OK); /* exists already: fine */
+	assert_int_equal(syncd_spool_write(dir, "status", "one\n", 4), SSA_ERR_OK);
+	assert_int_equal(syncd_spool_write(dir, "status", "two\n", 4), SSA_ERR_OK);
+	snprintf(path, sizeof(path), "%s/status", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, sizeof(buf) - 1, f), 4);
+	fclose(f);
+	assert_string_equal(buf, "two\n");
+	assert_int_equal(count_entries(dir), 1); /* no temporary file left */
+	/* names that are not plain spool names change nothing */
+	assert_int_equal(syncd_spool_write(dir, "", "x", 1), SSA_ERR_INVAL);
+	assert_int_equal(syncd_spool_write(dir, ".status", "x", 1), SSA_ERR_INVAL);
+	assert_int_equal(syncd_spool_write(dir, "../status", "x", 1), SSA_ERR_INVAL);
+	assert_int_equal(syncd_spool_write(dir, "a b", "x", 1), SSA_ERR_INVAL);
+	assert_int_equal(count_entries(dir), 1);
+	/* a directory that does not exist: an error, nothing written */
+	snprintf(path, sizeof(path), "%s/none", dir);
+	assert_int_equal(syncd_spool_write(path, "status", "x", 1), SSA_ERR_IO);
+	/* a spool under a missing parent cannot be made; under dir it can */
+	snprintf(path, sizeof(path), "%s/none/deeper", dir);
+	assert_int_equal(syncd_spool_prepare(path), SSA_ERR_IO);
+	snprintf(path, sizeof(path), "%s/spool", dir);
+	assert_int_equal(syncd_spool_prepare(path), SSA_ERR_OK);
+	assert_int_equal(syncd_spool_write(path, "hotlist.txt", "x", 1), SSA_ERR_OK);
+	snprintf(buf, sizeof(buf), "%s/spool/hotlist.txt", dir);
+	assert_int_equal(unlink(buf), 0);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/status", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void
+test_state_recent(void **state)
+{
+	char dir[] = "/tmp/ssa-test-state-XXXXXX", path[256];
+	struct syncd_state *s = NULL;
+	struct syncd_status st = { 0 };
+	int64_t v = -1;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state.db", dir);
+	assert_int_equal(syncd_state_open(path, &s), SSA_ERR_OK);
+	assert_int_equal(syncd_state_meta_get(s, "last_success", &v), SSA_ERR_OK);
+	assert_int_equal(v, 0);
+	assert_int_equal(syncd_state_meta_set(s, "last_success", 1795000000), SSA_ERR_OK);
+	assert_int_equal(syncd_state_meta_set(s, "last_success", 1795000001), SSA_ERR_OK);
+	assert_int_equal(syncd_state_meta_get(s, "last_success", &v), SSA_ERR_OK);
+	assert_int_equal(v, 1795000001);
+	assert_int_equal(syncd_state_recent(s, &st), SSA_ERR_OK);
+	assert_int_equal(st.rejections, 0);
+	assert_int_equal(st.n, 0);
+	for (int i = 1; i <= 25; i++)
+		assert_int_equal(syncd_state_reject(s, (uint64_t)i, "JOURNAL_CHAIN", "chain", 1000 + i),
+				 SSA_ERR_OK);
+	/* the same seq and error again: counted, not a new rejection, and now the newest */
+	assert_int_equal(syncd_state_reject(s, 3, "JOURNAL_CHAIN", "chain again", 5000), SSA_ERR_OK);
+	assert_int_equal(syncd_state_reject(s, 0, "LIST_SIGNATURE", "list refused", 4000),
+			 SSA_ERR_OK);
+	assert_int_equal(syncd_state_recent(s, &st), SSA_ERR_OK);
+	assert_int_equal(st.rejections, 26);
+	assert_int_equal(st.n, SYNCD_STATUS_REJECTIONS_MAX);
+	assert_int_equal(st.rej[0].seq, 3);
+	assert_string_equal(st.rej[0].message, "chain again");
+	assert_int_equal(st.rej[1].seq, 0);
+	assert_string_equal(st.rej[1].error, "LIST_SIGNATURE");
+	assert_int_equal(st.rej[2].seq, 25);
+	assert_int_equal(st.rej[19].seq, 8); /* 25..8: 18 more */
+	syncd_state_close(s);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/state.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/state.db-shm", dir);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(test_backoff) };
+	const struct CMUnitTest tests[] = { cmocka_unit_test(test_backoff),
+					    cmocka_unit_test(test_status_format),
+					    cmocka_unit_test(test_spool_write),
+					    cmocka_unit_test(test_state_recent) };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* client_http.c — HTTPS to the caisse with libcurl (OpenSSL): the terminal's certificate, the
  * caisse CA pinned (no system trust store), an optional proxy, bounded replies, progress lines
- * on long transfers. */
+ * on long transfers (at most one a second). */
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +24,19 @@ struct sink {
 };
 
 struct progress {
-	time_t last;
+	int64_t start_ms, last_ms; /* CLOCK_MONOTONIC */
+	unsigned lines;
 	const char *path;
 };
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static char *
 dup_or_null(const char *s)
@@ -111,23 +121,22 @@ on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* A log line every 5 seconds of a long transfer. */
+/* A long transfer says how far it is, at most once per second: the first line after one
+ * second, then one whenever a second more has passed (libcurl calls this often). */
 static int
 on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	    curl_off_t ulnow)
 {
 	struct progress *p = clientp;
-	time_t now = time(NULL);
+	int64_t now = mono_ms();
 
-	if (!p->last) {
-		p->last = now;
+	if (now - p->last_ms < 1000)
 		return 0;
-	}
-	if (now - p->last >= 5) {
-		p->last = now;
-		log_info("%s: sent %lld of %lld bytes, received %lld of %lld", p->path,
-			 (long long)ulnow, (long long)ultotal, (long long)dlnow, (long long)dltotal);
-	}
+	p->last_ms = now;
+	p->lines++;
+	log_info("%s: sent %lld of %lld bytes, received %lld of %lld (%lld s)", p->path,
+		 (long long)ulnow, (long long)ultotal, (long long)dlnow, (long long)dltotal,
+		 (long long)((now - p->start_ms) / 1000));
 	return 0;
 }
 
@@ -137,7 +146,7 @@ syncd_http_request(struct syncd_http *h, const char *method, const char *path, c
 {
 	struct curl_slist *headers = NULL;
 	struct sink sink = { 0 };
-	struct progress prog = { 0, path };
+	struct progress prog = { mono_ms(), 0, 0, path };
 	size_t ulen = strlen(h->url) + strlen(path) + 1;
 	char *url = malloc(ulen);
 	enum ssa_err err = SSA_ERR_NET;
@@ -187,7 +196,10 @@ syncd_http_request(struct syncd_http *h, const char *method, const char *path, c
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	} else
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	prog.last_ms = prog.start_ms;
 	rc = curl_easy_perform(c);
+	if (prog.lines)
+		log_info("%s: done in %lld s", path, (long long)((mono_ms() - prog.start_ms) / 1000));
 	if (rc != CURLE_OK) {
 		if (sink.too_big)
 			log_warn("%s: reply over %d bytes refused", path, PROTOCOL_REPLY_MAX_BYTES);

@@ -6,7 +6,7 @@
  *
  *   drop    close both sides (FIN) after N bytes in one direction
  *   reset   the same with SO_LINGER 0: both peers get an RST
- *   delay   wait up to D ms before forwarding each of the first chunks in one direction
+ *   delay   wait D/2..D ms before forwarding each of the first chunks in one direction
  *   dup     copy the client's bytes onto a second upstream connection as they come, and
  *           discard its replies: the server sees every request of the connection twice
  *
@@ -67,7 +67,8 @@ struct options {
 	unsigned max_faults; /* in all */
 	unsigned kinds;      /* bit mask of enabled faults */
 	uint64_t max_bytes;  /* drop/reset after 0..max_bytes bytes */
-	unsigned delay_ms;   /* delay 1..delay_ms per chunk */
+	unsigned delay_ms;   /* delay delay_ms/2..delay_ms per chunk */
+	int dir;             /* -1: drawn; 0 client->server, 1 server->client only */
 	const char *cert, *key, *ca, *upstream_name;
 	size_t nclients;
 	const char *client[PROXY_MAX_CLIENTS];
@@ -75,7 +76,7 @@ struct options {
 
 static struct options opt = {
 	.rate = 500, .max_faults = 10, .kinds = 0x1e, .max_bytes = 4096, .delay_ms = 200,
-	.upstream_name = "localhost",
+	.upstream_name = "localhost", .dir = -1,
 };
 static SSL_CTX *server_ctx;
 static struct identity ids[PROXY_MAX_CLIENTS];
@@ -596,8 +597,11 @@ plan_for(unsigned idx, unsigned *faults)
 		return p;
 	p.fault = on[rng_next(&s) % n];
 	p.dir = (int)(rng_next(&s) % 2);
+	if (opt.dir >= 0)
+		p.dir = opt.dir;
 	p.after = rng_next(&s) % (opt.max_bytes + 1);
-	p.delay_ms = 1 + (unsigned)(rng_next(&s) % (opt.delay_ms ? opt.delay_ms : 1));
+	p.delay_ms = opt.delay_ms - opt.delay_ms / 2 +
+		     (unsigned)(rng_next(&s) % (opt.delay_ms / 2 + 1));
 	(*faults)++;
 	return p;
 }
@@ -737,7 +741,8 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: ssa-faultproxy -l PORT [-P PORTFILE] -u UPSTREAM_PORT [-s SEED] [-r PERMILLE]\n"
 		"         [-n MAX_FAULTS] [-k drop,reset,delay,dup] [-b BYTES] [-d MS]\n"
-		"         [--cert F --key F --ca F --client CERT,KEY ...] [--upstream-name NAME]\n"
+		"         [--dir c2s|s2c] [--cert F --key F --ca F --client CERT,KEY ...]\n"
+		"         [--upstream-name NAME]\n"
 		"  -l PORT        listen on 127.0.0.1:PORT (0: the kernel picks; see -P)\n"
 		"  -P FILE        write the port listened on to FILE\n"
 		"  -u PORT        forward to 127.0.0.1:PORT\n"
@@ -746,7 +751,8 @@ usage(FILE *f)
 		"  -n MAX         faults in all at most (default 10)\n"
 		"  -k KINDS       faults to draw from (default drop,reset,delay,dup)\n"
 		"  -b BYTES       drop/reset after 0..BYTES bytes (default 4096)\n"
-		"  -d MS          delay 1..MS ms per chunk (default 200)\n"
+		"  -d MS          delay MS/2..MS ms per chunk (default 200)\n"
+		"  --dir c2s|s2c  faults in that direction only (default: drawn)\n"
 		"  --cert/--key   terminate TLS with this certificate for the clients\n"
 		"  --ca           the CA of the clients and of the server\n"
 		"  --client C,K   an identity to present upstream for the client showing C\n");
@@ -759,6 +765,7 @@ main(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'C' },   { "key", required_argument, NULL, 'K' },
 		{ "ca", required_argument, NULL, 'A' },     { "client", required_argument, NULL, 'I' },
 		{ "upstream-name", required_argument, NULL, 'N' },
+		{ "dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -825,6 +832,11 @@ main(int argc, char **argv)
 			break;
 		case 'N':
 			opt.upstream_name = optarg;
+			break;
+		case 'D':
+			if (strcmp(optarg, "c2s") && strcmp(optarg, "s2c"))
+				goto bad;
+			opt.dir = strcmp(optarg, "s2c") == 0;
 			break;
 		case 'h':
 			usage(stdout);

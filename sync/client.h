@@ -126,6 +126,43 @@ enum ssa_err syncd_spool_prepare(const char *dir);
  * failure.  SSA_ERR_INVAL for a name with a slash or a leading dot, SSA_ERR_IO (logged). */
 enum ssa_err syncd_spool_write(const char *dir, const char *name, const char *data, size_t len);
 
+/* --- pulls: the convention list, the signed hot list, grants (client_pull.c) --------------- */
+
+/* What the pulls need. */
+struct syncd_pull_config {
+	const char *spool;   /* the spool directory */
+	const char *catalog; /* the till's catalog database, NULL or "": the list is not pulled */
+	const uint8_t *pub;  /* the caisse's raw Ed25519 document key, NULL: nothing is pulled */
+	const char *caisse;  /* the caisse's id (syncd_caisse_id) */
+	int64_t now_ms;      /* when refusals are stored */
+};
+
+/* The caisse's id, as GET /v1/status says.  SSA_ERR_NET / TLS / PROTOCOL. */
+enum ssa_err syncd_caisse_id(struct syncd_http *h, char caisse[PROTOCOL_ID_MAX + 1]);
+
+/* GET /v1/list?caisse=&since=<version in force> and put what comes into the catalog
+ * (catalog_store_put_list, verified with @p pc->pub); meta list_version is the version in force
+ * afterwards.  A refused list (signature, format, another caisse, older, delta on another base)
+ * leaves the list in force, is logged and stored as a rejection of seq 0; its SSA_ERR_LIST_*
+ * code is returned.  SSA_ERR_NET / TLS / PROTOCOL for the transport, SSA_ERR_DB. */
+enum ssa_err syncd_pull_list(struct syncd_http *h, struct syncd_state *state,
+			     const struct syncd_pull_config *pc);
+
+/* GET /v1/hotlist?since=<version of <spool>/hotlist.txt> and, when a newer full signed hot list
+ * of this caisse comes (hotlist_load), write it as <spool>/hotlist.txt; meta hotlist_version.
+ * Refusals as syncd_pull_list (SSA_ERR_HOTLIST_*). */
+enum ssa_err syncd_pull_signed_hotlist(struct syncd_http *h, struct syncd_state *state,
+				       const struct syncd_pull_config *pc);
+
+/* GET /v1/grants?period=@p period and, when a verified batch of this caisse and period comes
+ * that differs from the spool's, write it as <spool>/grants-YYYYMM.txt.  404: nothing changes.
+ * Refusals as syncd_pull_list (SSA_ERR_GRANT_*). */
+enum ssa_err syncd_pull_grants(struct syncd_http *h, struct syncd_state *state,
+			       const struct syncd_pull_config *pc, int32_t period);
+
+/* The period YYYYMM (UTC) of @p time_ms, @p months_ahead later (0 this month, 1 the next). */
+int32_t syncd_period_of(int64_t time_ms, int months_ahead);
+
 /* A source of random 32-bit numbers, injected (tests give a fixed one). */
 struct syncd_rng {
 	uint32_t (*next)(void *cls);

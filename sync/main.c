@@ -6,6 +6,7 @@
  * as a daemon: a sync every `interval` seconds, after a failure an exponential backoff with
  * jitter.  See ssa-syncd(8) and docs/protocol.md.
  */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 
 #include "ssa/config.h"
+#include "ssa/keyfile.h"
 #include "ssa/log.h"
 #include "client.h"
 
@@ -30,6 +32,9 @@ struct syncd_config {
 	char *spool, *catalog, *list_key;
 	int64_t interval, retry_min, retry_max;
 	int log_level;
+	/* not configuration: the raw document key read from list_key */
+	int have_pub;
+	uint8_t pub[32];
 };
 
 static const struct config_key syncd_schema[] = {
@@ -128,6 +133,74 @@ out:
 	free(text);
 }
 
+/* A document of the caisse refused (changes nothing, stored as a rejection). */
+static int
+is_refusal(enum ssa_err err)
+{
+	switch (err) {
+	case SSA_ERR_LIST_SIGNATURE:
+	case SSA_ERR_LIST_FORMAT:
+	case SSA_ERR_LIST_OLDER:
+	case SSA_ERR_LIST_BASE:
+	case SSA_ERR_LIST_CAISSE:
+	case SSA_ERR_HOTLIST_FORMAT:
+	case SSA_ERR_HOTLIST_SIGNATURE:
+	case SSA_ERR_HOTLIST_OLDER:
+	case SSA_ERR_HOTLIST_BASE:
+	case SSA_ERR_HOTLIST_CAISSE:
+	case SSA_ERR_GRANT_FORMAT:
+	case SSA_ERR_GRANT_SIGNATURE:
+	case SSA_ERR_GRANT_CAISSE:
+	case SSA_ERR_GRANT_PERIOD:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+unreachable(enum ssa_err err)
+{
+	return err == SSA_ERR_NET || err == SSA_ERR_TLS;
+}
+
+/* The pulls after the push: the signed documents when the caisse's document key is known (each
+ * one whatever the others did, unless the caisse is unreachable), else today's JSON hot list.
+ * Returns the first error. */
+static enum ssa_err
+pull_all(const struct syncd_config *cfg, struct syncd_http *h, struct syncd_state *state,
+	 int64_t now)
+{
+	char caisse[PROTOCOL_ID_MAX + 1];
+	struct syncd_pull_config pc = { cfg->spool, cfg->catalog, cfg->pub, caisse, now };
+	enum ssa_err err = SSA_ERR_OK, e;
+
+	if (!cfg->have_pub) {
+		uint64_t added;
+
+		return syncd_pull_hotlist(h, state, &added);
+	}
+	if ((err = syncd_caisse_id(h, caisse)))
+		return err;
+	e = syncd_pull_list(h, state, &pc);
+	if (unreachable(e))
+		return e;
+	err = e;
+	e = syncd_pull_signed_hotlist(h, state, &pc);
+	if (unreachable(e))
+		return e;
+	if (!err)
+		err = e;
+	for (int ahead = 0; ahead <= 1; ahead++) {
+		e = syncd_pull_grants(h, state, &pc, syncd_period_of(now, ahead));
+		if (unreachable(e))
+			return e;
+		if (!err)
+			err = e;
+	}
+	return err;
+}
+
 /* One sync: open the journal and the state, push, pull, write the status, close.  Returns the
  * exit status of --once. */
 static int
@@ -150,13 +223,19 @@ sync_once(const struct syncd_config *cfg, struct syncd_http *h)
 	}
 	err = syncd_push_all(h, journal, state, (size_t)cfg->batch, started, &stats);
 	pushed = err != SSA_ERR_DB && err != SSA_ERR_NOMEM;
-	/* the hot list comes down whatever the push did, unless the caisse is unreachable */
-	if (err != SSA_ERR_NET && err != SSA_ERR_TLS && err != SSA_ERR_DB && err != SSA_ERR_NOMEM) {
-		uint64_t added;
-		enum ssa_err e2 = syncd_pull_hotlist(h, state, &added);
+	/* the documents come down whatever the push did, unless the caisse is unreachable */
+	if (!unreachable(err) && err != SSA_ERR_DB && err != SSA_ERR_NOMEM) {
+		enum ssa_err e2 = pull_all(cfg, h, state, started);
 
-		if (e2 && !err)
+		if (e2 && (!err || unreachable(e2)))
 			err = e2;
+	}
+	if (is_refusal(err)) {
+		log_err("a document of the caisse was refused (%s); the refusal is stored for the "
+			"till",
+			ssa_strerror(err));
+		status = EXIT_DATAERR;
+		goto out;
 	}
 	switch (err) {
 	case SSA_ERR_OK:
@@ -190,6 +269,40 @@ out:
 	syncd_state_close(state);
 	journal_store_free(journal);
 	return status;
+}
+
+/* The caisse's public document key: 64 hex digits and a newline (`ssa-admin list keygen`, as
+ * ssa-pos reads it) or a PEM public key (ssa/keyfile.h). */
+static enum ssa_err
+load_document_key(const char *path, uint8_t pub[32], char *why, size_t why_size)
+{
+	char text[80];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		snprintf(why, why_size, "%s: %s", path, strerror(errno));
+		return SSA_ERR_IO;
+	}
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	if (strncmp(text, "-----BEGIN", 10) == 0)
+		return keyfile_load_public(path, pub, why, why_size);
+	if (n != 64 && !(n == 65 && text[64] == '\n'))
+		goto bad;
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v;
+
+		if (!isxdigit((unsigned char)text[2 * i]) || !isxdigit((unsigned char)text[2 * i + 1]) ||
+		    sscanf(text + 2 * i, "%2x", &v) != 1)
+			goto bad;
+		pub[i] = (uint8_t)v;
+	}
+	return SSA_ERR_OK;
+bad:
+	snprintf(why, why_size, "%s: neither 64 hex digits nor a PEM public key", path);
+	return SSA_ERR_KEY;
 }
 
 static void
@@ -261,6 +374,15 @@ main(int argc, char **argv)
 	if (strncmp(cfg.url, "https://", 8) != 0) {
 		log_err("%s: [caisse] url must start with https://", config_path);
 		goto out;
+	}
+	if (cfg.list_key && *cfg.list_key) {
+		char why[300] = "";
+
+		if (load_document_key(cfg.list_key, cfg.pub, why, sizeof(why)) != SSA_ERR_OK) {
+			log_err("%s: [caisse] list_key: %s", config_path, why);
+			goto out;
+		}
+		cfg.have_pub = 1;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_err("libcurl cannot start");

@@ -201,12 +201,28 @@ test_state_recent(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static void
+test_period_of(void **state)
+{
+	(void)state;
+	/* 2026-11-23 15:00 UTC */
+	assert_int_equal(syncd_period_of(1795446000000, 0), 202611);
+	assert_int_equal(syncd_period_of(1795446000000, 1), 202612);
+	/* 2026-12-31 23:59:59 UTC: the next period is in the next year */
+	assert_int_equal(syncd_period_of(1798761599000, 0), 202612);
+	assert_int_equal(syncd_period_of(1798761599000, 1), 202701);
+	/* 2027-01-01 00:00:00 UTC */
+	assert_int_equal(syncd_period_of(1798761600000, 0), 202701);
+	assert_int_equal(syncd_period_of(1798761600000, 13), 202802);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_backoff),
 					    cmocka_unit_test(test_status_format),
 					    cmocka_unit_test(test_spool_write),
-					    cmocka_unit_test(test_state_recent) };
+					    cmocka_unit_test(test_state_recent),
+					    cmocka_unit_test(test_period_of) };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,9 @@
 #ifndef SSA_ADMIN_H
 #define SSA_ADMIN_H
 
+#include <stdint.h>
+#include <stdio.h>
+
 #include "ssa/config.h"
 #include "ssa/vat.h"
 
@@ -35,12 +38,32 @@ void admin_config_free(struct admin_ctx *ctx);
 const char *admin_path(const char *given, const char *configured, const char *option,
                        const char *key);
 
+/* keys.c: files and keys. */
+
+/* A whole stream or file (at most @p max bytes) into a malloc'd NUL-terminated buffer; NULL with
+ * errno set on failure (EFBIG past @p max).  The caller frees. */
+char *admin_read_stream(FILE *f, size_t max, size_t *len);
+char *admin_read_file(const char *path, size_t max, size_t *len);
+
+/* A raw 32-byte Ed25519 key from @p path: 64 hex digits, or PEM (private when @p private).
+ * 0, or -1 after a message naming the file. */
+int admin_read_key(const char *path, int private, uint8_t key[32]);
+
+/* The caisse's private document key from @p path, refusing a file that group or others may
+ * read (a public key file, which has the same hex form).  0, or -1 after a message. */
+int admin_read_signing_key(const char *path, uint8_t priv[32]);
+
+/* Write @p len bytes to stdout and flush; -1 after a message. */
+int admin_write_stdout(const char *data, size_t len);
+
 typedef int admin_cmd_fn(struct admin_ctx *ctx, int argc, char **argv);
 
 /* One line per group: name, function, one-line help.  Add yours here, keep it sorted. */
 #define ADMIN_COMMANDS(_) \
 	_(ca, admin_cmd_ca, "the caisse CA: init, server certificate") \
 	_(card, admin_cmd_card, "food cards: keygen, issue, info") \
+	_(grant, admin_cmd_grant, "monthly grants: sign a batch from CSV, verify") \
+	_(hotlist, admin_cmd_hotlist, "the hot list of blocked cards: sign from CSV, verify") \
 	_(journal, admin_cmd_journal, "terminal keys, verify and show the journal, closings") \
 	_(list, admin_cmd_list, "convention lists: keygen, sign, verify, import, show; products") \
 	_(terminal, admin_cmd_terminal, "terminal certificates: enroll, sign; demo sales") \

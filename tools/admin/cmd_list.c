@@ -66,62 +66,6 @@ slurp(const char *path, size_t max, size_t *len)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* A raw 32-byte key from @p path: 64 hex digits, or PEM (private when @p private). */
-static int
-read_key(const char *path, int private, uint8_t key[32])
-{
-	size_t len = 0, n = 32;
-	char *text = slurp(path, 8192, &len);
-	int ok = 0;
-
-	if (text == NULL) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (strncmp(text, "-----BEGIN", 10) == 0) {
-		BIO *bio = BIO_new_mem_buf(text, (int)len);
-		EVP_PKEY *k = NULL;
-		if (bio != NULL)
-			k = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
-				    : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-		if (k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519)
-			ok = (private ? EVP_PKEY_get_raw_private_key(k, key, &n)
-				      : EVP_PKEY_get_raw_public_key(k, key, &n)) == 1 &&
-			     n == 32;
-		EVP_PKEY_free(k);
-		BIO_free(bio);
-	} else {
-		size_t i = 0;
-		ok = len >= 64;
-		for (; ok && i < 32; i++) {
-			int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-			ok = hi >= 0 && lo >= 0;
-			key[i] = (uint8_t)(hi << 4 | lo);
-		}
-		for (i = 64; ok && i < len; i++)
-			ok = text[i] == '\n' || text[i] == '\r' || text[i] == ' ';
-	}
-	free(text);
-	if (!ok) {
-		fprintf(stderr, "ssa-admin: %s: not an Ed25519 %s key (64 hex digits or PEM)\n", path,
-			private ? "private" : "public");
-		return -1;
-	}
-	return 0;
-}
-
-static int
 write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
 	FILE *f;
@@ -205,7 +149,7 @@ cmd_sign(int argc, char **argv)
 
 	if (argc != 4 && argc != 5)
 		return usage();
-	if (read_key(argv[2], 1, priv) != 0)
+	if (admin_read_key(argv[2], 1, priv) != 0)
 		return 1;
 	if ((body = slurp(argv[3], LIST_MAX_BYTES, &len)) == NULL) {
 		fprintf(stderr, "ssa-admin: %s: %s\n", argv[3], strerror(errno));
@@ -263,7 +207,7 @@ cmd_verify(int argc, char **argv)
 
 	if (argc != 4)
 		return usage();
-	if (read_key(argv[2], 0, pub) != 0)
+	if (admin_read_key(argv[2], 0, pub) != 0)
 		return 1;
 	if ((text = slurp(argv[3], LIST_MAX_BYTES, &len)) == NULL) {
 		fprintf(stderr, "ssa-admin: %s: %s\n", argv[3], strerror(errno));
@@ -307,7 +251,7 @@ cmd_import(int argc, char **argv)
 
 	if (argc != 6)
 		return usage();
-	if (read_key(argv[4], 0, pub) != 0)
+	if (admin_read_key(argv[4], 0, pub) != 0)
 		return 1;
 	if ((text = slurp(argv[5], LIST_MAX_BYTES, &len)) == NULL) {
 		fprintf(stderr, "ssa-admin: %s: %s\n", argv[5], strerror(errno));

@@ -1,0 +1,437 @@
+/* cmd_grant.c — `ssa-admin grant`: the caisse's signed batches of monthly grants (ssa/grant.h).
+ *
+ *   ssa-admin grant sign --key KEY --caisse C --period YYYYMM [--outlet O] < grants.csv > batch
+ *   ssa-admin grant verify --key PUBLIC [--caisse C] [--period YYYYMM] < batch
+ *
+ * KEY is the caisse's document key (`ssa-admin list keygen`), the one that signs its convention
+ * lists.  Each CSV line is `card,<16 hex serial>,<amount euros>` or `member,<16 hex id>,<amount>`
+ * with an optional 4th column, the grant id (a decimal number, or 16 hex digits as in a batch);
+ * without it the grant lines get the ids 1, 2, 3 ... in line order.  Blank lines and lines
+ * starting with '#' are skipped.  Nothing is written unless every line is right; a bad line is
+ * reported with its number.  docs/caisse.md has the batch format.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "admin.h"
+#include "ssa/card.h"
+#include "ssa/csv.h"
+#include "ssa/grant.h"
+#include "ssa/money.h"
+#include "caisse_admin.h"
+
+struct grant_opts {
+	const char *key, *caisse, *period, *outlet, *policy, *db;
+};
+
+static int
+grant_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ssa-admin grant sign --key KEY --caisse C --period YYYYMM [--outlet O]\n"
+		"                 < grants.csv > batch.txt\n"
+		"       ssa-admin grant verify --key PUBLIC [--caisse C] [--period YYYYMM] "
+		"< batch.txt\n"
+		"  grants.csv: card|member,<16 hex id>,<amount euros>[,<grant id>]\n");
+	return 2;
+}
+
+static int
+parse_opts(int argc, char **argv, struct grant_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "caisse", required_argument, NULL, 'c' },
+		{ "period", required_argument, NULL, 'p' },
+		{ "outlet", required_argument, NULL, 'o' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "db", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 0; /* GNU: reinitialise (main parsed its own options) */
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o->key = optarg; break;
+		case 'c': o->caisse = optarg; break;
+		case 'p': o->period = optarg; break;
+		case 'o': o->outlet = optarg; break;
+		case 'P': o->policy = optarg; break;
+		case 'd': o->db = optarg; break;
+		default: return -1;
+		}
+	}
+	return optind;
+}
+
+int
+caisse_parse_period(const char *text, int32_t *period)
+{
+	int32_t p = 0;
+
+	if (text == NULL || strlen(text) != 6)
+		goto bad;
+	for (int i = 0; i < 6; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			goto bad;
+		p = p * 10 + (text[i] - '0');
+	}
+	if (p < 100001 || p % 100 < 1 || p % 100 > 12)
+		goto bad;
+	*period = p;
+	return 0;
+bad:
+	fprintf(stderr, "ssa-admin: period '%s' is not a month YYYYMM\n", text ? text : "");
+	return -1;
+}
+
+int
+caisse_parse_serial(const char *text, uint64_t *out)
+{
+	if (strlen(text) != 16 || card_id_parse(text, out) != SSA_ERR_OK || *out == 0)
+		return -1;
+	return 0;
+}
+
+/* One grant line of the CSV, with where it was. */
+struct grant_row {
+	struct grant g;
+	unsigned line;
+};
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	const struct grant_row *x = a, *y = b;
+
+	if (x->g.id != y->g.id)
+		return x->g.id < y->g.id ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int
+cmp_holder(const void *a, const void *b)
+{
+	const struct grant_row *x = *(const struct grant_row *const *)a;
+	const struct grant_row *y = *(const struct grant_row *const *)b;
+
+	if (x->g.target != y->g.target)
+		return x->g.target < y->g.target ? -1 : 1;
+	if (x->g.holder != y->g.holder)
+		return x->g.holder < y->g.holder ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The 4th column: 16 hex digits as in a batch, else a positive decimal. */
+static int
+parse_grant_id(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t n = strlen(s);
+
+	if (n == 16)
+		return caisse_parse_serial(s, out);
+	if (n == 0 || n > 18 || s[0] == '0')
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Read the CSV of @p text into @p *rows (malloc'd, caller frees), sorted by grant id, checked:
+ * every line well formed, no id or holder twice.  -1 after a message naming the line. */
+static int
+read_grant_csv(const char *text, size_t len, struct grant_row **rows, size_t *n)
+{
+	struct csv_reader r;
+	struct grant_row *v = NULL, **ix = NULL;
+	size_t cap = 0, count = 0;
+	uint64_t next_id = 1;
+	enum ssa_err e;
+	int rc = -1;
+
+	csv_init(&r, text, len);
+	while ((e = csv_next(&r)) != SSA_ERR_NOT_FOUND) {
+		struct grant_row row = { .line = r.line };
+		char **f = r.field;
+
+		if (e != SSA_ERR_OK) {
+			fprintf(stderr, "ssa-admin: line %u: %s\n", r.line,
+				e == SSA_ERR_TOO_LONG ? "too many fields" : "bad quoting");
+			goto out;
+		}
+		if (f[0][0] == '#')
+			continue;
+		if (r.nfields != 3 && r.nfields != 4) {
+			fprintf(stderr,
+				"ssa-admin: line %u: expected 'card|member,<16 hex id>,<amount "
+				"euros>[,<grant id>]', found %zu fields\n",
+				r.line, r.nfields);
+			goto out;
+		}
+		if (strcmp(f[0], "card") == 0)
+			row.g.target = GRANT_CARD;
+		else if (strcmp(f[0], "member") == 0)
+			row.g.target = GRANT_MEMBER;
+		else {
+			fprintf(stderr, "ssa-admin: line %u: '%s' is neither 'card' nor 'member'\n",
+				r.line, f[0]);
+			goto out;
+		}
+		if (caisse_parse_serial(f[1], &row.g.holder) != 0) {
+			fprintf(stderr,
+				"ssa-admin: line %u: %s id '%s' is not 16 hex digits (not all zero)\n",
+				r.line, f[0], f[1]);
+			goto out;
+		}
+		if (money_parse(f[2], &row.g.amount) != SSA_ERR_OK || row.g.amount < 1 ||
+		    row.g.amount > CARD_BALANCE_MAX) {
+			fprintf(stderr,
+				"ssa-admin: line %u: amount '%s' is not 0.01 to %d.00 euros\n",
+				r.line, f[2], CARD_BALANCE_MAX / 100);
+			goto out;
+		}
+		if (r.nfields == 4) {
+			if (parse_grant_id(f[3], &row.g.id) != 0) {
+				fprintf(stderr,
+					"ssa-admin: line %u: grant id '%s' is neither a positive "
+					"number nor 16 hex digits\n",
+					r.line, f[3]);
+				goto out;
+			}
+		} else {
+			row.g.id = next_id;
+		}
+		next_id++;
+		if (count == GRANT_MAX_GRANTS) {
+			fprintf(stderr, "ssa-admin: line %u: more than %d grants\n", r.line,
+				GRANT_MAX_GRANTS);
+			goto out;
+		}
+		if (count == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			void *p = realloc(v, nc * sizeof(*v));
+			if (p == NULL)
+				goto nomem;
+			v = p;
+			cap = nc;
+		}
+		v[count++] = row;
+	}
+	if (count == 0) {
+		fprintf(stderr, "ssa-admin: no grant lines in the input\n");
+		goto out;
+	}
+	qsort(v, count, sizeof(*v), cmp_id);
+	for (size_t i = 1; i < count; i++)
+		if (v[i].g.id == v[i - 1].g.id) {
+			fprintf(stderr, "ssa-admin: line %u: grant id %llu already given on line %u\n",
+				v[i].line, (unsigned long long)v[i].g.id, v[i - 1].line);
+			goto out;
+		}
+	if ((ix = malloc(count * sizeof(*ix))) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < count; i++)
+		ix[i] = &v[i];
+	qsort(ix, count, sizeof(*ix), cmp_holder);
+	for (size_t i = 1; i < count; i++)
+		if (ix[i]->g.target == ix[i - 1]->g.target &&
+		    ix[i]->g.holder == ix[i - 1]->g.holder) {
+			fprintf(stderr, "ssa-admin: line %u: this %s has a grant already on line %u\n",
+				ix[i]->line, ix[i]->g.target == GRANT_CARD ? "card" : "member",
+				ix[i - 1]->line);
+			goto out;
+		}
+	*rows = v;
+	*n = count;
+	v = NULL;
+	rc = 0;
+	goto out;
+nomem:
+	fprintf(stderr, "ssa-admin: out of memory\n");
+out:
+	free(ix);
+	free(v);
+	csv_fini(&r);
+	return rc;
+}
+
+int
+caisse_batch_sign(struct grant_batch *b, const uint8_t priv[32], char **text, size_t *len)
+{
+	struct grant_batch *check = NULL;
+	struct convention_error err = { 0 };
+	enum ssa_err e;
+
+	if ((e = grant_batch_sign(b, priv, text, len)) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: cannot sign the batch: %s\n", ssa_strerror(e));
+		return -1;
+	}
+	/* Never sign what a till would refuse: the signed text must parse. */
+	if ((e = grant_batch_parse(*text, *len, &check, &err)) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: the signed batch does not parse (line %u: %s)\n",
+			err.line, err.msg);
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	grant_batch_free(check);
+	return 0;
+}
+
+int
+caisse_batch_total(const struct grant_batch *b, int64_t *total)
+{
+	int64_t t = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (money_add(t, b->grants[i].amount, &t) != SSA_ERR_OK)
+			return -1;
+	*total = t;
+	return 0;
+}
+
+static int
+cmd_sign(int argc, char **argv)
+{
+	struct grant_opts o;
+	struct grant_row *rows = NULL;
+	struct grant_batch *b = NULL;
+	uint8_t priv[32];
+	char *in = NULL, *out = NULL, total_s[32];
+	size_t n = 0, len = 0, olen = 0;
+	int32_t period;
+	int64_t total = 0;
+	enum ssa_err e;
+	int i, rc = 1;
+
+	i = parse_opts(argc, argv, &o);
+	if (i < 0 || i != argc || o.key == NULL || o.caisse == NULL || o.period == NULL ||
+	    o.db != NULL)
+		return grant_usage(stderr);
+	if (o.policy != NULL) {
+		fprintf(stderr, "ssa-admin grant sign: --policy needs grant_batch_set_policy "
+				"(lib/grant.c), not in this build yet\n");
+		return 2;
+	}
+	if (caisse_parse_period(o.period, &period) != 0)
+		return 2;
+	e = grant_batch_new(o.caisse, period, o.outlet ? o.outlet : "*", &b);
+	if (e != SSA_ERR_OK) {
+		fprintf(stderr,
+			"ssa-admin grant sign: bad caisse id '%s' or outlet '%s' ([A-Za-z0-9._-], "
+			"at most %d and %d)\n",
+			o.caisse, o.outlet ? o.outlet : "*", GRANT_CAISSE_MAX, GRANT_OUTLET_MAX);
+		return 2;
+	}
+	if (admin_read_signing_key(o.key, priv) != 0)
+		goto out;
+	if ((in = admin_read_stream(stdin, GRANT_MAX_BYTES, &len)) == NULL) {
+		fprintf(stderr, "ssa-admin: standard input: %s\n", strerror(errno));
+		goto out;
+	}
+	if (read_grant_csv(in, len, &rows, &n) != 0)
+		goto out;
+	for (size_t k = 0; k < n; k++)
+		if ((e = grant_batch_add(b, &rows[k].g)) != SSA_ERR_OK) {
+			fprintf(stderr, "ssa-admin: line %u: %s\n", rows[k].line, ssa_strerror(e));
+			goto out;
+		}
+	if (caisse_batch_total(b, &total) != 0) {
+		fprintf(stderr, "ssa-admin: the total of the batch is out of range\n");
+		goto out;
+	}
+	if (caisse_batch_sign(b, priv, &out, &olen) != 0 || admin_write_stdout(out, olen) != 0)
+		goto out;
+	money_format_plain(total, total_s, sizeof(total_s));
+	fprintf(stderr, "signed grants of %s for %06d, outlet %s: %zu grants, %s euros\n",
+		b->caisse, (int)b->period, b->outlet, b->n, total_s);
+	rc = 0;
+out:
+	OPENSSL_cleanse(priv, sizeof(priv));
+	grant_batch_free(b);
+	free(rows);
+	free(out);
+	free(in);
+	return rc;
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct grant_opts o;
+	struct grant_batch *b = NULL;
+	struct convention_error err = { 0 };
+	uint8_t pub[32];
+	char *in = NULL, total_s[32];
+	size_t len = 0;
+	int32_t period = 0;
+	int64_t total = 0;
+	enum ssa_err e;
+	int i, rc = 1;
+
+	i = parse_opts(argc, argv, &o);
+	if (i < 0 || i != argc || o.key == NULL || o.outlet || o.policy || o.db)
+		return grant_usage(stderr);
+	if (o.period != NULL && caisse_parse_period(o.period, &period) != 0)
+		return 2;
+	if (admin_read_key(o.key, 0, pub) != 0)
+		return 1;
+	if ((in = admin_read_stream(stdin, GRANT_MAX_BYTES, &len)) == NULL) {
+		fprintf(stderr, "ssa-admin: standard input: %s\n", strerror(errno));
+		return 1;
+	}
+	e = grant_batch_load(in, len, pub, o.caisse, &b, &err);
+	if (e != SSA_ERR_OK) {
+		if (err.line != 0)
+			fprintf(stderr, "ssa-admin: line %u: %s\n", err.line, err.msg);
+		else
+			fprintf(stderr, "ssa-admin: %s\n", err.msg[0] ? err.msg : ssa_strerror(e));
+		goto out;
+	}
+	if (period != 0 && b->period != period) {
+		fprintf(stderr, "ssa-admin: the batch is for %06d, not %06d\n", (int)b->period,
+			(int)period);
+		goto out;
+	}
+	if (caisse_batch_total(b, &total) != 0) {
+		fprintf(stderr, "ssa-admin: the total of the batch is out of range\n");
+		goto out;
+	}
+	money_format_plain(total, total_s, sizeof(total_s));
+	printf("signature ok: grants of %s for %06d, outlet %s, %zu grants, %s euros\n", b->caisse,
+	       (int)b->period, b->outlet, b->n, total_s);
+	rc = 0;
+out:
+	grant_batch_free(b);
+	free(in);
+	return rc;
+}
+
+int
+admin_cmd_grant(struct admin_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	if (argc < 2)
+		return grant_usage(stderr);
+	if (strcmp(argv[1], "sign") == 0)
+		return cmd_sign(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		grant_usage(stdout);
+		return 0;
+	}
+	return grant_usage(stderr);
+}

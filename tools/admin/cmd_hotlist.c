@@ -1,0 +1,326 @@
+/* cmd_hotlist.c — `ssa-admin hotlist`: the caisse's signed hot list of blocked cards
+ * (ssa/hotlist.h).
+ *
+ *   ssa-admin hotlist sign --key KEY --caisse C --version N [--date YYYY-MM-DD]
+ *                          < cards.csv > hotlist.txt
+ *   ssa-admin hotlist verify --key PUBLIC [--caisse C] < hotlist.txt
+ *
+ * KEY is the caisse's document key (`ssa-admin list keygen`).  Each CSV line is
+ * `<16 hex serial>,<reason>` with an optional 3rd column, the day the card was blocked
+ * (YYYY-MM-DD; default --date, else today in UTC); reasons are the words of lib/hotlist.c
+ * (lost, stolen, cloned, tampered, replaced, revoked).  Blank lines and '#' lines are skipped.
+ * The result is a full list (no base).  Nothing is written unless every line is right.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "admin.h"
+#include "ssa/csv.h"
+#include "ssa/hotlist.h"
+#include "caisse_admin.h"
+
+struct hot_opts {
+	const char *key, *caisse, *version, *date;
+};
+
+static int
+hot_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ssa-admin hotlist sign --key KEY --caisse C --version N [--date YYYY-MM-DD]\n"
+		"                 < cards.csv > hotlist.txt\n"
+		"       ssa-admin hotlist verify --key PUBLIC [--caisse C] < hotlist.txt\n"
+		"  cards.csv: <16 hex serial>,lost|stolen|cloned|tampered|replaced|revoked"
+		"[,YYYY-MM-DD]\n");
+	return 2;
+}
+
+static int
+parse_opts(int argc, char **argv, struct hot_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "caisse", required_argument, NULL, 'c' },
+		{ "version", required_argument, NULL, 'v' },
+		{ "date", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o->key = optarg; break;
+		case 'c': o->caisse = optarg; break;
+		case 'v': o->version = optarg; break;
+		case 'd': o->date = optarg; break;
+		default: return -1;
+		}
+	}
+	return optind;
+}
+
+int
+caisse_hotlist_sign(const struct hotlist *l, const uint8_t priv[32], char **text, size_t *len)
+{
+	struct hotlist *check = NULL;
+	struct convention_error err = { 0 };
+	enum ssa_err e;
+
+	if ((e = hotlist_sign(l, priv, text, len)) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: cannot sign the hot list: %s\n", ssa_strerror(e));
+		return -1;
+	}
+	if ((e = hotlist_parse(*text, *len, &check, &err)) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: the signed hot list does not parse (line %u: %s)\n",
+			err.line, err.msg);
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	hotlist_free(check);
+	return 0;
+}
+
+static int
+parse_reason(const char *word, enum hotlist_reason *out)
+{
+	for (int r = 0; r < HOTLIST__REASON_COUNT; r++)
+		if (strcmp(word, hotlist_reason_word((enum hotlist_reason)r)) == 0) {
+			*out = (enum hotlist_reason)r;
+			return 0;
+		}
+	return -1;
+}
+
+static int32_t
+today_utc(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+static int
+parse_day(const char *text, int32_t *day)
+{
+	return strlen(text) == 10 && convention_date_parse(text, day) == SSA_ERR_OK ? 0 : -1;
+}
+
+/* Read the CSV lines of @p text into @p l.  -1 after a message naming the line. */
+static int
+read_hot_csv(const char *text, size_t len, int32_t day, struct hotlist *l)
+{
+	struct csv_reader r;
+	unsigned *lines = NULL; /* the line of each serial, to name both lines of a duplicate */
+	uint64_t *serials = NULL;
+	size_t count = 0, cap = 0;
+	enum ssa_err e;
+	int rc = -1;
+
+	csv_init(&r, text, len);
+	while ((e = csv_next(&r)) != SSA_ERR_NOT_FOUND) {
+		struct hotlist_entry en = { .since = day };
+		char **f = r.field;
+
+		if (e != SSA_ERR_OK) {
+			fprintf(stderr, "ssa-admin: line %u: %s\n", r.line,
+				e == SSA_ERR_TOO_LONG ? "too many fields" : "bad quoting");
+			goto out;
+		}
+		if (f[0][0] == '#')
+			continue;
+		if (r.nfields != 2 && r.nfields != 3) {
+			fprintf(stderr,
+				"ssa-admin: line %u: expected '<16 hex serial>,<reason>[,YYYY-MM-DD]', "
+				"found %zu fields\n",
+				r.line, r.nfields);
+			goto out;
+		}
+		if (caisse_parse_serial(f[0], &en.serial) != 0) {
+			fprintf(stderr,
+				"ssa-admin: line %u: card serial '%s' is not 16 hex digits (not all "
+				"zero)\n",
+				r.line, f[0]);
+			goto out;
+		}
+		if (parse_reason(f[1], &en.reason) != 0) {
+			fprintf(stderr,
+				"ssa-admin: line %u: unknown reason '%s' (lost, stolen, cloned, "
+				"tampered, replaced, revoked)\n",
+				r.line, f[1]);
+			goto out;
+		}
+		if (r.nfields == 3 && parse_day(f[2], &en.since) != 0) {
+			fprintf(stderr, "ssa-admin: line %u: '%s' is not a day YYYY-MM-DD\n", r.line,
+				f[2]);
+			goto out;
+		}
+		e = hotlist_add(l, &en);
+		if (e == SSA_ERR_EXISTS) {
+			for (size_t i = 0; i < count; i++)
+				if (serials[i] == en.serial)
+					fprintf(stderr, "ssa-admin: line %u: card %s already on line %u\n",
+						r.line, f[0], lines[i]);
+			goto out;
+		}
+		if (e != SSA_ERR_OK) {
+			fprintf(stderr, "ssa-admin: line %u: %s\n", r.line,
+				e == SSA_ERR_INVAL ? "not a calendar day" : ssa_strerror(e));
+			goto out;
+		}
+		if (count == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			void *p = realloc(lines, nc * sizeof(*lines)), *q;
+			if (p == NULL)
+				goto nomem;
+			lines = p;
+			if ((q = realloc(serials, nc * sizeof(*serials))) == NULL)
+				goto nomem;
+			serials = q;
+			cap = nc;
+		}
+		lines[count] = r.line;
+		serials[count++] = en.serial;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	fprintf(stderr, "ssa-admin: out of memory\n");
+out:
+	free(lines);
+	free(serials);
+	csv_fini(&r);
+	return rc;
+}
+
+int
+caisse_parse_version(const char *text, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (text == NULL || text[0] < '1' || text[0] > '9')
+		goto bad;
+	v = strtoull(text, &end, 10);
+	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+		goto bad;
+	*out = (uint32_t)v;
+	return 0;
+bad:
+	fprintf(stderr, "ssa-admin: version '%s' is not a number 1 to %u\n", text ? text : "",
+		UINT32_MAX);
+	return -1;
+}
+
+static int
+cmd_sign(int argc, char **argv)
+{
+	struct hot_opts o;
+	struct hotlist *l = NULL;
+	uint8_t priv[32];
+	char *in = NULL, *out = NULL;
+	size_t len = 0, olen = 0;
+	uint32_t version;
+	int32_t day = today_utc();
+	int i, rc = 1;
+
+	i = parse_opts(argc, argv, &o);
+	if (i < 0 || i != argc || o.key == NULL || o.caisse == NULL || o.version == NULL)
+		return hot_usage(stderr);
+	if (caisse_parse_version(o.version, &version) != 0)
+		return 2;
+	if (o.date != NULL && parse_day(o.date, &day) != 0) {
+		fprintf(stderr, "ssa-admin: --date '%s' is not a day YYYY-MM-DD\n", o.date);
+		return 2;
+	}
+	if (hotlist_new(o.caisse, version, 0, &l) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: bad caisse id '%s' ([A-Za-z0-9._-], at most %d)\n",
+			o.caisse, HOTLIST_CAISSE_MAX);
+		return 2;
+	}
+	if (admin_read_signing_key(o.key, priv) != 0)
+		goto out;
+	if ((in = admin_read_stream(stdin, HOTLIST_MAX_BYTES, &len)) == NULL) {
+		fprintf(stderr, "ssa-admin: standard input: %s\n", strerror(errno));
+		goto out;
+	}
+	if (read_hot_csv(in, len, day, l) != 0)
+		goto out;
+	if (caisse_hotlist_sign(l, priv, &out, &olen) != 0 || admin_write_stdout(out, olen) != 0)
+		goto out;
+	fprintf(stderr, "signed hot list of %s, version %u: %zu cards\n", l->caisse, l->version,
+		l->n);
+	rc = 0;
+out:
+	OPENSSL_cleanse(priv, sizeof(priv));
+	hotlist_free(l);
+	free(out);
+	free(in);
+	return rc;
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct hot_opts o;
+	struct hotlist *l = NULL;
+	struct convention_error err = { 0 };
+	uint8_t pub[32];
+	char *in = NULL;
+	size_t len = 0;
+	enum ssa_err e;
+	int i;
+
+	i = parse_opts(argc, argv, &o);
+	if (i < 0 || i != argc || o.key == NULL || o.version || o.date)
+		return hot_usage(stderr);
+	if (admin_read_key(o.key, 0, pub) != 0)
+		return 1;
+	if ((in = admin_read_stream(stdin, HOTLIST_MAX_BYTES, &len)) == NULL) {
+		fprintf(stderr, "ssa-admin: standard input: %s\n", strerror(errno));
+		return 1;
+	}
+	e = hotlist_load(in, len, pub, o.caisse, &l, &err);
+	free(in);
+	if (e != SSA_ERR_OK) {
+		if (err.line != 0)
+			fprintf(stderr, "ssa-admin: line %u: %s\n", err.line, err.msg);
+		else
+			fprintf(stderr, "ssa-admin: %s\n", err.msg[0] ? err.msg : ssa_strerror(e));
+		return 1;
+	}
+	printf("signature ok: hot list of %s, version %u", l->caisse, l->version);
+	if (l->base != 0)
+		printf(", delta against version %u", l->base);
+	printf(", %zu cards\n", l->n);
+	hotlist_free(l);
+	return 0;
+}
+
+int
+admin_cmd_hotlist(struct admin_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	if (argc < 2)
+		return hot_usage(stderr);
+	if (strcmp(argv[1], "sign") == 0)
+		return cmd_sign(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		hot_usage(stdout);
+		return 0;
+	}
+	return hot_usage(stderr);
+}

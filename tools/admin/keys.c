@@ -1,0 +1,135 @@
+/* keys.c — the caisse's document key files as ssa-admin reads them: 64 hex digits and a newline
+ * (what `ssa-admin list keygen` writes, as ssa-pos reads them) or PEM (`openssl genpkey
+ * -algorithm ed25519`, ssa/keyfile.h).  Also whole files and streams into memory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "admin.h"
+
+char *
+admin_read_stream(FILE *f, size_t max, size_t *len)
+{
+	char *buf = malloc(max + 1);
+	size_t n;
+
+	if (buf == NULL)
+		return NULL;
+	n = fread(buf, 1, max + 1, f);
+	if (ferror(f) || n > max) {
+		free(buf);
+		errno = ferror(f) ? EIO : EFBIG;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+char *
+admin_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	int saved;
+
+	if (f == NULL)
+		return NULL;
+	buf = admin_read_stream(f, max, len);
+	saved = errno;
+	fclose(f);
+	errno = saved;
+	return buf;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+admin_read_key(const char *path, int private, uint8_t key[32])
+{
+	size_t len = 0, n = 32;
+	char *text = admin_read_file(path, 8192, &len);
+	int ok = 0;
+
+	if (text == NULL) {
+		fprintf(stderr, "ssa-admin: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (strncmp(text, "-----BEGIN", 10) == 0) {
+		BIO *bio = BIO_new_mem_buf(text, (int)len);
+		EVP_PKEY *k = NULL;
+		if (bio != NULL)
+			k = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+				    : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+		if (k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519)
+			ok = (private ? EVP_PKEY_get_raw_private_key(k, key, &n)
+				      : EVP_PKEY_get_raw_public_key(k, key, &n)) == 1 &&
+			     n == 32;
+		EVP_PKEY_free(k);
+		BIO_free(bio);
+	} else {
+		size_t i = 0;
+		ok = len >= 64;
+		for (; ok && i < 32; i++) {
+			int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
+			ok = hi >= 0 && lo >= 0;
+			key[i] = (uint8_t)(hi << 4 | lo);
+		}
+		for (i = 64; ok && i < len; i++)
+			ok = text[i] == '\n' || text[i] == '\r' || text[i] == ' ';
+	}
+	OPENSSL_cleanse(text, len);
+	free(text);
+	if (!ok) {
+		fprintf(stderr, "ssa-admin: %s: not an Ed25519 %s key (64 hex digits or PEM)\n", path,
+			private ? "private" : "public");
+		return -1;
+	}
+	return 0;
+}
+
+int
+admin_read_signing_key(const char *path, uint8_t priv[32])
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		fprintf(stderr, "ssa-admin: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	/* A document key is private: a file that others may read is the public half (which has
+	 * the same hex form) or a key that is not secret any more.  Either way, not signing. */
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+		fprintf(stderr,
+			"ssa-admin: %s: not a private key file (mode %03o; the caisse's document key "
+			"is made by 'ssa-admin list keygen' with mode 600)\n",
+			path, (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	return admin_read_key(path, 1, priv);
+}
+
+int
+admin_write_stdout(const char *data, size_t len)
+{
+	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+		fprintf(stderr, "ssa-admin: cannot write the output: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -29,13 +29,14 @@ ssa-grants,1
 caisse,caisse-34
 period,202603
 outlet,*
+policy,expire
 grant,0000000000000001,card,1122334455667788,265.00
 grant,0000000000000002,member,a1b2c3d4e5f60718,150.00
 grant,00000000000003e8,card,99aabbccddeeff00,0.05
 W
 cmp -s "$tmp/body" "$tmp/want" || fail "batch text: $(cat "$tmp/batch.txt")"
 timeout 30 "$adm" grant verify --key "$tmp/doc.pub" --caisse caisse-34 --period 202603 \
-	<"$tmp/batch.txt" | grep -q "^signature ok: grants of caisse-34 for 202603, outlet \*, 3 grants, 415.05 euros$" ||
+	<"$tmp/batch.txt" | grep -q "^signature ok: grants of caisse-34 for 202603, outlet \*, 3 grants, 415.05 euros, old balance expires$" ||
 	fail "grant verify"
 must_fail timeout 30 "$adm" grant verify --key "$tmp/other.pub" <"$tmp/batch.txt"
 grep -q "does not verify" "$tmp/err" || fail "other key: $(cat "$tmp/err")"
@@ -48,6 +49,17 @@ must_fail timeout 30 "$adm" grant verify --key "$tmp/doc.pub" <"$tmp/edited.txt"
 timeout 30 "$adm" grant sign --key "$tmp/doc.key" --caisse caisse-34 --period 202603 \
 	--outlet outlet-7 <"$tmp/grants.csv" >"$tmp/b7.txt" 2>/dev/null
 grep -q '^outlet,outlet-7$' "$tmp/b7.txt" || fail "outlet line"
+timeout 30 "$adm" grant sign --key "$tmp/doc.key" --caisse caisse-34 --period 202603 \
+	--policy rollover:50 <"$tmp/grants.csv" >"$tmp/roll.txt" 2>/dev/null
+grep -q '^policy,rollover,50.00$' "$tmp/roll.txt" || fail "policy line: $(cat "$tmp/roll.txt")"
+timeout 30 "$adm" grant verify --key "$tmp/doc.pub" <"$tmp/roll.txt" |
+	grep -q "rollover up to 50.00 euros$" || fail "verify policy"
+for p in rollover rollover:-1 rollover:10000.01 keep; do
+	must_fail timeout 30 "$adm" grant sign --key "$tmp/doc.key" --caisse caisse-34 \
+		--period 202603 --policy "$p" <"$tmp/grants.csv"
+	grep -q "policy '$p' is neither" "$tmp/err" || fail "policy $p: $(cat "$tmp/err")"
+	[ ! -s "$tmp/out" ] || fail "output with policy $p"
+done
 timeout 30 "$adm" grant sign --key "$tmp/doc.key" --caisse caisse-34 --period 202603 \
 	<"$tmp/grants.csv" 2>/dev/null | cmp -s - "$tmp/batch.txt" || fail "not deterministic"
 

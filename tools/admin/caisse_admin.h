@@ -19,6 +19,9 @@ int caisse_parse_version(const char *text, uint32_t *out);
  * the caller knows what the id is. */
 int caisse_parse_serial(const char *text, uint64_t *out);
 
+/* The reload policy "expire" or "rollover:<cap euros>" of @p b. */
+int caisse_set_policy(struct grant_batch *b, const char *text);
+
 /* Sign @p b with @p priv into malloc'd @p *text, and check that the result parses as a till
  * would parse it (nothing is returned when it does not). */
 int caisse_batch_sign(struct grant_batch *b, const uint8_t priv[32], char **text, size_t *len);

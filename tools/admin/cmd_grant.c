@@ -1,6 +1,7 @@
 /* cmd_grant.c — `ssa-admin grant`: the caisse's signed batches of monthly grants (ssa/grant.h).
  *
- *   ssa-admin grant sign --key KEY --caisse C --period YYYYMM [--outlet O] < grants.csv > batch
+ *   ssa-admin grant sign --key KEY --caisse C --period YYYYMM [--outlet O]
+ *                        [--policy expire|rollover:CAP] < grants.csv > batch
  *   ssa-admin grant verify --key PUBLIC [--caisse C] [--period YYYYMM] < batch
  *
  * KEY is the caisse's document key (`ssa-admin list keygen`), the one that signs its convention
@@ -34,7 +35,7 @@ grant_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ssa-admin grant sign --key KEY --caisse C --period YYYYMM [--outlet O]\n"
-		"                 < grants.csv > batch.txt\n"
+		"                 [--policy expire|rollover:CAP] < grants.csv > batch.txt\n"
 		"       ssa-admin grant verify --key PUBLIC [--caisse C] [--period YYYYMM] "
 		"< batch.txt\n"
 		"  grants.csv: card|member,<16 hex id>,<amount euros>[,<grant id>]\n");
@@ -268,6 +269,24 @@ out:
 }
 
 int
+caisse_set_policy(struct grant_batch *b, const char *text)
+{
+	int64_t cap = 0;
+
+	if (strcmp(text, "expire") == 0) {
+		if (grant_batch_set_policy(b, CARD_RELOAD_EXPIRE, 0) == SSA_ERR_OK)
+			return 0;
+	} else if (strncmp(text, "rollover:", 9) == 0 && money_parse(text + 9, &cap) == SSA_ERR_OK &&
+		   grant_batch_set_policy(b, CARD_RELOAD_ROLLOVER, cap) == SSA_ERR_OK) {
+		return 0;
+	}
+	fprintf(stderr,
+		"ssa-admin: policy '%s' is neither 'expire' nor 'rollover:<cap euros, 0 to %d>'\n",
+		text, CARD_BALANCE_MAX / 100);
+	return -1;
+}
+
+int
 caisse_batch_sign(struct grant_batch *b, const uint8_t priv[32], char **text, size_t *len)
 {
 	struct grant_batch *check = NULL;
@@ -320,11 +339,6 @@ cmd_sign(int argc, char **argv)
 	if (i < 0 || i != argc || o.key == NULL || o.caisse == NULL || o.period == NULL ||
 	    o.db != NULL)
 		return grant_usage(stderr);
-	if (o.policy != NULL) {
-		fprintf(stderr, "ssa-admin grant sign: --policy needs grant_batch_set_policy "
-				"(lib/grant.c), not in this build yet\n");
-		return 2;
-	}
 	if (caisse_parse_period(o.period, &period) != 0)
 		return 2;
 	e = grant_batch_new(o.caisse, period, o.outlet ? o.outlet : "*", &b);
@@ -333,6 +347,10 @@ cmd_sign(int argc, char **argv)
 			"ssa-admin grant sign: bad caisse id '%s' or outlet '%s' ([A-Za-z0-9._-], "
 			"at most %d and %d)\n",
 			o.caisse, o.outlet ? o.outlet : "*", GRANT_CAISSE_MAX, GRANT_OUTLET_MAX);
+		return 2;
+	}
+	if (o.policy != NULL && caisse_set_policy(b, o.policy) != 0) {
+		grant_batch_free(b);
 		return 2;
 	}
 	if (admin_read_signing_key(o.key, priv) != 0)
@@ -410,8 +428,14 @@ cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	money_format_plain(total, total_s, sizeof(total_s));
-	printf("signature ok: grants of %s for %06d, outlet %s, %zu grants, %s euros\n", b->caisse,
+	printf("signature ok: grants of %s for %06d, outlet %s, %zu grants, %s euros, ", b->caisse,
 	       (int)b->period, b->outlet, b->n, total_s);
+	if (b->policy == CARD_RELOAD_ROLLOVER) {
+		money_format_plain(b->cap, total_s, sizeof(total_s));
+		printf("rollover up to %s euros\n", total_s);
+	} else {
+		printf("old balance expires\n");
+	}
 	rc = 0;
 out:
 	grant_batch_free(b);

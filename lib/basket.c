@@ -44,10 +44,45 @@ used_before(const struct basket *b, const char *category)
 	return 0;
 }
 
-/* Decide every line again, in line order, and the totals.  Nothing is written unless everything
- * succeeds, so that the caller can undo its own change on error. */
+/* Decide line @p i into @p d[i]; @p d[0..i) are the decisions of the lines before it (caps
+ * count the period's earlier sales, then the earlier lines of this basket in the same
+ * category: order matters). */
 static enum ssa_err
-recompute(struct basket *b)
+decide_line(const struct basket *b, size_t i, struct convention_decision *d)
+{
+	const struct basket_line *l = &b->lines[i];
+	struct convention_line cl = {
+		.code = l->product.code,
+		.category = l->product.category,
+		.unit = l->product.unit,
+		.unit_price = l->product.price,
+		.qty = l->measure == BASKET_PIECES ? l->qty : 0,
+		.grams = l->grams,
+		.amount = l->amount,
+	};
+	enum ssa_err e;
+	int64_t used;
+
+	if ((e = convention_decide(b->list, b->today, &cl, &d[i])) != SSA_ERR_OK)
+		return e;
+	if (d[i].cap == CONVENTION_NONE)
+		return SSA_ERR_OK;
+	used = used_before(b, l->product.category);
+	for (size_t j = 0; j < i; j++)
+		if (d[j].cap != CONVENTION_NONE &&
+		    strcmp(b->lines[j].product.category, l->product.category) == 0 &&
+		    (e = money_add(used, d[j].covered, &used)) != SSA_ERR_OK)
+			return e;
+	convention_apply_cap(&d[i], used);
+	return SSA_ERR_OK;
+}
+
+/* Decide the lines from index @p from on again, in line order, and the totals.  A line's decision
+ * depends on the list, the day and the lines before it, never on later ones: lines before
+ * @p from keep theirs when lines were only appended after them.  Nothing is written unless
+ * everything succeeds, so that the caller can undo its own change on error. */
+static enum ssa_err
+recompute_from(struct basket *b, size_t from)
 {
 	struct convention_decision *d = NULL;
 	int64_t total = 0, covered = 0;
@@ -56,31 +91,11 @@ recompute(struct basket *b)
 	if (b->n > 0 && (d = malloc(b->n * sizeof(*d))) == NULL)
 		return SSA_ERR_NOMEM;
 	for (size_t i = 0; i < b->n; i++) {
-		const struct basket_line *l = &b->lines[i];
-		struct convention_line cl = {
-			.code = l->product.code,
-			.category = l->product.category,
-			.unit = l->product.unit,
-			.unit_price = l->product.price,
-			.qty = l->measure == BASKET_PIECES ? l->qty : 0,
-			.grams = l->grams,
-			.amount = l->amount,
-		};
-
-		if ((e = convention_decide(b->list, b->today, &cl, &d[i])) != SSA_ERR_OK)
+		if (i < from)
+			d[i] = b->lines[i].decision;
+		else if ((e = decide_line(b, i, d)) != SSA_ERR_OK)
 			goto out;
-		if (d[i].cap != CONVENTION_NONE) {
-			/* Order matters: the cap counts the period's earlier sales, then the
-			 * earlier lines of this basket in the same category. */
-			int64_t used = used_before(b, l->product.category);
-			for (size_t j = 0; j < i; j++)
-				if (d[j].cap != CONVENTION_NONE &&
-				    strcmp(b->lines[j].product.category, l->product.category) == 0 &&
-				    (e = money_add(used, d[j].covered, &used)) != SSA_ERR_OK)
-					goto out;
-			convention_apply_cap(&d[i], used);
-		}
-		if ((e = money_add(total, l->amount, &total)) != SSA_ERR_OK ||
+		if ((e = money_add(total, b->lines[i].amount, &total)) != SSA_ERR_OK ||
 		    (e = money_add(covered, d[i].covered, &covered)) != SSA_ERR_OK)
 			goto out;
 	}
@@ -94,6 +109,13 @@ recompute(struct basket *b)
 out:
 	free(d);
 	return e;
+}
+
+/* Decide every line again (the list, the day or a line in the middle changed). */
+static enum ssa_err
+recompute(struct basket *b)
+{
+	return recompute_from(b, 0);
 }
 
 static enum ssa_err
@@ -122,7 +144,7 @@ add_line(struct basket *b, const struct catalog_product *p, enum basket_measure 
 	l->grams = grams;
 	l->amount = amount;
 	b->n++;
-	if ((e = recompute(b)) != SSA_ERR_OK) {
+	if ((e = recompute_from(b, b->n - 1)) != SSA_ERR_OK) {
 		b->n--;
 		return e;
 	}

@@ -1,7 +1,7 @@
 /* journal.c — journal records: canonical JSON encoding, SHA-256 chain, Ed25519 signatures.
  *
  * Canonical form (docs/journal.md): jansson's compact output with sorted keys, every key always
- * present, integers only.  The decoder parses, rebuilds the record, encodes it again and compares
+ * present, integers only (written directly, see encode()).  The decoder parses, rebuilds the record, encodes it again and compares
  * the bytes: whatever is not exactly canonical (spaces, key order, escapes, duplicate or unknown
  * keys, 1.0 for 1, ...) is refused by that single comparison.
  */
@@ -14,6 +14,7 @@
 
 #include "ssa/journal.h"
 #include "ssa/money.h"
+#include "ssa/strbuf.h"
 
 #define KIND_NAME_(name, text) [JOURNAL_##name] = #name,
 #define KIND_TEXT_(name, text) [JOURNAL_##name] = text,
@@ -325,192 +326,273 @@ unhex(const char *s, uint8_t *out, size_t n)
 	return true;
 }
 
-/* json_object_set_new that remembers a failure instead of stopping. */
-static void
-put(json_t *o, const char *key, json_t *v, bool *oom)
+/* The encoder writes the canonical form directly (keys in strcmp order, compact, integers,
+ * '"' and '\\' escaped — journal_record_check has refused every control character — and UTF-8
+ * as is): exactly what jansson's json_dumps(JSON_COMPACT | JSON_SORT_KEYS) gives for the same
+ * record, which tests/unit/test_journal.c checks against jansson on random records.  Building a
+ * jansson tree to dump it cost more than half of a sale's computing time. */
+
+/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF), as jansson wants. */
+static bool
+utf8_ok(const char *s)
 {
-	if (v == NULL || json_object_set_new(o, key, v) != 0)
-		*oom = true;
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p, n, cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return false;
+		p += n + 1;
+	}
+	return true;
 }
 
-static json_t *
-hexstr(const uint8_t *in, size_t n)
+/* "key": — @p key is written as is (our keys need no escape), after a comma unless first. */
+static void
+jkey(struct strbuf *b, const char *key, bool first)
+{
+	if (!first)
+		strbuf_add(b, ",", 1);
+	strbuf_add(b, "\"", 1);
+	strbuf_add(b, key, strlen(key));
+	strbuf_add(b, "\":", 2);
+}
+
+static void
+jstr(struct strbuf *b, const char *key, bool first, const char *v)
+{
+	const char *run = v;
+
+	jkey(b, key, first);
+	strbuf_add(b, "\"", 1);
+	for (const char *p = v; *p; p++) {
+		if (*p != '"' && *p != '\\')
+			continue;
+		strbuf_add(b, run, (size_t)(p - run));
+		strbuf_add(b, *p == '"' ? "\\\"" : "\\\\", 2);
+		run = p + 1;
+	}
+	strbuf_add(b, run, strlen(run));
+	strbuf_add(b, "\"", 1);
+}
+
+static void
+jint(struct strbuf *b, const char *key, bool first, int64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	jkey(b, key, first);
+	strbuf_add(b, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+static void
+jhex(struct strbuf *b, const char *key, bool first, const uint8_t *in, size_t n)
 {
 	char buf[2 * JOURNAL_SIG_LEN + 1];
 
 	journal_hex(in, n, buf);
-	return json_string(buf);
+	jstr(b, key, first, buf);
 }
 
-static json_t *
-vat_json(const struct vat_summary *v, bool *oom)
+static void
+jbalance(struct strbuf *b, const char *key, bool first, int64_t v)
 {
-	json_t *a = json_array();
-
-	if (a == NULL) {
-		*oom = true;
-		return NULL;
-	}
-	for (size_t i = 0; i < v->n; i++) {
-		json_t *o = json_object();
-		if (o == NULL || json_array_append_new(a, o) != 0) {
-			*oom = true;
-			break;
-		}
-		put(o, "rate", json_integer(v->rates[i].rate_bp), oom);
-		put(o, "gross", json_integer(v->rates[i].gross), oom);
-		put(o, "vat", json_integer(v->rates[i].vat), oom);
-		put(o, "net", json_integer(v->rates[i].net), oom);
-	}
-	return a;
-}
-
-static json_t *
-balance_json(int64_t v)
-{
-	return v == JOURNAL_NONE ? json_null() : json_integer(v);
-}
-
-static json_t *
-closing_json(const struct journal_closing *c, bool *oom)
-{
-	json_t *o = json_object(), *t = json_object();
-
-	if (o == NULL || t == NULL) {
-		json_decref(o);
-		json_decref(t);
-		*oom = true;
-		return NULL;
-	}
-	for (size_t i = 0; i < TENDER__COUNT; i++)
-		put(t, tender_name((enum tender_kind)i), json_integer(c->tenders[i]), oom);
-	put(o, "tenders", t, oom);
-	put(o, "period", json_integer(c->period), oom);
-	put(o, "number", json_integer((json_int_t)c->number), oom);
-	put(o, "first_seq", json_integer((json_int_t)c->first_seq), oom);
-	put(o, "last_seq", json_integer((json_int_t)c->last_seq), oom);
-	put(o, "records", json_integer((json_int_t)c->records), oom);
-	put(o, "sales", json_integer((json_int_t)c->sales), oom);
-	put(o, "voids", json_integer((json_int_t)c->voids), oom);
-	put(o, "refunds", json_integer((json_int_t)c->refunds), oom);
-	put(o, "reloads", json_integer((json_int_t)c->reloads), oom);
-	put(o, "sales_total", json_integer(c->sales_total), oom);
-	put(o, "voids_total", json_integer(c->voids_total), oom);
-	put(o, "refunds_total", json_integer(c->refunds_total), oom);
-	put(o, "reloads_total", json_integer(c->reloads_total), oom);
-	put(o, "total", json_integer(c->total), oom);
-	put(o, "ssa", json_integer(c->ssa_total), oom);
-	put(o, "vat", vat_json(&c->vat, oom), oom);
-	put(o, "perpetual_prev", json_integer(c->perpetual_prev), oom);
-	put(o, "perpetual", json_integer(c->perpetual), oom);
-	return o;
-}
-
-static json_t *
-record_json(const struct journal_record *r, bool with_sig, bool *oom)
-{
-	json_t *o = json_object(), *lines = json_array(), *tenders = json_array();
-
-	if (o == NULL || lines == NULL || tenders == NULL) {
-		json_decref(o);
-		json_decref(lines);
-		json_decref(tenders);
-		*oom = true;
-		return NULL;
-	}
-	put(o, "lines", lines, oom);
-	put(o, "tenders", tenders, oom);
-	for (size_t i = 0; i < r->n_lines && !*oom; i++) {
-		const struct journal_line *l = &r->lines[i];
-		json_t *x = json_object();
-		if (x == NULL || json_array_append_new(lines, x) != 0) {
-			*oom = true;
-			break;
-		}
-		put(x, "code", json_string(l->code), oom);
-		put(x, "name", json_string(l->name), oom);
-		put(x, "cat", json_string(l->category), oom);
-		put(x, "qty", json_integer(l->qty), oom);
-		put(x, "grams", json_integer(l->grams), oom);
-		put(x, "unit_price", json_integer(l->unit_price), oom);
-		put(x, "amount", json_integer(l->amount), oom);
-		put(x, "vat", json_integer(l->vat_bp), oom);
-		put(x, "covered", json_integer(l->covered), oom);
-		put(x, "paid_ssa", json_integer(l->paid_ssa), oom);
-		put(x, "reason", json_string(convention_reason_name(l->reason)), oom);
-		put(x, "list", json_string(l->list_caisse), oom);
-		put(x, "list_v", json_integer(l->list_version), oom);
-	}
-	for (size_t i = 0; i < r->n_tenders && !*oom; i++) {
-		const struct journal_tender *t = &r->tenders[i];
-		json_t *x = json_object();
-		if (x == NULL || json_array_append_new(tenders, x) != 0) {
-			*oom = true;
-			break;
-		}
-		put(x, "kind", json_string(tender_name(t->kind)), oom);
-		put(x, "amount", json_integer(t->amount), oom);
-		put(x, "given", json_integer(t->given), oom);
-		put(x, "change", json_integer(t->change), oom);
-	}
-	put(o, "v", json_integer(JOURNAL_FORMAT_VERSION), oom);
-	put(o, "kind", json_string(journal_kind_name(r->kind)), oom);
-	put(o, "est", json_string(r->establishment), oom);
-	put(o, "term", json_string(r->terminal), oom);
-	put(o, "sw", json_string(r->software), oom);
-	put(o, "seq", json_integer((json_int_t)r->seq), oom);
-	put(o, "time", json_integer(r->time_ms), oom);
-	put(o, "op", json_string(r->operator_id), oom);
-	put(o, "card", json_string(r->card), oom);
-	put(o, "bal_before", balance_json(r->balance_before), oom);
-	put(o, "bal_after", balance_json(r->balance_after), oom);
-	put(o, "vat", vat_json(&r->vat, oom), oom);
-	put(o, "total", json_integer(r->total), oom);
-	put(o, "ssa", json_integer(r->ssa_covered), oom);
-	put(o, "link", json_integer((json_int_t)r->link_seq), oom);
-	if (r->kind == JOURNAL_RELOAD) {
-		json_t *g = json_object();
-		put(o, "reload", g, oom);
-		if (g != NULL) {
-			put(g, "grant", json_string(r->reload.grant_id), oom);
-			put(g, "period", json_integer(r->reload.period), oom);
-			put(g, "amount", json_integer(r->reload.amount), oom);
-			put(g, "expired", json_integer(r->reload.expired), oom);
-		}
+	if (v == JOURNAL_NONE) {
+		jkey(b, key, first);
+		strbuf_add(b, "null", 4);
 	} else {
-		put(o, "reload", json_null(), oom);
+		jint(b, key, first, v);
 	}
-	if (journal_kind_is_closing(r->kind))
-		put(o, "closing", closing_json(&r->closing, oom), oom);
-	else
-		put(o, "closing", json_null(), oom);
-	put(o, "key", hexstr(r->key_id, sizeof(r->key_id)), oom);
-	put(o, "prev", hexstr(r->prev, sizeof(r->prev)), oom);
-	put(o, "sig", with_sig ? hexstr(r->sig, sizeof(r->sig)) : json_string(""), oom);
-	return o;
+}
+
+static void
+jvat(struct strbuf *b, const char *key, bool first, const struct vat_summary *v)
+{
+	jkey(b, key, first);
+	strbuf_add(b, "[", 1);
+	for (size_t i = 0; i < v->n; i++) {
+		strbuf_add(b, i ? ",{" : "{", i ? 2 : 1);
+		jint(b, "gross", true, v->rates[i].gross);
+		jint(b, "net", false, v->rates[i].net);
+		jint(b, "rate", false, v->rates[i].rate_bp);
+		jint(b, "vat", false, v->rates[i].vat);
+		strbuf_add(b, "}", 1);
+	}
+	strbuf_add(b, "]", 1);
+}
+
+/* The closing's tenders by name, names in strcmp order. */
+static void
+jtenders_by_name(struct strbuf *b, const int64_t tenders[TENDER__COUNT])
+{
+	size_t order[TENDER__COUNT];
+
+	for (size_t i = 0; i < TENDER__COUNT; i++) {
+		size_t j = i;
+		for (; j > 0 && strcmp(tender_name((enum tender_kind)order[j - 1]),
+				       tender_name((enum tender_kind)i)) > 0; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	jkey(b, "tenders", false);
+	strbuf_add(b, "{", 1);
+	for (size_t i = 0; i < TENDER__COUNT; i++)
+		jint(b, tender_name((enum tender_kind)order[i]), i == 0, tenders[order[i]]);
+	strbuf_add(b, "}", 1);
+}
+
+static void
+jclosing(struct strbuf *b, const struct journal_closing *c)
+{
+	jkey(b, "closing", false);
+	strbuf_add(b, "{", 1);
+	jint(b, "first_seq", true, (int64_t)c->first_seq);
+	jint(b, "last_seq", false, (int64_t)c->last_seq);
+	jint(b, "number", false, (int64_t)c->number);
+	jint(b, "period", false, c->period);
+	jint(b, "perpetual", false, c->perpetual);
+	jint(b, "perpetual_prev", false, c->perpetual_prev);
+	jint(b, "records", false, (int64_t)c->records);
+	jint(b, "refunds", false, (int64_t)c->refunds);
+	jint(b, "refunds_total", false, c->refunds_total);
+	jint(b, "reloads", false, (int64_t)c->reloads);
+	jint(b, "reloads_total", false, c->reloads_total);
+	jint(b, "sales", false, (int64_t)c->sales);
+	jint(b, "sales_total", false, c->sales_total);
+	jint(b, "ssa", false, c->ssa_total);
+	jtenders_by_name(b, c->tenders);
+	jint(b, "total", false, c->total);
+	jvat(b, "vat", false, &c->vat);
+	jint(b, "voids", false, (int64_t)c->voids);
+	jint(b, "voids_total", false, c->voids_total);
+	strbuf_add(b, "}", 1);
+}
+
+static void
+jline(struct strbuf *b, const struct journal_line *l)
+{
+	strbuf_add(b, "{", 1);
+	jint(b, "amount", true, l->amount);
+	jstr(b, "cat", false, l->category);
+	jstr(b, "code", false, l->code);
+	jint(b, "covered", false, l->covered);
+	jint(b, "grams", false, l->grams);
+	jstr(b, "list", false, l->list_caisse);
+	jint(b, "list_v", false, l->list_version);
+	jstr(b, "name", false, l->name);
+	jint(b, "paid_ssa", false, l->paid_ssa);
+	jint(b, "qty", false, l->qty);
+	jstr(b, "reason", false, convention_reason_name(l->reason));
+	jint(b, "unit_price", false, l->unit_price);
+	jint(b, "vat", false, l->vat_bp);
+	strbuf_add(b, "}", 1);
+}
+
+static bool
+strings_utf8_ok(const struct journal_record *r)
+{
+	if (!utf8_ok(r->operator_id) || !utf8_ok(r->card) || !utf8_ok(r->reload.grant_id))
+		return false;
+	for (size_t i = 0; i < r->n_lines; i++) {
+		const struct journal_line *l = &r->lines[i];
+		if (!utf8_ok(l->code) || !utf8_ok(l->name) || !utf8_ok(l->category) ||
+		    !utf8_ok(l->list_caisse))
+			return false;
+	}
+	return utf8_ok(r->establishment) && utf8_ok(r->terminal) && utf8_ok(r->software);
 }
 
 static enum ssa_err
 encode(const struct journal_record *r, bool with_sig, char **out, size_t *len)
 {
-	bool oom = false;
-	json_t *o;
-	char *s;
+	struct strbuf b = { NULL };
 
-	if (journal_record_check(r, NULL) != SSA_ERR_OK)
+	if (journal_record_check(r, NULL) != SSA_ERR_OK || !strings_utf8_ok(r))
 		return SSA_ERR_JOURNAL_FORMAT;
-	o = record_json(r, with_sig, &oom);
-	if (o == NULL || oom) {
-		json_decref(o);
-		return SSA_ERR_NOMEM;
+	strbuf_add(&b, "{", 1);
+	jbalance(&b, "bal_after", true, r->balance_after);
+	jbalance(&b, "bal_before", false, r->balance_before);
+	jstr(&b, "card", false, r->card);
+	if (journal_kind_is_closing(r->kind))
+		jclosing(&b, &r->closing);
+	else
+		strbuf_add(&b, ",\"closing\":null", 15);
+	jstr(&b, "est", false, r->establishment);
+	jhex(&b, "key", false, r->key_id, sizeof(r->key_id));
+	jstr(&b, "kind", false, journal_kind_name(r->kind));
+	jkey(&b, "lines", false);
+	strbuf_add(&b, "[", 1);
+	for (size_t i = 0; i < r->n_lines; i++) {
+		if (i)
+			strbuf_add(&b, ",", 1);
+		jline(&b, &r->lines[i]);
 	}
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	if (s == NULL)
-		return SSA_ERR_NOMEM;
-	*out = s;
-	*len = strlen(s);
-	return SSA_ERR_OK;
+	strbuf_add(&b, "]", 1);
+	jint(&b, "link", false, (int64_t)r->link_seq);
+	jstr(&b, "op", false, r->operator_id);
+	jhex(&b, "prev", false, r->prev, sizeof(r->prev));
+	if (r->kind == JOURNAL_RELOAD) {
+		jkey(&b, "reload", false);
+		strbuf_add(&b, "{", 1);
+		jint(&b, "amount", true, r->reload.amount);
+		jint(&b, "expired", false, r->reload.expired);
+		jstr(&b, "grant", false, r->reload.grant_id);
+		jint(&b, "period", false, r->reload.period);
+		strbuf_add(&b, "}", 1);
+	} else {
+		strbuf_add(&b, ",\"reload\":null", 14);
+	}
+	jint(&b, "seq", false, (int64_t)r->seq);
+	if (with_sig)
+		jhex(&b, "sig", false, r->sig, sizeof(r->sig));
+	else
+		jstr(&b, "sig", false, "");
+	jint(&b, "ssa", false, r->ssa_covered);
+	jstr(&b, "sw", false, r->software);
+	jkey(&b, "tenders", false);
+	strbuf_add(&b, "[", 1);
+	for (size_t i = 0; i < r->n_tenders; i++) {
+		const struct journal_tender *t = &r->tenders[i];
+		strbuf_add(&b, i ? ",{" : "{", i ? 2 : 1);
+		jint(&b, "amount", true, t->amount);
+		jint(&b, "change", false, t->change);
+		jint(&b, "given", false, t->given);
+		jstr(&b, "kind", false, tender_name(t->kind));
+		strbuf_add(&b, "}", 1);
+	}
+	strbuf_add(&b, "]", 1);
+	jstr(&b, "term", false, r->terminal);
+	jint(&b, "time", false, r->time_ms);
+	jint(&b, "total", false, r->total);
+	jint(&b, "v", false, JOURNAL_FORMAT_VERSION);
+	jvat(&b, "vat", false, &r->vat);
+	strbuf_add(&b, "}", 1);
+	return strbuf_finish(&b, out, len);
 }
 
 enum ssa_err

@@ -192,6 +192,47 @@ test_caps_across_lines_and_period(void **state)
 	convention_list_free(l);
 }
 
+/* Lines added one by one after the card is known (only the new line is decided) end with the
+ * same decisions as deciding the whole basket again: caps depend on earlier lines only. */
+static void
+test_added_lines_as_whole_basket(void **state)
+{
+	struct convention_list *l = list(L34);
+	struct catalog_product ps[4] = {
+		product("11", "epicerie", 900, CATALOG_PIECE, 550),
+		product("12", "epicerie", 130, CATALOG_PIECE, 550),
+		product("3560070123452", "epicerie", 235, CATALOG_PIECE, 550),
+		product("2123450", "fruits-legumes", 590, CATALOG_KG, 550),
+	};
+	struct basket_use used = { .category = "epicerie", .used = 300 };
+	struct convention_decision inc[40];
+	struct basket b;
+	unsigned seed = 7;
+	size_t capped = 0;
+	(void)state;
+	basket_init(&b, 20260415);
+	assert_int_equal(basket_set_list(&b, l, 20260415, &used, 1), SSA_ERR_OK);
+	for (size_t i = 0; i < 40; i++) {
+		const struct catalog_product *p = &ps[rand_r(&seed) % 4];
+		if (p->unit == CATALOG_KG)
+			assert_int_equal(basket_add_weight(&b, p, 100 + rand_r(&seed) % 900, NULL),
+					 SSA_ERR_OK);
+		else
+			assert_int_equal(basket_add_pieces(&b, p, 1 + rand_r(&seed) % 3, NULL),
+					 SSA_ERR_OK);
+	}
+	for (size_t i = 0; i < b.n; i++) {
+		inc[i] = b.lines[i].decision;
+		capped += inc[i].reason == CONVENTION_CAP_REACHED;
+	}
+	assert_true(capped > 0 && capped < b.n); /* the cap is reached on the way */
+	assert_int_equal(basket_set_list(&b, l, 20260415, &used, 1), SSA_ERR_OK);
+	for (size_t i = 0; i < b.n; i++)
+		assert_memory_equal(&inc[i], &b.lines[i].decision, sizeof(inc[i]));
+	basket_fini(&b);
+	convention_list_free(l);
+}
+
 static void
 test_vat_totals(void **state)
 {
@@ -226,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_lines_and_decisions),
 		cmocka_unit_test(test_units_and_refusals),
 		cmocka_unit_test(test_caps_across_lines_and_period),
+		cmocka_unit_test(test_added_lines_as_whole_basket),
 		cmocka_unit_test(test_vat_totals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

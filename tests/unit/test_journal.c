@@ -8,7 +8,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "journal_fixture.h"
+#include "ssa/closing.h"
 #include "ssa/journal.h"
 
 static void
@@ -337,6 +340,231 @@ test_kinds(void **state)
 	assert_false(journal_kind_is_closing(JOURNAL_REFUND));
 }
 
+/* --- the encoder against jansson ---------------------------------------------------------------
+ * lib/journal.c writes the canonical form by hand for speed; the canonical form is defined as
+ * jansson's json_dumps(JSON_COMPACT | JSON_SORT_KEYS) of the record's fields.  This builds that
+ * tree and compares the bytes on many records with awkward strings. */
+
+static json_t *
+ref_vat(const struct vat_summary *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_pack("{sIsIsIsI}", "rate", (json_int_t)v->rates[i].rate_bp,
+						   "gross", (json_int_t)v->rates[i].gross, "vat",
+						   (json_int_t)v->rates[i].vat, "net",
+						   (json_int_t)v->rates[i].net));
+	return a;
+}
+
+static json_t *
+ref_record(const struct journal_record *r)
+{
+	json_t *o = json_object(), *lines = json_array(), *tenders = json_array();
+	char hex[2 * JOURNAL_SIG_LEN + 1];
+
+	for (size_t i = 0; i < r->n_lines; i++) {
+		const struct journal_line *l = &r->lines[i];
+		json_array_append_new(
+		    lines, json_pack("{sssssssIsIsIsIsIsIsIsssssI}", "code", l->code, "name", l->name,
+				     "cat", l->category, "qty", (json_int_t)l->qty, "grams",
+				     (json_int_t)l->grams, "unit_price", (json_int_t)l->unit_price,
+				     "amount", (json_int_t)l->amount, "vat", (json_int_t)l->vat_bp,
+				     "covered", (json_int_t)l->covered, "paid_ssa",
+				     (json_int_t)l->paid_ssa, "reason",
+				     convention_reason_name(l->reason), "list", l->list_caisse,
+				     "list_v", (json_int_t)l->list_version));
+	}
+	for (size_t i = 0; i < r->n_tenders; i++)
+		json_array_append_new(tenders,
+				      json_pack("{sssIsIsI}", "kind", tender_name(r->tenders[i].kind),
+						"amount", (json_int_t)r->tenders[i].amount, "given",
+						(json_int_t)r->tenders[i].given, "change",
+						(json_int_t)r->tenders[i].change));
+	json_object_set_new(o, "lines", lines);
+	json_object_set_new(o, "tenders", tenders);
+	json_object_set_new(o, "v", json_integer(JOURNAL_FORMAT_VERSION));
+	json_object_set_new(o, "kind", json_string(journal_kind_name(r->kind)));
+	json_object_set_new(o, "est", json_string(r->establishment));
+	json_object_set_new(o, "term", json_string(r->terminal));
+	json_object_set_new(o, "sw", json_string(r->software));
+	json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
+	json_object_set_new(o, "time", json_integer(r->time_ms));
+	json_object_set_new(o, "op", json_string(r->operator_id));
+	json_object_set_new(o, "card", json_string(r->card));
+	json_object_set_new(o, "bal_before", r->balance_before == JOURNAL_NONE
+						  ? json_null()
+						  : json_integer(r->balance_before));
+	json_object_set_new(o, "bal_after", r->balance_after == JOURNAL_NONE
+						 ? json_null()
+						 : json_integer(r->balance_after));
+	json_object_set_new(o, "vat", ref_vat(&r->vat));
+	json_object_set_new(o, "total", json_integer(r->total));
+	json_object_set_new(o, "ssa", json_integer(r->ssa_covered));
+	json_object_set_new(o, "link", json_integer((json_int_t)r->link_seq));
+	json_object_set_new(o, "reload",
+			    r->kind == JOURNAL_RELOAD
+				? json_pack("{sssIsIsI}", "grant", r->reload.grant_id, "period",
+					    (json_int_t)r->reload.period, "amount",
+					    (json_int_t)r->reload.amount, "expired",
+					    (json_int_t)r->reload.expired)
+				: json_null());
+	if (journal_kind_is_closing(r->kind)) {
+		const struct journal_closing *c = &r->closing;
+		json_t *x = json_object(), *t = json_object();
+		for (size_t i = 0; i < TENDER__COUNT; i++)
+			json_object_set_new(t, tender_name((enum tender_kind)i),
+					    json_integer(c->tenders[i]));
+		json_object_set_new(x, "tenders", t);
+		json_object_set_new(x, "period", json_integer(c->period));
+		json_object_set_new(x, "number", json_integer((json_int_t)c->number));
+		json_object_set_new(x, "first_seq", json_integer((json_int_t)c->first_seq));
+		json_object_set_new(x, "last_seq", json_integer((json_int_t)c->last_seq));
+		json_object_set_new(x, "records", json_integer((json_int_t)c->records));
+		json_object_set_new(x, "sales", json_integer((json_int_t)c->sales));
+		json_object_set_new(x, "voids", json_integer((json_int_t)c->voids));
+		json_object_set_new(x, "refunds", json_integer((json_int_t)c->refunds));
+		json_object_set_new(x, "reloads", json_integer((json_int_t)c->reloads));
+		json_object_set_new(x, "sales_total", json_integer(c->sales_total));
+		json_object_set_new(x, "voids_total", json_integer(c->voids_total));
+		json_object_set_new(x, "refunds_total", json_integer(c->refunds_total));
+		json_object_set_new(x, "reloads_total", json_integer(c->reloads_total));
+		json_object_set_new(x, "total", json_integer(c->total));
+		json_object_set_new(x, "ssa", json_integer(c->ssa_total));
+		json_object_set_new(x, "vat", ref_vat(&c->vat));
+		json_object_set_new(x, "perpetual_prev", json_integer(c->perpetual_prev));
+		json_object_set_new(x, "perpetual", json_integer(c->perpetual));
+		json_object_set_new(o, "closing", x);
+	} else {
+		json_object_set_new(o, "closing", json_null());
+	}
+	journal_hex(r->key_id, sizeof(r->key_id), hex);
+	json_object_set_new(o, "key", json_string(hex));
+	journal_hex(r->prev, sizeof(r->prev), hex);
+	json_object_set_new(o, "prev", json_string(hex));
+	journal_hex(r->sig, sizeof(r->sig), hex);
+	json_object_set_new(o, "sig", json_string(hex));
+	return o;
+}
+
+/* A random string of up to @p max - 1 bytes: ASCII with quotes and backslashes, and when
+ * @p utf8, accented letters, the euro sign and a character outside the BMP. */
+static void
+rand_text(char *out, size_t max, bool utf8, unsigned *seed)
+{
+	static const char *const bits[] = { "a", "Z", "0", " ", "\"", "\\", "/", "'", "{", "}",
+					    ",", ":", "é", "€", "😀", "ß" };
+	size_t n = 0, want = (size_t)(rand_r(seed) % (unsigned)max);
+
+	while (n < want) {
+		const char *b = bits[rand_r(seed) % (utf8 ? 16u : 12u)];
+		size_t l = strlen(b);
+		if (n + l >= max)
+			break;
+		memcpy(out + n, b, l);
+		n += l;
+	}
+	out[n] = '\0';
+}
+
+static void
+test_encoding_is_janssons(void **state)
+{
+	unsigned seed = 20261123;
+
+	(void)state;
+	for (unsigned round = 0; round < 400; round++) {
+		struct journal_record r;
+		char *ours = NULL, *theirs;
+		size_t len;
+		json_t *o;
+
+		switch (round % 5) {
+		case 0:
+			jf_sale(&r, (int64_t)round * 997, round % 301);
+			break;
+		case 1:
+			jf_cancel(&r, round % 2 ? JOURNAL_VOID : JOURNAL_REFUND, 1 + round % 5,
+				  (int64_t)round, round % 301);
+			break;
+		case 2:
+			jf_reload(&r, (int64_t)round, round % 7 ? 1234 : 0, 15000);
+			rand_text(r.reload.grant_id, 20, false, &seed);
+			if (r.reload.grant_id[0] == '\0')
+				strcpy(r.reload.grant_id, "g");
+			break;
+		default: {
+			struct journal_record s;
+			struct closing_acc a;
+			jf_sale(&s, 1, round % 301);
+			s.seq = 7;
+			journal_record_init(&r, JOURNAL_CLOSING_Z + round % 3);
+			jf_header(&r, (int64_t)round);
+			assert_int_equal(closing_begin(&a, JOURNAL_CLOSING_Z, 20261123, NULL),
+					 SSA_ERR_OK);
+			assert_int_equal(closing_add(&a, &s), SSA_ERR_OK);
+			assert_int_equal(closing_finish(&a, &r.closing), SSA_ERR_OK);
+			r.closing.number = round;
+			journal_record_fini(&s);
+			break;
+		}
+		}
+		rand_text(r.operator_id, 9, false, &seed);
+		rand_text(r.software, sizeof(r.software), false, &seed);
+		if (r.card[0] != '\0')
+			rand_text(r.card + 1, 20, false, &seed);
+		for (size_t i = 0; i < r.n_lines; i++) {
+			rand_text(r.lines[i].name, sizeof(r.lines[i].name), true, &seed);
+			rand_text(r.lines[i].category, sizeof(r.lines[i].category), false, &seed);
+		}
+		r.seq = 1 + round * 1000003ull;
+		r.link_seq = r.link_seq ? 1 + round % 5 : 0;
+		if (r.link_seq >= r.seq)
+			r.seq = r.link_seq + 1;
+		for (size_t i = 0; i < sizeof(r.sig); i++)
+			r.sig[i] = (uint8_t)rand_r(&seed);
+		for (size_t i = 0; i < sizeof(r.prev); i++)
+			r.prev[i] = (uint8_t)rand_r(&seed);
+		{
+			const char *why = NULL;
+			journal_record_check(&r, &why);
+			if (why != NULL)
+				fail_msg("round %u: %s", round, why);
+		}
+		assert_int_equal(journal_record_encode(&r, &ours, &len), SSA_ERR_OK);
+		o = ref_record(&r);
+		theirs = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		assert_non_null(theirs);
+		assert_int_equal(len, strlen(theirs));
+		assert_string_equal(ours, theirs);
+		free(theirs);
+		free(ours);
+		json_decref(o);
+		journal_record_fini(&r);
+	}
+}
+
+/* A name that is not UTF-8 is refused by the encoder, as jansson would. */
+static void
+test_encoding_refuses_bad_utf8(void **state)
+{
+	static const char *const bad[] = { "\xc3", "a\xc3(", "\xe2\x82", "\xed\xa0\x80",
+					   "\xc0\xaf", "\xf4\x90\x80\x80", "\xff" };
+	struct journal_record r;
+	char *enc = NULL;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sample_sale(&r);
+		r.seq = 1;
+		snprintf(r.lines[0].name, sizeof(r.lines[0].name), "%s", bad[i]);
+		assert_int_equal(journal_record_encode(&r, &enc, &len), SSA_ERR_JOURNAL_FORMAT);
+		journal_record_fini(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -347,6 +575,8 @@ main(void)
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_seal_tricky_text),
 		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_encoding_is_janssons),
+		cmocka_unit_test(test_encoding_refuses_bad_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

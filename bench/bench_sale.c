@@ -7,13 +7,15 @@
  * Baseline: a bare INSERT of a row of the same size and COMMIT, WAL, synchronous=FULL, on the same
  * disk, in the same run.  Both run ROUNDS times, alternating which goes first, and the medians
  * are compared.
- * Goal (issue 2): ours <= 1.25 x baseline.  This prints; it never fails on a timing. */
+ * Goal (issue 2): ours <= 1.25 x baseline.  The record's Ed25519 signature is timed alone too: it
+ * is the part of the sale no code of ours can shave.  This prints; it never fails on a timing. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
 
@@ -187,7 +189,11 @@ main(void)
 	sqlite3 *db;
 	sqlite3_stmt *ins;
 	struct ssa_journal_store *mem;
-	int64_t ours[ROUNDS], base[ROUNDS], cpu[ROUNDS];
+	int64_t ours[ROUNDS], base[ROUNDS], cpu[ROUNDS], sig[ROUNDS];
+	EVP_PKEY *ed = NULL;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t sigbuf[64];
+	size_t siglen;
 	size_t rec_len = 0;
 	enum ssa_err e;
 
@@ -224,6 +230,9 @@ main(void)
 	if (filler == NULL)
 		die("malloc", SSA_ERR_NOMEM);
 	memset(filler, 'x', rec_len);
+	ed = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, terminal_key, 32);
+	if (ed == NULL || md == NULL)
+		die("Ed25519 key", SSA_ERR_CRYPTO);
 	baseline_commit(db, ins, filler, rec_len);
 
 	/* The two durable commits disturb each other's fsync: alternate which goes first. */
@@ -250,10 +259,17 @@ main(void)
 		one_sale(&t, mem, signer, i + 1);
 		t3 = now_ns();
 		cpu[i] = t3 - t2;
+		/* what the journal's Ed25519 signature of a record this size costs alone */
+		siglen = sizeof(sigbuf);
+		if (EVP_DigestSignInit(md, NULL, NULL, NULL, ed) != 1 ||
+		    EVP_DigestSign(md, sigbuf, &siglen, (const uint8_t *)filler, rec_len) != 1)
+			die("Ed25519", SSA_ERR_CRYPTO);
+		sig[i] = now_ns() - t3;
 	}
 	qsort(ours, ROUNDS, sizeof(ours[0]), cmp_i64);
 	qsort(base, ROUNDS, sizeof(base[0]), cmp_i64);
 	qsort(cpu, ROUNDS, sizeof(cpu[0]), cmp_i64);
+	qsort(sig, ROUNDS, sizeof(sig[0]), cmp_i64);
 	printf("sale of %d lines, record %zu bytes, %d rounds, medians (p90):\n", LINES, rec_len,
 	       ROUNDS);
 	printf("  %-44s %9.3f ms (%.3f)\n", "ours: scan+decide+split+seal+durable commit",
@@ -262,12 +278,17 @@ main(void)
 	       (double)base[ROUNDS / 2] / 1e6, (double)base[ROUNDS * 9 / 10] / 1e6);
 	printf("  %-44s %9.3f ms (%.3f)\n", "of which computing (same sale, memory store)",
 	       (double)cpu[ROUNDS / 2] / 1e6, (double)cpu[ROUNDS * 9 / 10] / 1e6);
-	printf("  ratio ours/baseline: %.2fx (goal <= 1.25x)\n",
-	       (double)ours[ROUNDS / 2] / (double)base[ROUNDS / 2]);
+	printf("  %-44s %9.3f ms (%.3f)\n", "of which the record's Ed25519 signature",
+	       (double)sig[ROUNDS / 2] / 1e6, (double)sig[ROUNDS * 9 / 10] / 1e6);
+	printf("  ratio ours/baseline: %.2fx (goal <= 1.25x; the signature alone makes %.2fx)\n",
+	       (double)ours[ROUNDS / 2] / (double)base[ROUNDS / 2],
+	       (double)(base[ROUNDS / 2] + sig[ROUNDS / 2]) / (double)base[ROUNDS / 2]);
 
 	sqlite3_finalize(ins);
 	sqlite3_close(db);
 	free(filler);
+	EVP_PKEY_free(ed);
+	EVP_MD_CTX_free(md);
 	till_fini(&t);
 	journal_signer_free(signer);
 	journal_store_free(js);

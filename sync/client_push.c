@@ -199,6 +199,14 @@ syncd_pull_hotlist(struct syncd_http *h, struct syncd_state *state, uint64_t *ad
 		 (unsigned long long)since);
 	if ((err = syncd_http_request(h, "GET", path, NULL, 0, &status, &resp, &resp_len)))
 		return err;
+	if (status == 204)
+		goto out; /* nothing new */
+	/* a caisse that serves the signed hot list (docs/protocol.md) is pulled with list_key */
+	if (status == 200 && (resp_len == 0 || resp[0] != '{')) {
+		log_warn("hot list: the caisse serves a signed hot list; set [caisse] list_key to "
+			 "pull it");
+		goto out;
+	}
 	if (status != 200) {
 		if (protocol_error_decode(resp, resp_len, &perr, why) == SSA_ERR_OK)
 			log_warn("hot list: HTTP %ld %s: %s", status, perr.name, perr.message);

@@ -13,13 +13,14 @@ const char *const log_level_names[] = {"error", "warning", "info", "debug", NULL
 static char ident_buf[64] = "ssa";
 static enum log_level cur_level = LOG_LEVEL_INFO;
 static bool to_stderr = true;
+static bool to_syslog;
 static bool syslog_open;
 
 void
 log_init(const char *ident, unsigned flags, enum log_level level)
 {
 	const char *env = getenv("SSA_LOG");
-	bool use_stderr;
+	bool use_stderr, use_syslog;
 
 	if (syslog_open) {
 		closelog();
@@ -27,18 +28,27 @@ log_init(const char *ident, unsigned flags, enum log_level level)
 	}
 	snprintf(ident_buf, sizeof(ident_buf), "%s", ident != NULL && *ident ? ident : "ssa");
 	cur_level = level;
-	if (flags & LOG_F_STDERR)
+	if (flags & LOG_F_TOOL) {
+		/* stderr always: a tool's messages must not be lost where syslog is missing. */
 		use_stderr = true;
-	else if (flags & LOG_F_SYSLOG)
-		use_stderr = false;
-	else if (env != NULL && strcmp(env, "stderr") == 0)
-		use_stderr = true;
-	else if (env != NULL && strcmp(env, "syslog") == 0)
-		use_stderr = false;
-	else
-		use_stderr = isatty(STDERR_FILENO) == 1;
+		use_syslog = isatty(STDERR_FILENO) != 1 &&
+			     !(env != NULL && strcmp(env, "stderr") == 0);
+	} else {
+		if (flags & LOG_F_STDERR)
+			use_stderr = true;
+		else if (flags & LOG_F_SYSLOG)
+			use_stderr = false;
+		else if (env != NULL && strcmp(env, "stderr") == 0)
+			use_stderr = true;
+		else if (env != NULL && strcmp(env, "syslog") == 0)
+			use_stderr = false;
+		else
+			use_stderr = isatty(STDERR_FILENO) == 1;
+		use_syslog = !use_stderr;
+	}
 	to_stderr = use_stderr;
-	if (!use_stderr) {
+	to_syslog = use_syslog;
+	if (use_syslog) {
 		/* openlog keeps the pointer: ident_buf is static and stays until log_init again. */
 		openlog(ident_buf, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 		syslog_open = true;
@@ -52,6 +62,7 @@ log_fini(void)
 		closelog();
 	syslog_open = false;
 	to_stderr = true;
+	to_syslog = false;
 }
 
 void
@@ -70,6 +81,12 @@ bool
 log_is_stderr(void)
 {
 	return to_stderr;
+}
+
+bool
+log_is_syslog(void)
+{
+	return to_syslog;
 }
 
 static void
@@ -111,10 +128,10 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		else if ((c < 0x20 && c != '\t') || c == 0x7f)
 			*p = '?';
 	}
-	if (!to_stderr) {
+	if (to_syslog)
 		syslog(prio[level], "%s", msg);
+	if (!to_stderr)
 		goto out;
-	}
 	n = snprintf(line, sizeof(line), "%s: %s%s%s\n", ident_buf,
 	             level == LOG_LEVEL_INFO ? "" : log_level_names[level],
 	             level == LOG_LEVEL_INFO ? "" : ": ", msg);

@@ -2,7 +2,8 @@
  *
  * log_init() picks the destination once: stderr when it is a terminal, or when LOG_F_STDERR is
  * given (or the environment has SSA_LOG=stderr, for tests and foreground runs); syslog otherwise
- * (openlog with LOG_PID; journald collects it), or always with LOG_F_SYSLOG.  On stderr a line
+ * (openlog with LOG_PID; journald collects it), or always with LOG_F_SYSLOG; both with
+ * LOG_F_TOOL when stderr is not a terminal.  On stderr a line
  * reads "ssa-syncd: warning: message" ("ssa-syncd: message" for info), written with one write().  Control characters in a message (it may quote what a
  * server or a file sent) are shown as '?', and a message is cut at LOG_LINE_MAX bytes.
  * Before log_init(), messages go to stderr under the name "ssa".
@@ -22,6 +23,10 @@ extern const char *const log_level_names[];
 
 #define LOG_F_STDERR 1u /* stderr even when it is not a terminal */
 #define LOG_F_SYSLOG 2u /* syslog even when stderr is a terminal */
+/* A command-line tool (ssa-admin, ssa-cardsim): its messages answer whoever ran it, so they go to
+ * stderr always; when stderr is not a terminal (a script, cron, a test) they go to syslog as
+ * well, so that an unattended run leaves a trace in the journal.  SSA_LOG=stderr: stderr only. */
+#define LOG_F_TOOL 4u
 
 #define LOG_LINE_MAX 1024
 
@@ -36,8 +41,11 @@ void log_fini(void);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 
-/* True when messages go to stderr, false for syslog. */
+/* True when messages go to stderr (and maybe to syslog too, LOG_F_TOOL), false for syslog only. */
 bool log_is_stderr(void);
+
+/* True when messages go to syslog (alone, or with stderr under LOG_F_TOOL). */
+bool log_is_syslog(void);
 
 /* Log printf-style at @p level (dropped when above the current level). */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -171,6 +171,38 @@ test_auto_not_a_terminal(void **state)
 	log_fini();
 }
 
+/* A tool (ssa-admin, ssa-cardsim) run by a script: the message reaches stderr, and syslog too. */
+static void
+test_tool_not_a_terminal(void **state)
+{
+	const char *out;
+	(void)state;
+	capture_begin();
+	log_init("test-tool", LOG_F_TOOL, LOG_LEVEL_INFO);
+	assert_true(log_is_stderr());
+	assert_true(log_is_syslog());
+	log_err("cannot open %s", "x.db");
+	log_info("done");
+	log_debug("dropped");
+	out = capture_end();
+	assert_string_equal(out, "test-tool: error: cannot open x.db\ntest-tool: done\n");
+	/* SSA_LOG=stderr: stderr only; SSA_LOG=syslog does not take stderr away from a tool */
+	setenv("SSA_LOG", "stderr", 1);
+	log_init("test-tool", LOG_F_TOOL, LOG_LEVEL_INFO);
+	assert_true(log_is_stderr());
+	assert_false(log_is_syslog());
+	setenv("SSA_LOG", "syslog", 1);
+	capture_begin();
+	log_init("test-tool", LOG_F_TOOL, LOG_LEVEL_INFO);
+	log_warn("still here");
+	out = capture_end();
+	assert_string_equal(out, "test-tool: warning: still here\n");
+	assert_true(log_is_syslog());
+	unsetenv("SSA_LOG");
+	log_fini();
+	assert_false(log_is_syslog());
+}
+
 static void
 test_auto_terminal(void **state)
 {
@@ -183,6 +215,9 @@ test_auto_terminal(void **state)
 	fflush(stderr);
 	saved = dup(STDERR_FILENO);
 	assert_true(dup2(slave, STDERR_FILENO) == STDERR_FILENO);
+	/* a tool in a terminal: stderr only */
+	log_init("tty-log", LOG_F_TOOL, LOG_LEVEL_INFO);
+	bool tool_syslog = log_is_syslog();
 	log_init("tty-log", 0, LOG_LEVEL_INFO);
 	bool is_stderr = log_is_stderr();
 	log_warn("in a terminal");
@@ -191,6 +226,7 @@ test_auto_terminal(void **state)
 	close(slave);
 	log_fini();
 	assert_true(is_stderr);
+	assert_false(tool_syslog);
 	/* read what the terminal got (the pty turns \n into \r\n); poll's limit is a watchdog
 	 * against a hang should nothing come, not a timing assertion */
 	buf[0] = '\0';
@@ -216,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_stderr_format_and_levels),
 		cmocka_unit_test(test_sanitise_and_truncate),
 		cmocka_unit_test(test_auto_not_a_terminal),
+		cmocka_unit_test(test_tool_not_a_terminal),
 		cmocka_unit_test(test_auto_terminal),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -85,7 +85,7 @@ parse_opts(int argc, char **argv, struct card_opts *o)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*end != '\0' || v < 1 || v > 3600) {
-				fprintf(stderr, "ssa-admin card: --wait: 1 to 3600 seconds\n");
+				log_err("card: --wait: 1 to 3600 seconds");
 				return -1;
 			}
 			o->wait_s = (int)v;
@@ -114,7 +114,7 @@ keygen(int argc, char **argv)
 	}
 	memset(&k, 0, sizeof(k));
 	if (strlen(o.caisse) > CARD_CAISSE_MAX) {
-		fprintf(stderr, "ssa-admin card keygen: caisse id longer than %d\n", CARD_CAISSE_MAX);
+		log_err("card keygen: caisse id longer than %d", CARD_CAISSE_MAX);
 		return 1;
 	}
 	strcpy(k.caisse, o.caisse);
@@ -127,7 +127,7 @@ keygen(int argc, char **argv)
 		goto out;
 	k.has_sign = true;
 	if (card_keys_format(&k, &text) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin card keygen: bad caisse id '%s'\n", o.caisse);
+		log_err("card keygen: bad caisse id '%s'", o.caisse);
 		goto out;
 	}
 	/* Derive the verify line by parsing what we wrote. */
@@ -140,12 +140,12 @@ keygen(int argc, char **argv)
 		goto out;
 	fd = open(argv[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fprintf(stderr, "ssa-admin card keygen: %s: %s\n", argv[i], strerror(errno));
+		log_err("card keygen: %s: %s", argv[i], strerror(errno));
 		goto out;
 	}
 	len = strlen(text);
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
-		fprintf(stderr, "ssa-admin card keygen: %s: %s\n", argv[i], strerror(errno));
+		log_err("card keygen: %s: %s", argv[i], strerror(errno));
 		unlink(argv[i]);
 		goto out;
 	}
@@ -169,17 +169,17 @@ open_reader(const struct card_opts *o, struct card_keys *keys, struct ssa_card_r
 	enum ssa_err err;
 
 	if (nfc_desfire_load_keys(o->keys, keys) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin card: key file %s refused\n", o->keys);
+		log_err("card: key file %s refused", o->keys);
 		return 1;
 	}
 	err = nfc_desfire_open(o->device, keys, reader);
 	if (err != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin card: %s\n", ssa_strerror(err));
+		log_err("card: %s", ssa_strerror(err));
 		return 1;
 	}
 	err = reader->wait_card(reader->cls, o->wait_s * 1000, uid, uid_len);
 	if (err != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin card: %s\n", ssa_strerror(err));
+		log_err("card: %s", ssa_strerror(err));
 		reader->close(reader->cls);
 		return 1;
 	}
@@ -219,20 +219,19 @@ issue(int argc, char **argv)
 	    card_id_parse(o.member, &is.identity.member_id) != SSA_ERR_OK ||
 	    (o.household != NULL &&
 	     card_id_parse(o.household, &is.identity.household_id) != SSA_ERR_OK)) {
-		fprintf(stderr, "ssa-admin card issue: serial, member, household: 1 to 16 hex "
-				"digits\n");
+		log_err("card issue: serial, member, household: 1 to 16 hex "
+		        "digits");
 		return 2;
 	}
 	if (convention_date_parse(o.from, &is.identity.valid_from) != SSA_ERR_OK ||
 	    convention_date_parse(o.to, &is.identity.valid_to) != SSA_ERR_OK ||
 	    is.identity.valid_from > is.identity.valid_to) {
-		fprintf(stderr, "ssa-admin card issue: --from/--to: dates YYYY-MM-DD, from <= to\n");
+		log_err("card issue: --from/--to: dates YYYY-MM-DD, from <= to");
 		return 2;
 	}
 	if (o.balance != NULL && (money_parse(o.balance, &is.balance) != SSA_ERR_OK ||
 				  is.balance < 0 || is.balance > CARD_BALANCE_MAX)) {
-		fprintf(stderr, "ssa-admin card issue: --balance: an amount from 0 to %d.00\n",
-			CARD_BALANCE_MAX / 100);
+		log_err("card issue: --balance: an amount from 0 to %d.00", CARD_BALANCE_MAX / 100);
 		return 2;
 	}
 	if (open_reader(&o, &keys, &reader, uid, &uid_len) != 0)
@@ -242,7 +241,7 @@ issue(int argc, char **argv)
 	reader.close(reader.cls);
 	card_keys_wipe(&keys);
 	if (err != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin card issue: %s\n", ssa_strerror(err));
+		log_err("card issue: %s", ssa_strerror(err));
 		return 1;
 	}
 	card_id_format(is.identity.serial, buf, sizeof(buf));
@@ -276,7 +275,7 @@ info(int argc, char **argv)
 	}
 	if (o.today != NULL) {
 		if (convention_date_parse(o.today, &today) != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin card info: --today: a date YYYY-MM-DD\n");
+			log_err("card info: --today: a date YYYY-MM-DD");
 			return 2;
 		}
 	} else {
@@ -290,7 +289,7 @@ info(int argc, char **argv)
 		for (char *s = strtok_r(copy, ",", &save); s != NULL && n_hot < 64;
 		     s = strtok_r(NULL, ",", &save))
 			if (card_id_parse(s, &hot[n_hot++]) != SSA_ERR_OK) {
-				fprintf(stderr, "ssa-admin card info: --hot: serials in hex\n");
+				log_err("card info: --hot: serials in hex");
 				free(copy);
 				return 2;
 			}
@@ -301,7 +300,7 @@ info(int argc, char **argv)
 	print_uid(uid, uid_len);
 	err = reader.read_identity(reader.cls, &id);
 	if (err != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin card info: identity: %s\n", ssa_strerror(err));
+		log_err("card info: identity: %s", ssa_strerror(err));
 		goto out;
 	}
 	card_id_format(id.serial, buf, sizeof(buf));
@@ -321,7 +320,7 @@ info(int argc, char **argv)
 	if (keys.has[CARD_KEY_DEBIT]) {
 		err = reader.read_balance(reader.cls, &balance);
 		if (err != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin card info: balance: %s\n", ssa_strerror(err));
+			log_err("card info: balance: %s", ssa_strerror(err));
 			goto out;
 		}
 		money_format_plain(balance, buf, sizeof(buf));
@@ -330,7 +329,7 @@ info(int argc, char **argv)
 	if (keys.has[CARD_KEY_DEBIT] || keys.has[CARD_KEY_READ]) {
 		err = reader.read_debits(reader.cls, recs, CARD_DEBIT_RECORDS, &n);
 		if (err != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin card info: debits: %s\n", ssa_strerror(err));
+			log_err("card info: debits: %s", ssa_strerror(err));
 			goto out;
 		}
 		for (size_t j = 0; j < n; j++) {
@@ -344,7 +343,7 @@ info(int argc, char **argv)
 	if (keys.has[CARD_KEY_READ] || keys.has[CARD_KEY_CREDIT]) {
 		err = reader.read_period(reader.cls, &st);
 		if (err != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin card info: period: %s\n", ssa_strerror(err));
+			log_err("card info: period: %s", ssa_strerror(err));
 			goto out;
 		}
 		card_id_format(st.grant_id, buf, sizeof(buf));

@@ -15,6 +15,7 @@
 #include "ssa/journal_store.h"
 #include "ssa/keyfile.h"
 #include "ssa/money.h"
+#include "ssa/log.h"
 
 static void
 journal_usage(FILE *out)
@@ -67,11 +68,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 			if (strcmp(argv[i], names[k].name) == 0)
 				break;
 		if (k == sizeof(names) / sizeof(names[0])) {
-			fprintf(stderr, "ssa-admin journal: unknown option '%s'\n", argv[i]);
+			log_err("journal: unknown option '%s'", argv[i]);
 			return -1;
 		}
 		if (i + 1 >= argc) {
-			fprintf(stderr, "ssa-admin journal: %s needs a value\n", argv[i]);
+			log_err("journal: %s needs a value", argv[i]);
 			return -1;
 		}
 		*(const char **)(void *)((char *)o + names[k].off) = argv[++i];
@@ -83,7 +84,7 @@ static int
 need(const char *v, const char *name)
 {
 	if (v == NULL) {
-		fprintf(stderr, "ssa-admin journal: %s is required\n", name);
+		log_err("journal: %s is required", name);
 		return -1;
 	}
 	return 0;
@@ -115,12 +116,12 @@ open_db(const char *path, bool must_exist)
 	/* Opening creates a missing database: a mistyped path would "verify" as an empty
 	 * journal.  Only a closing may start a journal (a till's first, empty day). */
 	if (must_exist && access(path, F_OK) != 0) {
-		fprintf(stderr, "ssa-admin: %s: no journal there (%s)\n", path, strerror(errno));
+		log_err("%s: no journal there (%s)", path, strerror(errno));
 		return NULL;
 	}
 	e = journal_sqlite_open(path, &s, why, sizeof(why));
 	if (e != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s\n", why);
+		log_err("%s", why);
 		return NULL;
 	}
 	return s;
@@ -136,7 +137,7 @@ cmd_init_key(const struct opts *o)
 		return 2;
 	e = keyfile_generate(o->key, o->pub, why, sizeof(why));
 	if (e != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s\n", why);
+		log_err("%s", why);
 		return 1;
 	}
 	printf("key written to %s (mode 0600)%s%s\n", o->key, o->pub ? ", public key to " : "",
@@ -156,7 +157,7 @@ cmd_verify(const struct opts *o)
 	if (need(o->db, "--db") != 0 || need(o->pubkey, "--pubkey") != 0)
 		return 2;
 	if ((e = keyfile_load_public(o->pubkey, pub, why, sizeof(why))) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s\n", why);
+		log_err("%s", why);
 		return 1;
 	}
 	if ((s = open_db(o->db, true)) == NULL)
@@ -249,12 +250,12 @@ cmd_show(const struct opts *o)
 	if (need(o->db, "--db") != 0)
 		return 2;
 	if (o->from != NULL && parse_num(o->from, 1, INT64_MAX, &from) != 0) {
-		fprintf(stderr, "ssa-admin journal: bad --from '%s'\n", o->from);
+		log_err("journal: bad --from '%s'", o->from);
 		return 2;
 	}
 	if (o->count != NULL) {
 		if (parse_num(o->count, 0, INT64_MAX, &count) != 0) {
-			fprintf(stderr, "ssa-admin journal: bad --count '%s'\n", o->count);
+			log_err("journal: bad --count '%s'", o->count);
 			return 2;
 		}
 		sc.left = (uint64_t)count;
@@ -264,7 +265,7 @@ cmd_show(const struct opts *o)
 	e = journal_store_scan(s, (uint64_t)from, show_one, &sc);
 	journal_store_free(s);
 	if (e != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", o->db, ssa_strerror(e));
+		log_err("%s: %s", o->db, ssa_strerror(e));
 		return 1;
 	}
 	return 0;
@@ -296,16 +297,16 @@ cmd_close(const struct opts *o)
 	else if (strcmp(o->kind, "year") == 0)
 		kind = JOURNAL_CLOSING_YEAR;
 	else {
-		fprintf(stderr, "ssa-admin journal: --kind is z, month or year\n");
+		log_err("journal: --kind is z, month or year");
 		return 2;
 	}
 	if (parse_num(o->period, 0, 99991231, &period) != 0) {
-		fprintf(stderr, "ssa-admin journal: bad --period '%s'\n", o->period);
+		log_err("journal: bad --period '%s'", o->period);
 		return 2;
 	}
 	if (o->time_ms != NULL) {
 		if (parse_num(o->time_ms, 0, INT64_MAX, &time_ms) != 0) {
-			fprintf(stderr, "ssa-admin journal: bad --time-ms '%s'\n", o->time_ms);
+			log_err("journal: bad --time-ms '%s'", o->time_ms);
 			return 2;
 		}
 	} else {
@@ -316,8 +317,7 @@ cmd_close(const struct opts *o)
 	journal_record_init(&r, kind);
 	if (strlen(o->est) > JOURNAL_ID_MAX || strlen(o->term) > JOURNAL_ID_MAX ||
 	    (o->op != NULL && strlen(o->op) > JOURNAL_ID_MAX)) {
-		fprintf(stderr, "ssa-admin journal: ids are at most %d characters\n",
-			JOURNAL_ID_MAX);
+		log_err("journal: ids are at most %d characters", JOURNAL_ID_MAX);
 		return 2;
 	}
 	strcpy(r.establishment, o->est);
@@ -326,13 +326,13 @@ cmd_close(const struct opts *o)
 	snprintf(r.operator_id, sizeof(r.operator_id), "%s", o->op ? o->op : "admin");
 	r.time_ms = time_ms;
 	if ((e = keyfile_load_private(o->key, priv, why, sizeof(why))) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s\n", why);
+		log_err("%s", why);
 		goto out;
 	}
 	e = journal_signer_new(priv, &signer);
 	memset(priv, 0, sizeof(priv));
 	if (e != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", o->key, ssa_strerror(e));
+		log_err("%s: %s", o->key, ssa_strerror(e));
 		goto out;
 	}
 	if ((s = open_db(o->db, false)) == NULL)
@@ -344,7 +344,7 @@ cmd_close(const struct opts *o)
 		e = journal_store_append(s, &r, signer, 0, &seq, NULL);
 	}
 	if (e != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s: cannot %s: %s\n", o->db, what, ssa_strerror(e));
+		log_err("%s: cannot %s: %s", o->db, what, ssa_strerror(e));
 		goto out;
 	}
 	show_record(&r);
@@ -384,7 +384,7 @@ admin_cmd_journal(struct admin_ctx *ctx, int argc, char **argv)
 		return cmd_show(&o);
 	if (strcmp(argv[1], "close") == 0)
 		return cmd_close(&o);
-	fprintf(stderr, "ssa-admin journal: unknown verb '%s'\n", argv[1]);
+	log_err("journal: unknown verb '%s'", argv[1]);
 	journal_usage(stderr);
 	return 2;
 }

@@ -24,6 +24,7 @@
 #include "admin.h"
 #include "ssa/catalog_store.h"
 #include "ssa/convention.h"
+#include "ssa/log.h"
 
 #define LIST_MAX_BYTES (256u << 20)
 
@@ -74,13 +75,13 @@ write_file(const char *path, const void *data, size_t len, mode_t mode)
 	umask(077);
 	f = fopen(path, "wx");
 	if (f == NULL) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", path, strerror(errno));
+		log_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	fd_ok = fwrite(data, 1, len, f) == len;
 	fd_ok = fclose(f) == 0 && fd_ok;
 	if (!fd_ok || chmod(path, mode) != 0) {
-		fprintf(stderr, "ssa-admin: %s: write failed\n", path);
+		log_err("%s: write failed", path);
 		return -1;
 	}
 	return 0;
@@ -109,7 +110,7 @@ cmd_keygen(int argc, char **argv)
 		return usage();
 	if (RAND_priv_bytes(priv, sizeof(priv)) != 1 ||
 	    convention_public_key(priv, pub) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: key generation failed\n");
+		log_err("key generation failed");
 		goto out;
 	}
 	hex(priv, 32, text);
@@ -129,11 +130,11 @@ static void
 print_error(const char *file, enum ssa_err e, const struct convention_error *err)
 {
 	if (err->line != 0)
-		fprintf(stderr, "ssa-admin: %s:%u: %s\n", file, err->line, err->msg);
+		log_err("%s:%u: %s", file, err->line, err->msg);
 	else if (err->msg[0] != '\0')
-		fprintf(stderr, "ssa-admin: %s: %s\n", file, err->msg);
+		log_err("%s: %s", file, err->msg);
 	else
-		fprintf(stderr, "ssa-admin: %s: %s\n", file, ssa_strerror(e));
+		log_err("%s: %s", file, ssa_strerror(e));
 }
 
 static int
@@ -152,11 +153,11 @@ cmd_sign(int argc, char **argv)
 	if (admin_read_key(argv[2], 1, priv) != 0)
 		return 1;
 	if ((body = slurp(argv[3], LIST_MAX_BYTES, &len)) == NULL) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", argv[3], strerror(errno));
+		log_err("%s: %s", argv[3], strerror(errno));
 		goto out;
 	}
 	if ((e = convention_sign(body, len, priv, &out, &olen)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s\n", ssa_strerror(e));
+		log_err("%s", ssa_strerror(e));
 		goto out;
 	}
 	/* Never sign what a till would refuse: the signed text must parse. */
@@ -170,8 +171,8 @@ cmd_sign(int argc, char **argv)
 	} else if (fwrite(out, 1, olen, stdout) != olen) {
 		goto out;
 	}
-	fprintf(stderr, "signed list of %s, version %u%s, %zu entries\n", l->caisse, l->version,
-		l->base ? " (delta)" : "", l->n);
+	log_info("signed list of %s, version %u%s, %zu entries", l->caisse, l->version,
+	         l->base ? " (delta)" : "", l->n);
 	rc = 0;
 out:
 	OPENSSL_cleanse(priv, sizeof(priv));
@@ -210,7 +211,7 @@ cmd_verify(int argc, char **argv)
 	if (admin_read_key(argv[2], 0, pub) != 0)
 		return 1;
 	if ((text = slurp(argv[3], LIST_MAX_BYTES, &len)) == NULL) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", argv[3], strerror(errno));
+		log_err("%s: %s", argv[3], strerror(errno));
 		return 1;
 	}
 	e = convention_list_load(text, len, pub, &l, &err);
@@ -231,7 +232,7 @@ open_store(const char *path, struct catalog_store **s)
 	enum ssa_err e = catalog_store_open(path, s);
 
 	if (e != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", path, ssa_strerror(e));
+		log_err("%s: %s", path, ssa_strerror(e));
 		return -1;
 	}
 	return 0;
@@ -254,7 +255,7 @@ cmd_import(int argc, char **argv)
 	if (admin_read_key(argv[4], 0, pub) != 0)
 		return 1;
 	if ((text = slurp(argv[5], LIST_MAX_BYTES, &len)) == NULL) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", argv[5], strerror(errno));
+		log_err("%s: %s", argv[5], strerror(errno));
 		return 1;
 	}
 	if (open_store(argv[2], &s) != 0)
@@ -263,10 +264,9 @@ cmd_import(int argc, char **argv)
 	if (e != SSA_ERR_OK) {
 		print_error(argv[5], e, &err);
 		if (e == SSA_ERR_DB)
-			fprintf(stderr, "ssa-admin: %s\n", catalog_store_errmsg(s));
+			log_err("%s", catalog_store_errmsg(s));
 		if (version != 0)
-			fprintf(stderr, "ssa-admin: version %u of %s stays in force\n", version,
-				argv[3]);
+			log_info("version %u of %s stays in force", version, argv[3]);
 		goto out;
 	}
 	printf("list of %s: version %u in force\n", argv[3], version);
@@ -308,7 +308,7 @@ cmd_show(int argc, char **argv)
 	if (argc == 3) {
 		if ((e = catalog_store_count(s, &n)) != SSA_ERR_OK ||
 		    (e = catalog_store_each_list(s, show_one, NULL)) != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin: %s: %s\n", argv[2], catalog_store_errmsg(s));
+			log_err("%s: %s", argv[2], catalog_store_errmsg(s));
 			goto out;
 		}
 		printf("%zu products\n", n);
@@ -316,12 +316,12 @@ cmd_show(int argc, char **argv)
 		goto out;
 	}
 	if ((e = catalog_store_get_list(s, argv[3], &l)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", argv[3],
-			e == SSA_ERR_NOT_FOUND ? "no list in force" : ssa_strerror(e));
+		log_err("%s: %s", argv[3],
+		        e == SSA_ERR_NOT_FOUND ? "no list in force" : ssa_strerror(e));
 		goto out;
 	}
 	if ((e = convention_list_format(l, &text, &len)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s\n", ssa_strerror(e));
+		log_err("%s", ssa_strerror(e));
 		goto out;
 	}
 	/* The entries in force, in the list format (without signature: it may be merged). */
@@ -349,8 +349,7 @@ cmd_products(const struct admin_ctx *ctx, int argc, char **argv)
 		return usage();
 	if (argc == 5) {
 		if (vat_rates_parse(argv[4], &rates) != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin: bad VAT rates '%s' (e.g. \"5.5,10,20\")\n",
-				argv[4]);
+			log_err("bad VAT rates '%s' (e.g. \"5.5,10,20\")", argv[4]);
 			return 2;
 		}
 	}
@@ -360,14 +359,13 @@ cmd_products(const struct admin_ctx *ctx, int argc, char **argv)
 	e = catalog_store_import_csv(s, argv[3], &rates, &res);
 	if (e != SSA_ERR_OK) {
 		if (res.line != 0 && e == SSA_ERR_CATALOG_VAT)
-			fprintf(stderr, "ssa-admin: %s:%u: %s (configured rates: %s)\n", argv[3],
-				res.line, res.why, conf);
+			log_err("%s:%u: %s (configured rates: %s)", argv[3], res.line, res.why,
+			        conf);
 		else if (res.line != 0)
-			fprintf(stderr, "ssa-admin: %s:%u: %s\n", argv[3], res.line, res.why);
+			log_err("%s:%u: %s", argv[3], res.line, res.why);
 		else
-			fprintf(stderr, "ssa-admin: %s: %s\n", argv[3],
-				res.why[0] ? res.why : ssa_strerror(e));
-		fprintf(stderr, "ssa-admin: nothing imported; the catalog is unchanged\n");
+			log_err("%s: %s", argv[3], res.why[0] ? res.why : ssa_strerror(e));
+		log_info("nothing imported; the catalog is unchanged");
 		goto out;
 	}
 	printf("%zu products imported\n", res.rows);

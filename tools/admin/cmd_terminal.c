@@ -44,6 +44,7 @@
 #include "ssa/keyfile.h"
 #include "ssa/protocol.h"
 #include "admin.h"
+#include "ssa/log.h"
 
 static int
 journal_uri(int argc, char **argv)
@@ -56,7 +57,7 @@ journal_uri(int argc, char **argv)
 		return 2;
 	}
 	if (keyfile_load_public(argv[2], pub, why, sizeof(why)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s\n", why);
+		log_err("%s", why);
 		return 1;
 	}
 	journal_hex(pub, 32, hex);
@@ -119,18 +120,18 @@ demo_sales(int argc, char **argv)
 		errno = 0;
 		start = strtoll(argv[6], &end, 10);
 		if (errno || *end || start < 0) {
-			fprintf(stderr, "ssa-admin: START_MS must be a number of milliseconds\n");
+			log_err("START_MS must be a number of milliseconds");
 			return 2;
 		}
 	}
 	errno = 0;
 	count = strtoull(argv[5], &end, 10);
 	if (errno || *end || count == 0 || count > 10000000) {
-		fprintf(stderr, "ssa-admin: COUNT must be 1 to 10000000\n");
+		log_err("COUNT must be 1 to 10000000");
 		return 2;
 	}
 	if (keyfile_load_private(argv[3], priv, why, sizeof(why)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s\n", why);
+		log_err("%s", why);
 		return 1;
 	}
 	err = journal_signer_new(priv, &signer);
@@ -153,8 +154,7 @@ demo_sales(int argc, char **argv)
 	status = 0;
 out:
 	if (err)
-		fprintf(stderr, "ssa-admin: demo-sales: %s%s%s\n", ssa_strerror(err), why[0] ? ": " : "",
-			why);
+		log_err("demo-sales: %s%s%s", ssa_strerror(err), why[0] ? ": " : "", why);
 	journal_store_free(store);
 	journal_signer_free(signer);
 	return status;
@@ -172,7 +172,7 @@ ossl_fail(const char *what)
 	char buf[256];
 
 	ERR_error_string_n(e, buf, sizeof(buf));
-	fprintf(stderr, "ssa-admin: %s: %s\n", what, e ? buf : "failed");
+	log_err("%s: %s", what, e ? buf : "failed");
 	ERR_clear_error();
 }
 
@@ -184,7 +184,7 @@ pem_create(const char *path, mode_t mode)
 	FILE *f;
 
 	if (fd < 0) {
-		fprintf(stderr, "ssa-admin: cannot create %s: %s\n", path, strerror(errno));
+		log_err("cannot create %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	f = fdopen(fd, "w");
@@ -203,7 +203,7 @@ pem_close(FILE *f, const char *path, int ok)
 	if (fclose(f) != 0)
 		ok = 0;
 	if (!ok) {
-		fprintf(stderr, "ssa-admin: cannot write %s\n", path);
+		log_err("cannot write %s", path);
 		unlink(path);
 	}
 	return ok;
@@ -236,7 +236,7 @@ read_key(const char *path)
 	EVP_PKEY *k;
 
 	if (!f) {
-		fprintf(stderr, "ssa-admin: cannot open %s: %s\n", path, strerror(errno));
+		log_err("cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
@@ -253,7 +253,7 @@ read_cert(const char *path)
 	X509 *x;
 
 	if (!f) {
-		fprintf(stderr, "ssa-admin: cannot open %s: %s\n", path, strerror(errno));
+		log_err("cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	x = PEM_read_X509(f, NULL, NULL, NULL);
@@ -271,7 +271,7 @@ parse_days(const char *s, long *days)
 	errno = 0;
 	*days = s ? strtol(s, &end, 10) : PKI_DEFAULT_DAYS;
 	if (s && (errno || *end || *days < 1 || *days > 36500)) {
-		fprintf(stderr, "ssa-admin: DAYS must be 1 to 36500\n");
+		log_err("DAYS must be 1 to 36500");
 		return 0;
 	}
 	return 1;
@@ -339,7 +339,7 @@ ca_init(int argc, char **argv)
 	if (!parse_days(argc == 4 ? argv[3] : "3650", &days))
 		return 2;
 	if (mkdir(argv[2], 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "ssa-admin: cannot create %s: %s\n", argv[2], strerror(errno));
+		log_err("cannot create %s: %s", argv[2], strerror(errno));
 		return 1;
 	}
 	snprintf(key_path, sizeof(key_path), "%s/ca.key", argv[2]);
@@ -375,7 +375,7 @@ load_ca(const char *dir, EVP_PKEY **key, X509 **crt)
 	snprintf(path, sizeof(path), "%s/ca.crt", dir);
 	*crt = *key ? read_cert(path) : NULL;
 	if (*crt && X509_check_private_key(*crt, *key) != 1) {
-		fprintf(stderr, "ssa-admin: %s/ca.key does not match %s\n", dir, path);
+		log_err("%s/ca.key does not match %s", dir, path);
 		X509_free(*crt);
 		*crt = NULL;
 	}
@@ -399,7 +399,7 @@ ca_server(int argc, char **argv)
 	if (!parse_days(argc == 7 ? argv[6] : NULL, &days))
 		return 2;
 	if (strlen(argv[3]) > 253 || strpbrk(argv[3], ", \t\n")) {
-		fprintf(stderr, "ssa-admin: '%s' is not a host name or an address\n", argv[3]);
+		log_err("'%s' is not a host name or an address", argv[3]);
 		return 2;
 	}
 	if (inet_pton(AF_INET, argv[3], ip) == 1 || inet_pton(AF_INET6, argv[3], ip) == 1)
@@ -446,13 +446,13 @@ terminal_enroll(int argc, char **argv)
 		return 2;
 	}
 	if (!protocol_id_valid(argv[2])) {
-		fprintf(stderr, "ssa-admin: '%s' is not a valid terminal id ([A-Za-z0-9._-], at most "
-				"32)\n",
-			argv[2]);
+		log_err("'%s' is not a valid terminal id ([A-Za-z0-9._-], at most "
+		        "32)",
+		        argv[2]);
 		return 2;
 	}
 	if (keyfile_load_public(argv[3], pub, why, sizeof(why)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: %s\n", why);
+		log_err("%s", why);
 		return 1;
 	}
 	journal_hex(pub, 32, hex);
@@ -541,7 +541,7 @@ terminal_sign(int argc, char **argv)
 		return 2;
 	f = fopen(argv[3], "r");
 	if (!f) {
-		fprintf(stderr, "ssa-admin: cannot open %s: %s\n", argv[3], strerror(errno));
+		log_err("cannot open %s: %s", argv[3], strerror(errno));
 		return 1;
 	}
 	req = PEM_read_X509_REQ(f, NULL, NULL, NULL);
@@ -552,22 +552,21 @@ terminal_sign(int argc, char **argv)
 	}
 	pub = X509_REQ_get0_pubkey(req);
 	if (!pub || X509_REQ_verify(req, pub) != 1) {
-		fprintf(stderr, "ssa-admin: %s: the request's signature does not verify\n", argv[3]);
+		log_err("%s: the request's signature does not verify", argv[3]);
 		ERR_clear_error();
 		goto out;
 	}
 	n = X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req), NID_commonName, cn,
 				      sizeof(cn));
 	if (n <= 0 || (size_t)n != strlen(cn) || !protocol_id_valid(cn)) {
-		fprintf(stderr, "ssa-admin: %s: the request's CN is not a valid terminal id\n",
-			argv[3]);
+		log_err("%s: the request's CN is not a valid terminal id", argv[3]);
 		goto out;
 	}
 	exts = X509_REQ_get_extensions(req);
 	if (!exts || !request_journal_uri(exts, uri, sizeof(uri))) {
-		fprintf(stderr, "ssa-admin: %s: the request carries no journal key (make it with "
-				"ssa-admin terminal enroll)\n",
-			argv[3]);
+		log_err("%s: the request carries no journal key (make it with "
+		        "ssa-admin terminal enroll)",
+		        argv[3]);
 		goto out;
 	}
 	snprintf(san, sizeof(san), "URI:%s", uri);

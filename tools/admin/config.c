@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "admin.h"
+#include "ssa/log.h"
 
 #define S struct admin_config
 const struct config_key admin_config_schema[] = {
@@ -45,7 +46,7 @@ admin_config_load(struct admin_ctx *ctx)
 	}
 	if (config_load_file(admin_config_schema, path, &ctx->cfg, &err) != SSA_ERR_OK) {
 		config_error_format(&err, msg, sizeof(msg));
-		fprintf(stderr, "ssa-admin: %s\n", msg);
+		log_err("%s", msg);
 		return -1;
 	}
 	return 0;

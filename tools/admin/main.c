@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "ssa/log.h"
 
 struct admin_command {
 	const char *name;
@@ -41,7 +42,7 @@ admin_path(const char *given, const char *configured, const char *option, const 
 		return given;
 	if (configured)
 		return configured;
-	fprintf(stderr, "ssa-admin: give %s or set %s in the configuration\n", option, key);
+	log_err("give %s or set %s in the configuration", option, key);
 	return NULL;
 }
 
@@ -50,6 +51,9 @@ main(int argc, char **argv)
 {
 	struct admin_ctx ctx = { 0 };
 	int opt;
+
+	/* Messages answer whoever ran the command: stderr, and syslog too when unattended. */
+	log_init("ssa-admin", LOG_F_TOOL, LOG_LEVEL_INFO);
 
 	while ((opt = getopt(argc, argv, "+c:h")) != -1) {
 		switch (opt) {
@@ -79,7 +83,7 @@ main(int argc, char **argv)
 		admin_config_free(&ctx);
 		return rc;
 	}
-	fprintf(stderr, "ssa-admin: unknown command '%s'\n", argv[optind]);
+	log_err("unknown command '%s'", argv[optind]);
 	usage(stderr);
 	return 2;
 }

@@ -13,6 +13,7 @@
 #include "control.h"
 #include "field.h"
 #include "pn532.h"
+#include "ssa/log.h"
 
 #define USAGE "insert PATH, remove, tear N [before], status, quit"
 
@@ -191,8 +192,7 @@ control_conn_service(struct control_conn *conn, struct control_ctx *ctx)
 		else
 			control_execute(ctx, conn->buf, reply, sizeof(reply) - 1);
 		if (ctx->verbose)
-			fprintf(stderr, "ssa-cardsim: control: %.200s -> %s\n",
-			        nul ? "?" : conn->buf, reply);
+			log_info("control: %.200s -> %s", nul ? "?" : conn->buf, reply);
 		strcat(reply, "\n");
 		if (!write_all(conn->fd, reply, strlen(reply)))
 			return false;

@@ -6,6 +6,7 @@
 
 #include "desfire.h"
 #include "field.h"
+#include "ssa/log.h"
 
 void
 field_init(struct field *f)
@@ -30,7 +31,7 @@ persist(struct field *f)
 	err = desfire_card_save(f->card, f->path);
 	if (err == SSA_ERR_OK)
 		return true;
-	fprintf(stderr, "ssa-cardsim: cannot save card %s: %s\n", f->path, ssa_strerror(err));
+	log_err("cannot save card %s: %s", f->path, ssa_strerror(err));
 	return false;
 }
 
@@ -41,7 +42,7 @@ leave(struct field *f, const char *why)
 	desfire_card_reset(f->card);
 	persist(f);
 	if (f->verbose)
-		fprintf(stderr, "ssa-cardsim: card %s leaves the field (%s)\n", f->path, why);
+		log_info("card %s leaves the field (%s)", f->path, why);
 	desfire_card_free(f->card);
 	free(f->path);
 	f->card = NULL;
@@ -80,7 +81,7 @@ field_insert(struct field *f, const char *path)
 	f->tear_at = 0;
 	f->tear_before = false;
 	if (f->verbose)
-		fprintf(stderr, "ssa-cardsim: card %s enters the field\n", path);
+		log_info("card %s enters the field", path);
 	return SSA_ERR_OK;
 }
 

@@ -27,6 +27,7 @@
 #include "desfire.h"
 #include "field.h"
 #include "pn532.h"
+#include "ssa/log.h"
 
 #define MAX_CLIENTS 8
 
@@ -80,7 +81,7 @@ pty_output(void *cls, const uint8_t *buf, size_t len)
 		}
 		if (w <= 0) {
 			if (sim->verbose)
-				fprintf(stderr, "ssa-cardsim: %zu byte(s) to the host lost\n", len);
+				log_warn("%zu byte(s) to the host lost", len);
 			return;
 		}
 		buf += w;
@@ -174,7 +175,7 @@ serve(struct sim *sim)
 		if (poll(pfd, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
-			perror("ssa-cardsim: poll");
+			log_err("poll: %s", strerror(errno));
 			return 1;
 		}
 		if (pfd[2].revents & POLLIN) {
@@ -182,8 +183,7 @@ serve(struct sim *sim)
 
 			if (read(sim->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (sim->verbose)
-					fprintf(stderr, "ssa-cardsim: signal %u, stopping\n",
-					        si.ssi_signo);
+					log_info("signal %u, stopping", si.ssi_signo);
 				break;
 			}
 		}
@@ -231,14 +231,14 @@ cmd_ctl(int argc, char **argv)
 		else
 			w = snprintf(line + len, sizeof(line) - len, "%s%s", i > 1 ? " " : "", a);
 		if (w < 0 || (size_t)w >= sizeof(line) - len) {
-			fprintf(stderr, "ssa-cardsim: command too long\n");
+			log_err("command too long");
 			return 2;
 		}
 		len += (size_t)w;
 	}
 	err = control_request(argv[0], line, reply, sizeof(reply));
 	if (err != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-cardsim: %s: %s (%s)\n", argv[0], ssa_strerror(err),
+		log_err("%s: %s (%s)", argv[0], ssa_strerror(err),
 		        errno ? strerror(errno) : "no reply");
 		return 1;
 	}
@@ -277,7 +277,7 @@ cmd_new_card(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
 			if (!parse_uid(argv[++i], uid)) {
-				fprintf(stderr, "ssa-cardsim: --uid wants 14 hex digits\n");
+				log_err("--uid wants 14 hex digits");
 				return 2;
 			}
 			have_uid = true;
@@ -293,17 +293,16 @@ cmd_new_card(int argc, char **argv)
 		return 2;
 	}
 	if (lstat(path, &st) == 0) {
-		fprintf(stderr, "ssa-cardsim: %s already exists; not overwriting a card\n", path);
+		log_err("%s already exists; not overwriting a card", path);
 		return 1;
 	}
 	if (have_uid && uid[0] != 0x04)
-		fprintf(stderr,
-		        "ssa-cardsim: warning: libfreefare takes a 7-byte UID for a DESFire "
-		        "only with NXP's manufacturer code 04 first\n");
+		log_warn("libfreefare takes a 7-byte UID for a DESFire "
+		         "only with NXP's manufacturer code 04 first");
 	if (!have_uid) {
 		/* NXP's manufacturer code first, as on a real card. */
 		if (getrandom(uid + 1, 6, 0) != 6) {
-			perror("ssa-cardsim: getrandom");
+			log_err("getrandom: %s", strerror(errno));
 			return 1;
 		}
 		uid[0] = 0x04;
@@ -312,7 +311,7 @@ cmd_new_card(int argc, char **argv)
 	if (err == SSA_ERR_OK)
 		err = desfire_card_save(card, path);
 	if (err != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-cardsim: cannot create %s: %s\n", path, ssa_strerror(err));
+		log_err("cannot create %s: %s", path, ssa_strerror(err));
 		goto out;
 	}
 	printf("uid %02X%02X%02X%02X%02X%02X%02X\n", uid[0], uid[1], uid[2], uid[3], uid[4], uid[5],
@@ -351,9 +350,8 @@ run(int argc, char **argv)
 			break;
 		case 'k':
 			if (card != NULL) {
-				fprintf(stderr,
-				        "ssa-cardsim: one card in the field at a time; insert "
-				        "others with `ctl SOCKET insert PATH`\n");
+				log_err("one card in the field at a time; insert "
+				        "others with `ctl SOCKET insert PATH`");
 				return 2;
 			}
 			card = optarg;
@@ -372,6 +370,8 @@ run(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* -v: the cards and control commands; -vv: every frame too */
+	log_set_level(sim.verbose >= 2 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (control == NULL || optind != argc) {
 		usage(stderr);
 		return 2;
@@ -390,27 +390,27 @@ run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (sim.signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		perror("ssa-cardsim: signalfd");
+		log_err("signalfd: %s", strerror(errno));
 		goto out;
 	}
 	sim.chip = pn532_chip_new(&field_card_ops, &sim.field);
 	if (sim.chip == NULL) {
-		fprintf(stderr, "ssa-cardsim: %s\n", ssa_strerror(SSA_ERR_NOMEM));
+		log_err("%s", ssa_strerror(SSA_ERR_NOMEM));
 		goto out;
 	}
 	pn532_chip_set_verbose(sim.chip, sim.verbose);
 	if (card != NULL && (err = field_insert(&sim.field, card)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-cardsim: cannot load card %s: %s\n", card, ssa_strerror(err));
+		log_err("cannot load card %s: %s", card, ssa_strerror(err));
 		goto out;
 	}
 	err = open_pty(&sim);
 	if (err != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-cardsim: %s: %s\n", ssa_strerror(err), strerror(errno));
+		log_err("%s: %s", ssa_strerror(err), strerror(errno));
 		goto out;
 	}
 	err = control_listen(control, &sim.listen_fd);
 	if (err != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-cardsim: control socket %s: %s\n", control, ssa_strerror(err));
+		log_err("control socket %s: %s", control, ssa_strerror(err));
 		goto out;
 	}
 	if (link_path != NULL) {
@@ -419,8 +419,7 @@ run(int argc, char **argv)
 		if (lstat(link_path, &st) == 0 && S_ISLNK(st.st_mode))
 			unlink(link_path);
 		if (symlink(sim.slave_path, link_path) < 0) {
-			fprintf(stderr, "ssa-cardsim: cannot link %s: %s\n", link_path,
-			        strerror(errno));
+			log_err("cannot link %s: %s", link_path, strerror(errno));
 			link_path = NULL;
 			goto out;
 		}
@@ -452,6 +451,8 @@ out:
 int
 main(int argc, char **argv)
 {
+	/* A tool run by people and by tests: stderr, and syslog too when stderr is no terminal. */
+	log_init("ssa-cardsim", LOG_F_TOOL, LOG_LEVEL_INFO);
 	if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
 		return cmd_ctl(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "new-card") == 0)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "pn532.h"
+#include "ssa/log.h"
 
 const uint8_t pn532_ack_frame[6] = {0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00};
 const uint8_t pn532_nack_frame[6] = {0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00};
@@ -293,21 +294,23 @@ chip_log(const struct pn532_chip *chip, int level, const char *fmt, ...)
 	if (chip->verbose < level)
 		return;
 	va_start(ap, fmt);
-	fputs("ssa-cardsim: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	log_vmsg(level >= 2 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, fmt, ap);
 	va_end(ap);
 }
 
 static void
 chip_hex(const struct pn532_chip *chip, const char *what, const uint8_t *buf, size_t len)
 {
+	char line[LOG_LINE_MAX];
+	size_t used;
+
 	if (chip->verbose < 2)
 		return;
-	fprintf(stderr, "ssa-cardsim: %s", what);
-	for (size_t i = 0; i < len; i++)
-		fprintf(stderr, " %02X", buf[i]);
-	fputc('\n', stderr);
+	used = (size_t)snprintf(line, sizeof(line), "%s", what);
+	/* a frame is at most 262 bytes: it fits; a longer one is cut */
+	for (size_t i = 0; i < len && used + 4 < sizeof(line); i++)
+		used += (size_t)snprintf(line + used, sizeof(line) - used, " %02X", buf[i]);
+	log_debug("%s", line);
 }
 
 static void

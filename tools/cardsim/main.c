@@ -1,11 +1,12 @@
 /* ssa-cardsim — an emulated PN532 reader on a pseudo-terminal, with emulated DESFire EV1 cards.
  *
- *   ssa-cardsim [-v[v]] --control SOCKET [--link PATH] [--card FILE]
+ *   ssa-cardsim [-c FILE] [-v[v]] [--control SOCKET] [--link PATH] [--card FILE]
  *   ssa-cardsim ctl SOCKET COMMAND...
  *   ssa-cardsim new-card PATH [--uid HEX14]
  *
  * The serving mode prints "connstring pn532_uart:/dev/pts/N" and answers libnfc's pn532_uart
- * driver until `quit` or SIGTERM.  See docs/cardsim.md.
+ * driver until `quit` or SIGTERM.  -c FILE (default /etc/ssa-pos/ssa-cardsim.ini, optional)
+ * gives the same settings; options override it.  See docs/cardsim.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "control.h"
 #include "desfire.h"
 #include "field.h"
@@ -46,7 +48,8 @@ struct sim {
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: ssa-cardsim [-v[v]] --control SOCKET [--link PATH] [--card FILE]\n"
+	fprintf(out, "usage: ssa-cardsim [-c FILE] [-v[v]] [--control SOCKET] [--link PATH] "
+	             "[--card FILE]\n"
 	             "       ssa-cardsim ctl SOCKET COMMAND...   (insert PATH, remove, tear N "
 	             "[before], status, quit)\n"
 	             "       ssa-cardsim new-card PATH [--uid HEX14]\n");
@@ -325,8 +328,10 @@ out:
 static int
 run(int argc, char **argv)
 {
+	enum { OPT_CONTROL = 256 };
 	static const struct option opts[] = {
-	    {"control", required_argument, NULL, 'c'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"control", required_argument, NULL, OPT_CONTROL},
 	    {"link", required_argument, NULL, 'l'},
 	    {"card", required_argument, NULL, 'k'},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -334,15 +339,19 @@ run(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *control = NULL, *link_path = NULL, *card = NULL;
+	const char *control = NULL, *link_path = NULL, *card = NULL, *config_path = NULL;
+	struct cardsim_config cfg = {0};
 	struct sim sim = {.master = -1, .slave = -1, .listen_fd = -1, .signal_fd = -1};
 	sigset_t mask;
 	enum ssa_err err;
 	int opt, rc = 1;
 
-	while ((opt = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
+			config_path = optarg;
+			break;
+		case OPT_CONTROL:
 			control = optarg;
 			break;
 		case 'l':
@@ -370,10 +379,31 @@ run(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* -v: the cards and control commands; -vv: every frame too */
-	log_set_level(sim.verbose >= 2 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-	if (control == NULL || optind != argc) {
+	if (optind != argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (cardsim_config_load(config_path, &cfg) != 0)
+		return 1;
+	/* Options override the file. */
+	if (control == NULL)
+		control = cfg.control;
+	if (link_path == NULL)
+		link_path = cfg.link;
+	if (card == NULL)
+		card = cfg.card;
+	/* -v is [log] level = info, -vv debug: the cards and control commands, then every frame */
+	if (sim.verbose == 0 && cfg.log_level >= LOG_LEVEL_INFO)
+		sim.verbose = cfg.log_level == LOG_LEVEL_DEBUG ? 2 : 1;
+	if (sim.verbose > 0)
+		log_set_level(sim.verbose >= 2 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	else
+		log_set_level((enum log_level)cfg.log_level);
+	if (control == NULL) {
+		log_err("no control socket: give --control SOCKET or [cardsim] control in %s",
+		        config_path ? config_path : "/etc/ssa-pos/ssa-cardsim.ini");
+		usage(stderr);
+		cardsim_config_free(&cfg);
 		return 2;
 	}
 	for (size_t i = 0; i < MAX_CLIENTS; i++)
@@ -445,6 +475,7 @@ out:
 		close(sim.slave);
 	if (sim.master >= 0)
 		close(sim.master);
+	cardsim_config_free(&cfg);
 	return rc;
 }
 

@@ -162,11 +162,14 @@ last_locked(struct jsql *j, uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN])
 	return e;
 }
 
+/* Any last record will do (j_append); j_append_after passes the one it expects. */
+#define ANY_LAST UINT64_MAX
+
 static enum ssa_err
-j_append(void *cls, struct journal_record *r, const struct journal_signer *signer,
-	 uint64_t pending_id, uint64_t *seq_out, uint8_t hash_out[JOURNAL_HASH_LEN])
+append_tx(struct jsql *j, uint64_t expect_last, struct journal_record *r,
+	  const struct journal_signer *signer, uint64_t pending_id, uint64_t *seq_out,
+	  uint8_t hash_out[JOURNAL_HASH_LEN])
 {
-	struct jsql *j = cls;
 	uint64_t last;
 	uint8_t prev[JOURNAL_HASH_LEN], hash[JOURNAL_HASH_LEN];
 	char *enc = NULL;
@@ -192,6 +195,10 @@ j_append(void *cls, struct journal_record *r, const struct journal_signer *signe
 	 * transaction, so no other writer can slip a record in between. */
 	if ((e = last_locked(j, &last, prev)) != SSA_ERR_OK)
 		goto out;
+	if (expect_last != ANY_LAST && last != expect_last) {
+		e = SSA_ERR_JOURNAL_MOVED;
+		goto out;
+	}
 	if ((e = journal_seal(r, last, prev, signer, &enc, &len, hash)) != SSA_ERR_OK)
 		goto out;
 	st = stmt(j, ST_INSERT);
@@ -223,6 +230,23 @@ out:
 		rollback(j);
 	free(enc);
 	return e;
+}
+
+static enum ssa_err
+j_append(void *cls, struct journal_record *r, const struct journal_signer *signer,
+	 uint64_t pending_id, uint64_t *seq_out, uint8_t hash_out[JOURNAL_HASH_LEN])
+{
+	return append_tx(cls, ANY_LAST, r, signer, pending_id, seq_out, hash_out);
+}
+
+static enum ssa_err
+j_append_after(void *cls, uint64_t last_seq, struct journal_record *r,
+	       const struct journal_signer *signer, uint64_t *seq_out,
+	       uint8_t hash_out[JOURNAL_HASH_LEN])
+{
+	if (last_seq == ANY_LAST)
+		return SSA_ERR_INVAL;
+	return append_tx(cls, last_seq, r, signer, 0, seq_out, hash_out);
 }
 
 static enum ssa_err
@@ -535,6 +559,7 @@ journal_sqlite_open(const char *path, struct ssa_journal_store **out, char *why,
 		}
 	s->cls = j;
 	s->append = j_append;
+	s->append_after = j_append_after;
 	s->last = j_last;
 	s->get = j_get;
 	s->scan = j_scan;

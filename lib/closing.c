@@ -220,3 +220,23 @@ out:
 	free(buf);
 	return e;
 }
+
+enum ssa_err
+closing_append(struct ssa_journal_store *s, enum journal_kind kind, int32_t period,
+	       struct journal_record *r, const struct journal_signer *signer, uint64_t *seq,
+	       uint8_t hash[JOURNAL_HASH_LEN])
+{
+	uint8_t last_hash[JOURNAL_HASH_LEN];
+	uint64_t last = 0;
+	enum ssa_err e = SSA_ERR_JOURNAL_MOVED;
+
+	for (int i = 0; i < CLOSING_APPEND_TRIES && e == SSA_ERR_JOURNAL_MOVED; i++) {
+		/* Order matters: the last seq is read before the scan, so a record appended
+		 * after it, whether the scan saw it or not, makes the append refuse. */
+		if ((e = journal_store_last(s, &last, last_hash)) != SSA_ERR_OK ||
+		    (e = closing_compute(s, kind, period, r)) != SSA_ERR_OK)
+			return e;
+		e = journal_store_append_after(s, last, r, signer, seq, hash);
+	}
+	return e;
+}

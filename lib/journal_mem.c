@@ -67,6 +67,17 @@ mem_append(void *cls, struct journal_record *r, const struct journal_signer *sig
 }
 
 static enum ssa_err
+mem_append_after(void *cls, uint64_t last_seq, struct journal_record *r,
+		 const struct journal_signer *signer, uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN])
+{
+	struct mem *m = cls;
+
+	if (m->n != last_seq)
+		return SSA_ERR_JOURNAL_MOVED;
+	return mem_append(cls, r, signer, 0, seq, hash);
+}
+
+static enum ssa_err
 mem_last(void *cls, uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN])
 {
 	struct mem *m = cls;
@@ -224,6 +235,7 @@ journal_mem_new(struct ssa_journal_store **out)
 	}
 	s->cls = m;
 	s->append = mem_append;
+	s->append_after = mem_append_after;
 	s->last = mem_last;
 	s->get = mem_get;
 	s->scan = mem_scan;

@@ -16,6 +16,16 @@ journal_store_append(struct ssa_journal_store *s, struct journal_record *r,
 }
 
 enum ssa_err
+journal_store_append_after(struct ssa_journal_store *s, uint64_t last_seq,
+			   struct journal_record *r, const struct journal_signer *signer,
+			   uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN])
+{
+	if (s == NULL || r == NULL || signer == NULL)
+		return SSA_ERR_INVAL;
+	return s->append_after(s->cls, last_seq, r, signer, seq, hash);
+}
+
+enum ssa_err
 journal_store_last(struct ssa_journal_store *s, uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN])
 {
 	return s->last(s->cls, seq, hash);

@@ -40,9 +40,22 @@ enum ssa_err closing_finish(const struct closing_acc *a, struct journal_closing 
 
 /* Compute from store @p s the closing of @p kind for @p period over the records after the last
  * closing of that kind, into @p r: its kind and closing are set, its header (establishment,
- * terminal, software, operator, time) is the caller's.  Nothing is appended: pass @p r to
- * journal_store_append (one writer per journal: nothing may be appended in between). */
+ * terminal, software, operator, time) is the caller's.  Nothing is appended: use closing_append
+ * when another process may append to the journal (a till selling while ssa-admin closes). */
 enum ssa_err closing_compute(struct ssa_journal_store *s, enum journal_kind kind, int32_t period,
 			     struct journal_record *r);
+
+/* How many times closing_append computes again when records keep coming in. */
+#define CLOSING_APPEND_TRIES 64
+
+/* Compute the closing as closing_compute does and append it, sealed by @p signer, atomically
+ * with respect to other appenders: it is appended only if no record came after those it
+ * summarises (journal_store_append_after); otherwise it is computed again, at most
+ * CLOSING_APPEND_TRIES times (then SSA_ERR_JOURNAL_MOVED, nothing appended).  So every record
+ * falls into exactly one closing of each kind.  @p seq and @p hash (may be NULL) as for
+ * journal_store_append. */
+enum ssa_err closing_append(struct ssa_journal_store *s, enum journal_kind kind, int32_t period,
+			    struct journal_record *r, const struct journal_signer *signer,
+			    uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN]);
 
 #endif

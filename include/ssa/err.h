@@ -60,6 +60,7 @@
 	_(JOURNAL_ORDER, "journal record stored out of order") \
 	_(JOURNAL_KEY, "journal record signed by another key") \
 	_(JOURNAL_SCHEMA, "journal database has an unknown schema version") \
+	_(JOURNAL_MOVED, "another record was appended to the journal meanwhile") \
 	_(DB, "database error")
 
 #define SSA_ERR_CRYPTO(_) \

@@ -33,6 +33,9 @@ struct ssa_journal_store {
 	enum ssa_err (*append)(void *cls, struct journal_record *r,
 			       const struct journal_signer *signer, uint64_t pending_id,
 			       uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN]);
+	enum ssa_err (*append_after)(void *cls, uint64_t last_seq, struct journal_record *r,
+				     const struct journal_signer *signer, uint64_t *seq,
+				     uint8_t hash[JOURNAL_HASH_LEN]);
 	enum ssa_err (*last)(void *cls, uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN]);
 	enum ssa_err (*get)(void *cls, uint64_t seq, char **buf, size_t *len);
 	enum ssa_err (*scan)(void *cls, uint64_t from_seq, journal_scan_fn *fn, void *ctx);
@@ -52,6 +55,15 @@ struct ssa_journal_store {
 enum ssa_err journal_store_append(struct ssa_journal_store *s, struct journal_record *r,
 				  const struct journal_signer *signer, uint64_t pending_id,
 				  uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN]);
+
+/* Append @p r as journal_store_append does (no pending row), but only if the last stored record
+ * is still @p last_seq, checked inside the append's own transaction: a record computed from the
+ * journal as it stood (a closing) cannot miss one another writer appended meanwhile.  Otherwise
+ * SSA_ERR_JOURNAL_MOVED and nothing is stored: compute again and retry (closing_append). */
+enum ssa_err journal_store_append_after(struct ssa_journal_store *s, uint64_t last_seq,
+					struct journal_record *r,
+					const struct journal_signer *signer, uint64_t *seq,
+					uint8_t hash[JOURNAL_HASH_LEN]);
 
 /* The last record's sequence number and hash; (0, zeros) for an empty journal. */
 enum ssa_err journal_store_last(struct ssa_journal_store *s, uint64_t *seq,

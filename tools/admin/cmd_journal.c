@@ -282,7 +282,6 @@ cmd_close(const struct opts *o)
 	uint8_t priv[32];
 	uint64_t seq = 0;
 	char why[512];
-	const char *what;
 	enum ssa_err e;
 	int rc = 1;
 
@@ -337,14 +336,10 @@ cmd_close(const struct opts *o)
 	}
 	if ((s = open_db(o->db, false)) == NULL)
 		goto out;
-	what = "compute the closing";
-	e = closing_compute(s, kind, (int32_t)period, &r);
-	if (e == SSA_ERR_OK) {
-		what = "append the closing";
-		e = journal_store_append(s, &r, signer, 0, &seq, NULL);
-	}
+	/* The till may be selling meanwhile: computed and appended as one step. */
+	e = closing_append(s, kind, (int32_t)period, &r, signer, &seq, NULL);
 	if (e != SSA_ERR_OK) {
-		log_err("%s: cannot %s: %s", o->db, what, ssa_strerror(e));
+		log_err("%s: cannot append the closing: %s", o->db, ssa_strerror(e));
 		goto out;
 	}
 	show_record(&r);

@@ -214,7 +214,7 @@ caisse_h_journal(struct caisse_request *rq)
 		protocol_push_fini(&push);
 		return caisse_reply_error(rq, 400, "PROTOCOL", 0, "journal push: %s", why);
 	}
-	err = caisse_push(&rq->srv->store, rq->terminal, rq->has_key ? rq->pub : NULL, &push,
+	err = caisse_push(rq->store, rq->terminal, rq->has_key ? rq->pub : NULL, &push,
 			  caisse_now_ms(), &reply, &ref);
 	if (err == SSA_ERR_REJECTED) {
 		ret = caisse_reply_error(rq, ref.status, ref.name, ref.seq, "%s", ref.msg);

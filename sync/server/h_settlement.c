@@ -114,7 +114,7 @@ outlet_of(struct caisse_store *st, const char *terminal, char *outlet, size_t si
 enum MHD_Result
 caisse_h_settlement(struct caisse_request *rq)
 {
-	struct caisse_store *st = &rq->srv->store;
+	struct caisse_store *st = rq->store;
 	struct protocol_settlement s = { 0 };
 	const char *p = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "period");
 	const char *accept = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Accept");

@@ -7,7 +7,7 @@
 enum MHD_Result
 caisse_h_status(struct caisse_request *rq)
 {
-	struct caisse_store *st = &rq->srv->store;
+	struct caisse_store *st = rq->store;
 	struct protocol_status s = { 0 };
 	uint8_t hash[CAISSE_HASH_LEN];
 	char *body;

@@ -25,6 +25,8 @@ static const struct route routes[] = {
 	{ "POST", PROTOCOL_PREFIX "/journal", PROTOCOL_PUSH_MAX_BYTES, caisse_h_journal },
 	{ "GET", PROTOCOL_PREFIX "/settlement", 0, caisse_h_settlement },
 	{ "GET", PROTOCOL_PREFIX "/hotlist", 0, caisse_h_hotlist },
+	{ "GET", PROTOCOL_PREFIX "/list", 0, caisse_h_list },
+	{ "GET", PROTOCOL_PREFIX "/grants", 0, caisse_h_grants },
 };
 
 /* The state of one request between the calls of MHD. */
@@ -200,6 +202,9 @@ caisse_http_handler(void *cls, struct MHD_Connection *conn, const char *url, con
 	c->replied = 1;
 	if (c->buf)
 		c->buf[c->len] = '\0';
+	if (!(c->rq.store = caisse_thread_store(c->rq.srv)))
+		return caisse_reply_error(&c->rq, 500, "DB", 0,
+					  "the caisse's database cannot be opened");
 	c->rq.body = c->buf ? c->buf : "";
 	c->rq.body_len = c->len;
 	return c->route->handler(&c->rq);
@@ -219,4 +224,28 @@ caisse_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(c->buf);
 	free(c);
 	*con_cls = NULL;
+}
+
+enum caisse_step
+caisse_query_uint(struct caisse_request *rq, const char *name, uint64_t max, uint64_t *out)
+{
+	const char *p = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+	uint64_t v = 0;
+	size_t i = 0;
+
+	*out = 0;
+	if (p == NULL)
+		return CAISSE_PARSED;
+	/* digits only (no sign, no blank), at most 19 of them: no overflow before the check */
+	for (; p[i] >= '0' && p[i] <= '9' && i < 19; i++)
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	if (i == 0 || p[i] != '\0' || v > max) {
+		if (caisse_reply_error(rq, 400, "PROTOCOL", 0,
+				       "?%s= takes a number from 0 to %llu", name,
+				       (unsigned long long)max) != MHD_YES)
+			return CAISSE_CLOSE;
+		return CAISSE_REPLIED;
+	}
+	*out = v;
+	return CAISSE_PARSED;
 }

@@ -1,8 +1,9 @@
 /* ssa-caissed — the reference caisse server: HTTPS with mutual TLS (libmicrohttpd, GnuTLS),
  * SQLite storage.  See docs/protocol.md and ssa-caissed(8).
  *
- * One internal polling thread serves every connection, so handlers run one at a time and share
- * one store connection.  The main thread only waits for SIGTERM/SIGINT.
+ * A pool of internal threads ([http] threads) serves the connections; each thread has its own
+ * store connection (pool.c), so several terminals are served at once.  The main thread only
+ * waits for SIGTERM/SIGINT.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +32,7 @@ struct caissed_config {
 	char *ca;
 	int64_t timeout;
 	int64_t max_connections;
+	int64_t threads;
 	char *database;
 	int log_level;
 };
@@ -54,6 +56,8 @@ static const struct config_key caissed_schema[] = {
 		   "seconds of inactivity before a connection is closed"),
 	CONFIG_INT(struct caissed_config, max_connections, "http", "max_connections", 1, 10000,
 		   "64", "connections served at once"),
+	CONFIG_INT(struct caissed_config, threads, "http", "threads", 1, 64, "4",
+		   "threads serving connections, each with its own database connection"),
 	CONFIG_PATH(struct caissed_config, database, "store", "database", CONFIG_REQUIRED,
 		    "the caisse's SQLite database"),
 	CONFIG_ENUM(struct caissed_config, log_level, "log", "level", log_level_names, "info",
@@ -162,7 +166,7 @@ main(int argc, char **argv)
 {
 	struct caissed_config cfg = { 0 };
 	struct config_error cerr;
-	struct caisse_server srv = { 0 };
+	struct caisse_server srv = { .slots_lock = PTHREAD_MUTEX_INITIALIZER };
 	char path[512];
 	const char *config_path = NULL;
 	char *cert = NULL, *key = NULL, *ca = NULL;
@@ -229,6 +233,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(srv.caisse, sizeof(srv.caisse), "%s", cfg.caisse_id);
+	srv.db_path = cfg.database;
 	if (inet_pton(AF_INET, cfg.listen, &sin.sin_addr) == 1) {
 		sin.sin_family = AF_INET;
 		sin.sin_port = htons((uint16_t)cfg.port);
@@ -294,6 +299,7 @@ main(int argc, char **argv)
 		MHD_OPTION_HTTPS_MEM_TRUST, ca, MHD_OPTION_NOTIFY_COMPLETED, caisse_http_completed,
 		&srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_connections,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1024 * 1024), MHD_OPTION_END);
 	if (!srv.daemon) {
 		log_err("cannot listen on %s port %lld (TLS files or address in use?)", cfg.listen,
@@ -311,6 +317,7 @@ main(int argc, char **argv)
 out:
 	if (srv.daemon)
 		MHD_stop_daemon(srv.daemon);
+	caisse_thread_stores_close(&srv); /* Order matters: the threads are gone */
 	if (srv.store.close)
 		srv.store.close(srv.store.cls);
 	free(cert);

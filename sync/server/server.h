@@ -3,94 +3,43 @@
  * The HTTP layer (sync/server/http.c) authenticates the client certificate, bounds and collects
  * the body, and calls one handler per endpoint (sync/server/h_<endpoint>.c) with a
  * struct caisse_request.  Handlers talk to storage only through struct caisse_store, so that a
- * PostgreSQL backend can follow the SQLite one (sync/server/store_sqlite.c).
+ * PostgreSQL backend can follow the SQLite one (io/caisse_sqlite.c, ssa/caisse_store.h).
  */
 #ifndef SSA_CAISSED_SERVER_H
 #define SSA_CAISSED_SERVER_H
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ssa/caisse_store.h"
 #include "ssa/err.h"
 #include "ssa/protocol.h"
 
-#define CAISSE_HASH_LEN 32
-#define CAISSE_KEY_ID_LEN 8
-#define CAISSE_PUB_LEN 32
 /* The subjectAltName URI carrying the terminal's journal key: this prefix and 64 lowercase hex
  * digits (docs/protocol.md). */
 #define CAISSE_JOURNAL_KEY_URI "urn:x-ssa:journal-key:ed25519:"
 
-/* The storage port.  Every function returns SSA_ERR_OK, SSA_ERR_NOT_FOUND where said, or
- * SSA_ERR_DB (the backend logs its own error).  Calls between begin and commit/rollback form one
- * transaction; the server handles one request at a time per store. */
-struct caisse_store {
-	void *cls;
-	enum ssa_err (*begin)(void *cls);
-	enum ssa_err (*commit)(void *cls);
-	void (*rollback)(void *cls);
-	/* Register (terminal, key id, public key); the same again is a no-op. */
-	enum ssa_err (*key_put)(void *cls, const char *terminal,
-				const uint8_t key_id[CAISSE_KEY_ID_LEN],
-				const uint8_t pub[CAISSE_PUB_LEN]);
-	/* The registered key @p key_id of @p terminal; SSA_ERR_NOT_FOUND if none. */
-	enum ssa_err (*key_get)(void *cls, const char *terminal,
-				const uint8_t key_id[CAISSE_KEY_ID_LEN], uint8_t pub[CAISSE_PUB_LEN]);
-	/* The terminal's last stored record: seq (0 when none), its hash (zeros when none) and
-	 * how many records are stored. */
-	enum ssa_err (*journal_last)(void *cls, const char *terminal, uint64_t *seq,
-				     uint8_t hash[CAISSE_HASH_LEN], uint64_t *count);
-	/* The stored bytes under (terminal, seq) into @p *data (malloc'd, caller frees);
-	 * SSA_ERR_NOT_FOUND if none. */
-	enum ssa_err (*journal_get)(void *cls, const char *terminal, uint64_t seq, char **data,
-				    size_t *len);
-	/* Store a verified record. */
-	enum ssa_err (*journal_put)(void *cls, const char *terminal, uint64_t seq, const char *data,
-				    size_t len, const uint8_t hash[CAISSE_HASH_LEN], const char *kind,
-				    int64_t time_ms, int64_t received_ms);
-	/* A card's balance in the caisse's ledger (after the last record seen for it);
-	 * SSA_ERR_NOT_FOUND for a card never seen. */
-	enum ssa_err (*card_get)(void *cls, const char *card, int64_t *balance);
-	/* Set a card's ledger balance after record (@p terminal, @p seq). */
-	enum ssa_err (*card_put)(void *cls, const char *card, int64_t balance, const char *terminal,
-				 uint64_t seq, int64_t time_ms);
-	/* Record an anomaly: record (@p terminal, @p seq) says the card held @p found, the ledger
-	 * says @p expected (a card spent elsewhere offline, cloned or tampered). */
-	enum ssa_err (*anomaly_put)(void *cls, const char *card, const char *terminal, uint64_t seq,
-				    int64_t expected, int64_t found, int64_t time_ms);
-	/* Call @p fn for every anomaly, oldest first. */
-	enum ssa_err (*anomaly_scan)(void *cls,
-				     enum ssa_err (*fn)(void *ctx, const char *card,
-							const char *terminal, uint64_t seq,
-							int64_t expected, int64_t found,
-							int64_t time_ms),
-				     void *ctx);
-	/* Hot-list @p card; @p *version receives the hot list's version that added it.
-	 * SSA_ERR_EXISTS (with its version) when it is listed already. */
-	enum ssa_err (*hotlist_add)(void *cls, const char *card, const char *reason,
-				    int64_t time_ms, uint64_t *version);
-	/* The hot-listed cards added after @p since, by version, into @p out (fini it). */
-	enum ssa_err (*hotlist_since)(void *cls, uint64_t since, struct protocol_hotlist *out);
-	/* Call @p fn for every stored record with @p from_ms <= time_ms < @p to_ms, any terminal,
-	 * in (terminal, seq) order; a non-OK return of @p fn stops and is returned. */
-	enum ssa_err (*journal_scan_time)(void *cls, int64_t from_ms, int64_t to_ms,
-					  enum ssa_err (*fn)(void *ctx, const char *terminal,
-							     const char *data, size_t len),
-					  void *ctx);
-	void (*close)(void *cls);
-};
-
-/* Open (create, migrate) the SQLite store at @p path: WAL, synchronous=FULL.  @p out is filled;
- * release with out->close(out->cls). */
-enum ssa_err caisse_store_sqlite_open(const char *path, struct caisse_store *out);
+struct caisse_store_slot;
 
 /* What the server knows, shared by all requests. */
 struct caisse_server {
 	char caisse[PROTOCOL_ID_MAX + 1];
-	struct caisse_store store;
+	const char *db_path;          /* every thread opens its own store on it (pool.c) */
+	struct caisse_store store;    /* the main thread's (start-up, -a, -b) */
 	struct MHD_Daemon *daemon;
+	pthread_mutex_t slots_lock;   /* guards slots */
+	struct caisse_store_slot *slots;
+	unsigned n_slots;
 };
+
+/* The calling thread's own store on srv->db_path, opened the first time (pool.c); NULL when it
+ * cannot be opened (logged). */
+struct caisse_store *caisse_thread_store(struct caisse_server *srv);
+
+/* Close every thread's store; only once the daemon (and its threads) stopped. */
+void caisse_thread_stores_close(struct caisse_server *srv);
 
 /* Taler's three outcomes of a step that parses or checks a request. */
 enum caisse_step {
@@ -102,6 +51,7 @@ enum caisse_step {
 /* One request, as handlers see it. */
 struct caisse_request {
 	struct caisse_server *srv;
+	struct caisse_store *store; /* this thread's connection to the caisse's database */
 	struct MHD_Connection *conn;
 	char terminal[PROTOCOL_ID_MAX + 1]; /* the client certificate's CN */
 	uint8_t key_id[CAISSE_KEY_ID_LEN];  /* journal key from the certificate, if any */
@@ -139,9 +89,17 @@ enum MHD_Result caisse_http_handler(void *cls, struct MHD_Connection *conn, cons
 void caisse_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			   enum MHD_RequestTerminationCode toe);
 
-/* Handlers: GET /v1/status, POST /v1/journal, GET /v1/settlement, GET /v1/hotlist. */
+/* Query argument @p name as a decimal number 0..@p max into @p out (0 when absent); a bad one
+ * queues 400 PROTOCOL (CAISSE_REPLIED). */
+enum caisse_step caisse_query_uint(struct caisse_request *rq, const char *name, uint64_t max,
+				   uint64_t *out);
+
+/* Handlers: GET /v1/status, POST /v1/journal, GET /v1/settlement, GET /v1/hotlist,
+ * GET /v1/list, GET /v1/grants. */
 enum MHD_Result caisse_h_status(struct caisse_request *rq);
 enum MHD_Result caisse_h_hotlist(struct caisse_request *rq);
+enum MHD_Result caisse_h_list(struct caisse_request *rq);
+enum MHD_Result caisse_h_grants(struct caisse_request *rq);
 enum MHD_Result caisse_h_settlement(struct caisse_request *rq);
 
 /* The settlement of outlet @p outlet for month @p period (YYYYMM, UTC) from @p st into @p out

@@ -1,7 +1,10 @@
 #!/bin/sh
 # sync_hotlist: the caisse hot-lists cards (`ssa-caissed -b`), GET /v1/hotlist gives what was
 # added since a version, and ssa-syncd brings it down into its state database for the till,
-# version after version, without doubles.
+# version after version, without doubles.  This is the first protocol's unsigned JSON hot list,
+# which ssa-caissed keeps for clients that ask for JSON (Accept: application/json, as today's
+# ssa-syncd does); the signed list of GET /v1/hotlist is tests/it/caisse_serve.sh's (the syncd
+# helper's follow-up: switch the client to it, then retire this test).
 . tests/it/sync_common.inc
 
 sync_pki
@@ -20,12 +23,12 @@ $C -b demo-card-7 -r "again" | grep -q '^demo-card-7 already in hot list version
 $C -b "bad card" 2>"$T/err" && fail "a card id with a blank was hot-listed"
 grep -q 'card id' "$T/err" || fail "message: $(cat "$T/err")"
 
-out=$(ccurl t1 "https://localhost:$PORT/v1/hotlist")
+out=$(ccurl t1 -H "Accept: application/json" "https://localhost:$PORT/v1/hotlist")
 echo "$out" | grep -q '^{"cards":\[{"card":"demo-card-7","reason":"cloned card","version":1}\],"version":1}$' ||
 	fail "hot list: $out"
-out=$(ccurl t1 "https://localhost:$PORT/v1/hotlist?since=1")
+out=$(ccurl t1 -H "Accept: application/json" "https://localhost:$PORT/v1/hotlist?since=1")
 echo "$out" | grep -q '^{"cards":\[\],"version":1}$' || fail "hot list since 1: $out"
-out=$(ccurl t1 "https://localhost:$PORT/v1/hotlist?since=x")
+out=$(ccurl t1 -H "Accept: application/json" "https://localhost:$PORT/v1/hotlist?since=x")
 echo "$out" | grep -q '^HTTP 400$' || fail "bad since: $out"
 
 syncd t1 --once || fail "sync with a hot list"

@@ -18,6 +18,7 @@
 struct admin_config {
 	char *journal, *key_file, *pubkey_file, *catalog; /* [till] */
 	char *caisse_db, *caisse_dir;                     /* [caisse] */
+	char *caisse_id, *caisse_doc_key, *caisse_list_key, *caisse_rules;
 	struct vat_rates vat_rates; /* [vat] rates: the till's, for products imported here */
 };
 
@@ -62,10 +63,14 @@ typedef int admin_cmd_fn(struct admin_ctx *ctx, int argc, char **argv);
 #define ADMIN_COMMANDS(_) \
 	_(ca, admin_cmd_ca, "the caisse CA: init, server certificate") \
 	_(card, admin_cmd_card, "food cards: keygen, issue, info") \
-	_(grant, admin_cmd_grant, "monthly grants: sign a batch from CSV, verify") \
-	_(hotlist, admin_cmd_hotlist, "the hot list of blocked cards: sign from CSV, verify") \
+	_(grant, admin_cmd_grant, "monthly grants: make, list, show; sign from CSV, verify") \
+	_(hotlist, admin_cmd_hotlist, "the hot list: add, remove, list; sign from CSV, verify") \
+	_(household, admin_cmd_household, "the caisse's households: add, set, list (amounts)") \
 	_(journal, admin_cmd_journal, "terminal keys, verify and show the journal, closings") \
-	_(list, admin_cmd_list, "convention lists: keygen, sign, verify, import, show; products") \
+	_(list, admin_cmd_list, "convention lists: keygen, sign, verify, import, show, publish; "\
+				"products") \
+	_(member, admin_cmd_member, "the caisse's members and their cards: add, card, list") \
+	_(outlet, admin_cmd_outlet, "outlets and their terminals: add, attach, list") \
 	_(terminal, admin_cmd_terminal, "terminal certificates: enroll, sign; demo sales") \
 	_(version, admin_cmd_version, "print the version")
 

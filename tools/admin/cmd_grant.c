@@ -3,6 +3,9 @@
  *   ssa-admin grant sign --key KEY --caisse C --period YYYYMM [--outlet O]
  *                        [--policy expire|rollover:CAP] < grants.csv > batch
  *   ssa-admin grant verify --key PUBLIC [--caisse C] [--period YYYYMM] < batch
+ *   ssa-admin grant make --period YYYYMM [--outlet O] [--policy P] [--key KEY] [--rules FILE]
+ *   ssa-admin grant show --period YYYYMM [--outlet O]
+ *   ssa-admin grant list
  *
  * KEY is the caisse's document key (`ssa-admin list keygen`), the one that signs its convention
  * lists.  Each CSV line is `card,<16 hex serial>,<amount euros>` or `member,<16 hex id>,<amount>`
@@ -10,12 +13,18 @@
  * without it the grant lines get the ids 1, 2, 3 ... in line order.  Blank lines and lines
  * starting with '#' are skipped.  Nothing is written unless every line is right; a bad line is
  * reported with its number.  docs/caisse.md has the batch format.
+ *
+ * `grant make` works on the caisse's database (cmd_caisse.c): each household with members gets
+ * one grant, to its holder (a member grant, so that it reaches a replacement card), of the
+ * amount its members' births give by the household rules; the batch is signed and stored for
+ * GET /v1/grants, once per month and outlet.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -38,6 +47,10 @@ grant_usage(FILE *out)
 		"                 [--policy expire|rollover:CAP] < grants.csv > batch.txt\n"
 		"       ssa-admin grant verify --key PUBLIC [--caisse C] [--period YYYYMM] "
 		"< batch.txt\n"
+		"       ssa-admin grant make --period YYYYMM [--outlet O] [--policy P] [--key KEY]\n"
+		"                 [--rules FILE] [--caisse C] [--db DB]\n"
+		"       ssa-admin grant show --period YYYYMM [--outlet O] [--db DB]\n"
+		"       ssa-admin grant list [--db DB]\n"
 		"  grants.csv: card|member,<16 hex id>,<amount euros>[,<grant id>]\n");
 	return 2;
 }
@@ -443,16 +456,209 @@ out:
 	return rc;
 }
 
+/* --- the caisse's database: making, listing and showing a month's batch ----------------------- */
+
+struct hh_vec {
+	struct caisse_household *v;
+	size_t n, cap;
+};
+
+static enum ssa_err
+collect_household(void *ctx, const struct caisse_household *h)
+{
+	struct hh_vec *hv = ctx;
+
+	if (hv->n == hv->cap) {
+		size_t nc = hv->cap ? hv->cap * 2 : 64;
+		void *p = realloc(hv->v, nc * sizeof(*hv->v));
+		if (p == NULL)
+			return SSA_ERR_NOMEM;
+		hv->v = p;
+		hv->cap = nc;
+	}
+	hv->v[hv->n++] = *h;
+	return SSA_ERR_OK;
+}
+
+static int
+cmd_make(struct admin_ctx *ctx, int argc, char **argv)
+{
+	struct caisse_opts o;
+	struct caisse_store st = { 0 };
+	struct household_rules rules;
+	struct hh_vec hv = { 0 };
+	struct grant_batch *b = NULL;
+	const char *caisse, *keyfile;
+	uint8_t priv[32];
+	char *text = NULL, total_s[32];
+	size_t len = 0, skipped = 0;
+	uint64_t first = 0, next = 0;
+	int32_t period;
+	int64_t total = 0;
+	enum ssa_err e;
+	int rc = 1;
+
+	if (caisse_opts_parse(argc, argv, &o) != 0 || o.nargs != 0 || o.period == NULL)
+		return grant_usage(stderr);
+	if (caisse_parse_period(o.period, &period) != 0 ||
+	    caisse_load_rules(ctx, o.rules, &rules) != 0 || (caisse = caisse_id(ctx, &o)) == NULL ||
+	    (keyfile = admin_path(o.key, ctx->cfg.caisse_doc_key, "--key",
+				  "[caisse] document_key")) == NULL)
+		return 2;
+	if (grant_batch_new(caisse, period, o.outlet ? o.outlet : "*", &b) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: bad caisse id '%s' or outlet '%s'\n", caisse,
+			o.outlet ? o.outlet : "*");
+		return 2;
+	}
+	if (o.policy != NULL && caisse_set_policy(b, o.policy) != 0) {
+		grant_batch_free(b);
+		return 2;
+	}
+	if (admin_read_signing_key(keyfile, priv) != 0 || caisse_open(ctx, &o, &st) != 0)
+		goto out;
+	e = st.grant_batch_get(st.cls, period, b->outlet, &text, &len);
+	free(text);
+	text = NULL;
+	if (e == SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: the grants of %06d for outlet %s were made already\n",
+			(int)period, b->outlet);
+		goto out;
+	}
+	if (e != SSA_ERR_NOT_FOUND || (e = st.grant_next_id(st.cls, &next)) != SSA_ERR_OK ||
+	    (e = st.household_scan(st.cls, collect_household, &hv)) != SSA_ERR_OK) {
+		caisse_db_failed(e);
+		goto out;
+	}
+	first = next;
+	for (size_t i = 0; i < hv.n; i++) {
+		struct grant g = { .id = next, .target = GRANT_MEMBER };
+		unsigned adults, children;
+
+		if (hv.v[i].members == 0) {
+			skipped++;
+			continue;
+		}
+		if (caisse_household_amount(&st, &rules, hv.v[i].id, period, &g.amount, &adults,
+					    &children) != 0)
+			goto out;
+		if (caisse_parse_serial(hv.v[i].holder, &g.holder) != 0) {
+			fprintf(stderr, "ssa-admin: household %s has no holder\n", hv.v[i].id);
+			goto out;
+		}
+		if ((e = grant_batch_add(b, &g)) != SSA_ERR_OK) {
+			fprintf(stderr, "ssa-admin: household %s: amount out of range (%s)\n",
+				hv.v[i].id, ssa_strerror(e));
+			goto out;
+		}
+		next++;
+	}
+	if (b->n == 0) {
+		fprintf(stderr, "ssa-admin: no household has members: no grants to make\n");
+		goto out;
+	}
+	if (caisse_batch_total(b, &total) != 0) {
+		fprintf(stderr, "ssa-admin: the total of the batch is out of range\n");
+		goto out;
+	}
+	if (caisse_batch_sign(b, priv, &text, &len) != 0)
+		goto out;
+	if ((e = st.grant_batch_put(st.cls, b, text, len, (int64_t)time(NULL) * 1000)) !=
+	    SSA_ERR_OK) {
+		caisse_db_failed(e);
+		goto out;
+	}
+	rc = 0;
+out:
+	rc = caisse_close(&st, rc);
+	if (rc == 0) {
+		money_format_plain(total, total_s, sizeof(total_s));
+		printf("grants of %s for %06d, outlet %s: %zu households, %s euros, grant ids %llu "
+		       "to %llu",
+		       b->caisse, (int)b->period, b->outlet, b->n, total_s,
+		       (unsigned long long)first, (unsigned long long)(next - 1));
+		if (skipped)
+			printf(" (%zu without members: no grant)", skipped);
+		printf("\n");
+	}
+	OPENSSL_cleanse(priv, sizeof(priv));
+	grant_batch_free(b);
+	free(hv.v);
+	free(text);
+	return rc;
+}
+
+static int
+cmd_show(struct admin_ctx *ctx, int argc, char **argv)
+{
+	struct caisse_opts o;
+	struct caisse_store st;
+	char *text = NULL;
+	size_t len = 0;
+	int32_t period;
+	enum ssa_err e;
+	int rc = 1;
+
+	if (caisse_opts_parse(argc, argv, &o) != 0 || o.nargs != 0 || o.period == NULL)
+		return grant_usage(stderr);
+	if (caisse_parse_period(o.period, &period) != 0)
+		return 2;
+	if (caisse_open(ctx, &o, &st) != 0)
+		return 1;
+	e = st.grant_batch_get(st.cls, period, o.outlet ? o.outlet : "*", &text, &len);
+	if (e == SSA_ERR_NOT_FOUND)
+		fprintf(stderr, "ssa-admin: no grants of %06d for outlet %s\n", (int)period,
+			o.outlet ? o.outlet : "*");
+	else if (e != SSA_ERR_OK)
+		caisse_db_failed(e);
+	else
+		rc = admin_write_stdout(text, len) != 0;
+	free(text);
+	return caisse_close(&st, rc);
+}
+
+static enum ssa_err
+print_batch(void *ctx, int32_t period, const char *outlet, size_t grants, int64_t total,
+	    int64_t made_ms)
+{
+	char t[32];
+
+	(void)ctx;
+	(void)made_ms;
+	money_format_plain(total, t, sizeof(t));
+	printf("%06d outlet %s grants %zu total %s\n", (int)period, outlet, grants, t);
+	return SSA_ERR_OK;
+}
+
+static int
+cmd_list(struct admin_ctx *ctx, int argc, char **argv)
+{
+	struct caisse_opts o;
+	struct caisse_store st;
+	enum ssa_err e;
+
+	if (caisse_opts_parse(argc, argv, &o) != 0 || o.nargs != 0)
+		return grant_usage(stderr);
+	if (caisse_open(ctx, &o, &st) != 0)
+		return 1;
+	e = st.grant_batch_scan(st.cls, print_batch, NULL);
+	return caisse_close(&st, e != SSA_ERR_OK ? caisse_db_failed(e) : 0);
+}
+
 int
 admin_cmd_grant(struct admin_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
 	if (argc < 2)
 		return grant_usage(stderr);
 	if (strcmp(argv[1], "sign") == 0)
 		return cmd_sign(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "make") == 0)
+		return cmd_make(ctx, argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return cmd_show(ctx, argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return cmd_list(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		grant_usage(stdout);
 		return 0;

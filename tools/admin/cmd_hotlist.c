@@ -4,12 +4,19 @@
  *   ssa-admin hotlist sign --key KEY --caisse C --version N [--date YYYY-MM-DD]
  *                          < cards.csv > hotlist.txt
  *   ssa-admin hotlist verify --key PUBLIC [--caisse C] < hotlist.txt
+ *   ssa-admin hotlist add SERIAL REASON [--date YYYY-MM-DD] [--key KEY]
+ *   ssa-admin hotlist remove SERIAL [--key KEY]
+ *   ssa-admin hotlist list
  *
  * KEY is the caisse's document key (`ssa-admin list keygen`).  Each CSV line is
  * `<16 hex serial>,<reason>` with an optional 3rd column, the day the card was blocked
  * (YYYY-MM-DD; default --date, else today in UTC); reasons are the words of lib/hotlist.c
  * (lost, stolen, cloned, tampered, replaced, revoked).  Blank lines and '#' lines are skipped.
  * The result is a full list (no base).  Nothing is written unless every line is right.
+ *
+ * add/remove work on the caisse's database (cmd_caisse.c): each change signs and stores a new
+ * full list, version + 1, for GET /v1/hotlist, and sets the card's state when the caisse issued
+ * it.  The version only grows: a terminal never goes back.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +28,7 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
+#include "ssa/card.h"
 #include "ssa/csv.h"
 #include "ssa/hotlist.h"
 #include "caisse_admin.h"
@@ -36,6 +44,10 @@ hot_usage(FILE *out)
 		"usage: ssa-admin hotlist sign --key KEY --caisse C --version N [--date YYYY-MM-DD]\n"
 		"                 < cards.csv > hotlist.txt\n"
 		"       ssa-admin hotlist verify --key PUBLIC [--caisse C] < hotlist.txt\n"
+		"       ssa-admin hotlist add SERIAL REASON [--date YYYY-MM-DD] [--key KEY] "
+		"[--caisse C] [--db DB]\n"
+		"       ssa-admin hotlist remove SERIAL [--key KEY] [--caisse C] [--db DB]\n"
+		"       ssa-admin hotlist list [--db DB]\n"
 		"  cards.csv: <16 hex serial>,lost|stolen|cloned|tampered|replaced|revoked"
 		"[,YYYY-MM-DD]\n");
 	return 2;
@@ -308,16 +320,176 @@ cmd_verify(int argc, char **argv)
 	return 0;
 }
 
+/* --- the caisse's database: the hot list in force, each change a new signed full list ---------- */
+
+/* Sign the entries as version @p version and store the text.  -1 after a message. */
+static int
+publish(struct caisse_store *st, const char *caisse, uint32_t version, const uint8_t priv[32],
+	size_t *cards)
+{
+	struct hotlist *l = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	enum ssa_err e;
+	int rc = -1;
+
+	if ((e = st->hot_cards(st->cls, caisse, version, &l)) != SSA_ERR_OK) {
+		if (e == SSA_ERR_INVAL)
+			fprintf(stderr, "ssa-admin: caisse id '%s' is not usable in a hot list (at "
+					"most %d of [A-Za-z0-9._-])\n",
+				caisse, HOTLIST_CAISSE_MAX);
+		else
+			caisse_db_failed(e);
+		goto out;
+	}
+	if (caisse_hotlist_sign(l, priv, &text, &len) != 0)
+		goto out;
+	if ((e = st->hotlist_doc_put(st->cls, version, text, len, (int64_t)time(NULL) * 1000)) !=
+	    SSA_ERR_OK) {
+		caisse_db_failed(e);
+		goto out;
+	}
+	*cards = l->n;
+	rc = 0;
+out:
+	hotlist_free(l);
+	free(text);
+	return rc;
+}
+
+/* hotlist add SERIAL REASON / hotlist remove SERIAL */
+static int
+cmd_change(struct admin_ctx *ctx, int argc, char **argv, int add)
+{
+	struct caisse_opts o;
+	struct caisse_store st = { 0 };
+	struct hotlist_entry en = { .since = today_utc() };
+	const char *caisse, *keyfile;
+	char serial[17];
+	uint8_t priv[32];
+	uint32_t version = 0;
+	size_t cards = 0;
+	enum ssa_err e;
+	int rc = 1;
+
+	if (caisse_opts_parse(argc, argv, &o) != 0 || o.nargs != (add ? 2 : 1) ||
+	    (!add && o.date))
+		return hot_usage(stderr);
+	if (caisse_parse_serial(o.args[0], &en.serial) != 0) {
+		fprintf(stderr, "ssa-admin: card serial '%s' is not 16 hex digits (not all zero)\n",
+			o.args[0]);
+		return 2;
+	}
+	if (add && parse_reason(o.args[1], &en.reason) != 0) {
+		fprintf(stderr, "ssa-admin: unknown reason '%s' (lost, stolen, cloned, tampered, "
+				"replaced, revoked)\n",
+			o.args[1]);
+		return 2;
+	}
+	if (o.date != NULL && parse_day(o.date, &en.since) != 0) {
+		fprintf(stderr, "ssa-admin: --date '%s' is not a day YYYY-MM-DD\n", o.date);
+		return 2;
+	}
+	if ((caisse = caisse_id(ctx, &o)) == NULL ||
+	    (keyfile = admin_path(o.key, ctx->cfg.caisse_doc_key, "--key",
+				  "[caisse] document_key")) == NULL)
+		return 2;
+	card_id_format(en.serial, serial, sizeof(serial));
+	if (admin_read_signing_key(keyfile, priv) != 0 || caisse_open(ctx, &o, &st) != 0)
+		goto out;
+	e = st.hotlist_doc_latest(st.cls, &version, NULL, NULL);
+	if (e != SSA_ERR_OK && e != SSA_ERR_NOT_FOUND) {
+		caisse_db_failed(e);
+		goto out;
+	}
+	if (version == UINT32_MAX) {
+		fprintf(stderr, "ssa-admin: the hot list's version cannot go higher\n");
+		goto out;
+	}
+	en.version = ++version;
+	e = add ? st.hot_card_put(st.cls, &en) : st.hot_card_del(st.cls, en.serial);
+	if (e == SSA_ERR_EXISTS || e == SSA_ERR_NOT_FOUND) {
+		fprintf(stderr, "ssa-admin: card %s is %s the hot list\n", serial,
+			add ? "on already" : "not on");
+		goto out;
+	}
+	if (e != SSA_ERR_OK) {
+		caisse_db_failed(e);
+		goto out;
+	}
+	/* the card's state follows, when the caisse issued it */
+	e = st.issued_card_state(st.cls, serial, add ? "blocked" : "active");
+	if (e != SSA_ERR_OK && e != SSA_ERR_NOT_FOUND) {
+		caisse_db_failed(e);
+		goto out;
+	}
+	if (publish(&st, caisse, version, priv, &cards) != 0)
+		goto out;
+	rc = 0;
+out:
+	rc = caisse_close(&st, rc);
+	if (rc == 0)
+		printf("card %s %s the hot list: version %u, %zu cards\n", serial,
+		       add ? "added to" : "removed from", version, cards);
+	OPENSSL_cleanse(priv, sizeof(priv));
+	return rc;
+}
+
+static int
+cmd_list(struct admin_ctx *ctx, int argc, char **argv)
+{
+	struct caisse_opts o;
+	struct caisse_store st;
+	struct hotlist *l = NULL;
+	struct convention_error err = { 0 };
+	uint32_t version = 0;
+	char *text = NULL, serial[17], day[16];
+	size_t len = 0;
+	enum ssa_err e;
+	int rc = 1;
+
+	if (caisse_opts_parse(argc, argv, &o) != 0 || o.nargs != 0)
+		return hot_usage(stderr);
+	if (caisse_open(ctx, &o, &st) != 0)
+		return 1;
+	e = st.hotlist_doc_latest(st.cls, &version, &text, &len);
+	if (e == SSA_ERR_NOT_FOUND) {
+		printf("no hot list yet\n");
+		rc = 0;
+	} else if (e != SSA_ERR_OK) {
+		caisse_db_failed(e);
+	} else if ((e = hotlist_parse(text, len, &l, &err)) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: the stored hot list does not parse (line %u: %s)\n",
+			err.line, err.msg);
+	} else {
+		printf("hot list of %s, version %u, %zu cards\n", l->caisse, l->version, l->n);
+		for (size_t i = 0; i < l->n; i++) {
+			card_id_format(l->entries[i].serial, serial, sizeof(serial));
+			convention_date_format(l->entries[i].since, day, sizeof(day));
+			printf("%s %s %s\n", serial, day, hotlist_reason_word(l->entries[i].reason));
+		}
+		rc = 0;
+	}
+	hotlist_free(l);
+	free(text);
+	return caisse_close(&st, rc);
+}
+
 int
 admin_cmd_hotlist(struct admin_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
 	if (argc < 2)
 		return hot_usage(stderr);
 	if (strcmp(argv[1], "sign") == 0)
 		return cmd_sign(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "add") == 0)
+		return cmd_change(ctx, argc - 1, argv + 1, 1);
+	if (strcmp(argv[1], "remove") == 0)
+		return cmd_change(ctx, argc - 1, argv + 1, 0);
+	if (strcmp(argv[1], "list") == 0)
+		return cmd_list(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		hot_usage(stdout);
 		return 0;

@@ -22,6 +22,7 @@
 #include <openssl/rand.h>
 
 #include "admin.h"
+#include "caisse_admin.h"
 #include "ssa/catalog_store.h"
 #include "ssa/convention.h"
 #include "ssa/log.h"
@@ -37,7 +38,9 @@ usage(void)
 		"       ssa-admin list verify PUBLIC LIST\n"
 		"       ssa-admin list import DB CAISSE PUBLIC LIST\n"
 		"       ssa-admin list show DB [CAISSE]\n"
-		"       ssa-admin list products DB CSV [VAT-RATES]\n");
+		"       ssa-admin list products DB CSV [VAT-RATES]\n"
+		"       ssa-admin list publish FILE [--key PUBLIC] [--caisse C] [--db DB]\n"
+		"       ssa-admin list published [--db DB]\n");
 	return 2;
 }
 
@@ -392,5 +395,9 @@ admin_cmd_list(struct admin_ctx *ctx, int argc, char **argv)
 		return cmd_show(argc, argv);
 	if (strcmp(argv[1], "products") == 0)
 		return cmd_products(ctx, argc, argv);
+	if (strcmp(argv[1], "publish") == 0) /* the caisse's database: cmd_caisse.c */
+		return admin_list_publish(ctx, argc, argv);
+	if (strcmp(argv[1], "published") == 0)
+		return admin_list_published(ctx, argc, argv);
 	return usage();
 }

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssa/closing.h"
 #include "ssa/money.h"
 
 #include "i18n.h"
@@ -817,45 +816,6 @@ refused:
 	t->reader->release(t->reader->cls);
 	till_message(t, TILL_MSG_ERROR, _("Card refused: %s."), _(ssa_strerror(err)));
 	return err;
-}
-
-enum ssa_err
-till_closing(struct till *t, enum journal_kind kind, int32_t period, int64_t now_ms, bool record,
-	     struct journal_record *r)
-{
-	enum ssa_err err;
-
-	journal_record_init(r, kind);
-	if (!t->journal || (record && !t->signer)) {
-		till_message(t, TILL_MSG_ERROR, "%s", _("No journal: a sale cannot be recorded here."));
-		return SSA_ERR_INVAL;
-	}
-	if (t->state == TILL_PAYING || (t->basket.n > 0 && t->state == TILL_SELLING) ||
-	    t->pending_id) {
-		till_message(t, TILL_MSG_WARN, "%s", _("Finish or cancel the sale first."));
-		return SSA_ERR_INVAL;
-	}
-	snprintf(r->establishment, sizeof(r->establishment), "%s", t->establishment);
-	snprintf(r->terminal, sizeof(r->terminal), "%s", t->terminal);
-	snprintf(r->software, sizeof(r->software), "ssa-pos %s", SSA_VERSION);
-	snprintf(r->operator_id, sizeof(r->operator_id), "%s", t->operator_id);
-	r->time_ms = now_ms;
-	if ((err = closing_compute(t->journal, kind, period, r)) != SSA_ERR_OK) {
-		till_message(t, TILL_MSG_ERROR, _("The closing cannot be computed: %s."),
-			     _(ssa_strerror(err)));
-		return err;
-	}
-	if (!record)
-		return SSA_ERR_OK;
-	if ((err = journal_store_append(t->journal, r, t->signer, 0, NULL, NULL)) != SSA_ERR_OK) {
-		till_message(t, TILL_MSG_ERROR, _("The closing could not be recorded: %s."),
-			     _(ssa_strerror(err)));
-		return err;
-	}
-	t->status.records_waiting++;
-	till_message(t, TILL_MSG_INFO, _("Closing %llu recorded (record %llu)."),
-		     (unsigned long long)r->closing.number, (unsigned long long)r->seq);
-	return SSA_ERR_OK;
 }
 
 enum ssa_err

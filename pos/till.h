@@ -206,10 +206,15 @@ void till_recover(struct till *t);
 
 /* The closing of @p kind (JOURNAL_CLOSING_Z, _MONTH, _YEAR) for @p period over the records since
  * the last one of its kind, computed from the journal without recording it: an X report when
- * @p record is false; recorded (sealed, appended) when true.  Refused while a sale is under way.
+ * @p record is false; recorded (sealed, appended) when true.  Refused while a sale is under way,
+ * and a monthly or annual closing while records are not yet in a Z (they sum the Zs).
  * @param[out] r  initialised here; journal_record_fini it. */
 enum ssa_err till_closing(struct till *t, enum journal_kind kind, int32_t period, int64_t now_ms,
 			  bool record, struct journal_record *r);
+
+/* The period of a closing of @p kind made on local day @p today (YYYYMMDD): the day for a Z,
+ * YYYYMM for a monthly closing, YYYY for an annual one; -1 for a kind that is no closing. */
+int32_t till_closing_period(enum journal_kind kind, int32_t today);
 
 /* Balance inquiry: look for a card for at most @p timeout_ms, check it, read its balance.
  * @param[out] id, balance  filled on success. */

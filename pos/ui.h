@@ -72,7 +72,9 @@ struct ui {
 	long amap_by;                /* household whose "collected by" is being typed, -1 none */
 	bool amap_totals;            /* show the totals instead of the households */
 	char *report;                /* text of the report screen (owned), NULL: none */
-	bool report_z;               /* the report screen is a Z waiting for Enter */
+	enum journal_kind report_kind; /* the report screen shows: JOURNAL_SALE for an X report,
+					* else the closing of that kind */
+	bool report_confirm;         /* ... which waits for Enter to be recorded */
 	char balance[200];           /* what the balance inquiry screen shows */
 	const char *data_dir;        /* where reprints are counted */
 	char *duplicate;             /* the reprint shown on the receipt screen (owned), or NULL */
@@ -92,6 +94,11 @@ void ui_pay_step(struct ui *ui, int timeout_ms);
 /* Reprint the last receipt: the reprint is counted (data_dir/reprints.log, fsynced before the
  * copy is shown or printed) and marked "DUPLICATE n". */
 void ui_reprint(struct ui *ui);
+
+/* The report screen with the X report (REQ_REPORT_X) or the closing a request asks for
+ * (REQ_CLOSE_Z, _MONTH, _YEAR), shown and waiting for Enter; a closing that cannot be made is a
+ * message and the screen stays as it was. */
+void ui_report_show(struct ui *ui, enum request req);
 
 /* Draw everything now (title, body, message, entry and status lines). */
 void ui_draw(struct ui *ui);

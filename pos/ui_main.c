@@ -227,14 +227,18 @@ global_request(struct ui *ui, enum request req)
 		return true;
 	case REQ_REPORT_X:
 	case REQ_CLOSE_Z:
+	case REQ_CLOSE_MONTH:
+	case REQ_CLOSE_YEAR:
+		if (ui->view == &ui_login_ops || ui->view == &ui_amap_ops ||
+		    ui->till->state == TILL_PAYING)
+			return false;
+		ui_report_show(ui, req);
+		return true;
 	case REQ_BALANCE:
 		if (ui->view == &ui_login_ops || ui->view == &ui_amap_ops ||
 		    ui->till->state == TILL_PAYING)
 			return false;
-		ui->report_z = req == REQ_CLOSE_Z;
-		if (ui->view == &ui_report_ops)
-			ui->view->open(ui); /* X then Z: compute again */
-		ui_switch(ui, req == REQ_BALANCE ? &ui_balance_ops : &ui_report_ops);
+		ui_switch(ui, &ui_balance_ops);
 		return true;
 	default:
 		return false;

@@ -8,11 +8,11 @@ ui_sign_in
 ui_wait_text "Code :"
 ui_keys F1
 ui_expect_screen help_fr
-# the last request (quit) is below the fold: scroll to it
-ui_keys PageDown
+# the last request (quit) is below the fold: scroll to it (the scroll stops at the ends)
+ui_keys PageDown PageDown PageDown
 ui_wait_text "quitter ssa-pos"
 ui_no_text "Saisie et scan"
-ui_keys PageUp
+ui_keys PageUp PageUp PageUp
 ui_wait_text "Saisie et scan"
 ui_keys Escape
 ui_wait_text "Le panier est vide : scannez"

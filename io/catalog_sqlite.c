@@ -30,6 +30,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE list_text ("
 	" caisse TEXT NOT NULL, version INTEGER NOT NULL, base INTEGER NOT NULL,"
 	" text BLOB NOT NULL, PRIMARY KEY (caisse, version)) WITHOUT ROWID;",
+	/* 1 -> 2: when the list in force was put (UTC seconds; 0 for lists put before) */
+	"ALTER TABLE list ADD COLUMN received INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -842,8 +844,8 @@ catalog_store_put_list(struct catalog_store *s, const char *caisse, const uint8_
 	    (e = prepare(s, "DELETE FROM list_entry WHERE caisse = ?1 AND kind = ?2 AND key = ?3",
 			 &del)) ||
 	    (e = prepare(s,
-			 "INSERT OR REPLACE INTO list (caisse, version, valid_from, valid_to)"
-			 " VALUES (?1, ?2, ?3, ?4)",
+			 "INSERT OR REPLACE INTO list (caisse, version, valid_from, valid_to, received)"
+			 " VALUES (?1, ?2, ?3, ?4, CAST(strftime('%s', 'now') AS INTEGER))",
 			 &head)) ||
 	    (e = prepare(s,
 			 "INSERT OR REPLACE INTO list_text (caisse, version, base, text)"
@@ -880,6 +882,29 @@ out:
 	convention_list_free(merged);
 	convention_list_free(cur);
 	convention_list_free(l);
+	return e;
+}
+
+enum ssa_err
+catalog_store_list_received(struct catalog_store *s, const char *caisse, uint32_t *version,
+			    int64_t *received)
+{
+	sqlite3_stmt *st = NULL;
+	enum ssa_err e;
+	int rc;
+
+	read_end(s);
+	if ((e = prepare(s, "SELECT version, received FROM list WHERE caisse = ?1", &st)))
+		return e;
+	sqlite3_bind_text(st, 1, caisse, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = (uint32_t)sqlite3_column_int64(st, 0);
+		*received = sqlite3_column_int64(st, 1);
+	} else {
+		e = rc == SQLITE_DONE ? SSA_ERR_NOT_FOUND : db_err(s);
+	}
+	sqlite3_finalize(st);
 	return e;
 }
 

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "crt.h"
 #include "i18n.h"
+#include "spool.h"
 #include "till.h"
 #include "ui.h"
 
@@ -88,24 +89,6 @@ local_today(void)
 	if (!localtime_r(&now, &tm))
 		return 19700101;
 	return (int32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
-}
-
-struct list_probe {
-	const char *caisse;
-	uint32_t version;
-};
-
-static void
-probe_list(void *arg, const char *caisse, uint32_t version, int32_t valid_from, int32_t valid_to,
-	   size_t entries)
-{
-	struct list_probe *p = arg;
-
-	(void)valid_from;
-	(void)valid_to;
-	(void)entries;
-	if (strcmp(caisse, p->caisse) == 0)
-		p->version = version;
 }
 
 /* The catalog's products at a VAT rate that [vat] rates does not hold. */
@@ -344,6 +327,7 @@ main(int argc, char **argv)
 	struct amap_session amap;
 	struct ssa_journal_store *journal = NULL;
 	struct journal_signer *signer = NULL;
+	struct spool spool = { 0 };
 	struct ssa_card_reader reader = { 0 };
 	struct card_keys keys = { 0 };
 	const char *amap_csv = NULL;
@@ -416,12 +400,9 @@ main(int argc, char **argv)
 	till.nomenclature = cfg.barcodes;
 	till.status.max_age = cfg.list_max_age * 86400;
 	if (err == SSA_ERR_OK) {
-		struct list_probe probe = { .caisse = cfg.caisse, .version = 0 };
-
 		till_set_catalog(&till, catalog_store_port(store), cfg.caisse);
-		catalog_store_each_list(store, probe_list, &probe);
-		till.status.list_version = probe.version;
 		check_catalog_rates(store, &cfg, &till);
+		ui.catalog = store;
 	} else {
 		till_message(&till, TILL_MSG_ERROR, _("Product list %s cannot be opened: %s."),
 			     cfg.catalog, _(ssa_strerror(err)));
@@ -431,6 +412,10 @@ main(int argc, char **argv)
 	till_recover(&till);
 	ui.till = &till;
 	ui.amap_by = -1;
+	ui.caisse = cfg.caisse;
+	if (spool_init(&spool, cfg.spool) == SSA_ERR_OK)
+		ui.spool = &spool;
+	ui_status_refresh(&ui, true);
 	ui.shop_name = cfg.shop_name;
 	ui.shop_address = cfg.shop_address;
 	ui.receipt_dir = cfg.receipt_dir;
@@ -471,6 +456,7 @@ out:
 	if (reader.close)
 		reader.close(reader.cls);
 	card_keys_wipe(&keys);
+	spool_fini(&spool);
 	journal_signer_free(signer);
 	journal_store_free(journal);
 	catalog_store_close(store);

@@ -44,6 +44,7 @@
 	_(CLOSE_Z, REQ_CTRL('z'), 0, "^Z", N_("Z: daily closing (Enter confirms)")) \
 	_(CLOSE_MONTH, REQ_CTRL('n'), 0, "^N", N_("monthly closing, after the Z (Enter confirms)")) \
 	_(CLOSE_YEAR, REQ_CTRL('y'), 0, "^Y", N_("annual closing, after the Z (Enter confirms)")) \
+	_(REJECTIONS, REQ_CTRL('e'), 0, "^E", N_("the records the caisse refused (sync)")) \
 	_(REDRAW, REQ_CTRL('l'), 0, "^L", N_("redraw the screen")) \
 	_(QUIT, KEY_F(10), REQ_CTRL('q'), "F10 ^Q", N_("quit ssa-pos"))
 

@@ -29,7 +29,8 @@
 #define TILL_QTY_MAX 999
 #define TILL_GRAMS_MAX 100000
 
-/* What the status line shows.  Fed by the sync daemon's state (later) and the journal store. */
+/* What the status line shows: from the sync daemon's spool, the journal and the catalog
+ * (pos/spool.h). */
 struct till_status {
 	bool online;
 	int64_t last_sync;       /* UTC seconds, 0 = never */
@@ -38,6 +39,7 @@ struct till_status {
 	int64_t list_time;       /* UTC seconds the list in force was received, 0 = unknown */
 	int64_t hotlist_time;    /* same for the hot list */
 	int64_t max_age;         /* seconds; older lists get a warning; 0 = no limit */
+	uint64_t rejections;     /* records the caisse refused (sync status) */
 };
 
 enum till_msg_level { TILL_MSG_NONE, TILL_MSG_INFO, TILL_MSG_WARN, TILL_MSG_ERROR };

@@ -50,8 +50,11 @@ extern const struct view_ops ui_amap_ops;
 extern const struct view_ops ui_login_ops;
 extern const struct view_ops ui_report_ops;
 extern const struct view_ops ui_balance_ops;
+extern const struct view_ops ui_rejections_ops;
 
 struct amap_session;
+struct spool;
+struct catalog_store;
 
 struct ui {
 	struct till *till;
@@ -78,6 +81,11 @@ struct ui {
 	char balance[200];           /* what the balance inquiry screen shows */
 	const char *data_dir;        /* where reprints are counted */
 	char *duplicate;             /* the reprint shown on the receipt screen (owned), or NULL */
+	/* The status line's sources (borrowed, may be NULL), looked at every few seconds. */
+	struct spool *spool;
+	struct catalog_store *catalog;
+	const char *caisse;          /* whose list's age is shown */
+	int64_t status_at;           /* UTC seconds of the next look */
 };
 
 /* Run the till on the terminal until quit or a quit signal; the terminal must be set up
@@ -100,11 +108,15 @@ void ui_reprint(struct ui *ui);
  * message and the screen stays as it was. */
 void ui_report_show(struct ui *ui, enum request req);
 
+/* Look at the status line's sources again (spool, journal, catalog) if it is time. */
+void ui_status_refresh(struct ui *ui, bool now);
+
 /* Draw everything now (title, body, message, entry and status lines). */
 void ui_draw(struct ui *ui);
 
 /* The status line's text for @p st at time @p now (UTC seconds), into @p buf; @p *warn set when
- * a list is older than the limit.  Pure, for tests. */
+ * a list is older than the limit (marked "!") or when the caisse refused records (their count
+ * and the key that lists them).  Pure, for tests. */
 void ui_status_text(const struct till_status *st, int64_t now, char *buf, size_t size, bool *warn);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "crt.h"
 #include "i18n.h"
+#include "spool.h"
 #include "ui.h"
 
 void
@@ -75,9 +76,30 @@ ui_status_text(const struct till_status *st, int64_t now, char *buf, size_t size
 			*warn = true;
 		}
 	}
+	if (st->rejections > 0) {
+		/* Shorter, and the count of refused records first: it must not be cut. */
+		*warn = true;
+		snprintf(buf, size, _("%s | %llu refused ^E | sync %s | %lld wait. | list %s | hot %s"),
+			 st->online ? _("online") : _("offline"), (unsigned long long)st->rejections,
+			 sync, (long long)st->records_waiting, list, hot);
+		return;
+	}
 	snprintf(buf, size, _("%s | sync: %s | %lld waiting | list: %s | hot list: %s"),
 		 st->online ? _("online") : _("offline"), sync, (long long)st->records_waiting,
 		 list, hot);
+}
+
+void
+ui_status_refresh(struct ui *ui, bool now)
+{
+	int64_t t = (int64_t)time(NULL);
+
+	if (!now && t < ui->status_at && t > ui->status_at - 60)
+		return; /* (a clock set back: look now) */
+	ui->status_at = t + 2;
+	if (ui->spool)
+		spool_refresh(ui->spool);
+	spool_till_status(ui->spool, ui->till->journal, ui->catalog, ui->caisse, &ui->till->status);
 }
 
 static void
@@ -234,6 +256,11 @@ global_request(struct ui *ui, enum request req)
 			return false;
 		ui_report_show(ui, req);
 		return true;
+	case REQ_REJECTIONS:
+		if (ui->view == &ui_login_ops || ui->till->state == TILL_PAYING)
+			return false;
+		ui_switch(ui, &ui_rejections_ops);
+		return true;
 	case REQ_BALANCE:
 		if (ui->view == &ui_login_ops || ui->view == &ui_amap_ops ||
 		    ui->till->state == TILL_PAYING)
@@ -332,6 +359,7 @@ ui_run(struct ui *ui)
 		bool card = ui->till->state == TILL_PAYING || ui->till->pending_id;
 		int key;
 
+		ui_status_refresh(ui, false);
 		ui_draw(ui);
 		key = crt_read_key(card || ui->view->idle ? 50 : 1000);
 		if (key != ERR && key != KEY_RESIZE)

@@ -20,7 +20,7 @@
 #include "ssa/err.h"
 #include "ssa/vat.h"
 
-#define CATALOG_STORE_SCHEMA 1
+#define CATALOG_STORE_SCHEMA 2
 
 struct catalog_store;
 
@@ -80,6 +80,12 @@ enum ssa_err catalog_store_put_list(struct catalog_store *s, const char *caisse,
 /* A copy of the list in force of @p caisse (caller frees), SSA_ERR_NOT_FOUND without one. */
 enum ssa_err catalog_store_get_list(struct catalog_store *s, const char *caisse,
 				    struct convention_list **out);
+
+/* The list in force of @p caisse: its @p version and when it was put (@p received, UTC seconds
+ * from the database's clock; 0 for a list put by an ssa-pos that did not record it).  A list put
+ * again unchanged keeps its time.  SSA_ERR_NOT_FOUND without one. */
+enum ssa_err catalog_store_list_received(struct catalog_store *s, const char *caisse,
+					 uint32_t *version, int64_t *received);
 
 /* The caisses that have a list in force, with their versions: calls @p fn for each. */
 enum ssa_err catalog_store_each_list(struct catalog_store *s,

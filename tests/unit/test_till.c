@@ -168,6 +168,12 @@ test_status_text(void **state)
 	st.list_time = 0;
 	ui_status_text(&st, 1000000, buf, sizeof(buf), &warn);
 	assert_string_equal(buf, "online | sync: 2 min | 7 waiting | list: v7 | hot list: 5 h");
+	assert_false(warn);
+	/* records the caisse refused: counted, with the key that lists them, and a warning */
+	st.rejections = 3;
+	ui_status_text(&st, 1000000, buf, sizeof(buf), &warn);
+	assert_string_equal(buf, "online | 3 refused ^E | sync 2 min | 7 wait. | list v7 | hot 5 h");
+	assert_true(warn);
 }
 
 int

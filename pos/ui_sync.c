@@ -1,0 +1,135 @@
+/* ui_sync.c — what the caisse refused: the records ssa-syncd could not have accepted (the
+ * rejection lines of the spool's status file, newest first).  Nothing here changes anything:
+ * a refused record stays in the journal; the screen lets the person see it and tell the caisse. */
+#include <stdio.h>
+#include <time.h>
+
+#include "crt.h"
+#include "i18n.h"
+#include "spool.h"
+#include "ui.h"
+
+static const struct spool_status *
+status(struct ui *ui)
+{
+	return ui->spool && ui->spool->have_status ? &ui->spool->st : NULL;
+}
+
+static void
+rejections_open(struct ui *ui)
+{
+	ui_status_refresh(ui, true);
+	ui->scroll = 0;
+	if (!status(ui) || status(ui)->rejections == 0) {
+		till_message(ui->till, TILL_MSG_INFO, "%s", _("The caisse refused no record."));
+		ui->bounce = true;
+		return;
+	}
+	till_message(ui->till, TILL_MSG_NONE, "%s", "");
+}
+
+/* The bytes of @p text that fit in @p width columns, cut after a space when there is one. */
+static size_t
+fit(const char *text, int width)
+{
+	size_t n = 0, space = 0;
+	int cols = 0;
+
+	while (text[n] && cols < width) {
+		size_t k = 1;
+
+		while (((unsigned char)text[n + k] & 0xc0) == 0x80)
+			k++;
+		if (text[n] == ' ')
+			space = n + 1;
+		n += k;
+		cols++;
+	}
+	return text[n] && space > 0 ? space : n;
+}
+
+#define COL_SEQ 2
+#define COL_ERROR 11
+#define COL_MSG 28
+
+static void
+rejections_draw(struct ui *ui, int top, int rows)
+{
+	const struct spool_status *st = status(ui);
+	char buf[320];
+	int y = top + 3, w = COLS - COL_MSG;
+
+	if (!st) {
+		crt_put(top + 1, 2, COLS - 2, true, _("No sync status."));
+		return;
+	}
+	if (st->rejections > st->n_rejection)
+		snprintf(buf, sizeof(buf), _("The caisse refused %llu record(s), the newest %zu here:"),
+			 (unsigned long long)st->rejections, st->n_rejection);
+	else
+		snprintf(buf, sizeof(buf), _("The caisse refused %llu record(s):"),
+			 (unsigned long long)st->rejections);
+	crt_put(top + 1, 2, COLS - 2, true, buf);
+	attrset(crt_attr(CRT_NORMAL) | A_BOLD);
+	crt_put(top + 2, 0, COLS, true, "");
+	crt_put(top + 2, COL_SEQ, COL_ERROR - COL_SEQ - 1, true, _("Record"));
+	crt_put(top + 2, COL_ERROR, COL_MSG - COL_ERROR - 1, true, _("Error"));
+	crt_put(top + 2, COL_MSG, w, true, _("Message"));
+	attrset(crt_attr(CRT_NORMAL));
+	if (ui->scroll > (int)st->n_rejection - 1)
+		ui->scroll = (int)st->n_rejection - 1;
+	if (ui->scroll < 0)
+		ui->scroll = 0;
+	/* One rejection a row, its message on a second row when it is long. */
+	for (size_t i = (size_t)ui->scroll; i < st->n_rejection && y < top + rows - 1; i++) {
+		const struct spool_rejection *r = &st->rejection[i];
+		const char *m = r->msg;
+		size_t n = fit(m, w);
+
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)r->seq);
+		attrset(crt_attr(CRT_ERROR));
+		crt_put(y, 0, COL_SEQ, true, "!");
+		attrset(crt_attr(CRT_NORMAL));
+		crt_put(y, COL_SEQ, COL_ERROR - COL_SEQ, true, buf);
+		crt_put(y, COL_ERROR, COL_MSG - COL_ERROR, true, r->error);
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, m);
+		crt_put(y++, COL_MSG, w, true, buf);
+		if (m[n] && y < top + rows - 1)
+			crt_put(y++, COL_MSG, w, true, m + n);
+	}
+	crt_put(top + rows - 1, 0, COLS, true,
+		_("They stay in the journal: tell the caisse.  Up/Down scroll  Esc back"));
+}
+
+static enum request
+rejections_request(struct ui *ui, enum request req)
+{
+	switch (req) {
+	case REQ_UP:
+		ui->scroll--;
+		return REQ_NONE;
+	case REQ_DOWN:
+		ui->scroll++;
+		return REQ_NONE;
+	case REQ_PAGE_UP:
+		ui->scroll -= 10;
+		return REQ_NONE;
+	case REQ_PAGE_DOWN:
+		ui->scroll += 10;
+		return REQ_NONE;
+	case REQ_BACK:
+		return REQ_SALE;
+	default:
+		till_message(ui->till, TILL_MSG_WARN, "%s",
+			     _("This key does nothing here; F1 for help."));
+		return REQ_NONE;
+	}
+}
+
+const struct view_ops ui_rejections_ops = {
+	.name = "rejections",
+	.title = N_("Refused by the caisse"),
+	.open = rejections_open,
+	.draw = rejections_draw,
+	.request = rejections_request,
+};

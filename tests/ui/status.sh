@@ -1,0 +1,114 @@
+#!/bin/sh
+# The status line, from what ssa-syncd leaves in the spool ([sync] spool): online or offline,
+# last sync, records waiting (the journal, and the acknowledgements the status file reports),
+# the product list's age (when the catalog received it, or the last sync that saw that version)
+# and the hot list's age (hotlist.txt's mtime, or the last sync that saw a hot list), with a
+# warning ("!" and the warning colors) once older than [till] list_max_age.  The till re-reads
+# the spool by itself while it runs; a malformed status file is no status.  Rejections: the
+# count on the status line, ^E lists them (seq, error, message).
+. tests/ui/lib.sh
+
+spool="$UI_TMP/spool"
+mkdir -p "$spool"
+ui_config "list_max_age = 2" "[sync]" "spool = $spool"
+# the [till] section is first in the file: list_max_age lands there only if it follows it
+sed -i '/^list_max_age = 2$/d' "$UI_CONF"
+sed -i 's/^\[till\]$/[till]\nlist_max_age = 2/' "$UI_CONF"
+ui_demo_data
+
+# status FILE-CONTENT: written the way ssa-syncd writes it (temp name, renamed over)
+status() {
+	printf '%s' "$1" >"$spool/.status.tmp" && mv "$spool/.status.tmp" "$spool/status" ||
+		ui_fail "write status"
+}
+now=$(date +%s)
+status "last_attempt=$now
+last_success=$((now - 4 * 86400))
+online=0
+acked=0
+list_version=7
+hotlist_version=1
+rejections=0
+"
+echo "ssa-hotlist" >"$spool/hotlist.txt"
+touch -d "5 days ago" "$spool/hotlist.txt"
+
+# the colors of the status line (tmux's escape sequences for its attributes)
+status_attrs() {
+	ui_tmux capture-pane -p -e -t pos | tail -1 | sed 's/[^[:cntrl:]]*\(\x1b\[[0-9;]*m\).*/\1/'
+}
+
+ui_start
+ui_sign_in 42
+# offline for 4 days: the hot list was last confirmed by that sync, older than 2 days
+ui_wait_text "hors ligne | sync 4 j | 0 en attente | liste v7, 0 min | opposition 4 j !"
+warn_attrs=$(status_attrs)
+
+# a sale: one record waiting
+ui_scan 3176582033303
+ui_keys F3
+ui_wait_text "Posez la carte alimentaire"
+ui_keys F7
+ui_wait_text "Vente 1 enregistrée."
+ui_wait_text "| 1 en attente |"
+ui_keys Escape
+
+# ssa-syncd reached the caisse 2 minutes ago and it acknowledged the sale: read while running
+status "last_attempt=$now
+last_success=$((now - 120))
+online=1
+acked=1
+list_version=7
+hotlist_version=2
+rejections=0
+future_key=whatever
+"
+ui_wait_text "en ligne | sync 2 min | 0 en attente | liste v7, "
+ui_screen | tail -1 | grep -Eq '^en ligne \| sync 2 min \| 0 en attente \| liste v7, [0-9]+ min \| opposition 2 min$' ||
+	ui_fail "status line when fresh"
+ok_attrs=$(status_attrs)
+[ -n "$ok_attrs" ] && [ "$ok_attrs" != "$warn_attrs" ] ||
+	ui_fail "the warning has the same colors as a fresh status ($ok_attrs)"
+ui_keys C-e
+ui_wait_text "La caisse n'a refusé aucun enregistrement."
+ui_wait_text "ssa-pos - Vente"
+
+# the caisse refused two records
+status "last_attempt=$now
+last_success=$((now - 60))
+online=1
+acked=1
+list_version=7
+hotlist_version=2
+rejections=25
+rejection=1 SIGNATURE la signature de l'enregistrement ne se vérifie pas
+rejection=1 DUPLICATE
+rejection=1 LIST_UNKNOWN the record names list version 9 of caisse-34, which the caisse never published
+"
+ui_wait_text "en ligne | 25 refus ^E | sync 1 min | 0 att. | liste v7"
+[ "$(status_attrs)" = "$warn_attrs" ] || ui_fail "rejections: not the warning colors"
+ui_keys C-e
+ui_wait_text "ssa-pos - Refusés par la caisse"
+ui_wait_text "La caisse a refusé 25 enregistrement(s), les 3 derniers ici :"
+ui_wait_text "Ils restent au journal : prévenez la caisse."
+ui_screen | grep -Eq "^! 1 +SIGNATURE +la signature de l'enregistrement ne se vérifie pas$" ||
+	ui_fail "first rejection"
+ui_screen | grep -Eq '^! 1 +DUPLICATE$' || ui_fail "second rejection"
+# a long message goes on to a second row
+ui_screen | grep -Eq '^! 1 +LIST_UNKNOWN +the record names list version 9 of caisse-34, which$' ||
+	ui_fail "third rejection"
+ui_screen | grep -Eq '^ {28}the caisse never published$' || ui_fail "third rejection, row 2"
+# any key leaves it as it was; Esc goes back
+ui_keys F3 Up Down PageDown F12 Enter
+ui_wait_text "ssa-pos - Refusés par la caisse"
+ui_keys Escape
+ui_wait_text "ssa-pos - Vente"
+
+# a malformed status file is no status; the hot list's own age shows again
+status "online=1
+"
+ui_wait_text "hors ligne | sync jamais | 1 en attente | liste v7, "
+ui_wait_text "| opposition 5 j !"
+ui_keys F10
+[ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
+exit 0

@@ -1,0 +1,390 @@
+/* test_spool.c — the status file ssa-syncd leaves for the till (pos/spool.c): parsing (order,
+ * unknown keys, every kind of malformed file), re-reading on change, and the status line's
+ * figures from the spool, the journal and the catalog. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ssa/catalog_store.h"
+#include "ssa/convention.h"
+#include "ssa/journal_store.h"
+
+#include "../../pos/spool.h"
+
+#define GOOD \
+	"last_attempt=1700000100\nlast_success=1700000000\nonline=1\nacked=41\n" \
+	"list_version=7\nhotlist_version=3\nrejections=2\n" \
+	"rejection=40 SIGNATURE the record's signature does not verify\n" \
+	"rejection=12 DUPLICATE\n"
+
+static enum ssa_err
+parse(const char *text, struct spool_status *st)
+{
+	return spool_status_parse(text, strlen(text), st);
+}
+
+static void
+test_parse_good(void **state)
+{
+	struct spool_status st;
+
+	(void)state;
+	assert_int_equal(parse(GOOD, &st), SSA_ERR_OK);
+	assert_int_equal(st.last_attempt, 1700000100);
+	assert_int_equal(st.last_success, 1700000000);
+	assert_true(st.online);
+	assert_int_equal(st.acked, 41);
+	assert_int_equal(st.list_version, 7);
+	assert_int_equal(st.hotlist_version, 3);
+	assert_int_equal(st.rejections, 2);
+	assert_int_equal(st.n_rejection, 2);
+	assert_int_equal(st.rejection[0].seq, 40);
+	assert_string_equal(st.rejection[0].error, "SIGNATURE");
+	assert_string_equal(st.rejection[0].msg, "the record's signature does not verify");
+	assert_int_equal(st.rejection[1].seq, 12);
+	assert_string_equal(st.rejection[1].error, "DUPLICATE");
+	assert_string_equal(st.rejection[1].msg, "");
+
+	/* unknown keys anywhere, CRLF, blank lines, no final newline, never synced, no rejection */
+	assert_int_equal(parse("future=x y\r\nlast_attempt=5\r\nlast_success=0\r\nonline=0\r\n"
+			       "peers=3\nacked=0\nlist_version=0\n\nhotlist_version=0\n"
+			       "rejections=0",
+			       &st),
+			 SSA_ERR_OK);
+	assert_false(st.online);
+	assert_int_equal(st.last_success, 0);
+	assert_int_equal(st.n_rejection, 0);
+	/* more rejections than listed: the count says how many in all */
+	assert_int_equal(parse("last_attempt=1\nlast_success=1\nonline=1\nacked=1\n"
+			       "list_version=1\nhotlist_version=1\nrejections=300\n"
+			       "rejection=9 LIST_OLDER x\n",
+			       &st),
+			 SSA_ERR_OK);
+	assert_int_equal(st.rejections, 300);
+	assert_int_equal(st.n_rejection, 1);
+}
+
+static void
+test_parse_bad(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		/* a key missing */
+		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\nrejections=0\n",
+		/* out of order */
+		"last_success=1\nlast_attempt=1\nonline=1\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=0\n",
+		/* repeated */
+		"last_attempt=1\nlast_attempt=1\nlast_success=1\nonline=1\nacked=1\n"
+		"list_version=1\nhotlist_version=1\nrejections=0\n",
+		/* values */
+		"last_attempt=-1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=0\n",
+		"last_attempt=1\nlast_success=1\nonline=2\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=0\n",
+		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=4294967296\n"
+		"hotlist_version=1\nrejections=0\n",
+		"last_attempt=1\nlast_success=1\nonline=1\nacked=99999999999999999999\n"
+		"list_version=1\nhotlist_version=1\nrejections=0\n",
+		"last_attempt=1 \nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=0\n",
+		"last_attempt=\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=0\n",
+		/* a line without '=' */
+		"last_attempt=1\nlast_success=1\nonline\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=0\n",
+		/* rejections: before the keys, more lines than the count, bad seq or word */
+		"rejection=1 X y\nlast_attempt=1\nlast_success=1\nonline=1\nacked=1\n"
+		"list_version=1\nhotlist_version=1\nrejections=1\n",
+		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=0\nrejection=1 X y\n",
+		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=1\nrejection=0 X y\n",
+		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=1\nrejection=x X y\n",
+		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=1\nrejection=5\n",
+		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=1\nrejection=5 é y\n",
+	};
+	struct spool_status st = { .acked = 77 };
+	char big[SPOOL_STATUS_MAX + 2], *many;
+	size_t n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(bad[i], &st) != SSA_ERR_INVAL)
+			fail_msg("bad[%zu] accepted", i);
+		assert_int_equal(st.acked, 77); /* untouched */
+	}
+	/* a NUL byte */
+	assert_int_equal(spool_status_parse(GOOD, sizeof(GOOD), &st), SSA_ERR_INVAL);
+	memset(big, '#', sizeof(big));
+	assert_int_equal(spool_status_parse(big, sizeof(big), &st), SSA_ERR_TOO_LONG);
+	/* more rejection lines than ssa-syncd writes */
+	many = malloc(4096);
+	assert_non_null(many);
+	n = (size_t)snprintf(many, 4096, "last_attempt=1\nlast_success=1\nonline=1\nacked=1\n"
+					 "list_version=1\nhotlist_version=1\nrejections=99\n");
+	for (int i = 0; i <= SPOOL_REJECTIONS_MAX; i++)
+		n += (size_t)snprintf(many + n, 4096 - n, "rejection=%d X m\n", i + 1);
+	assert_int_equal(spool_status_parse(many, n, &st), SSA_ERR_INVAL);
+	free(many);
+	assert_int_equal(st.acked, 77);
+}
+
+static void
+test_parse_message(void **state)
+{
+	struct spool_status st;
+	char text[1024];
+	int n;
+
+	(void)state;
+	/* control bytes become spaces; a long message is cut on a character boundary */
+	n = snprintf(text, sizeof(text),
+		     "last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
+		     "hotlist_version=1\nrejections=1\nrejection=3 BAD a\tb\x01");
+	for (int i = 0; i < 100; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "é");
+	text[n++] = '\n';
+	assert_int_equal(spool_status_parse(text, (size_t)n, &st), SSA_ERR_OK);
+	assert_memory_equal(st.rejection[0].msg, "a b é", 6);
+	assert_true(strlen(st.rejection[0].msg) <= SPOOL_MESSAGE_MAX);
+	assert_int_equal(strlen(st.rejection[0].msg) % 2, 0); /* "a b " then whole "é"s */
+}
+
+struct fixture {
+	char dir[64];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_spool.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void
+put_file(const char *dir, const char *name, const char *text, time_t mtime)
+{
+	char path[256], tmp[256];
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	fp = fopen(tmp, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(utimensat(AT_FDCWD, tmp, ts, 0), 0);
+	assert_int_equal(rename(tmp, path), 0);
+}
+
+static void
+test_refresh(void **state)
+{
+	struct fixture *f = *state;
+	struct spool sp;
+	struct till_status ts = { .list_version = 9, .max_age = 5 };
+
+	assert_int_equal(spool_init(&sp, f->dir), SSA_ERR_OK);
+	spool_refresh(&sp);
+	assert_false(sp.have_status);
+	assert_int_equal(sp.hotlist_mtime, 0);
+	spool_till_status(&sp, NULL, NULL, NULL, &ts);
+	assert_false(ts.online);
+	assert_int_equal(ts.last_sync, 0);
+	assert_int_equal(ts.list_version, 9); /* no catalog: left as it was */
+	assert_int_equal(ts.max_age, 5);
+
+	put_file(f->dir, "status", GOOD, 1700000200);
+	put_file(f->dir, "hotlist.txt", "ssa-hotlist,1\n", 1690000000);
+	spool_refresh(&sp);
+	assert_true(sp.have_status);
+	assert_int_equal(sp.st.rejections, 2);
+	assert_int_equal(sp.hotlist_mtime, 1690000000);
+	spool_till_status(&sp, NULL, NULL, NULL, &ts);
+	assert_true(ts.online);
+	assert_int_equal(ts.last_sync, 1700000000);
+	assert_int_equal(ts.rejections, 2);
+	/* the sync that saw hot list version 3 is later than the file */
+	assert_int_equal(ts.hotlist_time, 1700000000);
+
+	/* a malformed file is no status */
+	put_file(f->dir, "status", "online=1\n", 1700000300);
+	spool_refresh(&sp);
+	assert_false(sp.have_status);
+	spool_till_status(&sp, NULL, NULL, NULL, &ts);
+	assert_false(ts.online);
+	assert_int_equal(ts.rejections, 0);
+	assert_int_equal(ts.hotlist_time, 1690000000);
+
+	/* a new file with the same size but another mtime is read again */
+	put_file(f->dir, "status", GOOD, 1700000200);
+	spool_refresh(&sp);
+	assert_true(sp.have_status);
+	put_file(f->dir, "status", GOOD, 1700000400);
+	{
+		char path[256];
+		FILE *fp;
+
+		/* same size, different content, different mtime */
+		snprintf(path, sizeof(path), "%s/status", f->dir);
+		fp = fopen(path, "r+");
+		assert_non_null(fp);
+		assert_int_equal(fseek(fp, (long)strlen("last_attempt=1700000100\nlast_success=1700000000\nonline="), SEEK_SET), 0);
+		fputc('0', fp);
+		assert_int_equal(fclose(fp), 0);
+	}
+	spool_refresh(&sp);
+	assert_true(sp.have_status);
+	assert_false(sp.st.online);
+
+	/* gone */
+	{
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/status", f->dir);
+		assert_int_equal(unlink(path), 0);
+		snprintf(path, sizeof(path), "%s/hotlist.txt", f->dir);
+		assert_int_equal(unlink(path), 0);
+	}
+	spool_refresh(&sp);
+	assert_false(sp.have_status);
+	assert_int_equal(sp.hotlist_mtime, 0);
+	spool_fini(&sp);
+}
+
+static const uint8_t priv34[32] = { 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34,
+				    34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34 };
+static const uint8_t terminal_key[32] = { 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+					  6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6 };
+
+/* Records waiting from the journal (and the status file's acked), the list's time from the
+ * catalog. */
+static void
+test_status_sources(void **state)
+{
+	struct fixture *f = *state;
+	const char *body = "ssa-list,1\ncaisse,caisse-34\nversion,7\nvalid,2026-01-01,\n"
+			   "category,epicerie,50,,,,\n";
+	struct ssa_journal_store *j = NULL;
+	struct journal_signer *signer = NULL;
+	struct catalog_store *cat = NULL;
+	struct convention_error cerr;
+	struct till_status ts = { 0 };
+	struct spool sp;
+	uint8_t pub[32];
+	char path[256], *text = NULL;
+	size_t len = 0;
+	uint32_t v = 0;
+	int64_t received = -1;
+	time_t before = time(NULL);
+
+	assert_int_equal(journal_mem_new(&j), SSA_ERR_OK);
+	assert_int_equal(journal_signer_new(terminal_key, &signer), SSA_ERR_OK);
+	for (int i = 0; i < 5; i++) {
+		struct journal_record r;
+
+		journal_record_init(&r, JOURNAL_CLOSING_Z);
+		snprintf(r.establishment, sizeof(r.establishment), "e");
+		snprintf(r.terminal, sizeof(r.terminal), "t");
+		snprintf(r.software, sizeof(r.software), "test");
+		r.time_ms = 1700000000000 + i;
+		r.closing.period = 20261123;
+		r.closing.number = (uint64_t)i + 1;
+		assert_int_equal(journal_store_append(j, &r, signer, 0, NULL, NULL), SSA_ERR_OK);
+		journal_record_fini(&r);
+	}
+	assert_int_equal(journal_store_ack(j, 2), SSA_ERR_OK);
+	snprintf(path, sizeof(path), "%s/catalog.db", f->dir);
+	assert_int_equal(catalog_store_open(path, &cat), SSA_ERR_OK);
+	assert_int_equal(catalog_store_list_received(cat, "caisse-34", &v, &received),
+			 SSA_ERR_NOT_FOUND);
+	assert_int_equal(convention_public_key(priv34, pub), SSA_ERR_OK);
+	assert_int_equal(convention_sign(body, strlen(body), priv34, &text, &len), SSA_ERR_OK);
+	assert_int_equal(catalog_store_put_list(cat, "caisse-34", pub, text, len, &cerr, &v),
+			 SSA_ERR_OK);
+	free(text);
+	assert_int_equal(catalog_store_list_received(cat, "caisse-34", &v, &received), SSA_ERR_OK);
+	assert_int_equal(v, 7);
+	assert_true(received >= before && received <= time(NULL) + 1);
+
+	assert_int_equal(spool_init(&sp, f->dir), SSA_ERR_OK);
+	spool_refresh(&sp);
+	spool_till_status(&sp, j, cat, "caisse-34", &ts);
+	assert_int_equal(ts.records_waiting, 3);
+	assert_int_equal(ts.list_version, 7);
+	assert_int_equal(ts.list_time, received);
+	/* the status file saw version 7 later, and acknowledged more */
+	put_file(f->dir, "status",
+		 "last_attempt=4000000000\nlast_success=4000000000\nonline=1\nacked=4\n"
+		 "list_version=7\nhotlist_version=0\nrejections=0\n",
+		 1700000000);
+	spool_refresh(&sp);
+	spool_till_status(&sp, j, cat, "caisse-34", &ts);
+	assert_int_equal(ts.records_waiting, 1);
+	assert_int_equal(ts.list_time, 4000000000);
+	assert_int_equal(ts.hotlist_time, 0);
+	/* another version: the catalog's time stands */
+	put_file(f->dir, "status",
+		 "last_attempt=4000000000\nlast_success=4000000000\nonline=1\nacked=4\n"
+		 "list_version=8\nhotlist_version=0\nrejections=0\n",
+		 1700000001);
+	spool_refresh(&sp);
+	spool_till_status(&sp, j, cat, "caisse-34", &ts);
+	assert_int_equal(ts.list_time, received);
+	/* no list for that caisse */
+	spool_till_status(&sp, j, cat, "caisse-99", &ts);
+	assert_int_equal(ts.list_version, 0);
+	assert_int_equal(ts.list_time, 0);
+	spool_fini(&sp);
+	catalog_store_close(cat);
+	journal_signer_free(signer);
+	journal_store_free(j);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_parse_message),
+		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_sources, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

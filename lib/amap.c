@@ -5,12 +5,14 @@
  * the good rows.  Names are compared after folding case and the accents of French names. */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ssa/amap.h"
+#include "ssa/card.h"
 #include "ssa/csv.h"
 #include "ssa/money.h"
 #include "ssa/strbuf.h"
@@ -60,7 +62,7 @@ header_key(const char *s, char *out, size_t size)
 }
 
 enum col { C_USERID, C_USERNAME, C_PRODUCT, C_CATALOG, C_PRICE, C_QTY, C_TOTAL,
-	   C_NOM, C_PRENOM, C_COMMENT, C__COUNT };
+	   C_NOM, C_PRENOM, C_COMMENT, C_CARD, C__COUNT };
 
 static const char *const aliases[C__COUNT] = {
 	[C_USERID] = "|userid|idutilisateur|idadherent|",
@@ -73,6 +75,7 @@ static const char *const aliases[C__COUNT] = {
 	[C_NOM] = "|nom|name|lastname|surname|nomdefamille|",
 	[C_PRENOM] = "|prenom|firstname|givenname|",
 	[C_COMMENT] = "|commentaire|commentaires|comment|comments|remarque|remarques|",
+	[C_CARD] = "|cartessa|carte|card|ssacard|membressa|ssamember|idssa|ssaid|",
 };
 /* CAMAP columns we read past without using them. */
 static const char camap_other[] = "|ref|catalogid|vendorid|fees|frais|paid|paye|reference|";
@@ -161,14 +164,38 @@ rollback(struct importer *im)
 		free_household(&d->household[--d->n_household]);
 }
 
+/* The SSA member id of the card column of row @p r (0 when the column is absent or empty).
+ * SSA_ERR_INVAL (reported) when it is not 1..16 hex digits, or 0. */
+static enum ssa_err
+row_member(struct importer *im, const struct csv_reader *r, uint64_t *member)
+{
+	char *v = trimmed_dup(field(r, im->col[C_CARD]));
+	enum ssa_err err = SSA_ERR_OK;
+
+	*member = 0;
+	if (v == NULL)
+		return SSA_ERR_NOMEM;
+	if (*v && (card_id_parse(v, member) != SSA_ERR_OK || *member == 0)) {
+		report(im->rep, r->line, "bad SSA member id '%s' (expected 1 to 16 hex digits)", v);
+		err = SSA_ERR_INVAL;
+	}
+	free(v);
+	return err;
+}
+
 static enum ssa_err
 household_get(struct amap_distribution *d, const char *id, const char *name, const char *comment,
-              size_t *out)
+              uint64_t member, size_t *out)
 {
 	struct amap_household *h;
 
 	for (size_t i = 0; i < d->n_household; i++)
 		if (strcmp(d->household[i].id, id) == 0) {
+			/* A household's rows name one member id, or none. */
+			if (member && d->household[i].member_id && d->household[i].member_id != member)
+				return SSA_ERR_INVAL;
+			if (member)
+				d->household[i].member_id = member;
 			*out = i;
 			return SSA_ERR_OK;
 		}
@@ -181,6 +208,7 @@ household_get(struct amap_distribution *d, const char *id, const char *name, con
 	h->id = trimmed_dup(id);
 	h->name = trimmed_dup(name);
 	h->comment = trimmed_dup(comment ? comment : "");
+	h->member_id = member;
 	if (!h->id || !h->name || !h->comment) {
 		free_household(h);
 		return SSA_ERR_NOMEM;
@@ -218,6 +246,7 @@ import_camap_row(struct importer *im, const struct csv_reader *r)
 	const char *id = field(r, im->col[C_USERID]), *name = field(r, im->col[C_USERNAME]);
 	const char *product = field(r, im->col[C_PRODUCT]);
 	int64_t qty, price = 0, total = 0;
+	uint64_t member = 0;
 	size_t h;
 	enum ssa_err err;
 
@@ -251,7 +280,11 @@ import_camap_row(struct importer *im, const struct csv_reader *r)
 		report(im->rep, r->line, "price x quantity out of range");
 		return SSA_ERR_INVAL;
 	}
-	err = household_get(im->d, id, name, NULL, &h);
+	if ((err = row_member(im, r, &member)) != SSA_ERR_OK)
+		return err;
+	err = household_get(im->d, id, name, NULL, member, &h);
+	if (err == SSA_ERR_INVAL)
+		report(im->rep, r->line, "another SSA member id than on an earlier row of %s", id);
 	if (!err)
 		err = item_add(im->d, h, field(r, im->col[C_CATALOG]), product, qty, total);
 	return err;
@@ -324,6 +357,7 @@ import_sheet_row(struct importer *im, const struct csv_reader *r)
 {
 	const char *nom = field(r, im->col[C_NOM]), *prenom = field(r, im->col[C_PRENOM]);
 	char name[256];
+	uint64_t member = 0;
 	size_t h;
 	enum ssa_err err;
 
@@ -331,8 +365,12 @@ import_sheet_row(struct importer *im, const struct csv_reader *r)
 		report(im->rep, r->line, "no name");
 		return SSA_ERR_INVAL;
 	}
+	if ((err = row_member(im, r, &member)) != SSA_ERR_OK)
+		return err;
 	snprintf(name, sizeof(name), "%s%s%s", nom, *nom && *prenom ? " " : "", prenom);
-	err = household_get(im->d, name, name, field(r, im->col[C_COMMENT]), &h);
+	err = household_get(im->d, name, name, field(r, im->col[C_COMMENT]), member, &h);
+	if (err == SSA_ERR_INVAL)
+		report(im->rep, r->line, "another SSA member id than on an earlier row of %s", name);
 	for (size_t c = 0; c < r->nfields && !err; c++)
 		if (im->contract_col[c] && r->field[c][0] != '\0')
 			err = import_sheet_cell(im, h, im->contract_name[c], r->field[c], r->line);
@@ -458,6 +496,39 @@ cmp_household(const void *a, const void *b, void *arg)
 	fold(d->household[*(const size_t *)a].name, fa, sizeof(fa));
 	fold(d->household[*(const size_t *)b].name, fb, sizeof(fb));
 	return strcmp(fa, fb);
+}
+
+void
+amap_contract_category(const char *contract, char *out, size_t size)
+{
+	char folded[256];
+	size_t n = 0;
+	bool dash = false;
+
+	fold(contract, folded, sizeof(folded));
+	n = (size_t)snprintf(out, size, "amap-");
+	if (n >= size)
+		return;
+	for (const char *p = folded; *p && n + 1 < size && n < AMAP_CATEGORY_MAX; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) {
+			if (dash && out[n - 1] != '-' && n + 2 < size && n + 1 < AMAP_CATEGORY_MAX)
+				out[n++] = '-';
+			dash = false;
+			out[n++] = *p;
+		} else {
+			dash = true;
+		}
+	}
+	out[n] = '\0';
+}
+
+size_t
+amap_find_member(const struct amap_distribution *d, uint64_t member)
+{
+	for (size_t i = 0; member != 0 && i < d->n_household; i++)
+		if (d->household[i].member_id == member)
+			return i;
+	return (size_t)-1;
 }
 
 size_t

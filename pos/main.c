@@ -412,6 +412,7 @@ main(int argc, char **argv)
 	till_recover(&till);
 	ui.till = &till;
 	ui.amap_by = -1;
+	ui.amap_paying = -1;
 	ui.caisse = cfg.caisse;
 	if (spool_init(&spool, cfg.spool) == SSA_ERR_OK)
 		ui.spool = &spool;

@@ -74,6 +74,10 @@ struct ui {
 	size_t amap_sel;             /* selected row among the matches */
 	long amap_by;                /* household whose "collected by" is being typed, -1 none */
 	bool amap_totals;            /* show the totals instead of the households */
+	uint64_t amap_card_seen;     /* serial of the card on the reader, checked in already; 0 none */
+	uint64_t amap_card_member;   /* ... its member id */
+	long amap_paying;            /* household whose baskets the card is paying, -1 none */
+	char amap_card[24];          /* ... and the card id it must be paid with */
 	char *report;                /* text of the report screen (owned), NULL: none */
 	enum journal_kind report_kind; /* the report screen shows: JOURNAL_SALE for an X report,
 					* else the closing of that kind */
@@ -98,6 +102,12 @@ void ui_switch(struct ui *ui, const struct view_ops *ops);
 /* While paying: look for the card and record the sale once nothing is due; to the receipt
  * screen when it is recorded.  Called by the loop; @p timeout_ms bounds the wait for a card. */
 void ui_pay_step(struct ui *ui, int timeout_ms);
+
+/* AMAP distribution, while the card pays a household's baskets: called by ui_pay_step after the
+ * card was polled (the card must be the household's; the member's part the card does not pay
+ * is left to the AMAP contract), and once the sale is recorded (the household collected). */
+void ui_amap_pay_step(struct ui *ui);
+void ui_amap_paid(struct ui *ui);
 
 /* Reprint the last receipt: the reprint is counted (data_dir/reprints.log, fsynced before the
  * copy is shown or printed) and marked "DUPLICATE n". */

@@ -4,11 +4,14 @@
  * selected household's baskets collected, with the time; F6 records who collected for them;
  * other keys record absent, moved, cancelled, given away, or undo.  Every change is on disk
  * before it is on screen (amap_session).  Totals per contract and size on F2; F12 exports the
- * results and the printable sheet. */
+ * results and the printable sheet.  Tapping a household's food card (the sheet's card column)
+ * checks it in; the baskets of the contracts the caisse pays are debited from the card through
+ * the till's card payment (amap_pay.h). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "amap_pay.h"
 #include "amap_session.h"
 #include "crt.h"
 #include "i18n.h"
@@ -111,6 +114,13 @@ amap_draw(struct ui *ui, int top, int rows)
 			     d->household[h].status == AMAP_GIVEN_AWAY;
 	snprintf(head, sizeof(head), _("%zu households, %zu collected, %zu to come"),
 		 d->n_household, collected, d->n_household - collected);
+	if (ui->amap_card_seen) {
+		char card[24], more[64];
+
+		card_id_format(ui->amap_card_member, card, sizeof(card));
+		snprintf(more, sizeof(more), _(" | card %s on the reader"), card);
+		strncat(head, more, sizeof(head) - strlen(head) - 1);
+	}
 	attrset(crt_attr(CRT_NORMAL) | A_BOLD);
 	crt_put(top, 0, COLS, true, head);
 	attrset(crt_attr(CRT_NORMAL));
@@ -157,6 +167,182 @@ amap_draw(struct ui *ui, int top, int rows)
 	}
 }
 
+/* Show household @p h selected, whatever was searched. */
+static void
+select_household(struct ui *ui, size_t h)
+{
+	size_t idx[AMAP_ROWS_MAX], n;
+
+	ui->text[0] = '\0';
+	ui->amap_by = -1;
+	ui->amap_totals = false;
+	n = matches(ui, idx);
+	for (size_t i = 0; i < n; i++)
+		if (idx[i] == h)
+			ui->amap_sel = i;
+}
+
+/* UTC ms of today's local midnight: a household's AMAP sale of today. */
+static int64_t
+day_start_ms(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm))
+		return 0;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+/* Household @p h collected its baskets now; false (and a message) when it could not be logged. */
+static bool
+collected(struct ui *ui, size_t h)
+{
+	enum ssa_err err = amap_session_set(ui->amap, h, AMAP_COLLECTED, (int64_t)time(NULL), NULL);
+
+	if (err != SSA_ERR_OK)
+		till_message(ui->till, TILL_MSG_ERROR, _("Not recorded: %s."), _(ssa_strerror(err)));
+	return err == SSA_ERR_OK;
+}
+
+/* Card @p id was tapped: check its household in, the card paying the baskets the caisse pays. */
+static void
+card_checkin(struct ui *ui, const struct card_identity *id)
+{
+	struct till *t = ui->till;
+	const struct amap_distribution *d = &ui->amap->d;
+	char card[24], m[48];
+	size_t h, lines = 0;
+	uint64_t seq = 0;
+	enum ssa_err err;
+
+	card_id_format(id->member_id, card, sizeof(card));
+	if ((h = amap_find_member(d, id->member_id)) == (size_t)-1) {
+		till_message(t, TILL_MSG_WARN,
+			     _("Card %s: no household of this distribution has this card."), card);
+		return;
+	}
+	select_household(ui, h);
+	if (d->household[h].status == AMAP_COLLECTED || d->household[h].status == AMAP_GIVEN_AWAY) {
+		till_message(t, TILL_MSG_WARN, _("%s: collected already."), d->household[h].name);
+		return;
+	}
+	/* Debited already (the till stopped before the sign-in log had it): never twice. */
+	if (t->journal && amap_pay_find(t->journal, card, day_start_ms(), &seq) == SSA_ERR_OK &&
+	    seq) {
+		if (collected(ui, h))
+			till_message(t, TILL_MSG_INFO, _("%s: collected (paid by the card already)."),
+				     d->household[h].name);
+		return;
+	}
+	if (t->state != TILL_SELLING || t->pending_id)
+		return;
+	till_new_sale(t);
+	if ((err = amap_pay_build(d, h, t, id->caisse, &lines)) != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("Not recorded: %s."), _(ssa_strerror(err)));
+		return;
+	}
+	if (lines == 0) {
+		if (collected(ui, h))
+			till_message(t, TILL_MSG_INFO, _("%s: collected (nothing for the card to pay)."),
+				     d->household[h].name);
+		return;
+	}
+	if (!t->journal || !t->signer || till_pay_start(t) != SSA_ERR_OK) {
+		till_new_sale(t);
+		till_message(t, TILL_MSG_ERROR, "%s", _("No journal: a sale cannot be recorded here."));
+		return;
+	}
+	ui->amap_paying = (long)h;
+	snprintf(ui->amap_card, sizeof(ui->amap_card), "%s", card);
+	money_format(t->basket.total, ui->money_locale, m, sizeof(m));
+	till_message(t, TILL_MSG_INFO, _("%s: %s of baskets for the card: keep it on the reader."),
+		     d->household[h].name, m);
+}
+
+void
+ui_amap_pay_step(struct ui *ui)
+{
+	struct till *t = ui->till;
+	const char *name;
+
+	if (ui->amap_paying < 0 || t->state != TILL_PAYING || !t->has_card || t->pending_id)
+		return;
+	name = ui->amap->d.household[ui->amap_paying].name;
+	if (strcmp(t->card.id, ui->amap_card) != 0) {
+		till_pay_back(t);
+		till_new_sale(t);
+		ui->amap_paying = -1;
+		till_message(t, TILL_MSG_WARN, _("Another card: tap the card of %s again."), name);
+		return;
+	}
+	if (t->alloc.ssa_debit == 0) {
+		/* An empty card pays nothing: the pickup is only recorded. */
+		size_t h = (size_t)ui->amap_paying;
+
+		till_pay_back(t);
+		till_new_sale(t);
+		ui->amap_paying = -1;
+		if (collected(ui, h))
+			till_message(t, TILL_MSG_INFO,
+				     _("%s: collected; the card's balance is empty: nothing debited."),
+				     name);
+		return;
+	}
+	/* What the card does not pay is the member's part of the contract, paid to the AMAP. */
+	if (till_due(t) > 0)
+		till_pay_tender(t, TENDER_OTHER, 0);
+}
+
+void
+ui_amap_paid(struct ui *ui)
+{
+	struct till *t = ui->till;
+	char m[48], msg[200];
+	size_t h;
+
+	if (ui->amap_paying < 0) {
+		till_new_sale(t);
+		return;
+	}
+	h = (size_t)ui->amap_paying;
+	ui->amap_paying = -1;
+	money_format(t->alloc.ssa_debit, ui->money_locale, m, sizeof(m));
+	snprintf(msg, sizeof(msg), _("Sale %llu: %s paid by the card."),
+		 (unsigned long long)t->last_sale_seq, m);
+	till_new_sale(t);
+	if (amap_session_set(ui->amap, h, AMAP_COLLECTED, (int64_t)time(NULL), NULL) != SSA_ERR_OK)
+		till_message(t, TILL_MSG_ERROR, _("%s The sign-in log could not be written."), msg);
+	else
+		till_message(t, TILL_MSG_INFO, _("%s %s: collected."), msg,
+			     ui->amap->d.household[h].name);
+}
+
+/* Between keys: a card on the reader checks its household in (once per tap). */
+static void
+amap_idle(struct ui *ui)
+{
+	struct till *t = ui->till;
+	struct card_identity id;
+	int64_t balance = 0;
+	enum ssa_err err;
+
+	if (!t->reader || t->state != TILL_SELLING || t->pending_id || ui->amap_by >= 0)
+		return;
+	err = till_inquiry(t, 50, &id, &balance);
+	if (err == SSA_ERR_CARD_ABSENT) {
+		ui->amap_card_seen = 0;
+		return;
+	}
+	if (err != SSA_ERR_OK || id.serial == ui->amap_card_seen)
+		return; /* refused (said so), or still on the reader */
+	ui->amap_card_seen = id.serial;
+	ui->amap_card_member = id.member_id;
+	card_checkin(ui, &id);
+}
+
 static void
 set_selected(struct ui *ui, enum amap_status st, const char *by)
 {
@@ -186,6 +372,23 @@ set_selected(struct ui *ui, enum amap_status st, const char *by)
 static enum request
 amap_request(struct ui *ui, enum request req)
 {
+	if (ui->till->state == TILL_PAYING && ui->amap_paying >= 0) {
+		/* The card is paying: only Esc (drop the payment) or moving around. */
+		if (req == REQ_BACK) {
+			if (till_pay_back(ui->till) == SSA_ERR_OK) {
+				till_new_sale(ui->till);
+				ui->amap_paying = -1;
+				till_message(ui->till, TILL_MSG_INFO, "%s",
+					     _("Card payment dropped: nothing was recorded."));
+			}
+			return REQ_NONE;
+		}
+		if (req != REQ_UP && req != REQ_DOWN && req != REQ_PAGE_UP && req != REQ_PAGE_DOWN) {
+			till_message(ui->till, TILL_MSG_WARN, "%s",
+				     _("The card is paying: keep it on the reader, or Esc."));
+			return REQ_NONE;
+		}
+	}
 	switch (req) {
 	case REQ_UP:
 		if (ui->amap_sel > 0)
@@ -267,4 +470,5 @@ const struct view_ops ui_amap_ops = {
 	.draw = amap_draw,
 	.request = amap_request,
 	.takes_text = true,
+	.idle = amap_idle,
 };

@@ -204,12 +204,17 @@ ui_pay_step(struct ui *ui, int timeout_ms)
 		till_pay_commit(t, now_ms, &rc);
 	else if (t->state == TILL_PAYING || t->pending_id)
 		till_poll_card(t, timeout_ms, now_ms, &rc);
+	if (ui->amap)
+		ui_amap_pay_step(ui);
 	/* A card read with nothing left to pay: record at once. */
 	if (t->state == TILL_PAYING && t->pending_id == 0 && t->has_card && till_due(t) == 0)
 		till_pay_commit(t, now_ms, &rc);
 	if (t->state == TILL_PAID && ui->view != &ui_receipt_ops) {
 		copy_receipt(ui);
-		ui_switch(ui, &ui_receipt_ops);
+		if (ui->amap)
+			ui_amap_paid(ui); /* the distribution goes on: no receipt screen */
+		else
+			ui_switch(ui, &ui_receipt_ops);
 	}
 }
 

@@ -12,6 +12,10 @@
  *  - a sign-in sheet, one row per household: Nom;Prénom;<one column per contract>...;Commentaire,
  *    each contract cell holding size codes such as "2 x G" or "1 x M + 1 x P".
  * A bad row is reported with its line number and the rest still imports.
+ *
+ * Either layout may carry one more column, "Carte SSA" (also "Carte", "Card", "SSA card", "SSA
+ * member"), holding the SSA member id of the household's food card as written on the card's
+ * papers and by ssa-admin (1 to 16 hex digits): tapping that card checks the household in.
  */
 #ifndef SSA_AMAP_H
 #define SSA_AMAP_H
@@ -42,6 +46,7 @@ struct amap_household {
 	enum amap_status status;
 	int64_t changed_at;   /* UTC seconds of the last status change, 0 if none */
 	char *collected_by;   /* who picked up for the household, or NULL */
+	uint64_t member_id;   /* SSA member id of the household's food card (card column), 0 none */
 };
 
 struct amap_item {
@@ -85,6 +90,16 @@ void amap_fini(struct amap_distribution *d);
  * finds "DUPONT Hélène" and a co-member listed in the same row).  Writes at most @p max indexes
  * to @p out in name order; returns how many matched in all. */
 size_t amap_find(const struct amap_distribution *d, const char *query, size_t *out, size_t max);
+
+/* The product category of contract @p contract in the caisse's convention lists: "amap-" then
+ * the name folded to lower-case ASCII, runs of other characters made one '-' ("Légumes bio" ->
+ * "amap-legumes-bio"), at most AMAP_CATEGORY_MAX bytes.  A caisse that pays a contract's
+ * baskets from the food card lists that category (docs/amap.md). */
+#define AMAP_CATEGORY_MAX 32
+void amap_contract_category(const char *contract, char *out, size_t size);
+
+/* The household whose card column holds member id @p member, or (size_t)-1. */
+size_t amap_find_member(const struct amap_distribution *d, uint64_t member);
 
 /* Record an outcome for household @p h at @p now (UTC seconds).  @p by: who collected for the
  * household (only with AMAP_COLLECTED; NULL for the household itself).  Setting EXPECTED again

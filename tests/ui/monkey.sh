@@ -6,7 +6,7 @@
 . tests/ui/lib.sh
 
 keys="F1 F2 F3 F4 F5 F6 F7 F8 F9 F10x F11 F12 Escape Enter Up Down PageUp PageDown BSpace DC
-Tab BTab C-b C-x C-z C-n C-y C-r C-l C-a Home End IC 0 1 2 3 4 5 6 7 8 9 * , . a Z ? space"
+Tab BTab C-b C-x C-z C-n C-y C-e C-r C-l C-a Home End IC 0 1 2 3 4 5 6 7 8 9 * , . a Z ? space"
 codes="3560070894222 3176582033303 0,350*2345678 4011 2112345003504 3*3250390000457 12 99999999"
 
 check() { # $1 what

@@ -162,6 +162,71 @@ test_exports(void **state)
 }
 
 static void
+test_card_column(void **state)
+{
+	static const char sheet_cards[] = "Nom;Prénom;Carte SSA;Légumes\n"
+					  "DUPONT;Marie;00000000000000A1;2 x G\n"
+					  "MARTIN;Paul;;1 x M\n"
+					  "DURAND;Léa;xyz;1 x P\n"
+					  "BERNARD;Sami;0;1 x G\n";
+	static const char camap_cards[] =
+		"userId;userName;productName;ref;catalogName;catalogId;vendorId;price;quantity;"
+		"fees;total;paid;SSA card\n"
+		"12;DUPONT Marie;Panier G;;Légumes;1;1;12,00;1;0;12,00;1;a1\n"
+		"12;DUPONT Marie;Oeufs;;Oeufs;2;1;0,50;6;0;3,00;1;a1\n"
+		"13;MARTIN Paul;Panier M;;Légumes;1;1;9,00;1;0;9,00;1;b2\n"
+		"13;MARTIN Paul;Oeufs;;Oeufs;2;1;0,50;6;0;3,00;1;b3\n";
+	struct amap_distribution d;
+	struct amap_report rep;
+
+	(void)state;
+	assert_int_equal(amap_import(sheet_cards, sizeof(sheet_cards) - 1, &d, &rep), SSA_ERR_OK);
+	assert_int_equal(d.layout, AMAP_LAYOUT_SHEET);
+	assert_int_equal(rep.rows_imported, 2);
+	assert_int_equal(rep.rows_bad, 2);
+	assert_int_equal(rep.bad[0].line, 4);
+	assert_non_null(strstr(rep.bad[0].msg, "xyz"));
+	assert_int_equal(rep.bad[1].line, 5);
+	/* the card column is no contract */
+	for (size_t i = 0; i < d.n_item; i++)
+		assert_string_equal(d.item[i].contract, "Légumes");
+	assert_int_equal(d.household[0].member_id, 0xa1);
+	assert_int_equal(d.household[1].member_id, 0);
+	assert_int_equal(amap_find_member(&d, 0xa1), 0);
+	assert_int_equal(amap_find_member(&d, 0xa2), (size_t)-1);
+	assert_int_equal(amap_find_member(&d, 0), (size_t)-1);
+	amap_fini(&d);
+
+	assert_int_equal(amap_import(camap_cards, sizeof(camap_cards) - 1, &d, &rep), SSA_ERR_OK);
+	assert_int_equal(d.layout, AMAP_LAYOUT_CAMAP);
+	assert_int_equal(rep.rows_imported, 3);
+	assert_int_equal(rep.rows_bad, 1); /* MARTIN with two different cards */
+	assert_int_equal(rep.bad[0].line, 5);
+	assert_int_equal(d.n_household, 2);
+	assert_int_equal(amap_find_member(&d, 0xa1), 0);
+	assert_int_equal(amap_find_member(&d, 0xb2), 1);
+	assert_int_equal(d.household[0].member_id, 0xa1);
+	amap_fini(&d);
+}
+
+static void
+test_contract_category(void **state)
+{
+	char c[AMAP_CATEGORY_MAX + 1];
+
+	(void)state;
+	amap_contract_category("Légumes", c, sizeof(c));
+	assert_string_equal(c, "amap-legumes");
+	amap_contract_category("  Œufs & Pain bio (2026) ", c, sizeof(c));
+	assert_string_equal(c, "amap-oeufs-pain-bio-2026");
+	amap_contract_category("Fromages de chèvre et de brebis du Larzac", c, sizeof(c));
+	assert_string_equal(c, "amap-fromages-de-chevre-et-de-br");
+	assert_int_equal(strlen(c), AMAP_CATEGORY_MAX);
+	amap_contract_category("", c, sizeof(c));
+	assert_string_equal(c, "amap-");
+}
+
+static void
 test_unknown_layout(void **state)
 {
 	struct amap_distribution d;
@@ -212,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_camap_import),  cmocka_unit_test(test_sheet_import),
 		cmocka_unit_test(test_find_and_check_in), cmocka_unit_test(test_exports),
 		cmocka_unit_test(test_unknown_layout), cmocka_unit_test(test_csv_reader),
+		cmocka_unit_test(test_card_column), cmocka_unit_test(test_contract_category),
 	};
 	return cmocka_run_group_tests_name("amap", tests, NULL, NULL);
 }

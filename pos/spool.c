@@ -37,27 +37,32 @@ number(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-/* "<seq> <error word> <message to the end of the line>" */
+/* "<seq> <error word> <message to the end of the line>"; seq 0 is a refused document (a list,
+ * a hot list, a grant batch), not a record. */
 static bool
 rejection(char *v, struct spool_rejection *r)
 {
 	char *sp = strchr(v, ' '), *word, *end;
-	size_t n, i;
+	size_t n;
 
 	if (!sp)
 		return false;
 	*sp = '\0';
-	if (!number(v, INT64_MAX, &r->seq) || r->seq == 0)
+	if (!number(v, INT64_MAX, &r->seq))
 		return false;
 	word = sp + 1;
 	end = strchr(word, ' ');
 	n = end ? (size_t)(end - word) : strlen(word);
-	if (n == 0 || n > SPOOL_ERROR_MAX)
+	if (n == 0)
 		return false;
-	for (i = 0; i < n; i++)
-		if (!((word[i] >= 'a' && word[i] <= 'z') || (word[i] >= 'A' && word[i] <= 'Z') ||
-		      (word[i] >= '0' && word[i] <= '9') || word[i] == '_' || word[i] == '-'))
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)word[i] < 0x21 || word[i] == 0x7f)
 			return false;
+	/* A longer word of a newer ssa-syncd is cut, not refused. */
+	if (n > SPOOL_ERROR_MAX)
+		n = SPOOL_ERROR_MAX;
+	while (n > 0 && ((unsigned char)word[n] & 0xc0) == 0x80)
+		n--;
 	memcpy(r->error, word, n);
 	r->error[n] = '\0';
 	/* The message is shown as it is, cut at a character boundary; control bytes are spaces. */
@@ -81,7 +86,7 @@ spool_status_parse(const char *text, size_t len, struct spool_status *out)
 	struct spool_status *st;
 	uint64_t val[K__COUNT] = { 0 };
 	int next = 0; /* the key expected next */
-	char line[512];
+	char line[1024];
 	size_t pos = 0;
 	enum ssa_err err = SSA_ERR_INVAL;
 

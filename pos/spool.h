@@ -25,7 +25,8 @@
 
 /* A record the caisse refused. */
 struct spool_rejection {
-	uint64_t seq;                     /* the journal's sequence number */
+	uint64_t seq;                     /* the journal's sequence number, 0: a refused document
+					   * (list, hot list, grant batch) */
 	char error[SPOOL_ERROR_MAX + 1];  /* the caisse's error word */
 	char msg[SPOOL_MESSAGE_MAX + 1];  /* its message (control characters made spaces) */
 };

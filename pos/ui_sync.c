@@ -86,7 +86,10 @@ rejections_draw(struct ui *ui, int top, int rows)
 		const char *m = r->msg;
 		size_t n = fit(m, w);
 
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)r->seq);
+		if (r->seq)
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)r->seq);
+		else
+			snprintf(buf, sizeof(buf), "-"); /* a list, hot list or grant batch */
 		attrset(crt_attr(CRT_ERROR));
 		crt_put(y, 0, COL_SEQ, true, "!");
 		attrset(crt_attr(CRT_NORMAL));

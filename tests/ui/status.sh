@@ -84,12 +84,13 @@ rejections=25
 rejection=1 SIGNATURE la signature de l'enregistrement ne se vérifie pas
 rejection=1 DUPLICATE
 rejection=1 LIST_UNKNOWN the record names list version 9 of caisse-34, which the caisse never published
+rejection=0 LIST_SIGNATURE the list's signature does not verify
 "
 ui_wait_text "en ligne | 25 refus ^E | sync 1 min | 0 att. | liste v7"
 [ "$(status_attrs)" = "$warn_attrs" ] || ui_fail "rejections: not the warning colors"
 ui_keys C-e
 ui_wait_text "ssa-pos - Refusés par la caisse"
-ui_wait_text "La caisse a refusé 25 enregistrement(s), les 3 derniers ici :"
+ui_wait_text "La caisse a refusé 25 enregistrement(s), les 4 derniers ici :"
 ui_wait_text "Ils restent au journal : prévenez la caisse."
 ui_screen | grep -Eq "^! 1 +SIGNATURE +la signature de l'enregistrement ne se vérifie pas$" ||
 	ui_fail "first rejection"
@@ -98,6 +99,9 @@ ui_screen | grep -Eq '^! 1 +DUPLICATE$' || ui_fail "second rejection"
 ui_screen | grep -Eq '^! 1 +LIST_UNKNOWN +the record names list version 9 of caisse-34, which$' ||
 	ui_fail "third rejection"
 ui_screen | grep -Eq '^ {28}the caisse never published$' || ui_fail "third rejection, row 2"
+# a refused document (the list), not a record
+ui_screen | grep -Eq "^! - +LIST_SIGNATURE +the list's signature does not verify$" ||
+	ui_fail "a refused list"
 # any key leaves it as it was; Esc goes back
 ui_keys F3 Up Down PageDown F12 Enter
 ui_wait_text "ssa-pos - Refusés par la caisse"

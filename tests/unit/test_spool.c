@@ -71,6 +71,18 @@ test_parse_good(void **state)
 			 SSA_ERR_OK);
 	assert_int_equal(st.rejections, 300);
 	assert_int_equal(st.n_rejection, 1);
+	/* a refused document (seq 0), an error word of a newer ssa-syncd, as ssa-syncd writes an
+	 * empty message */
+	assert_int_equal(parse("last_attempt=1\nlast_success=1\nonline=1\nacked=1\n"
+			       "list_version=1\nhotlist_version=1\nrejections=2\n"
+			       "rejection=0 LIST_SIGNATURE the list's signature does not verify\n"
+			       "rejection=7 A_VERY_LONG_ERROR_WORD_OF_A_NEWER_SSA_SYNCD_0123456789 \n",
+			       &st),
+			 SSA_ERR_OK);
+	assert_int_equal(st.rejection[0].seq, 0);
+	assert_string_equal(st.rejection[0].error, "LIST_SIGNATURE");
+	assert_int_equal(strlen(st.rejection[1].error), SPOOL_ERROR_MAX);
+	assert_string_equal(st.rejection[1].msg, "");
 }
 
 static void
@@ -108,13 +120,11 @@ test_parse_bad(void **state)
 		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
 		"hotlist_version=1\nrejections=0\nrejection=1 X y\n",
 		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
-		"hotlist_version=1\nrejections=1\nrejection=0 X y\n",
-		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
 		"hotlist_version=1\nrejections=1\nrejection=x X y\n",
 		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
 		"hotlist_version=1\nrejections=1\nrejection=5\n",
 		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
-		"hotlist_version=1\nrejections=1\nrejection=5 é y\n",
+		"hotlist_version=1\nrejections=1\nrejection=5  y\n",
 	};
 	struct spool_status st = { .acked = 77 };
 	char big[SPOOL_STATUS_MAX + 2], *many;

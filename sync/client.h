@@ -37,6 +37,11 @@ enum ssa_err syncd_http_request(struct syncd_http *h, const char *method, const 
 				const char *body, size_t len, long *status, char **resp,
 				size_t *resp_len);
 
+/* GET @p path asking for text (Accept: text/plain: the signed documents); as
+ * syncd_http_request. */
+enum ssa_err syncd_http_get_text(struct syncd_http *h, const char *path, long *status, char **resp,
+				 size_t *resp_len);
+
 /* How many HTTP replies @p h has received so far (any status): the caisse was reached. */
 unsigned long syncd_http_replies(const struct syncd_http *h);
 

@@ -140,9 +140,28 @@ on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ulto
 	return 0;
 }
 
+static enum ssa_err
+http_request(struct syncd_http *h, const char *method, const char *path, const char *accept,
+	     const char *body, size_t len, long *status, char **resp, size_t *resp_len);
+
 enum ssa_err
 syncd_http_request(struct syncd_http *h, const char *method, const char *path, const char *body,
 		   size_t len, long *status, char **resp, size_t *resp_len)
+{
+	return http_request(h, method, path, "Accept: application/json", body, len, status, resp,
+			    resp_len);
+}
+
+enum ssa_err
+syncd_http_get_text(struct syncd_http *h, const char *path, long *status, char **resp,
+		    size_t *resp_len)
+{
+	return http_request(h, "GET", path, "Accept: text/plain", NULL, 0, status, resp, resp_len);
+}
+
+static enum ssa_err
+http_request(struct syncd_http *h, const char *method, const char *path, const char *accept,
+	     const char *body, size_t len, long *status, char **resp, size_t *resp_len)
 {
 	struct curl_slist *headers = NULL;
 	struct sink sink = { 0 };
@@ -161,8 +180,9 @@ syncd_http_request(struct syncd_http *h, const char *method, const char *path, c
 	snprintf(url, ulen, "%s%s", h->url, path);
 	curl_easy_reset(c);
 	h->errbuf[0] = '\0';
-	headers = curl_slist_append(headers, "Content-Type: application/json");
-	headers = curl_slist_append(headers, "Accept: application/json");
+	if (body)
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+	headers = curl_slist_append(headers, accept);
 	headers = curl_slist_append(headers, "Expect:");
 	if (!headers) {
 		free(url);

@@ -150,7 +150,7 @@ syncd_pull_list(struct syncd_http *h, struct syncd_state *state, const struct sy
 		goto out;
 	snprintf(path, sizeof(path), PROTOCOL_PREFIX "/list?caisse=%s&since=%lu", pc->caisse,
 		 (unsigned long)since);
-	if ((err = syncd_http_request(h, "GET", path, NULL, 0, &status, &resp, &len)))
+	if ((err = syncd_http_get_text(h, path, &status, &resp, &len)))
 		goto out;
 	if (status == 204 || status == 404) {
 		log_info("convention list: %s (version %lu in force)",
@@ -225,7 +225,7 @@ syncd_pull_signed_hotlist(struct syncd_http *h, struct syncd_state *state,
 		return SSA_ERR_OK;
 	since = spool_hotlist_version(pc);
 	snprintf(path, sizeof(path), PROTOCOL_PREFIX "/hotlist?since=%lu", (unsigned long)since);
-	if ((err = syncd_http_request(h, "GET", path, NULL, 0, &status, &resp, &len)))
+	if ((err = syncd_http_get_text(h, path, &status, &resp, &len)))
 		goto out;
 	if (status == 204) {
 		err = syncd_state_meta_set(state, "hotlist_version", since);
@@ -293,7 +293,7 @@ syncd_pull_grants(struct syncd_http *h, struct syncd_state *state,
 	snprintf(path, sizeof(path), PROTOCOL_PREFIX "/grants?period=%ld", (long)period);
 	snprintf(name, sizeof(name), "grants-%ld.txt", (long)period);
 	snprintf(what, sizeof(what), "grant batch %ld", (long)period);
-	if ((err = syncd_http_request(h, "GET", path, NULL, 0, &status, &resp, &len)))
+	if ((err = syncd_http_get_text(h, path, &status, &resp, &len)))
 		goto out;
 	if (status == 404) {
 		log_info("%s: none published for this outlet yet", what);

@@ -2,8 +2,9 @@
 # sync_pull_bad: a caisse that serves bad documents.  ssa-syncd pulls the convention list, the
 # hot list and the grant batches; whatever comes that is not a document of this caisse signed
 # with its key — another key's signature, another caisse's list, an older list, garbage, a
-# reply over the size limit — changes nothing (the list in force stays, no spool file is
-# written), is logged, and shows in <spool>/status as a rejection; --once exits 65.
+# reply over the size limit — changes nothing (the list in force stays, the spool's files stay
+# as they were), is logged, and shows in <spool>/status as a rejection; --once exits 65.  The
+# good documents are put in force or written to the spool.
 #
 # The misbehaving caisse is `openssl s_server -WWW` with mutual TLS serving files named after
 # the request paths: a real ssa-caissed never serves such replies, so this is the one place a
@@ -119,6 +120,93 @@ cp "$T/v8.list" "$W/v1/list?caisse=caisse-test&since=7"
 syncd t1 --once
 "$B/ssa-admin" list show "$T/t1.catalog" | grep -q 'caisse-test.*8' || fail "version 8 not in force"
 [ "$(spool_status t1 list_version)" = 8 ] || fail "list_version 8: $(cat "$S")"
+# the stand-in cannot answer 204 (nothing new): the same list again is accepted as a no-op
+cp "$T/v8.list" "$W/v1/list?caisse=caisse-test&since=8"
+
+# --- the hot list -------------------------------------------------------------------------
+# sign_hot KEY CAISSE VERSION OUT: a hot list of two cards
+sign_hot() {
+	printf '1122334455667788,lost\n99aabbccddeeff00,cloned\n' |
+		"$B/ssa-admin" hotlist sign --key "$1" --caisse "$2" --version "$3" --date 2026-03-01 \
+			>"$4" 2>"$T/sign.err" || fail "hotlist sign: $(cat "$T/sign.err")"
+}
+sign_hot "$T/doc.key" caisse-test 3 "$W/v1/hotlist?since=0"
+: >"$T/syncd.log"
+syncd t1 --once
+cmp -s "$W/v1/hotlist?since=0" "$T/t1.spool/hotlist.txt" || fail "hot list not in the spool"
+[ "$(spool_status t1 hotlist_version)" = 3 ] || fail "hotlist_version: $(cat "$S")"
+grep -q 'hot list: version 3, 2 cards (was version 0)' "$T/syncd.log" || fail "hot list log"
+cp "$T/t1.spool/hotlist.txt" "$T/hot3"
+
+# check_hot WHAT ERROR MESSAGE: refused (logged with MESSAGE), hotlist.txt unchanged, the
+# status shows ERROR
+check_hot() {
+	: >"$T/syncd.log"
+	syncd t1 --once
+	st=$?
+	[ $st = 65 ] || fail "hot list $1: exit $st, want 65"
+	cmp -s "$T/hot3" "$T/t1.spool/hotlist.txt" || fail "hot list $1: the spool's file changed"
+	[ "$(spool_status t1 hotlist_version)" = 3 ] || fail "hot list $1: $(cat "$S")"
+	grep -q "^rejection=0 $2 hot list" "$S" || fail "hot list $1: status $(cat "$S")"
+	grep -q "hot list refused: $3" "$T/syncd.log" || fail "hot list $1: log $(cat "$T/syncd.log")"
+}
+sign_hot "$T/other.key" caisse-test 4 "$W/v1/hotlist?since=3"
+check_hot "another key" HOTLIST_SIGNATURE "hot list signature does not verify"
+sign_hot "$T/doc.key" caisse-other 4 "$W/v1/hotlist?since=3"
+check_hot "another caisse" HOTLIST_CAISSE "hot list belongs to another caisse"
+sign_hot "$T/doc.key" caisse-test 2 "$W/v1/hotlist?since=3"
+check_hot "older" HOTLIST_OLDER "hot list is not newer"
+cp "$T/hot3" "$W/v1/hotlist?since=3"
+check_hot "the same again" HOTLIST_OLDER "hot list is not newer"
+sign_hot "$T/doc.key" caisse-test 4 "$T/hot4"
+sed 's/,lost$/,stolen/' "$T/hot4" >"$W/v1/hotlist?since=3"
+check_hot "edited" HOTLIST_SIGNATURE "hot list signature does not verify"
+head -c 100 "$T/hot4" >"$W/v1/hotlist?since=3"
+check_hot "truncated" HOTLIST_FORMAT "hot list is malformed"
+cp "$T/hot4" "$W/v1/hotlist?since=3"
+syncd t1 --once
+cmp -s "$T/hot4" "$T/t1.spool/hotlist.txt" || fail "hot list 4 not in the spool"
+[ "$(spool_status t1 hotlist_version)" = 4 ] || fail "hotlist_version 4: $(cat "$S")"
+# a spool file edited behind ssa-syncd's back no longer verifies: asked again from 0
+sed -i 's/,lost$/,stolen/' "$T/t1.spool/hotlist.txt"
+: >"$T/syncd.log"
+syncd t1 --once
+grep -q 'hotlist.txt does not verify' "$T/syncd.log" || fail "tampered spool file not noticed"
+cmp -s "$T/hot3" "$T/t1.spool/hotlist.txt" || fail "hot list from 0 not in the spool"
+
+# --- grants ---------------------------------------------------------------------------------
+P0=$(date -u +%Y%m)
+P1=$(date -u -d "$(date -u +%Y-%m-15) +1 month" +%Y%m)
+# sign_grants KEY CAISSE PERIOD OUT
+sign_grants() {
+	printf 'card,1122334455667788,265.00\nmember,a1b2c3d4e5f60718,150.00\n' |
+		"$B/ssa-admin" grant sign --key "$1" --caisse "$2" --period "$3" >"$4" 2>"$T/sign.err" ||
+		fail "grant sign: $(cat "$T/sign.err")"
+}
+sign_grants "$T/doc.key" caisse-test "$P0" "$W/v1/grants?period=$P0"
+sign_grants "$T/doc.key" caisse-test "$P1" "$W/v1/grants?period=$P1"
+syncd t1 --once # the stand-in's hot list is refused each time now (no 204): exit 65
+cmp -s "$W/v1/grants?period=$P0" "$T/t1.spool/grants-$P0.txt" || fail "grants $P0 not in the spool"
+cmp -s "$W/v1/grants?period=$P1" "$T/t1.spool/grants-$P1.txt" || fail "grants $P1 not in the spool"
+cp "$T/t1.spool/grants-$P1.txt" "$T/g1"
+# check_grants WHAT ERROR MESSAGE: refused (logged), the spool's batch unchanged
+check_grants() {
+	: >"$T/syncd.log"
+	syncd t1 --once
+	st=$?
+	[ $st = 65 ] || fail "grants $1: exit $st, want 65"
+	cmp -s "$T/g1" "$T/t1.spool/grants-$P1.txt" || fail "grants $1: the spool's batch changed"
+	grep -q "^rejection=0 $2 grant batch $P1 refused" "$S" || fail "grants $1: status $(cat "$S")"
+	grep -q "grant batch $P1 refused: $3" "$T/syncd.log" || fail "grants $1: log $(cat "$T/syncd.log")"
+}
+sign_grants "$T/other.key" caisse-test "$P1" "$W/v1/grants?period=$P1"
+check_grants "another key" GRANT_SIGNATURE "grant batch signature does not verify"
+sign_grants "$T/doc.key" caisse-other "$P1" "$W/v1/grants?period=$P1"
+check_grants "another caisse" GRANT_CAISSE "grant batch belongs to another caisse"
+cp "$W/v1/grants?period=$P0" "$W/v1/grants?period=$P1"
+check_grants "another period" GRANT_PERIOD "grant batch is for another period"
+sed 's/,265.00$/,965.00/' "$T/g1" >"$W/v1/grants?period=$P1"
+check_grants "edited" GRANT_SIGNATURE "grant batch signature does not verify"
 
 # a list_key that is not a key: a clear message, nothing done
 printf 'not a key\n' >"$T/bad.pub"

@@ -88,6 +88,8 @@ enum stmt_id {
 	ST_HOT_ADD,
 	ST_HOT_GET,
 	ST_HOT_SINCE,
+	ST_SCAN_CLOSINGS,
+	ST_SCAN_CLOSINGS_ALL,
 	ST_HH_PUT,
 	ST_HH_HOLDER,
 	ST_HH_HOLDER_FIRST,
@@ -150,6 +152,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_HOT_GET] = "SELECT version FROM hotlist WHERE card = :card",
 	[ST_HOT_SINCE] = "SELECT card, version, reason FROM hotlist WHERE version > :since "
 			 "ORDER BY version",
+	[ST_SCAN_CLOSINGS] = "SELECT terminal, data FROM journal WHERE terminal = :terminal AND kind "
+			     "IN ('CLOSING_Z', 'CLOSING_MONTH', 'CLOSING_YEAR') ORDER BY seq",
+	[ST_SCAN_CLOSINGS_ALL] = "SELECT terminal, data FROM journal WHERE kind IN ('CLOSING_Z', "
+				 "'CLOSING_MONTH', 'CLOSING_YEAR') ORDER BY terminal, seq",
 	[ST_HH_PUT] = "INSERT INTO household (id, holder, created_ms) VALUES (:id, NULL, :now)",
 	[ST_HH_HOLDER] = "UPDATE household SET holder = :member WHERE id = :id AND EXISTS "
 			 "(SELECT 1 FROM member WHERE id = :member AND household = :id)",
@@ -887,6 +893,20 @@ s_terminal_scan(void *cls, enum ssa_err (*fn)(void *ctx, const char *terminal, c
 	return scan_rows(s, stmt(s, ST_TERM_SCAN), two_text_row, &f, "terminals");
 }
 
+/* (terminal, data) rows to a journal_scan_time-like callback. */
+static enum ssa_err
+record_row(sqlite3_stmt *st, void *a)
+{
+	struct scan_fn *f = a;
+	enum ssa_err (*fn)(void *, const char *, const char *, size_t) = f->fn;
+	const char *t = (const char *)sqlite3_column_text(st, 0);
+	const char *d = (const char *)sqlite3_column_text(st, 1);
+
+	if (!t || !d)
+		return SSA_ERR_NOMEM;
+	return fn(f->ctx, t, d, (size_t)sqlite3_column_bytes(st, 1));
+}
+
 /* --- signed documents ------------------------------------------------------------------------ */
 
 static enum ssa_err
@@ -1148,6 +1168,21 @@ s_hotlist_doc_latest(void *cls, uint32_t *version, char **text, size_t *len)
 	return err;
 }
 
+static enum ssa_err
+s_journal_scan_closings(void *cls, const char *terminal,
+			enum ssa_err (*fn)(void *ctx, const char *terminal, const char *data,
+					   size_t len),
+			void *ctx)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, terminal ? ST_SCAN_CLOSINGS : ST_SCAN_CLOSINGS_ALL);
+	struct scan_fn f = { (void *)fn, ctx };
+
+	if (terminal && bind_text(st, ":terminal", terminal, -1))
+		return db_err(s, "bind closings");
+	return scan_rows(s, st, record_row, &f, "closings");
+}
+
 static void
 s_close(void *cls)
 {
@@ -1256,6 +1291,7 @@ caisse_store_sqlite_open(const char *path, struct caisse_store *out)
 				      .anomaly_scan = s_anomaly_scan,
 				      .hotlist_add = s_hotlist_add,
 				      .hotlist_since = s_hotlist_since,
+				      .journal_scan_closings = s_journal_scan_closings,
 				      .household_put = s_household_put,
 				      .household_set_holder = s_household_set_holder,
 				      .household_scan = s_household_scan,

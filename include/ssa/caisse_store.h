@@ -115,6 +115,13 @@ struct caisse_store {
 							     const char *data, size_t len),
 					  void *ctx);
 
+	/* Call @p fn for every stored closing record (CLOSING_Z, _MONTH, _YEAR) of @p terminal
+	 * (NULL: all), in (terminal, seq) order. */
+	enum ssa_err (*journal_scan_closings)(void *cls, const char *terminal,
+					      enum ssa_err (*fn)(void *ctx, const char *terminal,
+								 const char *data, size_t len),
+					      void *ctx);
+
 	/* --- households, members, cards, outlets (ssa-admin) ---------------------------------- */
 
 	/* A new household without members; SSA_ERR_EXISTS. */

@@ -62,6 +62,7 @@ typedef int admin_cmd_fn(struct admin_ctx *ctx, int argc, char **argv);
 /* One line per group: name, function, one-line help.  Add yours here, keep it sorted. */
 #define ADMIN_COMMANDS(_) \
 	_(ca, admin_cmd_ca, "the caisse CA: init, server certificate") \
+	_(caisse, admin_cmd_caisse, "what the terminals sent: settlement CSV, closings, anomalies") \
 	_(card, admin_cmd_card, "food cards: keygen, issue, info") \
 	_(grant, admin_cmd_grant, "monthly grants: make, list, show; sign from CSV, verify") \
 	_(hotlist, admin_cmd_hotlist, "the hot list: add, remove, list; sign from CSV, verify") \

@@ -15,7 +15,7 @@
 /* The options of the commands on the caisse's database (cmd_caisse.c); NULL = not given. */
 struct caisse_opts {
 	const char *db, *caisse, *key, *rules, *period, *outlet, *policy, *household, *holder,
-		*birth, *card, *date;
+		*birth, *card, *date, *terminal, *separator, *opening;
 	char **args; /* the arguments left, after the verb */
 	int nargs;
 };

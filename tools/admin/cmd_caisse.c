@@ -11,6 +11,10 @@
  *   ssa-admin outlet attach OUTLET TERMINAL...
  *   ssa-admin outlet list
  *   ssa-admin list publish FILE [--key PUBLIC]
+ *   ssa-admin caisse settlement --period YYYYMM [--outlet O] [--separator ';']
+ *   ssa-admin caisse closings [--terminal T]
+ *   ssa-admin caisse anomalies
+ *   ssa-admin caisse ledger [--card CARD] [--opening AMOUNT] [--policy expire|rollover:CAP]
  *
  * Every command takes --db DB (else [caisse] database) and --caisse ID (else [caisse] id) where
  * it needs them.  Households and members have pseudonymous ids of 16 hex digits (the member id is
@@ -32,7 +36,10 @@
 #include "ssa/card.h"
 #include "ssa/convention.h"
 #include "ssa/household.h"
+#include "ssa/journal.h"
+#include "ssa/ledger.h"
 #include "ssa/money.h"
+#include "ssa/settlement.h"
 
 #define LIST_MAX_BYTES (256u << 20)
 
@@ -52,6 +59,9 @@ caisse_opts_parse(int argc, char **argv, struct caisse_opts *o)
 		{ "birth", required_argument, NULL, 'b' },
 		{ "card", required_argument, NULL, 'C' },
 		{ "date", required_argument, NULL, 'D' },
+		{ "terminal", required_argument, NULL, 't' },
+		{ "separator", required_argument, NULL, 's' },
+		{ "opening", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -72,6 +82,9 @@ caisse_opts_parse(int argc, char **argv, struct caisse_opts *o)
 		case 'b': o->birth = optarg; break;
 		case 'C': o->card = optarg; break;
 		case 'D': o->date = optarg; break;
+		case 't': o->terminal = optarg; break;
+		case 's': o->separator = optarg; break;
+		case 'O': o->opening = optarg; break;
 		default: return -1;
 		}
 	}
@@ -768,6 +781,300 @@ admin_list_published(struct admin_ctx *ctx, int argc, char **argv)
 	return caisse_close(&st, e != SSA_ERR_OK ? caisse_db_failed(e) : 0);
 }
 
+/* --- what the terminals sent: settlement, closings, anomalies --------------------------------- */
+
+struct settle_ctx {
+	struct settlement s;
+	char why[160];
+};
+
+static enum ssa_err
+settle_one(void *ctx, const char *terminal, const char *data, size_t len)
+{
+	struct settle_ctx *c = ctx;
+	struct journal_record r;
+	enum ssa_err e = journal_record_decode(data, len, &r, NULL);
+
+	if (e == SSA_ERR_OK && (e = settlement_add(&c->s, &r)) != SSA_ERR_OK)
+		snprintf(c->why, sizeof(c->why), "record %s/%llu: %s", terminal,
+			 (unsigned long long)r.seq, ssa_strerror(e));
+	else if (e != SSA_ERR_OK)
+		snprintf(c->why, sizeof(c->why), "a stored record of %s does not decode",
+			 terminal);
+	journal_record_fini(&r);
+	return e;
+}
+
+/* The first millisecond of month @p period (YYYYMM), UTC. */
+static int64_t
+month_start_ms(int32_t period)
+{
+	struct tm tm = { .tm_year = period / 100 - 1900, .tm_mon = period % 100 - 1, .tm_mday = 1 };
+
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+static int
+caisse_settlement_csv(struct admin_ctx *ctx, struct caisse_opts *o)
+{
+	struct caisse_store st;
+	struct settle_ctx c = { .why = "" };
+	int32_t period, next;
+	char sep = ',', *csv = NULL;
+	size_t len = 0;
+	enum ssa_err e;
+	int rc = 1;
+
+	if (o->nargs != 0 || o->period == NULL)
+		return caisse_usage();
+	if (caisse_parse_period(o->period, &period) != 0)
+		return 2;
+	if (o->separator != NULL) {
+		if (strcmp(o->separator, ",") != 0 && strcmp(o->separator, ";") != 0) {
+			fprintf(stderr, "ssa-admin: --separator is ',' or ';'\n");
+			return 2;
+		}
+		sep = o->separator[0];
+	}
+	next = period % 100 == 12 ? (period / 100 + 1) * 100 + 1 : period + 1;
+	if (caisse_open(ctx, o, &st) != 0)
+		return 1;
+	settlement_init(&c.s, NULL, NULL);
+	e = st.journal_scan_time(st.cls, month_start_ms(period), month_start_ms(next), settle_one,
+				 &c);
+	if (e != SSA_ERR_OK) {
+		if (c.why[0])
+			fprintf(stderr, "ssa-admin: %s\n", c.why);
+		else
+			caisse_db_failed(e);
+	} else if ((e = settlement_csv(&c.s, o->outlet, period, sep, &csv, &len)) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: the settlement could not be written: %s\n",
+			ssa_strerror(e));
+	} else {
+		rc = admin_write_stdout(csv, len) != 0;
+	}
+	free(csv);
+	settlement_fini(&c.s);
+	return caisse_close(&st, rc);
+}
+
+static enum ssa_err
+print_closing(void *ctx, const char *terminal, const char *data, size_t len)
+{
+	struct journal_record r;
+	const struct journal_closing *k = &r.closing;
+	char total[32], ssa[32], perpetual[32];
+	enum ssa_err e = journal_record_decode(data, len, &r, NULL);
+
+	(void)ctx;
+	if (e != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: a stored closing of %s does not decode\n", terminal);
+		journal_record_fini(&r);
+		return e;
+	}
+	money_format_plain(k->total, total, sizeof(total));
+	money_format_plain(k->ssa_total, ssa, sizeof(ssa));
+	money_format_plain(k->perpetual, perpetual, sizeof(perpetual));
+	printf("%s,%s,%llu,%s,%ld,%llu,%llu,%llu,%s,%s,%s\n", terminal, r.establishment,
+	       (unsigned long long)r.seq, journal_kind_name(r.kind), (long)k->period,
+	       (unsigned long long)k->number, (unsigned long long)k->first_seq,
+	       (unsigned long long)k->last_seq, total, ssa, perpetual);
+	journal_record_fini(&r);
+	return SSA_ERR_OK;
+}
+
+static int
+caisse_closings(struct admin_ctx *ctx, struct caisse_opts *o)
+{
+	struct caisse_store st;
+	enum ssa_err e;
+
+	if (o->nargs != 0)
+		return caisse_usage();
+	if (o->terminal && !protocol_id_valid(o->terminal)) {
+		fprintf(stderr, "ssa-admin: terminal id '%s' is not one\n", o->terminal);
+		return 2;
+	}
+	if (caisse_open(ctx, o, &st) != 0)
+		return 1;
+	printf("terminal,establishment,seq,kind,period,number,first_seq,last_seq,total,ssa_total,"
+	       "perpetual\n");
+	e = st.journal_scan_closings(st.cls, o->terminal, print_closing, NULL);
+	if (e != SSA_ERR_OK && e != SSA_ERR_DB)
+		return caisse_close(&st, 1);
+	return caisse_close(&st, e != SSA_ERR_OK ? caisse_db_failed(e) : 0);
+}
+
+static enum ssa_err
+print_anomaly(void *ctx, const char *card, const char *terminal, uint64_t seq, int64_t expected,
+	      int64_t found, int64_t time_ms)
+{
+	char e[32], f[32];
+
+	(void)ctx;
+	money_format_plain(expected, e, sizeof(e));
+	money_format_plain(found, f, sizeof(f));
+	printf("%s,%s,%llu,%s,%s,%lld\n", card, terminal, (unsigned long long)seq, e, f,
+	       (long long)time_ms);
+	return SSA_ERR_OK;
+}
+
+static int
+caisse_anomalies(struct admin_ctx *ctx, struct caisse_opts *o)
+{
+	struct caisse_store st;
+	enum ssa_err e;
+
+	if (o->nargs != 0)
+		return caisse_usage();
+	if (caisse_open(ctx, o, &st) != 0)
+		return 1;
+	printf("card,terminal,seq,ledger_balance,record_balance_before,time_ms\n");
+	e = st.anomaly_scan(st.cls, print_anomaly, NULL);
+	return caisse_close(&st, e != SSA_ERR_OK ? caisse_db_failed(e) : 0);
+}
+
+/* Every card's ledger rebuilt from all the stored records (lib/ledger.c): the records are read
+ * once, sorted by card, and each card's are checked together. */
+struct ledger_ctx {
+	struct journal_record **v;
+	size_t n, cap;
+	const char *only; /* --card */
+	char why[160];
+};
+
+static enum ssa_err
+ledger_collect(void *ctx, const char *terminal, const char *data, size_t len)
+{
+	struct ledger_ctx *c = ctx;
+	struct journal_record *r = calloc(1, sizeof(*r));
+	enum ssa_err e;
+
+	if (r == NULL)
+		return SSA_ERR_NOMEM;
+	if ((e = journal_record_decode(data, len, r, NULL)) != SSA_ERR_OK) {
+		snprintf(c->why, sizeof(c->why), "a stored record of %s does not decode", terminal);
+		goto drop;
+	}
+	if (r->card[0] == '\0' || journal_kind_is_closing(r->kind) ||
+	    (c->only && strcmp(r->card, c->only) != 0))
+		goto drop;
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 1024;
+		void *p = realloc(c->v, nc * sizeof(*c->v));
+		if (p == NULL) {
+			e = SSA_ERR_NOMEM;
+			goto drop;
+		}
+		c->v = p;
+		c->cap = nc;
+	}
+	c->v[c->n++] = r;
+	return SSA_ERR_OK;
+drop:
+	journal_record_fini(r);
+	free(r);
+	return e;
+}
+
+static int
+cmp_card(const void *a, const void *b)
+{
+	const struct journal_record *x = *(const struct journal_record *const *)a;
+	const struct journal_record *y = *(const struct journal_record *const *)b;
+
+	return strcmp(x->card, y->card);
+}
+
+static int
+print_ledger(const char *card, const struct journal_record *const *recs, size_t n,
+	     const struct ledger_params *params)
+{
+	struct ledger_report rep;
+	char books[32], held[32];
+	enum ssa_err e = ledger_check(card, recs, n, params, &rep);
+
+	if (e != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: card %s: %s\n", card, ssa_strerror(e));
+		ledger_report_fini(&rep);
+		return -1;
+	}
+	money_format_plain(rep.balance, books, sizeof(books));
+	money_format_plain(rep.card_balance, held, sizeof(held));
+	printf("%s,%zu,%s,%s,%s,", card, n, books, held,
+	       rep.flagged ? "flagged" : rep.pending ? "pending" : "ok");
+	for (size_t i = 0; i < rep.n_anomalies; i++) {
+		const struct ledger_anomaly *a = &rep.anomalies[i];
+		printf("%s%s %s/%llu", i ? " " : "", ledger_anomaly_name(a->kind),
+		       recs[a->record]->terminal, (unsigned long long)recs[a->record]->seq);
+	}
+	printf("\n");
+	ledger_report_fini(&rep);
+	return 0;
+}
+
+static int
+caisse_ledger(struct admin_ctx *ctx, struct caisse_opts *o)
+{
+	struct caisse_store st;
+	struct ledger_ctx c = { .only = o->card };
+	struct ledger_params params = { .policy = CARD_RELOAD_EXPIRE };
+	enum ssa_err e;
+	int rc = 1;
+
+	if (o->nargs != 0)
+		return caisse_usage();
+	if (o->opening && (money_parse(o->opening, &params.opening) != SSA_ERR_OK ||
+			   params.opening < 0 || params.opening > CARD_BALANCE_MAX)) {
+		fprintf(stderr, "ssa-admin: --opening '%s' is not 0 to %d.00 euros\n", o->opening,
+			CARD_BALANCE_MAX / 100);
+		return 2;
+	}
+	if (o->policy) {
+		int64_t cap = 0;
+		if (strcmp(o->policy, "expire") == 0) {
+			params.policy = CARD_RELOAD_EXPIRE;
+		} else if (strncmp(o->policy, "rollover:", 9) == 0 &&
+			   money_parse(o->policy + 9, &cap) == SSA_ERR_OK && cap >= 0 &&
+			   cap <= CARD_BALANCE_MAX) {
+			params.policy = CARD_RELOAD_ROLLOVER;
+			params.rollover_cap = cap;
+		} else {
+			fprintf(stderr, "ssa-admin: policy '%s' is neither 'expire' nor "
+					"'rollover:<cap euros>'\n",
+				o->policy);
+			return 2;
+		}
+	}
+	if (caisse_open(ctx, o, &st) != 0)
+		return 1;
+	e = st.journal_scan_time(st.cls, INT64_MIN, INT64_MAX, ledger_collect, &c);
+	if (e != SSA_ERR_OK) {
+		if (c.why[0])
+			fprintf(stderr, "ssa-admin: %s\n", c.why);
+		else
+			caisse_db_failed(e);
+		goto out;
+	}
+	qsort(c.v, c.n, sizeof(*c.v), cmp_card);
+	printf("card,records,books,card_balance,status,anomalies\n");
+	for (size_t i = 0, j; i < c.n; i = j) {
+		for (j = i + 1; j < c.n && strcmp(c.v[j]->card, c.v[i]->card) == 0; j++)
+			;
+		if (print_ledger(c.v[i]->card, (const struct journal_record *const *)(c.v + i),
+				 j - i, &params) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < c.n; i++) {
+		journal_record_fini(c.v[i]);
+		free(c.v[i]);
+	}
+	free(c.v);
+	return caisse_close(&st, rc);
+}
+
 /* --- dispatch -------------------------------------------------------------------------------- */
 
 int
@@ -785,6 +1092,11 @@ caisse_usage(void)
 		"       ssa-admin outlet list\n"
 		"       ssa-admin list publish FILE [--key PUBLIC] [--caisse C]\n"
 		"       ssa-admin list published\n"
+		"       ssa-admin caisse settlement --period YYYYMM [--outlet O] [--separator ';']\n"
+		"       ssa-admin caisse closings [--terminal T]\n"
+		"       ssa-admin caisse anomalies\n"
+		"       ssa-admin caisse ledger [--card CARD] [--opening AMOUNT] "
+		"[--policy expire|rollover:CAP]\n"
 		"  every command: [--db DB] (else [caisse] database)\n");
 	return 2;
 }
@@ -800,6 +1112,10 @@ static const struct verb verbs[] = {
 	{ "member", "card", member_card },     { "member", "list", member_list },
 	{ "outlet", "add", outlet_add },       { "outlet", "attach", outlet_attach },
 	{ "outlet", "list", outlet_list },
+	{ "caisse", "settlement", caisse_settlement_csv },
+	{ "caisse", "closings", caisse_closings },
+	{ "caisse", "anomalies", caisse_anomalies },
+	{ "caisse", "ledger", caisse_ledger },
 };
 
 static int
@@ -817,6 +1133,12 @@ dispatch(struct admin_ctx *ctx, int argc, char **argv)
 		return verbs[i].fn(ctx, &o);
 	}
 	return caisse_usage();
+}
+
+int
+admin_cmd_caisse(struct admin_ctx *ctx, int argc, char **argv)
+{
+	return dispatch(ctx, argc, argv);
 }
 
 int

@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "spool.h"
 #include "till.h"
+#include "till_card.h"
 #include "ui.h"
 
 #ifndef SSA_PREFIX
@@ -306,6 +307,27 @@ open_reader(const struct pos_config *cfg, struct till *t, struct ssa_card_reader
 	t->card_terminal = (uint32_t)cfg->card_terminal;
 }
 
+/* The spool's signed files (hot list, grants), verified with [sync] caisse_key.  Without the
+ * key the till works on, without them: the screen says so. */
+static void
+open_spool(const struct pos_config *cfg, struct till *t, struct till_card_files **files)
+{
+	char why[300] = "";
+	enum ssa_err err = till_card_files_open(cfg->spool, cfg->caisse_key, files, why, sizeof(why));
+
+	if (err != SSA_ERR_OK) {
+		*files = NULL;
+		till_message(t, TILL_MSG_ERROR, _("Caisse key: %s. No grants, no hot list."), why);
+		return;
+	}
+	t->files = *files;
+	if (!cfg->caisse_key)
+		till_message(t, TILL_MSG_WARN, "%s",
+			     _("No caisse key ([sync] caisse_key): no monthly grants, no hot list."));
+	else
+		till_card_refresh_hotlist(t);
+}
+
 enum { OPT_IMPORT_PRODUCTS = 256, OPT_IMPORT_LIST, OPT_AMAP };
 
 int
@@ -330,6 +352,7 @@ main(int argc, char **argv)
 	struct spool spool = { 0 };
 	struct ssa_card_reader reader = { 0 };
 	struct card_keys keys = { 0 };
+	struct till_card_files *files = NULL;
 	const char *amap_csv = NULL;
 	char path[512];
 	const char *config_path = NULL, *products_csv = NULL;
@@ -409,6 +432,7 @@ main(int argc, char **argv)
 	}
 	open_journal(&cfg, &till, &journal, &signer);
 	open_reader(&cfg, &till, &reader, &keys);
+	open_spool(&cfg, &till, &files);
 	till_recover(&till);
 	ui.till = &till;
 	ui.amap_by = -1;
@@ -458,6 +482,7 @@ out:
 		reader.close(reader.cls);
 	card_keys_wipe(&keys);
 	spool_fini(&spool);
+	till_card_files_free(files);
 	journal_signer_free(signer);
 	journal_store_free(journal);
 	catalog_store_close(store);

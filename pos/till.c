@@ -9,6 +9,7 @@
 #include "i18n.h"
 #include "receipt.h"
 #include "till.h"
+#include "till_card.h"
 
 void
 till_init(struct till *t, int32_t today)
@@ -340,6 +341,7 @@ till_pay_start(struct till *t)
 	till_entry_clear(t);
 	t->pending_grams = 0;
 	t->has_card = false;
+	t->card_note[0] = '\0';
 	t->state = TILL_PAYING;
 	till_message(t, TILL_MSG_INFO, "%s",
 		     _("Tap the food card, or take the payment by other tenders."));
@@ -795,13 +797,21 @@ till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *r
 		return err;
 	if (err == SSA_ERR_OK)
 		err = t->reader->read_identity(t->reader->cls, &id);
-	if (err == SSA_ERR_OK)
-		err = card_identity_check(&id, uid, uid_len, t->caisse_verify_key, NULL, 0,
-					  t->today);
 	if (err != SSA_ERR_OK)
 		goto refused;
-	if (t->pending_id) {
+	/* Signature, hot list, dates (till_card.c): the message names the reason. */
+	if ((err = till_card_check(t, &id, uid, uid_len)) != SSA_ERR_OK) {
+		t->reader->release(t->reader->cls);
+		return err;
+	}
+	if (t->pending_id && till_card_pending_is_sale(t)) {
 		err = settle_pending(t, &id, now_ms, rc);
+		t->reader->release(t->reader->cls);
+		return err;
+	}
+	/* A reload's intent settled from the card, then this month's grant (till_card.c). */
+	if ((t->pending_id && (err = till_card_settle(t, &id, now_ms)) != SSA_ERR_OK) ||
+	    t->state != TILL_PAYING || (err = till_card_reload(t, &id, now_ms, NULL)) != SSA_ERR_OK) {
 		t->reader->release(t->reader->cls);
 		return err;
 	}
@@ -819,7 +829,8 @@ refused:
 }
 
 enum ssa_err
-till_inquiry(struct till *t, int timeout_ms, struct card_identity *id, int64_t *balance)
+till_inquiry(struct till *t, int timeout_ms, int64_t now_ms, struct card_identity *id,
+	     int64_t *balance)
 {
 	uint8_t uid[CARD_UID_MAX];
 	size_t uid_len = 0;
@@ -827,19 +838,29 @@ till_inquiry(struct till *t, int timeout_ms, struct card_identity *id, int64_t *
 
 	if (!t->reader)
 		return SSA_ERR_CARD_ABSENT;
+	t->card_note[0] = '\0';
 	err = t->reader->wait_card(t->reader->cls, timeout_ms, uid, &uid_len);
 	if (err == SSA_ERR_CARD_ABSENT)
 		return err;
 	if (err == SSA_ERR_OK)
 		err = t->reader->read_identity(t->reader->cls, id);
-	if (err == SSA_ERR_OK)
-		err = card_identity_check(id, uid, uid_len, t->caisse_verify_key, NULL, 0,
-					  t->today);
-	if (err == SSA_ERR_OK)
-		err = t->reader->read_balance(t->reader->cls, balance);
-	t->reader->release(t->reader->cls);
 	if (err != SSA_ERR_OK)
-		till_message(t, TILL_MSG_ERROR, _("Card refused: %s."), _(ssa_strerror(err)));
+		goto refused;
+	if ((err = till_card_check(t, id, uid, uid_len)) != SSA_ERR_OK)
+		goto out;
+	/* A pending reload of this card is settled, then this month's grant applied: both say
+	 * what went wrong themselves. */
+	if (t->pending_id && !till_card_pending_is_sale(t) &&
+	    (err = till_card_settle(t, id, now_ms)) != SSA_ERR_OK)
+		goto out;
+	if ((err = till_card_reload(t, id, now_ms, NULL)) != SSA_ERR_OK)
+		goto out;
+	if ((err = t->reader->read_balance(t->reader->cls, balance)) == SSA_ERR_OK)
+		goto out;
+refused:
+	till_message(t, TILL_MSG_ERROR, _("Card refused: %s."), _(ssa_strerror(err)));
+out:
+	t->reader->release(t->reader->cls);
 	return err;
 }
 
@@ -852,10 +873,9 @@ till_recover(struct till *t)
 
 	if (!t->journal || journal_store_get_pending(t->journal, &id, &blob, &len) != SSA_ERR_OK)
 		return;
-	free(blob);
 	t->pending_id = id;
-	till_message(t, TILL_MSG_WARN, "%s",
-		     _("A card payment was interrupted: tap that card to settle it."));
+	till_card_recover_message(t, blob, len);
+	free(blob);
 }
 
 int64_t

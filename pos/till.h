@@ -66,6 +66,8 @@ enum till_state {
 	TILL_PAID,    /* recorded; the receipt is shown until the next scan or key */
 };
 
+struct till_card_files;
+
 /* The food card as the till knows it once it was read and checked (card reader port). */
 struct till_card {
 	char id[24];                            /* pseudonymous member id, for the journal */
@@ -93,6 +95,9 @@ struct till {
 	struct ssa_card_reader *reader;
 	const uint8_t *caisse_verify_key; /* the caisse's Ed25519 key checking card identities */
 	uint32_t card_terminal;           /* this till's number in the cards' debit records */
+	struct till_card_files *files; /* the spool's hot list and grants (till_card.h), borrowed;
+					* NULL: none */
+	char card_note[96];            /* about the card read: the allocation just credited */
 	char *receipt;           /* the last recorded sale's receipt text (owned), NULL = none */
 	char entry[TILL_ENTRY_MAX + 1]; /* the entry line being typed */
 	int64_t pending_grams;          /* weight typed after F6, waiting for its item; 0 = none */
@@ -218,9 +223,11 @@ enum ssa_err till_closing(struct till *t, enum journal_kind kind, int32_t period
  * YYYYMM for a monthly closing, YYYY for an annual one; -1 for a kind that is no closing. */
 int32_t till_closing_period(enum journal_kind kind, int32_t today);
 
-/* Balance inquiry: look for a card for at most @p timeout_ms, check it, read its balance.
+/* Balance inquiry: look for a card for at most @p timeout_ms, check it (hot list included),
+ * apply this month's grant if it is the card's first tap of the month (t->card_note says so),
+ * read its balance.  @p now_ms: UTC ms, for the RELOAD record.
  * @param[out] id, balance  filled on success. */
-enum ssa_err till_inquiry(struct till *t, int timeout_ms, struct card_identity *id,
+enum ssa_err till_inquiry(struct till *t, int timeout_ms, int64_t now_ms, struct card_identity *id,
 			  int64_t *balance);
 
 /* The amount still due from other tenders while paying, else 0. */

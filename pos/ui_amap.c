@@ -331,7 +331,7 @@ amap_idle(struct ui *ui)
 
 	if (!t->reader || t->state != TILL_SELLING || t->pending_id || ui->amap_by >= 0)
 		return;
-	err = till_inquiry(t, 50, &id, &balance);
+	err = till_inquiry(t, 50, (int64_t)time(NULL) * 1000, &id, &balance);
 	if (err == SSA_ERR_CARD_ABSENT) {
 		ui->amap_card_seen = 0;
 		return;

@@ -1,6 +1,7 @@
 /* ui_balance.c — balance inquiry: a member puts the card on the reader and sees the balance,
  * no sale. */
 #include <stdio.h>
+#include <time.h>
 
 #include "crt.h"
 #include "i18n.h"
@@ -15,6 +16,7 @@ balance_open(struct ui *ui)
 		return;
 	}
 	snprintf(ui->balance, sizeof(ui->balance), "%s", _("Put the food card on the reader."));
+	ui->till->card_note[0] = '\0';
 }
 
 static void
@@ -24,13 +26,15 @@ balance_idle(struct ui *ui)
 	int64_t bal = 0;
 	char m[48], id_text[24];
 
-	if (till_inquiry(ui->till, 150, &id, &bal) != SSA_ERR_OK)
+	if (till_inquiry(ui->till, 150, (int64_t)time(NULL) * 1000, &id, &bal) != SSA_ERR_OK)
 		return;
 	money_format(bal, ui->money_locale, m, sizeof(m));
 	card_id_format(id.member_id, id_text, sizeof(id_text));
 	snprintf(ui->balance, sizeof(ui->balance), _("Card %s (caisse %s): balance %s."), id_text,
 		 id.caisse, m);
-	till_message(ui->till, TILL_MSG_INFO, "%s", ui->balance);
+	/* The allocation credited at this tap stays in the message line. */
+	if (!ui->till->card_note[0])
+		till_message(ui->till, TILL_MSG_INFO, "%s", ui->balance);
 }
 
 static void
@@ -38,6 +42,8 @@ balance_draw(struct ui *ui, int top, int rows)
 {
 	(void)rows;
 	crt_put(top + 2, 2, COLS - 2, true, ui->balance);
+	if (ui->till->card_note[0])
+		crt_put(top + 3, 2, COLS - 2, true, ui->till->card_note);
 	crt_put(top + 4, 2, COLS - 2, true, _("Esc: back to the sale."));
 }
 

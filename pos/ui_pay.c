@@ -50,6 +50,11 @@ pay_draw(struct ui *ui, int top, int rows)
 	if (t->has_card) {
 		snprintf(note, sizeof(note), _("card %s, caisse %s"), t->card.id, t->card.caisse);
 		crt_put(y++, 2, COLS - 2, true, note);
+		if (t->card_note[0]) {
+			attrset(crt_attr(CRT_COVERED));
+			crt_put(y++, 2, COLS - 2, true, t->card_note);
+			attrset(crt_attr(CRT_NORMAL));
+		}
 		row(ui, y++, CRT_NORMAL, _("Card balance"), t->card.balance, NULL);
 		money_format(a->balance_after, ui->money_locale, m, sizeof(m));
 		snprintf(note, sizeof(note), _("balance after: %s"), m);

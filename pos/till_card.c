@@ -1,0 +1,598 @@
+/* till_card.c — the spool's signed files, the hot list at every card read, the monthly reload
+ * (see till_card.h).  No curses here. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ssa/keyfile.h"
+#include "ssa/log.h"
+
+#include "i18n.h"
+#include "till_card.h"
+
+#define RELOAD_TAG "ssa-reload,1,"
+
+/* --- files ---------------------------------------------------------------------------------- */
+
+enum ssa_err
+till_card_files_open(const char *dir, const char *key_path, struct till_card_files **out,
+		     char *why, size_t why_size)
+{
+	struct till_card_files *f;
+	enum ssa_err err;
+
+	if (dir == NULL || out == NULL)
+		return SSA_ERR_INVAL;
+	if ((f = calloc(1, sizeof(*f))) == NULL || (f->dir = strdup(dir)) == NULL) {
+		free(f);
+		return SSA_ERR_NOMEM;
+	}
+	if (key_path != NULL) {
+		if ((err = keyfile_load_public(key_path, f->pub, why, why_size)) != SSA_ERR_OK) {
+			till_card_files_free(f);
+			return err;
+		}
+		f->has_key = true;
+	}
+	*out = f;
+	return SSA_ERR_OK;
+}
+
+void
+till_card_files_free(struct till_card_files *f)
+{
+	if (f == NULL)
+		return;
+	hotlist_free(f->hot);
+	grant_batch_free(f->grants);
+	free(f->done);
+	free(f->dir);
+	free(f);
+}
+
+/* A file of the spool, whole, if it is a regular file of at most @p max bytes. */
+static enum ssa_err
+read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n;
+	enum ssa_err err = SSA_ERR_IO;
+
+	if (fp == NULL)
+		return errno == ENOENT ? SSA_ERR_NOT_FOUND : SSA_ERR_IO;
+	if ((buf = malloc(max + 1)) == NULL) {
+		err = SSA_ERR_NOMEM;
+		goto out;
+	}
+	n = fread(buf, 1, max + 1, fp);
+	if (ferror(fp))
+		goto out;
+	if (n > max) {
+		err = SSA_ERR_TOO_LONG;
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+	err = SSA_ERR_OK;
+out:
+	free(buf);
+	fclose(fp);
+	return err;
+}
+
+/* Warn about a file once (not at every tap while it stays bad). */
+static void
+file_warning(struct till *t, const char *text)
+{
+	struct till_card_files *f = t->files;
+
+	if (strcmp(f->warned, text) == 0)
+		return;
+	snprintf(f->warned, sizeof(f->warned), "%s", text);
+	log_warn("%s", text);
+	till_message(t, TILL_MSG_WARN, "%s", text);
+}
+
+/* Has the file changed since (@p mtime_ns, @p size)?  Updates them.  A missing file: false,
+ * with @p *missing set. */
+static bool
+file_changed(const char *path, int64_t *mtime_ns, off_t *size, bool *seen, bool *missing)
+{
+	struct stat st;
+	int64_t m;
+
+	*missing = false;
+	if (stat(path, &st) != 0) {
+		*missing = true;
+		*seen = false;
+		return false;
+	}
+	m = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (*seen && m == *mtime_ns && st.st_size == *size)
+		return false;
+	*mtime_ns = m;
+	*size = st.st_size;
+	*seen = true;
+	return true;
+}
+
+void
+till_card_refresh_hotlist(struct till *t)
+{
+	struct till_card_files *f = t->files;
+	struct hotlist *in = NULL, *next = NULL;
+	struct convention_error cerr = { 0 };
+	char path[1024], *text = NULL, msg[200];
+	size_t len = 0;
+	bool missing;
+	enum ssa_err err;
+
+	if (f == NULL || !f->has_key)
+		return;
+	snprintf(path, sizeof(path), "%s/hotlist.txt", f->dir);
+	if (!file_changed(path, &f->hot_mtime_ns, &f->hot_size, &f->hot_stat, &missing))
+		return;
+	err = read_file(path, HOTLIST_MAX_BYTES, &text, &len);
+	if (err == SSA_ERR_OK)
+		err = hotlist_load(text, len, f->pub, NULL, &in, &cerr);
+	if (err == SSA_ERR_OK) {
+		if (in->base == 0 && (f->hot == NULL || in->version > f->hot->version)) {
+			/* A full list: the new one as it is (hotlist_apply copies it). */
+			err = hotlist_apply(NULL, in, &next);
+		} else if (f->hot != NULL && in->version == f->hot->version && in->base == 0) {
+			err = SSA_ERR_OK; /* the same version written again */
+		} else {
+			err = hotlist_apply(f->hot, in, &next);
+		}
+	}
+	if (err != SSA_ERR_OK) {
+		if (cerr.msg[0])
+			snprintf(msg, sizeof(msg), _("Hot list %s refused (%s: %s); the previous one "
+						     "stays in force."),
+				 path, _(ssa_strerror(err)), cerr.msg);
+		else
+			snprintf(msg, sizeof(msg), _("Hot list %s refused (%s); the previous one "
+						     "stays in force."),
+				 path, _(ssa_strerror(err)));
+		file_warning(t, msg);
+	} else if (next != NULL) {
+		hotlist_free(f->hot);
+		f->hot = next;
+		next = NULL;
+		t->status.hotlist_time = f->hot_mtime_ns / 1000000000;
+		log_info("hot list of %s version %u in force: %zu card(s)", f->hot->caisse,
+			 (unsigned)f->hot->version, f->hot->n);
+	}
+	hotlist_free(in);
+	hotlist_free(next);
+	free(text);
+}
+
+/* The grant batch of @p period from the spool (re-read when the file changed); NULL: none. */
+static const struct grant_batch *
+period_grants(struct till *t, int32_t period)
+{
+	struct till_card_files *f = t->files;
+	struct grant_batch *b = NULL;
+	struct convention_error cerr = { 0 };
+	char path[1024], *text = NULL, msg[200];
+	size_t len = 0;
+	bool missing;
+	enum ssa_err err;
+
+	if (f->grants_period != period) {
+		grant_batch_free(f->grants);
+		f->grants = NULL;
+		f->grants_stat = false;
+		f->grants_period = period;
+	}
+	snprintf(path, sizeof(path), "%s/grants-%06d.txt", f->dir, (int)period);
+	if (!file_changed(path, &f->grants_mtime_ns, &f->grants_size, &f->grants_stat, &missing))
+		return missing ? NULL : f->grants;
+	err = read_file(path, GRANT_MAX_BYTES, &text, &len);
+	if (err == SSA_ERR_OK)
+		err = grant_batch_load(text, len, f->pub, NULL, &b, &cerr);
+	if (err == SSA_ERR_OK && b->period != period)
+		err = SSA_ERR_GRANT_PERIOD;
+	if (err != SSA_ERR_OK) {
+		snprintf(msg, sizeof(msg), _("Grants %s refused (%s%s%s)."), path,
+			 _(ssa_strerror(err)), cerr.msg[0] ? ": " : "", cerr.msg);
+		file_warning(t, msg);
+		grant_batch_free(b);
+	} else {
+		grant_batch_free(f->grants);
+		f->grants = b;
+		log_info("grants of %s for %06d: %zu grant(s)", b->caisse, (int)period, b->n);
+	}
+	free(text);
+	return f->grants;
+}
+
+/* --- checks at every card read -------------------------------------------------------------- */
+
+enum ssa_err
+till_card_check(struct till *t, const struct card_identity *id, const uint8_t *uid,
+		size_t uid_len)
+{
+	const struct hotlist *hot = NULL;
+	const struct hotlist_entry *e;
+	enum ssa_err err;
+	char since[16];
+
+	till_card_refresh_hotlist(t);
+	if (t->files != NULL && t->files->has_key)
+		hot = t->files->hot;
+	err = card_identity_check(id, uid, uid_len, t->caisse_verify_key,
+				  hot != NULL ? hot->serials : NULL, hot != NULL ? hot->n : 0,
+				  t->today);
+	if (err == SSA_ERR_CARD_HOTLISTED && (e = hotlist_find(hot, id->serial)) != NULL) {
+		snprintf(since, sizeof(since), "%02d/%02d/%04d", (int)(e->since % 100),
+			 (int)(e->since / 100 % 100), (int)(e->since / 10000));
+		till_message(t, TILL_MSG_ERROR,
+			     _("Card refused: blocked by the caisse, %s since %s. Keep the card and "
+			       "send the member to the caisse."),
+			     _(hotlist_reason_text(e->reason)), since);
+	} else if (err != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("Card refused: %s."), _(ssa_strerror(err)));
+	}
+	return err;
+}
+
+/* --- intents -------------------------------------------------------------------------------- */
+
+struct reload_intent {
+	uint64_t serial;
+	uint64_t grant_id;
+	int32_t period;
+};
+
+static enum ssa_err
+reload_encode(const struct reload_intent *in, const struct journal_record *r, char **out,
+	      size_t *len)
+{
+	char head[128], *rec = NULL;
+	size_t rlen = 0, hlen;
+	enum ssa_err err;
+
+	if ((err = journal_record_encode(r, &rec, &rlen)) != SSA_ERR_OK)
+		return err;
+	hlen = (size_t)snprintf(head, sizeof(head), RELOAD_TAG "%016llx,%016llx,%06d\n",
+				(unsigned long long)in->serial, (unsigned long long)in->grant_id,
+				(int)in->period);
+	if ((*out = malloc(hlen + rlen + 1)) == NULL) {
+		free(rec);
+		return SSA_ERR_NOMEM;
+	}
+	memcpy(*out, head, hlen);
+	memcpy(*out + hlen, rec, rlen + 1);
+	*len = hlen + rlen;
+	free(rec);
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+reload_decode(const char *buf, size_t len, struct reload_intent *in, struct journal_record *r)
+{
+	const char *nl = memchr(buf, '\n', len);
+	unsigned long long serial, grant;
+	int period;
+	const char *why;
+
+	journal_record_init(r, JOURNAL_RELOAD);
+	if (!nl || len < sizeof(RELOAD_TAG) || memcmp(buf, RELOAD_TAG, sizeof(RELOAD_TAG) - 1) ||
+	    sscanf(buf + sizeof(RELOAD_TAG) - 1, "%16llx,%16llx,%6d", &serial, &grant, &period) !=
+		    3)
+		return SSA_ERR_JOURNAL_FORMAT;
+	in->serial = serial;
+	in->grant_id = grant;
+	in->period = period;
+	return journal_record_decode(nl + 1, len - (size_t)(nl + 1 - buf), r, &why);
+}
+
+static bool
+has_tag(const void *blob, size_t len, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	return len >= n && memcmp(blob, tag, n) == 0;
+}
+
+bool
+till_card_pending_is_sale(struct till *t)
+{
+	void *blob = NULL;
+	size_t len = 0;
+	uint64_t id = 0;
+	bool sale;
+
+	if (!t->journal || journal_store_get_pending(t->journal, &id, &blob, &len) != SSA_ERR_OK)
+		return false;
+	sale = !has_tag(blob, len, RELOAD_TAG);
+	free(blob);
+	return sale;
+}
+
+void
+till_card_recover_message(struct till *t, const void *blob, size_t len)
+{
+	if (has_tag(blob, len, RELOAD_TAG))
+		till_message(t, TILL_MSG_WARN, "%s",
+			     _("A monthly reload was interrupted: tap that card to settle it."));
+	else
+		till_message(t, TILL_MSG_WARN, "%s",
+			     _("A card payment was interrupted: tap that card to settle it."));
+}
+
+/* --- the monthly reload --------------------------------------------------------------------- */
+
+/* Months as the reload message names them ("Allocation of March credited"): French elides
+ * ("d'avril"), so the preposition is translated with the month. */
+static const char *const month_of[12] = {
+	N_("of January"), N_("of February"), N_("of March"),	 N_("of April"),
+	N_("of May"),	  N_("of June"),     N_("of July"),	 N_("of August"),
+	N_("of September"), N_("of October"), N_("of November"), N_("of December"),
+};
+
+/* "Allocation of March credited: 150.00 EUR." in t->msg and t->card_note. */
+static void
+say_credited(struct till *t, int32_t period, int64_t amount)
+{
+	char m[48];
+	int month = (int)(period % 100);
+
+	money_format(amount, t->money_locale, m, sizeof(m));
+	if (month < 1 || month > 12)
+		month = 1;
+	snprintf(t->card_note, sizeof(t->card_note), _("Allocation %s credited: %s."),
+		 _(month_of[month - 1]), m);
+	till_message(t, TILL_MSG_INFO, "%s", t->card_note);
+}
+
+/* Card @p serial's period state is current for @p period: remember it. */
+static void
+mark_done(struct till_card_files *f, uint64_t serial, int32_t period)
+{
+	if (f->done_period != period) {
+		f->n_done = 0;
+		f->done_period = period;
+	}
+	for (size_t i = 0; i < f->n_done; i++)
+		if (f->done[i] == serial)
+			return;
+	if (f->n_done == f->cap_done) {
+		size_t nc = f->cap_done ? f->cap_done * 2 : 64;
+		uint64_t *p = realloc(f->done, nc * sizeof(*p));
+		if (p == NULL)
+			return; /* only a cache: the period file is read again next time */
+		f->done = p;
+		f->cap_done = nc;
+	}
+	f->done[f->n_done++] = serial;
+}
+
+static bool
+is_done(const struct till_card_files *f, uint64_t serial, int32_t period)
+{
+	if (f->done_period != period)
+		return false;
+	for (size_t i = 0; i < f->n_done; i++)
+		if (f->done[i] == serial)
+			return true;
+	return false;
+}
+
+/* The RELOAD record of grant @p g of batch @p b for card @p id holding @p old cents. */
+static enum ssa_err
+reload_record(const struct till *t, const struct card_identity *id, const struct grant_batch *b,
+	      const struct grant *g, int64_t old, int64_t now_ms, struct journal_record *r)
+{
+	int64_t now_bal = 0, kept;
+	enum ssa_err err;
+
+	journal_record_init(r, JOURNAL_RELOAD);
+	if ((err = card_reload_balance(old, g->amount, b->policy, b->cap, &now_bal)) != SSA_ERR_OK)
+		return err;
+	kept = now_bal - g->amount;
+	snprintf(r->establishment, sizeof(r->establishment), "%s", t->establishment);
+	snprintf(r->terminal, sizeof(r->terminal), "%s", t->terminal);
+	snprintf(r->software, sizeof(r->software), "ssa-pos %s", SSA_VERSION);
+	snprintf(r->operator_id, sizeof(r->operator_id), "%s", t->operator_id);
+	card_id_format(id->member_id, r->card, sizeof(r->card));
+	r->time_ms = now_ms;
+	r->balance_before = old;
+	r->balance_after = now_bal;
+	grant_id_format(g->id, r->reload.grant_id, sizeof(r->reload.grant_id));
+	r->reload.period = b->period;
+	r->reload.amount = g->amount;
+	r->reload.expired = old - kept;
+	return SSA_ERR_OK;
+}
+
+/* Append the RELOAD @p r, removing intent @p pid. */
+static enum ssa_err
+append_reload(struct till *t, struct journal_record *r, uint64_t pid)
+{
+	enum ssa_err err = journal_store_append(t->journal, r, t->signer, pid, NULL, NULL);
+
+	if (err != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("The reload could not be recorded: %s."),
+			     _(ssa_strerror(err)));
+		return err;
+	}
+	t->pending_id = 0;
+	t->status.records_waiting++;
+	return SSA_ERR_OK;
+}
+
+/* Settle the reload intent @p in (record @p r, intent @p pid) with card @p id on the reader. */
+static enum ssa_err
+settle_reload(struct till *t, const struct card_identity *id, uint64_t pid,
+	      const struct reload_intent *in, struct journal_record *r)
+{
+	struct card_period_state st;
+	enum ssa_err err;
+
+	if (id->serial != in->serial) {
+		till_message(t, TILL_MSG_WARN,
+			     _("This is not the card of the interrupted reload (card %016llx)."),
+			     (unsigned long long)in->serial);
+		return SSA_ERR_CARD_ABSENT;
+	}
+	if ((err = t->reader->read_period(t->reader->cls, &st)) != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("Card: %s."), _(ssa_strerror(err)));
+		return err;
+	}
+	t->pending_id = pid;
+	if (st.period == (uint32_t)in->period && st.grant_id == in->grant_id) {
+		/* The card took the grant: record it, once. */
+		if ((err = append_reload(t, r, pid)) != SSA_ERR_OK)
+			return err;
+		say_credited(t, in->period, r->reload.amount);
+		if (t->files)
+			mark_done(t->files, id->serial, in->period);
+		return SSA_ERR_OK;
+	}
+	/* The card did not take it (its period state is older), or holds another grant of that
+	 * period or later (applied elsewhere): nothing of ours happened. */
+	if (st.period >= (uint32_t)in->period)
+		log_warn("reload intent of grant %016llx for %06d dropped: the card holds grant "
+			 "%016llx of %06u",
+			 (unsigned long long)in->grant_id, (int)in->period,
+			 (unsigned long long)st.grant_id, (unsigned)st.period);
+	if ((err = journal_store_drop_pending(t->journal, pid)) != SSA_ERR_OK)
+		return err;
+	t->pending_id = 0;
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+till_card_settle(struct till *t, const struct card_identity *id, int64_t now_ms)
+{
+	struct reload_intent in;
+	struct journal_record r;
+	void *blob = NULL;
+	size_t len = 0;
+	uint64_t pid = 0;
+	enum ssa_err err;
+
+	(void)now_ms;
+	if ((err = journal_store_get_pending(t->journal, &pid, &blob, &len)) != SSA_ERR_OK)
+		return err == SSA_ERR_NOT_FOUND ? SSA_ERR_OK : err;
+	if (!has_tag(blob, len, RELOAD_TAG)) {
+		free(blob);
+		return SSA_ERR_INVAL; /* a sale's: till.c settles those */
+	}
+	err = reload_decode(blob, len, &in, &r);
+	free(blob);
+	if (err != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("The interrupted reload cannot be read: %s."),
+			     _(ssa_strerror(err)));
+		journal_record_fini(&r);
+		return err;
+	}
+	err = settle_reload(t, id, pid, &in, &r);
+	journal_record_fini(&r);
+	return err;
+}
+
+enum ssa_err
+till_card_reload(struct till *t, const struct card_identity *id, int64_t now_ms,
+		 int64_t *credited)
+{
+	struct till_card_files *f = t->files;
+	int32_t period = t->today / 100;
+	const struct grant_batch *b;
+	const struct grant *g = NULL;
+	struct card_period_state st;
+	struct card_grant cg;
+	struct reload_intent in;
+	struct journal_record r;
+	char *blob = NULL;
+	size_t len = 0;
+	uint64_t last = 0, pid = 0;
+	uint8_t hash[JOURNAL_HASH_LEN];
+	int64_t old = 0, after = 0;
+	enum ssa_err err;
+
+	if (credited)
+		*credited = 0;
+	journal_record_init(&r, JOURNAL_RELOAD);
+	/* Nothing to apply with: no key, no journal to record in, a reader without reloads, an
+	 * intent already pending, or this card's period state seen current already. */
+	if (f == NULL || !f->has_key || !t->journal || !t->signer || !t->reader ||
+	    !t->reader->read_period || !t->reader->apply_grant || t->pending_id ||
+	    is_done(f, id->serial, period))
+		return SSA_ERR_OK;
+	if ((b = period_grants(t, period)) == NULL || strcmp(b->caisse, id->caisse) != 0 ||
+	    grant_find(b, id->serial, id->member_id, period, &g) != SSA_ERR_OK) {
+		/* No grant for this card this month (yet: the batch may come later). */
+		return SSA_ERR_OK;
+	}
+	err = t->reader->read_period(t->reader->cls, &st);
+	if (err == SSA_ERR_KEY) {
+		file_warning(t, _("This till has no card key to apply the monthly grants."));
+		return SSA_ERR_OK;
+	}
+	if (err != SSA_ERR_OK)
+		goto card_error;
+	if (st.period >= (uint32_t)period || st.grant_id == g->id) {
+		mark_done(f, id->serial, period);
+		return SSA_ERR_OK;
+	}
+	if ((err = t->reader->read_balance(t->reader->cls, &old)) != SSA_ERR_OK)
+		goto card_error;
+	if ((err = reload_record(t, id, b, g, old, now_ms, &r)) != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("The grant cannot be applied: %s."),
+			     _(ssa_strerror(err)));
+		goto out;
+	}
+	/* Order matters: the intent is pending before the card is touched, so that a card torn
+	 * away or a till stopped after the card's commit records the RELOAD at the next tap. */
+	in = (struct reload_intent){ id->serial, g->id, period };
+	if ((err = journal_store_last(t->journal, &last, hash)) != SSA_ERR_OK)
+		goto journal_error;
+	r.seq = last + 1;
+	if ((err = reload_encode(&in, &r, &blob, &len)) != SSA_ERR_OK ||
+	    (err = journal_store_put_pending(t->journal, blob, len, &pid)) != SSA_ERR_OK)
+		goto journal_error;
+	t->pending_id = pid;
+	cg = (struct card_grant){ .grant_id = g->id, .period = (uint32_t)period,
+				  .amount = g->amount, .policy = b->policy, .cap = b->cap };
+	err = t->reader->apply_grant(t->reader->cls, &cg, &after);
+	if (err == SSA_ERR_OK) {
+		if (after != r.balance_after)
+			log_warn("reload: card balance %lld after the grant, %lld expected",
+				 (long long)after, (long long)r.balance_after);
+		if ((err = append_reload(t, &r, pid)) != SSA_ERR_OK)
+			goto out;
+		mark_done(f, id->serial, period);
+		say_credited(t, period, g->amount);
+		if (credited)
+			*credited = g->amount;
+		goto out;
+	}
+	if (err == SSA_ERR_CARD_ALREADY_APPLIED) {
+		/* The card says it holds the grant or a later one: settle from its period state. */
+		err = settle_reload(t, id, pid, &in, &r);
+		goto out;
+	}
+	till_message(t, TILL_MSG_ERROR,
+		     _("Monthly reload interrupted (%s): put the card back on the reader."),
+		     _(ssa_strerror(err)));
+	goto out;
+card_error:
+	till_message(t, TILL_MSG_ERROR, _("Card: %s."), _(ssa_strerror(err)));
+	goto out;
+journal_error:
+	till_message(t, TILL_MSG_ERROR, _("The reload could not be recorded: %s."),
+		     _(ssa_strerror(err)));
+out:
+	free(blob);
+	journal_record_fini(&r);
+	return err;
+}

@@ -1,0 +1,93 @@
+/* till_card.h — the card paths of the till beyond the sale's debit: the caisse's signed files
+ * from the spool (hot list, monthly grants), the monthly reload at a card's first tap of a
+ * month, and the refund of lines of an earlier sale.
+ *
+ * ssa-syncd leaves the caisse's signed documents in the spool directory (docs/protocol.md):
+ * hotlist.txt and grants-YYYYMM.txt.  The till never trusts them: each is verified with the
+ * caisse's public document key ([sync] caisse_key) when its mtime or size changed; a file that
+ * does not verify is a warning and the last good one stays in force.
+ *
+ * Every card operation here follows the sale's discipline (docs/card.md): an intent is stored
+ * pending in the journal before the card is touched; the journal record is appended (removing
+ * the intent) once the card answered; a card torn away, or a till stopped in between, leaves
+ * the intent pending and the next tap of that card settles it from what the card holds — the
+ * period state for a reload, the balance for a refund — so the record is appended exactly once,
+ * or not at all when the card did not change.
+ */
+#ifndef POS_TILL_CARD_H
+#define POS_TILL_CARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ssa/grant.h"
+#include "ssa/hotlist.h"
+
+#include "till.h"
+
+/* The spool's signed files as the till holds them. */
+struct till_card_files {
+	char *dir;         /* the spool directory (owned) */
+	bool has_key;      /* without the caisse's key: no hot list, no grants */
+	uint8_t pub[32];   /* the caisse's public document key */
+	struct hotlist *hot; /* the hot list in force, NULL: none */
+	int64_t hot_mtime_ns;
+	off_t hot_size;
+	bool hot_stat;        /* hot_mtime_ns/hot_size hold the last file looked at */
+	struct grant_batch *grants; /* the batch of grants_period, NULL: none */
+	int32_t grants_period;
+	int64_t grants_mtime_ns;
+	off_t grants_size;
+	bool grants_stat;
+	/* Cards whose period state is known to be current for done_period: the period file is
+	 * not read again at their next taps (a tap stays at 9 APDUs). */
+	uint64_t *done;
+	size_t n_done, cap_done;
+	int32_t done_period;
+	char warned[200]; /* the last warning given about a file (not repeated at every tap) */
+};
+
+/* The spool @p dir and the caisse's public key file @p key_path (PEM; NULL: none).
+ * @param[out] out  malloc'd; till_card_files_free it.  A key file that cannot be loaded is
+ * SSA_ERR_KEY/SSA_ERR_IO with a sentence in @p why; nothing is returned then. */
+enum ssa_err till_card_files_open(const char *dir, const char *key_path,
+				  struct till_card_files **out, char *why, size_t why_size);
+
+/* Free; NULL is a no-op. */
+void till_card_files_free(struct till_card_files *f);
+
+/* Look at the spool's hot list again (re-read and verified when its mtime or size changed).
+ * Called at every card read; a bad file is a warning in t->msg, the last good list stays. */
+void till_card_refresh_hotlist(struct till *t);
+
+/* Everything checked offline on a card read (payment, inquiry, refund): its signature, the hot
+ * list, the validity dates (card_identity_check).  On refusal t->msg says why, naming the hot
+ * list's reason and date for a blocked card. */
+enum ssa_err till_card_check(struct till *t, const struct card_identity *id, const uint8_t *uid,
+			     size_t uid_len);
+
+/* Is the journal's pending intent one of a sale (card debit)?  False for a reload's or a
+ * refund's intent, and when there is none. */
+bool till_card_pending_is_sale(struct till *t);
+
+/* The card @p id (checked) is on the reader and a reload's or refund's intent is pending:
+ * settle it.  The record is appended once when the card shows the operation happened, the
+ * intent dropped when it did not.  SSA_ERR_CARD_ABSENT (and a message) when this is not the
+ * intent's card or the card cannot tell; other card errors leave the intent pending. */
+enum ssa_err till_card_settle(struct till *t, const struct card_identity *id, int64_t now_ms);
+
+/* The monthly reload at a tap of card @p id (checked, on the reader): when its period state is
+ * older than this month (t->today) and this month's batch in the spool has a grant for it,
+ * apply the grant once (intent, apply_grant, RELOAD record) and say so in t->msg and
+ * t->card_note.  Nothing to do (no key, no batch, no grant, done already) is SSA_ERR_OK; a torn
+ * card is an error with the intent pending.  @p *credited (may be NULL) gets the amount
+ * credited now, 0 when none. */
+enum ssa_err till_card_reload(struct till *t, const struct card_identity *id, int64_t now_ms,
+			      int64_t *credited);
+
+/* The message for a pending intent found at start-up (which operation to settle). */
+void till_card_recover_message(struct till *t, const void *blob, size_t len);
+
+#endif

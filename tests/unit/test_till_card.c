@@ -1,0 +1,737 @@
+/* test_till_card.c — the till's card paths with fakes behind the ports (in-memory journal, a fake
+ * DESFire reader with a period state, reloads and tears) and real signed files in a temporary
+ * spool: the hot list refuses a blocked card with its reason, a bad hot list keeps the previous
+ * one; the monthly grant is applied once at the first tap of the month, with the batch's policy,
+ * and a reload torn before or after the card's commit, or a till stopped between the card and
+ * the journal, is recorded exactly once at the next tap. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ssa/card.h"
+#include "ssa/catalog.h"
+#include "ssa/convention.h"
+#include "ssa/grant.h"
+#include "ssa/hotlist.h"
+#include "ssa/journal_store.h"
+
+#include "../../pos/receipt.h"
+#include "../../pos/till.h"
+#include "../../pos/till_card.h"
+
+static const uint8_t list_key[32] = { 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+				      3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3 };
+static const uint8_t caisse_key[32] = { 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+					4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4 };
+static const uint8_t doc_key[32] = { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+				     5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5 };
+static const uint8_t other_key[32] = { 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+				       8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8 };
+static const uint8_t uid[7] = { 0x04, 1, 2, 3, 4, 5, 6 };
+static const uint8_t terminal_key[32] = { 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+					  6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6 };
+
+#define LIST \
+	"ssa-list,1\ncaisse,caisse-34\nversion,2\nvalid,2020-01-01,\n" \
+	"category,legumineuses,100,,,,\nexclude,alcool,,,,,\n"
+
+#define SERIAL 0x5a01ull
+#define MEMBER 0xabcull
+#define TODAY 20261123
+#define NOW 1795000000000
+
+/* A DESFire card as the till's port sees it, with its period state. */
+struct fake_card {
+	bool present;
+	struct card_identity id;
+	int64_t balance;
+	struct card_debit_record recs[CARD_DEBIT_RECORDS];
+	size_t n;
+	struct card_period_state period;
+	int tear_grant; /* next apply_grant: 1 torn before the commit, 2 torn after it */
+	unsigned debits, grants, period_reads;
+};
+
+static enum ssa_err
+f_wait(void *cls, int timeout_ms, uint8_t u[CARD_UID_MAX], size_t *len)
+{
+	struct fake_card *c = cls;
+
+	(void)timeout_ms;
+	if (!c->present)
+		return SSA_ERR_CARD_ABSENT;
+	memcpy(u, uid, sizeof(uid));
+	*len = sizeof(uid);
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+f_identity(void *cls, struct card_identity *out)
+{
+	struct fake_card *c = cls;
+
+	if (!c->present)
+		return SSA_ERR_CARD_TORN;
+	*out = c->id;
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+f_balance(void *cls, int64_t *balance)
+{
+	struct fake_card *c = cls;
+
+	if (!c->present)
+		return SSA_ERR_CARD_TORN;
+	*balance = c->balance;
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+f_debits(void *cls, struct card_debit_record *recs, size_t max, size_t *n)
+{
+	struct fake_card *c = cls;
+
+	if (!c->present)
+		return SSA_ERR_CARD_TORN;
+	*n = 0;
+	for (size_t i = c->n; i-- > 0 && *n < max;)
+		recs[(*n)++] = c->recs[i];
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+f_debit(void *cls, struct card_debit_record *rec)
+{
+	struct fake_card *c = cls;
+
+	if (!c->present)
+		return SSA_ERR_CARD_ABSENT;
+	if (rec->amount > c->balance)
+		return SSA_ERR_CARD_BALANCE;
+	c->balance -= rec->amount;
+	rec->balance_after = c->balance;
+	assert_true(c->n < CARD_DEBIT_RECORDS);
+	c->recs[c->n++] = *rec;
+	c->debits++;
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+f_read_period(void *cls, struct card_period_state *out)
+{
+	struct fake_card *c = cls;
+
+	if (!c->present)
+		return SSA_ERR_CARD_TORN;
+	c->period_reads++;
+	*out = c->period;
+	return SSA_ERR_OK;
+}
+
+/* As io/nfc_desfire.c: refuse a grant held already or an older period; balance and period
+ * state change together. */
+static enum ssa_err
+f_apply_grant(void *cls, const struct card_grant *g, int64_t *balance)
+{
+	struct fake_card *c = cls;
+	int64_t now;
+	enum ssa_err err;
+
+	if (!c->present)
+		return SSA_ERR_CARD_TORN;
+	if (c->period.grant_id == g->grant_id || c->period.period >= g->period) {
+		*balance = c->balance;
+		return SSA_ERR_CARD_ALREADY_APPLIED;
+	}
+	if ((err = card_reload_balance(c->balance, g->amount, g->policy, g->cap, &now)) !=
+	    SSA_ERR_OK)
+		return err;
+	if (c->tear_grant == 1) {
+		c->tear_grant = 0;
+		c->present = false;
+		return SSA_ERR_CARD_TORN;
+	}
+	c->balance = now;
+	c->period.period = g->period;
+	c->period.grant_id = g->grant_id;
+	c->grants++;
+	if (c->tear_grant == 2) {
+		c->tear_grant = 0;
+		c->present = false;
+		return SSA_ERR_CARD_TORN;
+	}
+	*balance = now;
+	return SSA_ERR_OK;
+}
+
+static void
+f_release(void *cls)
+{
+	(void)cls;
+}
+
+struct fixture {
+	struct ssa_catalog *cat;
+	struct ssa_journal_store *journal;
+	struct journal_signer *signer;
+	struct fake_card card;
+	struct ssa_card_reader reader;
+	uint8_t verify[32];
+	char dir[64];
+	struct till_card_files *files;
+	struct till t;
+};
+
+static void
+till_setup(struct fixture *f, struct till *t)
+{
+	till_init(t, TODAY);
+	till_set_catalog(t, f->cat, "caisse-34");
+	strcpy(t->establishment, "epicerie-test");
+	strcpy(t->terminal, "T01");
+	strcpy(t->operator_id, "9");
+	t->journal = f->journal;
+	t->signer = f->signer;
+	t->reader = &f->reader;
+	t->caisse_verify_key = f->verify;
+	t->card_terminal = 3;
+	t->files = f->files;
+	t->money_locale = MONEY_EN;
+}
+
+/* A fresh till on the same journal, spool and card (a restart): nothing cached. */
+static void
+restart(struct fixture *f)
+{
+	till_fini(&f->t);
+	till_card_files_free(f->files);
+	assert_int_equal(till_card_files_open(f->dir, NULL, &f->files, NULL, 0), SSA_ERR_OK);
+	f->files->has_key = true;
+	assert_int_equal(convention_public_key(doc_key, f->files->pub), SSA_ERR_OK);
+	till_setup(f, &f->t);
+	till_recover(&f->t);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct convention_list *l = NULL;
+	struct convention_error err;
+	struct catalog_product p = { .price = 235, .unit = CATALOG_PIECE, .vat_bp = 550 };
+	char *text = NULL;
+	size_t len;
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/ssa-till-card.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(catalog_mem_new(&f->cat), SSA_ERR_OK);
+	strcpy(p.code, "3560070894222");
+	strcpy(p.name, "Lentilles");
+	strcpy(p.category, "legumineuses");
+	assert_int_equal(catalog_mem_put(f->cat, &p), SSA_ERR_OK);
+	assert_int_equal(convention_sign(LIST, strlen(LIST), list_key, &text, &len), SSA_ERR_OK);
+	assert_int_equal(convention_list_parse(text, len, &l, &err), SSA_ERR_OK);
+	free(text);
+	assert_int_equal(catalog_mem_set_list(f->cat, l), SSA_ERR_OK);
+	assert_int_equal(journal_mem_new(&f->journal), SSA_ERR_OK);
+	assert_int_equal(journal_signer_new(terminal_key, &f->signer), SSA_ERR_OK);
+
+	f->card.present = false;
+	f->card.balance = 1000;
+	f->card.id = (struct card_identity){ .serial = SERIAL, .member_id = MEMBER,
+					     .household_id = 1, .valid_from = 20260101,
+					     .valid_to = 20271231 };
+	strcpy(f->card.id.caisse, "caisse-34");
+	f->card.period = (struct card_period_state){ .period = 202610, .grant_id = 7 };
+	assert_int_equal(card_identity_sign(&f->card.id, uid, sizeof(uid), caisse_key), SSA_ERR_OK);
+	assert_int_equal(convention_public_key(caisse_key, f->verify), SSA_ERR_OK);
+	f->reader = (struct ssa_card_reader){ .cls = &f->card, .wait_card = f_wait,
+					      .read_identity = f_identity,
+					      .read_balance = f_balance, .read_debits = f_debits,
+					      .debit = f_debit, .read_period = f_read_period,
+					      .apply_grant = f_apply_grant, .release = f_release };
+	assert_int_equal(till_card_files_open(f->dir, NULL, &f->files, NULL, 0), SSA_ERR_OK);
+	f->files->has_key = true;
+	assert_int_equal(convention_public_key(doc_key, f->files->pub), SSA_ERR_OK);
+	till_setup(f, &f->t);
+	*state = f;
+	return 0;
+}
+
+static void
+rm(const struct fixture *f, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	unlink(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	till_fini(&f->t);
+	till_card_files_free(f->files);
+	rm(f, "hotlist.txt");
+	rm(f, "grants-202611.txt");
+	rmdir(f->dir);
+	journal_signer_free(f->signer);
+	journal_store_free(f->journal);
+	catalog_close(f->cat);
+	free(f);
+	return 0;
+}
+
+/* Write @p len bytes as spool file @p name, with a distinct mtime (the till re-reads a file
+ * whose mtime or size changed). */
+static void
+put_file(const struct fixture *f, const char *name, const char *text, size_t len)
+{
+	static long tick;
+	char path[128];
+	FILE *fp;
+	struct timespec ts[2];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+	ts[0].tv_sec = ts[1].tv_sec = 1700000000 + ++tick;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void
+put_hotlist(const struct fixture *f, uint32_t version, uint64_t serial, enum hotlist_reason why,
+	    const uint8_t *key)
+{
+	struct hotlist *l;
+	struct hotlist_entry e = { .serial = serial, .since = 20261101, .reason = why };
+	char *text;
+	size_t len;
+
+	assert_int_equal(hotlist_new("caisse-34", version, 0, &l), SSA_ERR_OK);
+	if (serial)
+		assert_int_equal(hotlist_add(l, &e), SSA_ERR_OK);
+	assert_int_equal(hotlist_sign(l, key, &text, &len), SSA_ERR_OK);
+	put_file(f, "hotlist.txt", text, len);
+	free(text);
+	hotlist_free(l);
+}
+
+static void
+put_grants(const struct fixture *f, const char *caisse, uint64_t id, int64_t amount,
+	   enum card_reload_policy policy, int64_t cap)
+{
+	struct grant_batch *b;
+	struct grant g1 = { .id = id, .target = GRANT_MEMBER, .holder = MEMBER, .amount = amount };
+	struct grant g2 = { .id = id + 1, .target = GRANT_CARD, .holder = 0x77, .amount = 100 };
+	char *text;
+	size_t len;
+
+	assert_int_equal(grant_batch_new(caisse, 202611, "*", &b), SSA_ERR_OK);
+	assert_int_equal(grant_batch_set_policy(b, policy, cap), SSA_ERR_OK);
+	assert_int_equal(grant_batch_add(b, &g1), SSA_ERR_OK);
+	assert_int_equal(grant_batch_add(b, &g2), SSA_ERR_OK);
+	assert_int_equal(grant_batch_sign(b, doc_key, &text, &len), SSA_ERR_OK);
+	put_file(f, "grants-202611.txt", text, len);
+	free(text);
+	grant_batch_free(b);
+}
+
+static void
+scan(struct till *t, const char *code)
+{
+	strcpy(t->entry, code);
+	assert_int_equal(till_enter(t), SSA_ERR_OK);
+}
+
+static uint64_t
+records(struct fixture *f)
+{
+	uint64_t seq = 0;
+	uint8_t hash[JOURNAL_HASH_LEN];
+
+	assert_int_equal(journal_store_last(f->journal, &seq, hash), SSA_ERR_OK);
+	return seq;
+}
+
+/* Record @p seq of the journal, decoded (journal_record_fini it). */
+static void
+record(struct fixture *f, uint64_t seq, struct journal_record *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(journal_store_get(f->journal, seq, &buf, &len), SSA_ERR_OK);
+	assert_int_equal(journal_record_decode(buf, len, r, NULL), SSA_ERR_OK);
+	free(buf);
+}
+
+/* How many RELOAD records the journal holds. */
+static unsigned
+reloads(struct fixture *f)
+{
+	unsigned n = 0;
+
+	for (uint64_t s = 1; s <= records(f); s++) {
+		struct journal_record r;
+		record(f, s, &r);
+		n += r.kind == JOURNAL_RELOAD;
+		journal_record_fini(&r);
+	}
+	return n;
+}
+
+static struct receipt
+receipt(void)
+{
+	return (struct receipt){ .time_text = "now", .loc = MONEY_EN, .width = 40 };
+}
+
+/* Pay two lentils (4.70, covered) with the card on the reader. */
+static enum ssa_err
+pay(struct fixture *f)
+{
+	struct receipt rc = receipt();
+	enum ssa_err err;
+
+	if (f->t.state == TILL_PAID)
+		till_new_sale(&f->t);
+	if (f->t.state == TILL_SELLING) {
+		scan(&f->t, "2*3560070894222");
+		assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	}
+	f->card.present = true;
+	err = till_poll_card(&f->t, 10, NOW, &rc);
+	if (err == SSA_ERR_OK && f->t.has_card && till_due(&f->t) == 0)
+		err = till_pay_commit(&f->t, NOW, &rc);
+	return err;
+}
+
+/* --- hot list ------------------------------------------------------------------------------- */
+
+static void
+test_hotlisted_card_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	struct card_identity id;
+	int64_t bal = -1;
+
+	put_hotlist(f, 3, SERIAL, HOTLIST_STOLEN, doc_key);
+	scan(&f->t, "2*3560070894222");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
+	assert_string_equal(f->t.msg, "Card refused: blocked by the caisse, card reported stolen "
+				      "since 01/11/2026. Keep the card and send the member to the "
+				      "caisse.");
+	assert_false(f->t.has_card);
+	assert_int_equal(f->card.debits, 0);
+	assert_int_equal(f->card.balance, 1000);
+	assert_int_equal(records(f), 0);
+	assert_true(f->t.status.hotlist_time > 1700000000);
+	/* the inquiry refuses it too */
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_CARD_HOTLISTED);
+	assert_int_equal(bal, -1);
+	assert_non_null(strstr(f->t.msg, "card reported stolen"));
+
+	/* a tampered file (signed by another key) is refused, the list in force stays */
+	put_hotlist(f, 4, 0, HOTLIST_LOST, other_key);
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
+	assert_int_equal(f->files->hot->version, 3);
+	/* a truncated file likewise, with a warning once */
+	put_file(f, "hotlist.txt", "ssa-hotlist,1\ncaisse,caisse-34\n", 31);
+	till_card_refresh_hotlist(&f->t);
+	assert_int_equal(f->t.msg_level, TILL_MSG_WARN);
+	assert_non_null(strstr(f->t.msg, "hotlist.txt refused (hot list is malformed"));
+	assert_non_null(strstr(f->t.msg, "the previous one stays in force"));
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
+	/* an older version is not taken either */
+	put_hotlist(f, 2, 0, HOTLIST_LOST, doc_key);
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
+	/* a newer full list without the card (unblocked) is */
+	put_hotlist(f, 5, 0x99, HOTLIST_LOST, doc_key);
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_OK);
+	assert_int_equal(f->files->hot->version, 5);
+	assert_true(f->t.has_card);
+	assert_int_equal(till_pay_commit(&f->t, NOW, &rc), SSA_ERR_OK);
+	assert_int_equal(f->card.debits, 1);
+}
+
+static void
+test_no_key_no_hotlist(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	put_hotlist(f, 3, SERIAL, HOTLIST_LOST, doc_key);
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	f->files->has_key = false;
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAID);
+	assert_int_equal(f->card.grants, 0);
+	assert_int_equal(f->card.period_reads, 0);
+	assert_int_equal(records(f), 1);
+	(void)rc;
+}
+
+/* --- monthly reload ------------------------------------------------------------------------- */
+
+static void
+check_reload(struct fixture *f, uint64_t seq, int64_t before, int64_t after, int64_t expired)
+{
+	struct journal_record r;
+
+	record(f, seq, &r);
+	assert_int_equal(r.kind, JOURNAL_RELOAD);
+	assert_string_equal(r.card, "0000000000000abc");
+	assert_string_equal(r.reload.grant_id, "0000000000000064");
+	assert_int_equal(r.reload.period, 202611);
+	assert_int_equal(r.reload.amount, 15000);
+	assert_int_equal(r.reload.expired, expired);
+	assert_int_equal(r.balance_before, before);
+	assert_int_equal(r.balance_after, after);
+	assert_string_equal(r.terminal, "T01");
+	assert_string_equal(r.operator_id, "9");
+	journal_record_fini(&r);
+}
+
+static void
+test_reload_once(void **state)
+{
+	struct fixture *f = *state;
+	struct journal_record r;
+
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	/* the grant first (the old 10.00 expired), then the sale on the new balance */
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(f->card.period.period, 202611);
+	assert_int_equal(f->card.period.grant_id, 100);
+	assert_string_equal(f->t.card_note, "Allocation of November credited: €150.00.");
+	assert_int_equal(records(f), 2);
+	check_reload(f, 1, 1000, 15000, 1000);
+	record(f, 2, &r);
+	assert_int_equal(r.kind, JOURNAL_SALE);
+	assert_int_equal(r.balance_before, 15000);
+	assert_int_equal(r.balance_after, 15000 - 470);
+	journal_record_fini(&r);
+	assert_int_equal(f->card.balance, 15000 - 470);
+	assert_int_equal(f->t.status.records_waiting, 2);
+
+	/* the next tap: nothing applied again, the period file not even read */
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(f->card.period_reads, 1);
+	assert_int_equal(f->t.card_note[0], '\0');
+	/* after a restart the card's period state says it is done */
+	restart(f);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(f->card.period_reads, 2);
+	assert_int_equal(reloads(f), 1);
+	assert_int_equal(records(f), 4);
+	assert_int_equal(f->card.balance, 15000 - 3 * 470);
+}
+
+static void
+test_reload_rollover_and_inquiry(void **state)
+{
+	struct fixture *f = *state;
+	struct card_identity id;
+	int64_t bal = 0;
+
+	/* rollover: 10.00 kept up to 5.00, 150.00 added */
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_ROLLOVER, 500);
+	f->card.present = true;
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(bal, 15500);
+	assert_string_equal(f->t.card_note, "Allocation of November credited: €150.00.");
+	assert_int_equal(records(f), 1);
+	check_reload(f, 1, 1000, 15500, 500);
+	/* again: nothing more */
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(bal, 15500);
+	assert_int_equal(f->t.card_note[0], '\0');
+	assert_int_equal(records(f), 1);
+}
+
+static void
+test_no_grant_for_card(void **state)
+{
+	struct fixture *f = *state;
+	struct card_identity id;
+	int64_t bal = 0;
+
+	f->card.present = true;
+	/* no batch at all this month */
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(f->card.period_reads, 0);
+	/* a batch of another caisse: not for this card */
+	put_grants(f, "caisse-12", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(f->card.grants, 0);
+	/* a batch signed by another key: refused with a warning, nothing applied */
+	{
+		struct grant_batch *b;
+		struct grant g = { .id = 100, .target = GRANT_CARD, .holder = SERIAL, .amount = 9 };
+		char *text;
+		size_t len;
+		assert_int_equal(grant_batch_new("caisse-34", 202611, "*", &b), SSA_ERR_OK);
+		assert_int_equal(grant_batch_add(b, &g), SSA_ERR_OK);
+		assert_int_equal(grant_batch_sign(b, other_key, &text, &len), SSA_ERR_OK);
+		put_file(f, "grants-202611.txt", text, len);
+		free(text);
+		grant_batch_free(b);
+	}
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(f->card.grants, 0);
+	assert_int_equal(records(f), 0);
+	assert_non_null(strstr(f->files->warned, "grant batch signature does not verify"));
+	/* the card's period state is this month already (applied at another till) */
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	f->card.period = (struct card_period_state){ .period = 202611, .grant_id = 100 };
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(f->card.grants, 0);
+	assert_int_equal(records(f), 0);
+	assert_int_equal(bal, 1000);
+}
+
+/* Torn before the card's commit: the next tap finds the old period state, drops the intent and
+ * applies the grant afresh: one RELOAD. */
+static void
+test_reload_torn_before_commit(void **state)
+{
+	struct fixture *f = *state;
+
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	f->card.tear_grant = 1;
+	assert_int_equal(pay(f), SSA_ERR_CARD_TORN);
+	assert_non_null(strstr(f->t.msg, "Monthly reload interrupted"));
+	assert_true(f->t.pending_id > 0);
+	assert_int_equal(records(f), 0);
+	/* the sale cannot be dropped meanwhile */
+	till_cancel_sale(&f->t);
+	assert_int_equal(f->t.state, TILL_PAYING);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAID);
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(reloads(f), 1);
+	assert_int_equal(records(f), 2);
+	check_reload(f, 1, 1000, 15000, 1000);
+	assert_int_equal(f->card.balance, 15000 - 470);
+	assert_int_equal(f->t.pending_id, 0);
+}
+
+/* Torn after the card's commit (its answer lost): the next tap finds the grant in the period
+ * state and records the RELOAD once, without applying again. */
+static void
+test_reload_torn_after_commit(void **state)
+{
+	struct fixture *f = *state;
+
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	f->card.tear_grant = 2;
+	assert_int_equal(pay(f), SSA_ERR_CARD_TORN);
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(records(f), 0);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(reloads(f), 1);
+	check_reload(f, 1, 1000, 15000, 1000);
+	assert_string_equal(f->t.card_note, "Allocation of November credited: €150.00.");
+	assert_int_equal(f->card.balance, 15000 - 470);
+}
+
+/* The till stops between the card's commit and the journal (a crash): the restarted till says
+ * a reload is pending and records it at the card's next tap, once; another card meanwhile is
+ * not taken for it. */
+static void
+test_reload_crash_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct journal_record other;
+	struct card_identity id;
+	int64_t bal = 0;
+
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	f->card.tear_grant = 2;
+	f->card.present = true;
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_CARD_TORN);
+	assert_int_equal(f->card.grants, 1);
+	restart(f);
+	assert_true(f->t.pending_id > 0);
+	assert_string_equal(f->t.msg, "A monthly reload was interrupted: tap that card to settle it.");
+	assert_true(till_card_pending_is_sale(&f->t) == false);
+	/* another card comes first: refused for now, nothing recorded */
+	f->card.present = true;
+	f->card.id.serial = 0x5a02;
+	assert_int_equal(card_identity_sign(&f->card.id, uid, sizeof(uid), caisse_key), SSA_ERR_OK);
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_CARD_ABSENT);
+	assert_non_null(strstr(f->t.msg, "not the card of the interrupted reload"));
+	assert_int_equal(records(f), 0);
+	f->card.id.serial = SERIAL;
+	assert_int_equal(card_identity_sign(&f->card.id, uid, sizeof(uid), caisse_key), SSA_ERR_OK);
+	/* the card: recorded once */
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(reloads(f), 1);
+	check_reload(f, 1, 1000, 15000, 1000);
+	record(f, 2, &other);
+	assert_int_equal(other.kind, JOURNAL_SALE);
+	journal_record_fini(&other);
+	restart(f);
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(reloads(f), 1);
+}
+
+/* The verified chain holds every record (the pending intents never reach it). */
+static void
+test_reload_chain_verifies(void **state)
+{
+	struct fixture *f = *state;
+	struct journal_chain c;
+	uint8_t pub[32], kid[JOURNAL_KEY_ID_LEN];
+
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	f->card.tear_grant = 2;
+	assert_int_equal(pay(f), SSA_ERR_CARD_TORN);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	journal_signer_public(f->signer, pub, kid);
+	assert_int_equal(journal_store_verify(f->journal, pub, &c), SSA_ERR_OK);
+	assert_int_equal(c.count, 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hotlisted_card_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_key_no_hotlist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_rollover_and_inquiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_grant_for_card, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_torn_before_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_torn_after_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_crash_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_chain_verifies, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("till_card", tests, NULL, NULL);
+}

@@ -234,8 +234,7 @@ till_card_check(struct till *t, const struct card_identity *id, const uint8_t *u
 		snprintf(since, sizeof(since), "%02d/%02d/%04d", (int)(e->since % 100),
 			 (int)(e->since / 100 % 100), (int)(e->since / 10000));
 		till_message(t, TILL_MSG_ERROR,
-			     _("Card refused: blocked by the caisse, %s since %s. Keep the card and "
-			       "send the member to the caisse."),
+			     _("Card refused: blocked, %s on %s."),
 			     _(hotlist_reason_text(e->reason)), since);
 	} else if (err != SSA_ERR_OK) {
 		till_message(t, TILL_MSG_ERROR, _("Card refused: %s."), _(ssa_strerror(err)));

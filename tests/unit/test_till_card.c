@@ -438,9 +438,7 @@ test_hotlisted_card_refused(void **state)
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	f->card.present = true;
 	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
-	assert_string_equal(f->t.msg, "Card refused: blocked by the caisse, card reported stolen "
-				      "since 01/11/2026. Keep the card and send the member to the "
-				      "caisse.");
+	assert_string_equal(f->t.msg, "Card refused: blocked, card reported stolen on 01/11/2026.");
 	assert_false(f->t.has_card);
 	assert_int_equal(f->card.debits, 0);
 	assert_int_equal(f->card.balance, 1000);

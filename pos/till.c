@@ -838,7 +838,6 @@ till_inquiry(struct till *t, int timeout_ms, int64_t now_ms, struct card_identit
 
 	if (!t->reader)
 		return SSA_ERR_CARD_ABSENT;
-	t->card_note[0] = '\0';
 	err = t->reader->wait_card(t->reader->cls, timeout_ms, uid, &uid_len);
 	if (err == SSA_ERR_CARD_ABSENT)
 		return err;

@@ -225,6 +225,8 @@ till_card_check(struct till *t, const struct card_identity *id, const uint8_t *u
 	char since[16];
 
 	till_card_refresh_hotlist(t);
+	if (t->files != NULL && t->files->note_serial != id->serial)
+		t->card_note[0] = '\0'; /* another card: the note was not about it */
 	if (t->files != NULL && t->files->has_key)
 		hot = t->files->hot;
 	err = card_identity_check(id, uid, uid_len, t->caisse_verify_key,
@@ -339,7 +341,7 @@ static const char *const month_of[12] = {
 
 /* "Allocation of March credited: 150.00 EUR." in t->msg and t->card_note. */
 static void
-say_credited(struct till *t, int32_t period, int64_t amount)
+say_credited(struct till *t, uint64_t serial, int32_t period, int64_t amount)
 {
 	char m[48];
 	int month = (int)(period % 100);
@@ -349,6 +351,8 @@ say_credited(struct till *t, int32_t period, int64_t amount)
 		month = 1;
 	snprintf(t->card_note, sizeof(t->card_note), _("Allocation %s credited: %s."),
 		 _(month_of[month - 1]), m);
+	if (t->files)
+		t->files->note_serial = serial;
 	till_message(t, TILL_MSG_INFO, "%s", t->card_note);
 }
 
@@ -451,7 +455,7 @@ settle_reload(struct till *t, const struct card_identity *id, uint64_t pid,
 		/* The card took the grant: record it, once. */
 		if ((err = append_reload(t, r, pid)) != SSA_ERR_OK)
 			return err;
-		say_credited(t, in->period, r->reload.amount);
+		say_credited(t, id->serial, in->period, r->reload.amount);
 		if (t->files)
 			mark_done(t->files, id->serial, in->period);
 		return SSA_ERR_OK;
@@ -570,7 +574,7 @@ till_card_reload(struct till *t, const struct card_identity *id, int64_t now_ms,
 		if ((err = append_reload(t, &r, pid)) != SSA_ERR_OK)
 			goto out;
 		mark_done(f, id->serial, period);
-		say_credited(t, period, g->amount);
+		say_credited(t, id->serial, period, g->amount);
 		if (credited)
 			*credited = g->amount;
 		goto out;

@@ -47,6 +47,7 @@ struct till_card_files {
 	size_t n_done, cap_done;
 	int32_t done_period;
 	char warned[200]; /* the last warning given about a file (not repeated at every tap) */
+	uint64_t note_serial; /* the card t->card_note is about */
 };
 
 /* The spool @p dir and the caisse's public key file @p key_path (PEM; NULL: none).

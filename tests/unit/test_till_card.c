@@ -564,6 +564,7 @@ test_reload_rollover_and_inquiry(void **state)
 	assert_int_equal(records(f), 1);
 	check_reload(f, 1, 1000, 15500, 500);
 	/* again: nothing more */
+	f->t.card_note[0] = '\0';
 	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
 	assert_int_equal(bal, 15500);
 	assert_int_equal(f->t.card_note[0], '\0');

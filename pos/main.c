@@ -321,9 +321,9 @@ open_spool(const struct pos_config *cfg, struct till *t, struct till_card_files 
 		return;
 	}
 	t->files = *files;
+	/* Without the key the status line shows no hot list; the log says why. */
 	if (!cfg->caisse_key)
-		till_message(t, TILL_MSG_WARN, "%s",
-			     _("No caisse key ([sync] caisse_key): no monthly grants, no hot list."));
+		log_warn("no [sync] caisse_key in %s: no monthly grants, no hot list", cfg->spool);
 	else
 		till_card_refresh_hotlist(t);
 }

@@ -39,6 +39,7 @@
 	_(PAGE_UP, KEY_PPAGE, 0, "PgUp", N_("scroll up")) \
 	_(PAGE_DOWN, KEY_NPAGE, 0, "PgDn", N_("scroll down")) \
 	_(BALANCE, REQ_CTRL('b'), 0, "^B", N_("balance inquiry: read a food card, no sale")) \
+	_(REFUND, REQ_CTRL('t'), 0, "^T", N_("refund lines of an earlier sale (its number)")) \
 	_(REPRINT, REQ_CTRL('r'), 0, "^R", N_("reprint the last receipt (counted)")) \
 	_(REPORT_X, REQ_CTRL('x'), 0, "^X", N_("X report: the takings since the last Z")) \
 	_(CLOSE_Z, REQ_CTRL('z'), 0, "^Z", N_("Z: daily closing (Enter confirms)")) \

@@ -98,6 +98,7 @@ struct till {
 	struct till_card_files *files; /* the spool's hot list and grants (till_card.h), borrowed;
 					* NULL: none */
 	char card_note[96];            /* about the card read: the allocation just credited */
+	uint64_t last_refund_seq;      /* the last refund recorded (till_refund.c), 0 = none */
 	char *receipt;           /* the last recorded sale's receipt text (owned), NULL = none */
 	char entry[TILL_ENTRY_MAX + 1]; /* the entry line being typed */
 	int64_t pending_grams;          /* weight typed after F6, waiting for its item; 0 = none */

@@ -313,7 +313,7 @@ till_card_pending_is_sale(struct till *t)
 
 	if (!t->journal || journal_store_get_pending(t->journal, &id, &blob, &len) != SSA_ERR_OK)
 		return false;
-	sale = !has_tag(blob, len, RELOAD_TAG);
+	sale = !has_tag(blob, len, RELOAD_TAG) && !till_refund_is_intent(blob, len);
 	free(blob);
 	return sale;
 }
@@ -324,6 +324,9 @@ till_card_recover_message(struct till *t, const void *blob, size_t len)
 	if (has_tag(blob, len, RELOAD_TAG))
 		till_message(t, TILL_MSG_WARN, "%s",
 			     _("A monthly reload was interrupted: tap that card to settle it."));
+	else if (till_refund_is_intent(blob, len))
+		till_message(t, TILL_MSG_WARN, "%s",
+			     _("A refund to a card was interrupted: tap that card to settle it."));
 	else
 		till_message(t, TILL_MSG_WARN, "%s",
 			     _("A card payment was interrupted: tap that card to settle it."));
@@ -486,6 +489,11 @@ till_card_settle(struct till *t, const struct card_identity *id, int64_t now_ms)
 	(void)now_ms;
 	if ((err = journal_store_get_pending(t->journal, &pid, &blob, &len)) != SSA_ERR_OK)
 		return err == SSA_ERR_NOT_FOUND ? SSA_ERR_OK : err;
+	if (till_refund_is_intent(blob, len)) {
+		err = till_refund_settle(t, id, pid, blob, len);
+		free(blob);
+		return err;
+	}
 	if (!has_tag(blob, len, RELOAD_TAG)) {
 		free(blob);
 		return SSA_ERR_INVAL; /* a sale's: till.c settles those */

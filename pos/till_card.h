@@ -91,4 +91,63 @@ enum ssa_err till_card_reload(struct till *t, const struct card_identity *id, in
 /* The message for a pending intent found at start-up (which operation to settle). */
 void till_card_recover_message(struct till *t, const void *blob, size_t len);
 
+/* --- refunds of lines of an earlier sale (till_refund.c) ----------------------------------- */
+
+/* A line of the sale being refunded. */
+struct till_refund_line {
+	struct journal_line line;  /* as sold */
+	int64_t refunded_qty;      /* by earlier refunds of the sale */
+	int64_t refunded_amount, refunded_covered, refunded_ssa;
+	int64_t qty;               /* chosen for this refund (a weighed line: 0 or 1) */
+};
+
+struct till_refund {
+	uint64_t sale_seq;          /* 0: no sale open */
+	struct journal_record sale; /* as recorded */
+	size_t n;
+	struct till_refund_line *lines; /* sale.n_lines of them */
+	int64_t tender_refunded[TENDER__COUNT]; /* by earlier refunds, per tender kind */
+	int64_t ssa_refunded;       /* SSA part of earlier refunds */
+	unsigned refunds;           /* earlier refunds of the sale */
+	int64_t total, ssa;         /* of the chosen quantities */
+	struct journal_record done; /* the refund just recorded (receipt), kind REFUND */
+};
+
+/* Open sale @p seq of the journal for a refund, with what earlier refunds of it took (REFUND
+ * records linked to it: their lines are matched to the sale's in order).  SSA_ERR_NOT_FOUND with
+ * a message when @p seq is not a sale of this journal.
+ * @param[out] rf  initialised here; till_refund_fini it (also on error). */
+enum ssa_err till_refund_open(struct till *t, uint64_t seq, struct till_refund *rf);
+
+/* Choose @p qty pieces of line @p i to refund (0: none; a weighed line is 1 or 0).
+ * SSA_ERR_INVAL with a message beyond what is left of the line. */
+enum ssa_err till_refund_set_qty(struct till *t, struct till_refund *rf, size_t i, int64_t qty);
+
+/* Record the refund of the chosen lines.  The SSA part goes back to the sale's card by limited
+ * credit: that card must be on the reader (waited for at most @p timeout_ms:
+ * SSA_ERR_CARD_ABSENT quietly when it did not come), with the sale as its newest debit, and the
+ * SSA part of a sale goes back once (DESFire's rule, checked before the card is touched).  The
+ * rest goes back by the sale's other tenders.  The intent is pending before the card is
+ * touched; the REFUND (link_seq = the sale) is appended once the card took the credit.  On
+ * success rf->done holds the record; t->last_refund_seq its number. */
+enum ssa_err till_refund_commit(struct till *t, struct till_refund *rf, int timeout_ms,
+				int64_t now_ms);
+
+/* Is @p blob a refund's pending intent? */
+bool till_refund_is_intent(const void *blob, size_t len);
+
+/* Settle the refund intent @p blob (pending id @p pid) with card @p id on the reader: the
+ * card's balance says whether it took the credit (before + amount: the REFUND is appended) or
+ * not (before: the intent is dropped); anything else stays pending for the caisse
+ * (SSA_ERR_CARD_ABSENT). */
+enum ssa_err till_refund_settle(struct till *t, const struct card_identity *id, uint64_t pid,
+				const void *blob, size_t len);
+
+/* The refund's receipt: @p *out malloc'd text (caller frees). */
+enum ssa_err till_refund_receipt(const struct till *t, const struct journal_record *r,
+				 const char *shop, const char *when, int width, char **out);
+
+/* Release @p rf. */
+void till_refund_fini(struct till_refund *rf);
+
 #endif

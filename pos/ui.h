@@ -51,6 +51,7 @@ extern const struct view_ops ui_login_ops;
 extern const struct view_ops ui_report_ops;
 extern const struct view_ops ui_balance_ops;
 extern const struct view_ops ui_rejections_ops;
+extern const struct view_ops ui_refund_ops;
 
 struct amap_session;
 struct spool;

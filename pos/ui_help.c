@@ -89,11 +89,11 @@ help_request(struct ui *ui, enum request req)
 	case REQ_DOWN:
 		ui->scroll++;
 		return REQ_NONE;
-	case REQ_PAGE_UP:
-		ui->scroll -= 10;
+	case REQ_PAGE_UP: /* a page (the body's rows), keeping two rows of context */
+		ui->scroll -= LINES > 8 ? LINES - 6 : 1;
 		return REQ_NONE;
 	case REQ_PAGE_DOWN:
-		ui->scroll += 10;
+		ui->scroll += LINES > 8 ? LINES - 6 : 1;
 		return REQ_NONE;
 	case REQ_BACK:
 		ui_switch(ui, ui->prev ? ui->prev : &ui_sale_ops);

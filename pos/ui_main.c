@@ -231,7 +231,8 @@ global_request(struct ui *ui, enum request req)
 		ui_switch(ui, ui->amap ? &ui_amap_ops : &ui_sale_ops);
 		return true;
 	case REQ_PAY:
-		if (ui->view == &ui_amap_ops || ui->view == &ui_login_ops)
+		if (ui->view == &ui_amap_ops || ui->view == &ui_login_ops ||
+		    ui->view == &ui_refund_ops) /* F3 there: refund */
 			return false;
 		ui_switch(ui, &ui_pay_ops);
 		return true;
@@ -266,6 +267,12 @@ global_request(struct ui *ui, enum request req)
 		    ui->till->state == TILL_PAYING)
 			return false;
 		ui_switch(ui, &ui_balance_ops);
+		return true;
+	case REQ_REFUND:
+		if (ui->view == &ui_login_ops || ui->view == &ui_amap_ops ||
+		    ui->till->state == TILL_PAYING)
+			return false;
+		ui_switch(ui, &ui_refund_ops);
 		return true;
 	default:
 		return false;

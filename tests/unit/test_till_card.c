@@ -58,6 +58,8 @@ struct fake_card {
 	size_t n;
 	struct card_period_state period;
 	int tear_grant; /* next apply_grant: 1 torn before the commit, 2 torn after it */
+	int tear_refund; /* next refund: the same */
+	int64_t limited;  /* DESFire's limited credit left: the last debit, once */
 	unsigned debits, grants, period_reads;
 };
 
@@ -123,6 +125,33 @@ f_debit(void *cls, struct card_debit_record *rec)
 	assert_true(c->n < CARD_DEBIT_RECORDS);
 	c->recs[c->n++] = *rec;
 	c->debits++;
+	c->limited = rec->amount;
+	return SSA_ERR_OK;
+}
+
+/* Limited credit: up to the last debit, once (DESFire's rule, as ssa-cardsim). */
+static enum ssa_err
+f_refund(void *cls, int64_t amount, int64_t *balance)
+{
+	struct fake_card *c = cls;
+
+	if (!c->present)
+		return SSA_ERR_CARD_TORN;
+	if (amount > c->limited)
+		return SSA_ERR_CARD_REFUSED;
+	if (c->tear_refund == 1) {
+		c->tear_refund = 0;
+		c->present = false;
+		return SSA_ERR_CARD_TORN;
+	}
+	c->balance += amount;
+	c->limited = 0;
+	if (c->tear_refund == 2) {
+		c->tear_refund = 0;
+		c->present = false;
+		return SSA_ERR_CARD_TORN;
+	}
+	*balance = c->balance;
 	return SSA_ERR_OK;
 }
 
@@ -229,6 +258,7 @@ setup(void **state)
 	struct convention_list *l = NULL;
 	struct convention_error err;
 	struct catalog_product p = { .price = 235, .unit = CATALOG_PIECE, .vat_bp = 550 };
+	struct catalog_product v = { .price = 590, .unit = CATALOG_PIECE, .vat_bp = 2000 };
 	char *text = NULL;
 	size_t len;
 
@@ -240,6 +270,10 @@ setup(void **state)
 	strcpy(p.name, "Lentilles");
 	strcpy(p.category, "legumineuses");
 	assert_int_equal(catalog_mem_put(f->cat, &p), SSA_ERR_OK);
+	strcpy(v.code, "3176582033303");
+	strcpy(v.name, "Vin");
+	strcpy(v.category, "alcool");
+	assert_int_equal(catalog_mem_put(f->cat, &v), SSA_ERR_OK);
 	assert_int_equal(convention_sign(LIST, strlen(LIST), list_key, &text, &len), SSA_ERR_OK);
 	assert_int_equal(convention_list_parse(text, len, &l, &err), SSA_ERR_OK);
 	free(text);
@@ -260,7 +294,8 @@ setup(void **state)
 					      .read_identity = f_identity,
 					      .read_balance = f_balance, .read_debits = f_debits,
 					      .debit = f_debit, .read_period = f_read_period,
-					      .apply_grant = f_apply_grant, .release = f_release };
+					      .apply_grant = f_apply_grant, .refund = f_refund,
+					      .release = f_release };
 	assert_int_equal(till_card_files_open(f->dir, NULL, &f->files, NULL, 0), SSA_ERR_OK);
 	f->files->has_key = true;
 	assert_int_equal(convention_public_key(doc_key, f->files->pub), SSA_ERR_OK);
@@ -718,6 +753,197 @@ test_reload_chain_verifies(void **state)
 	assert_int_equal(c.count, 2);
 }
 
+/* --- refunds ------------------------------------------------------------------------------ */
+
+/* Sale 1: three lentils (7.05, the card) and a wine (5.90, cash: 10.00 given). */
+static void
+sale_mixed(struct fixture *f)
+{
+	struct receipt rc = receipt();
+
+	scan(&f->t, "3*3560070894222");
+	scan(&f->t, "3176582033303");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_OK);
+	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 1000), SSA_ERR_OK);
+	assert_int_equal(till_pay_commit(&f->t, NOW, &rc), SSA_ERR_OK);
+	till_new_sale(&f->t);
+	f->card.present = false;
+}
+
+static void
+test_refund_lines(void **state)
+{
+	struct fixture *f = *state;
+	struct till_refund rf;
+	struct journal_record r;
+	struct journal_chain c;
+	uint8_t pub[32], kid[JOURNAL_KEY_ID_LEN];
+	char *text = NULL;
+
+	sale_mixed(f);
+	assert_int_equal(till_refund_open(&f->t, 7, &rf), SSA_ERR_NOT_FOUND);
+	assert_string_equal(f->t.msg, "There is no sale number 7 in this till.");
+	till_refund_fini(&rf);
+	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
+	assert_int_equal(rf.n, 2);
+	/* nothing chosen */
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_INVAL);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 4), SSA_ERR_INVAL);
+	assert_string_equal(f->t.msg, "At most 3 of this line can be refunded.");
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 2), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 1, 1), SSA_ERR_OK);
+	assert_int_equal(rf.total, 470 + 590);
+	assert_int_equal(rf.ssa, 470);
+	/* the card is not there yet: nothing happens */
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(records(f), 1);
+	f->card.present = true;
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_OK);
+	assert_string_equal(f->t.msg, "Refund 2 of sale 1 recorded: €10.60.");
+	assert_int_equal(f->card.balance, 1000 - 705 + 470);
+	assert_int_equal(records(f), 2);
+	record(f, 2, &r);
+	assert_int_equal(r.kind, JOURNAL_REFUND);
+	assert_int_equal(r.link_seq, 1);
+	assert_int_equal(r.total, 1060);
+	assert_int_equal(r.ssa_covered, 470);
+	assert_int_equal(r.n_lines, 2);
+	assert_int_equal(r.lines[0].qty, 2);
+	assert_int_equal(r.lines[0].paid_ssa, 470);
+	assert_int_equal(r.n_tenders, 2);
+	assert_int_equal(r.tenders[0].kind, TENDER_SSA);
+	assert_int_equal(r.tenders[0].amount, 470);
+	assert_int_equal(r.tenders[1].kind, TENDER_CASH);
+	assert_int_equal(r.tenders[1].amount, 590);
+	assert_int_equal(r.balance_before, 295);
+	assert_int_equal(r.balance_after, 765);
+	assert_string_equal(r.card, "0000000000000abc");
+	journal_record_fini(&r);
+	/* the receipt */
+	assert_int_equal(till_refund_receipt(&f->t, &rf.done, "Shop", "now", 40, &text), SSA_ERR_OK);
+	assert_non_null(strstr(text, "Refund 2 of sale 1"));
+	assert_non_null(strstr(text, "2 x Lentilles"));
+	assert_non_null(strstr(text, "TOTAL REFUNDED"));
+	assert_non_null(strstr(text, "-€10.60"));
+	free(text);
+	till_refund_fini(&rf);
+
+	/* again: the wine and two lentils are gone; the last lentil's SSA part cannot go back to
+	 * the card a second time (DESFire's limited credit) */
+	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
+	assert_int_equal(rf.lines[0].refunded_qty, 2);
+	assert_int_equal(rf.lines[1].refunded_qty, 1);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 1, 1), SSA_ERR_INVAL);
+	assert_string_equal(f->t.msg, "This line was refunded already.");
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 1), SSA_ERR_OK);
+	assert_int_equal(rf.ssa, 235);
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_REFUSED);
+	assert_non_null(strstr(f->t.msg, "went back to the card already"));
+	assert_int_equal(records(f), 2);
+	till_refund_fini(&rf);
+	/* a refund is not a sale */
+	assert_int_equal(till_refund_open(&f->t, 2, &rf), SSA_ERR_NOT_FOUND);
+	till_refund_fini(&rf);
+	journal_signer_public(f->signer, pub, kid);
+	assert_int_equal(journal_store_verify(f->journal, pub, &c), SSA_ERR_OK);
+}
+
+static void
+test_refund_cash_only_and_checks(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	struct till_refund rf;
+	struct journal_record r;
+
+	/* sale 1: a wine paid by bank card, no food card */
+	f->card.balance = 5000;
+	scan(&f->t, "3176582033303");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	assert_int_equal(till_pay_tender(&f->t, TENDER_BANK_CARD, 0), SSA_ERR_OK);
+	assert_int_equal(till_pay_commit(&f->t, NOW, &rc), SSA_ERR_OK);
+	till_new_sale(&f->t);
+	/* sales 2 and 3 with the card */
+	sale_mixed(f);
+	sale_mixed(f);
+	/* sale 1 goes back by bank card, no card needed */
+	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 1), SSA_ERR_OK);
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_OK);
+	record(f, records(f), &r);
+	assert_int_equal(r.n_tenders, 1);
+	assert_int_equal(r.tenders[0].kind, TENDER_BANK_CARD);
+	assert_string_equal(r.card, "");
+	assert_true(r.balance_after == JOURNAL_NONE);
+	journal_record_fini(&r);
+	till_refund_fini(&rf);
+	/* sale 2's SSA part: the card has paid sale 3 since */
+	assert_int_equal(till_refund_open(&f->t, 2, &rf), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 1), SSA_ERR_OK);
+	f->card.present = true;
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_REFUSED);
+	assert_string_equal(f->t.msg, "The card has paid since sale 2: its SSA part can only go "
+				      "back to the card before its next payment.");
+	till_refund_fini(&rf);
+	/* sale 3 with another member's card */
+	assert_int_equal(till_refund_open(&f->t, 3, &rf), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 3), SSA_ERR_OK);
+	f->card.id.member_id = 0xdef;
+	assert_int_equal(card_identity_sign(&f->card.id, uid, sizeof(uid), caisse_key), SSA_ERR_OK);
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_REFUSED);
+	assert_string_equal(f->t.msg, "This is not the card that paid sale 3.");
+	f->card.id.member_id = MEMBER;
+	assert_int_equal(card_identity_sign(&f->card.id, uid, sizeof(uid), caisse_key), SSA_ERR_OK);
+	/* the right card: the three lentils back to it */
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_OK);
+	assert_int_equal(f->card.balance, 5000 - 705 - 705 + 705);
+	till_refund_fini(&rf);
+}
+
+/* Torn after the card took the credit: the next tap (the loop's card poll) records it once;
+ * torn before: nothing recorded, the refund can be made again. */
+static void
+test_refund_torn(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	struct till_refund rf;
+
+	sale_mixed(f);
+	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 1), SSA_ERR_OK);
+	f->card.present = true;
+	f->card.tear_refund = 1;
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_TORN);
+	assert_string_equal(f->t.msg, "Refund interrupted: put the card back on the reader.");
+	assert_true(f->t.pending_id > 0);
+	/* no sale can be paid by card meanwhile; the card comes back */
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_OK);
+	assert_string_equal(f->t.msg, "The interrupted refund did not reach the card: nothing was "
+				      "recorded.");
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(records(f), 1);
+	assert_int_equal(f->card.balance, 295);
+	/* again, torn after the card took it, and the till restarted */
+	f->card.tear_refund = 2;
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_TORN);
+	assert_int_equal(f->card.balance, 295 + 235);
+	till_refund_fini(&rf);
+	restart(f);
+	assert_string_equal(f->t.msg, "A refund to a card was interrupted: tap that card to settle it.");
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_OK);
+	assert_string_equal(f->t.msg, "Refund 2 of sale 1 recorded: €2.35.");
+	assert_int_equal(records(f), 2);
+	assert_int_equal(f->t.last_refund_seq, 2);
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(records(f), 2);
+	assert_int_equal(f->card.balance, 295 + 235);
+}
+
 int
 main(void)
 {
@@ -731,6 +957,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_torn_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_crash_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_chain_verifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_cash_only_and_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_torn, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_card", tests, NULL, NULL);
 }

@@ -223,8 +223,11 @@ refund_request(struct ui *ui, enum request req)
 			return REQ_NONE;
 		}
 		l = &st.rf.lines[st.sel];
-		if (!t->entry[0]) /* Enter alone: all that is left of the line, or none */
+		if (!t->entry[0]) { /* Enter alone: all that is left of the line, or none */
 			v = l->qty ? 0 : l->line.qty - l->refunded_qty;
+			if (!l->qty && v == 0)
+				v = 1; /* nothing left: say so */
+		}
 		till_entry_clear(t);
 		till_refund_set_qty(t, &st.rf, st.sel, v);
 		return REQ_NONE;

@@ -76,6 +76,7 @@ void
 till_refund_fini(struct till_refund *rf)
 {
 	journal_record_fini(&rf->sale);
+	journal_record_fini(&rf->done);
 	free(rf->lines);
 	memset(rf, 0, sizeof(*rf));
 }

@@ -26,8 +26,8 @@ ui_wait_text "Vente 1 enregistrée."
 ui_keys Escape
 ui_card_off
 
-# ^E: sale 1, two lentils and the wine
-ui_keys C-e
+# ^T: sale 1, two lentils and the wine
+ui_keys C-t
 ui_wait_text "Tapez le numéro de la vente à rembourser, puis Entrée."
 ui_type "9"
 ui_keys Enter
@@ -61,7 +61,7 @@ ui_keys Escape
 ui_card_off
 
 # the same lines again: refused; the last lentil's SSA part cannot go back a second time
-ui_keys C-e
+ui_keys C-t
 ui_type "1"
 ui_keys Enter
 ui_wait_text "Vente 1 du "
@@ -85,7 +85,7 @@ for mode in after before; do
 	ui_wait_text "Vente $k enregistrée."
 	ui_keys Escape
 	ui_card_off
-	ui_keys C-e
+	ui_keys C-t
 	ui_type "$k"
 	ui_keys Enter
 	ui_wait_text "Vente $k du "

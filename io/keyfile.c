@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "ssa/hex.h"
 #include "ssa/keyfile.h"
 
 static enum ssa_err fail(enum ssa_err e, char *why, size_t size, const char *fmt, ...)
@@ -192,16 +194,35 @@ out:
 	return e;
 }
 
+/* The hex form of a public key: 64 hex digits, then only blanks and line ends. */
+static bool
+public_hex(const char *text, size_t len, uint8_t pub[32])
+{
+	if (len < 64 || !hex_decode(text, 32, pub, HEX_ANY))
+		return false;
+	for (size_t i = 64; i < len; i++)
+		if (text[i] != '\n' && text[i] != '\r' && text[i] != ' ' && text[i] != '\t')
+			return false;
+	return true;
+}
+
 enum ssa_err
 keyfile_load_public(const char *path, uint8_t pub[32], char *why, size_t why_size)
 {
 	FILE *f = NULL;
 	EVP_PKEY *key = NULL;
-	size_t n = 32;
+	char head[160];
+	size_t n = 32, len;
 	enum ssa_err e;
 
 	if ((e = open_key(path, 0, &f, why, why_size)) != SSA_ERR_OK)
 		return e;
+	len = fread(head, 1, sizeof(head), f);
+	if (len < sizeof(head) && public_hex(head, len, pub)) {
+		fclose(f);
+		return SSA_ERR_OK;
+	}
+	rewind(f);
 	key = PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	if (key == NULL) {
 		rewind(f);
@@ -209,7 +230,8 @@ keyfile_load_public(const char *path, uint8_t pub[32], char *why, size_t why_siz
 	}
 	fclose(f);
 	if (key == NULL || EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519) {
-		e = fail(SSA_ERR_KEY, why, why_size, "%s: not an Ed25519 key in PEM", path);
+		e = fail(SSA_ERR_KEY, why, why_size,
+			 "%s: not an Ed25519 public key (64 hex digits or PEM)", path);
 		goto out;
 	}
 	if (EVP_PKEY_get_raw_public_key(key, pub, &n) != 1 || n != 32)

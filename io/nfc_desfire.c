@@ -25,6 +25,7 @@
 
 #include "ssa/card_reader.h"
 #include "ssa/log.h"
+#include "ssa/hex.h"
 
 #define STATUS_OK 0x00
 #define STATUS_INTEGRITY 0x1e
@@ -222,18 +223,6 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* --- port operations ------------------------------------------------------------------------ */
 
 static enum ssa_err
@@ -271,12 +260,8 @@ op_wait_card(void *cls, int timeout_ms, uint8_t uid[CARD_UID_MAX], size_t *uid_l
 
 	char *hex = freefare_get_tag_uid(r->tag);
 	size_t n = hex != NULL ? strlen(hex) : 0;
-	bool ok = hex != NULL && (n == 8 || n == 14 || n == 20);
-	for (size_t i = 0; ok && i < n / 2; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-		ok = hi >= 0 && lo >= 0;
-		r->uid[i] = (uint8_t)(hi << 4 | lo);
-	}
+	bool ok = hex != NULL && (n == 8 || n == 14 || n == 20) &&
+		  hex_decode(hex, n / 2, r->uid, HEX_ANY);
 	free(hex);
 	if (!ok) {
 		drop_card(r);

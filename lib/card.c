@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "ssa/card.h"
+#include "ssa/hex.h"
 
 static const char sig_domain[] = "ssa-card-identity/1";
 
@@ -242,18 +243,6 @@ card_id_format(uint64_t id, char *buf, size_t size)
 	snprintf(buf, size, "%016llx", (unsigned long long)id);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 enum ssa_err
 card_id_parse(const char *text, uint64_t *out)
 {
@@ -266,7 +255,7 @@ card_id_parse(const char *text, uint64_t *out)
 	if (n == 0 || n > 16)
 		return SSA_ERR_INVAL;
 	for (size_t i = 0; i < n; i++) {
-		int h = hexval(text[i]);
+		int h = hex_digit(text[i], HEX_ANY);
 		if (h < 0)
 			return SSA_ERR_INVAL;
 		v = (v << 4) | (uint64_t)h;
@@ -447,15 +436,7 @@ static const char *const role_names[CARD_KEY_COUNT] = { "master", "debit", "cred
 static bool
 parse_hex(const char *s, size_t n, uint8_t *out, size_t out_len)
 {
-	if (n != 2 * out_len)
-		return false;
-	for (size_t i = 0; i < out_len; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
+	return n == 2 * out_len && hex_decode(s, out_len, out, HEX_ANY);
 }
 
 static bool

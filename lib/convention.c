@@ -11,6 +11,7 @@
 
 #include "ssa/convention.h"
 #include "ssa/money.h"
+#include "ssa/hex.h"
 
 #define SIG_PREFIX "signature,ed25519,"
 #define ENTRY_FIELDS 7
@@ -247,16 +248,6 @@ caisse_valid(const char *s)
 	return 1;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static enum ssa_err
 parse_optional_date(struct parser *p, const char *s, const char *what, int32_t *out)
 {
@@ -346,12 +337,8 @@ parse_signature(struct parser *p, struct convention_list *l)
 
 	if (strlen(hex) != 128)
 		return fail(p, "signature is not 128 lowercase hex digits");
-	for (size_t i = 0; i < 64; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return fail(p, "signature is not 128 lowercase hex digits");
-		l->signature[i] = (uint8_t)(hi << 4 | lo);
-	}
+	if (!hex_decode(hex, 64, l->signature, HEX_LOWER))
+		return fail(p, "signature is not 128 lowercase hex digits");
 	l->has_signature = true;
 	return SSA_ERR_OK;
 }

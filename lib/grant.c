@@ -11,6 +11,7 @@
 #include "ssa/textlines.h"
 #include "ssa/grant.h"
 #include "ssa/strbuf.h"
+#include "ssa/hex.h"
 
 #define LINE_MAX_BYTES 256
 
@@ -40,16 +41,6 @@ period_ok(int32_t p)
 	return p >= 100001 && p <= 999912 && p % 100 >= 1 && p % 100 <= 12;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 void
 grant_id_format(uint64_t id, char *buf, size_t size)
 {
@@ -64,7 +55,7 @@ grant_id_parse(const char *text, uint64_t *out)
 	if (text == NULL || strlen(text) != 16)
 		return SSA_ERR_INVAL;
 	for (int i = 0; i < 16; i++) {
-		int h = hexval(text[i]);
+		int h = hex_digit(text[i], HEX_LOWER);
 		if (h < 0)
 			return SSA_ERR_INVAL;
 		v = v << 4 | (uint64_t)h;
@@ -398,12 +389,8 @@ find_signature(const char *text, size_t len, size_t *start, uint8_t sig[64])
 	p = text + len - line;
 	if ((p != text && p[-1] != '\n') || memcmp(p, GRANT_SIG_PREFIX, plen) != 0)
 		return false;
-	for (size_t i = 0; i < 64; i++) {
-		int hi = hexval(p[plen + 2 * i]), lo = hexval(p[plen + 2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		sig[i] = (uint8_t)(hi << 4 | lo);
-	}
+	if (!hex_decode(p + plen, 64, sig, HEX_LOWER))
+		return false;
 	*start = (size_t)(p - text);
 	return true;
 }

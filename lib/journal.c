@@ -15,6 +15,7 @@
 #include "ssa/journal.h"
 #include "ssa/money.h"
 #include "ssa/strbuf.h"
+#include "ssa/hex.h"
 
 #define KIND_NAME_(name, text) [JOURNAL_##name] = #name,
 #define KIND_TEXT_(name, text) [JOURNAL_##name] = text,
@@ -301,29 +302,11 @@ journal_hex(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Lowercase hex only (the canonical form). */
 static bool
 unhex(const char *s, uint8_t *out, size_t n)
 {
-	if (strlen(s) != 2 * n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		int h = hexval(s[2 * i]), l = hexval(s[2 * i + 1]);
-		if (h < 0 || l < 0)
-			return false;
-		out[i] = (uint8_t)(h << 4 | l);
-	}
-	return true;
+	return strlen(s) == 2 * n && hex_decode(s, n, out, HEX_LOWER);
 }
 
 /* The encoder writes the canonical form directly (keys in strcmp order, compact, integers,

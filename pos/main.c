@@ -163,18 +163,6 @@ import_products(struct catalog_store *store, const char *csv, const struct vat_r
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Read a whole file (at most @p max bytes) into a malloc'd NUL-terminated buffer. */
 static char *
 slurp(const char *path, size_t max, size_t *len)
@@ -204,25 +192,16 @@ import_list(struct catalog_store *store, const char *caisse, const char *keyfile
 	    const char *listfile)
 {
 	uint8_t pub[32];
-	size_t klen = 0, len = 0;
-	char *key = slurp(keyfile, 256, &klen), *text = NULL;
+	size_t len = 0;
+	char *text = NULL, why[300];
 	struct convention_error cerr = { 0 };
 	uint32_t version = 0;
 	enum ssa_err err;
 	int rc = 1;
 
-	if (!key || klen < 64) {
-		fprintf(stderr, "ssa-pos: %s: not a public key in hex\n", keyfile);
+	if (keyfile_load_public(keyfile, pub, why, sizeof(why)) != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-pos: %s\n", why);
 		goto out;
-	}
-	for (int i = 0; i < 32; i++) {
-		int hi = hexval(key[2 * i]), lo = hexval(key[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			fprintf(stderr, "ssa-pos: %s: not a public key in hex\n", keyfile);
-			goto out;
-		}
-		pub[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if ((text = slurp(listfile, 256u << 20, &len)) == NULL) {
 		fprintf(stderr, "ssa-pos: %s: %s\n", listfile, strerror(errno));
@@ -240,7 +219,6 @@ import_list(struct catalog_store *store, const char *caisse, const char *keyfile
 	printf("list of %s: version %u in force\n", caisse, version);
 	rc = 0;
 out:
-	free(key);
 	free(text);
 	return rc;
 }

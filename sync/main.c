@@ -6,7 +6,6 @@
  * as a daemon: a sync every `interval` seconds, after a failure an exponential backoff with
  * jitter.  See ssa-syncd(8) and docs/protocol.md.
  */
-#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -271,40 +270,6 @@ out:
 	return status;
 }
 
-/* The caisse's public document key: 64 hex digits and a newline (`ssa-admin list keygen`, as
- * ssa-pos reads it) or a PEM public key (ssa/keyfile.h). */
-static enum ssa_err
-load_document_key(const char *path, uint8_t pub[32], char *why, size_t why_size)
-{
-	char text[80];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f) {
-		snprintf(why, why_size, "%s: %s", path, strerror(errno));
-		return SSA_ERR_IO;
-	}
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	if (strncmp(text, "-----BEGIN", 10) == 0)
-		return keyfile_load_public(path, pub, why, why_size);
-	if (n != 64 && !(n == 65 && text[64] == '\n'))
-		goto bad;
-	for (size_t i = 0; i < 32; i++) {
-		unsigned v;
-
-		if (!isxdigit((unsigned char)text[2 * i]) || !isxdigit((unsigned char)text[2 * i + 1]) ||
-		    sscanf(text + 2 * i, "%2x", &v) != 1)
-			goto bad;
-		pub[i] = (uint8_t)v;
-	}
-	return SSA_ERR_OK;
-bad:
-	snprintf(why, why_size, "%s: neither 64 hex digits nor a PEM public key", path);
-	return SSA_ERR_KEY;
-}
-
 static void
 usage(FILE *f)
 {
@@ -378,7 +343,7 @@ main(int argc, char **argv)
 	if (cfg.list_key && *cfg.list_key) {
 		char why[300] = "";
 
-		if (load_document_key(cfg.list_key, cfg.pub, why, sizeof(why)) != SSA_ERR_OK) {
+		if (keyfile_load_public(cfg.list_key, cfg.pub, why, sizeof(why)) != SSA_ERR_OK) {
 			log_err("%s: [caisse] list_key: %s", config_path, why);
 			goto out;
 		}

@@ -29,8 +29,9 @@ enum ssa_err keyfile_write_public(const char *path, const uint8_t pub[32], char 
  * it cannot be opened.  @p why names the file and the reason. */
 enum ssa_err keyfile_load_private(const char *path, uint8_t priv[32], char *why, size_t why_size);
 
-/* Load the raw 32-byte public key of @p path (a public key PEM, or a private key PEM whose
- * public half is taken) into @p pub.  SSA_ERR_KEY, SSA_ERR_IO as above (no mode check). */
+/* Load the raw 32-byte public key of @p path into @p pub: 64 hex digits (either case, then only
+ * blanks and line ends: what `ssa-admin list keygen` writes), a public key PEM, or a private key
+ * PEM whose public half is taken.  SSA_ERR_KEY, SSA_ERR_IO as above (no mode check). */
 enum ssa_err keyfile_load_public(const char *path, uint8_t pub[32], char *why, size_t why_size);
 
 #endif

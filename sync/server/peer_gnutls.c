@@ -11,17 +11,8 @@
 #include <string.h>
 
 #include "ssa/log.h"
+#include "ssa/hex.h"
 #include "server.h"
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* The journal key is a subjectAltName URI "urn:x-ssa:journal-key:ed25519:<64 lowercase hex>".
  * 1 found, 0 none, -1 malformed. */
@@ -45,14 +36,7 @@ read_journal_key(gnutls_x509_crt_t crt, uint8_t pub[CAISSE_PUB_LEN])
 			continue;
 		if (size != plen + 2 * CAISSE_PUB_LEN)
 			return -1;
-		for (size_t k = 0; k < CAISSE_PUB_LEN; k++) {
-			int hi = hexval(buf[plen + 2 * k]), lo = hexval(buf[plen + 2 * k + 1]);
-
-			if (hi < 0 || lo < 0)
-				return -1;
-			pub[k] = (uint8_t)(hi << 4 | lo);
-		}
-		return 1;
+		return hex_decode(buf + plen, CAISSE_PUB_LEN, pub, HEX_LOWER) ? 1 : -1;
 	}
 }
 

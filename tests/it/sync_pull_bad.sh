@@ -214,7 +214,7 @@ sed -i "s|^list_key = .*|list_key = $T/bad.pub|" "$T/t1.ini"
 : >"$T/syncd.log"
 syncd t1 --once
 [ $? = 1 ] || fail "bad list_key: want exit 1"
-grep -q "list_key: $T/bad.pub: neither 64 hex digits nor a PEM public key" "$T/syncd.log" ||
+grep -q "list_key: $T/bad.pub: not an Ed25519 public key (64 hex digits or PEM)" "$T/syncd.log" ||
 	fail "bad list_key message: $(cat "$T/syncd.log")"
 
 # without list_key ssa-syncd pulls only the JSON hot list: a caisse that serves text there (the

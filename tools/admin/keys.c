@@ -11,6 +11,8 @@
 #include <openssl/pem.h>
 
 #include "admin.h"
+#include "ssa/hex.h"
+#include "ssa/keyfile.h"
 
 char *
 admin_read_stream(FILE *f, size_t max, size_t *len)
@@ -47,24 +49,20 @@ admin_read_file(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 admin_read_key(const char *path, int private, uint8_t key[32])
 {
 	size_t len = 0, n = 32;
-	char *text = admin_read_file(path, 8192, &len);
+	char *text, why[300];
 	int ok = 0;
+
+	if (!private) { /* the one loader of public keys (hex or PEM) */
+		if (keyfile_load_public(path, key, why, sizeof(why)) == SSA_ERR_OK)
+			return 0;
+		fprintf(stderr, "ssa-admin: %s\n", why);
+		return -1;
+	}
+	text = admin_read_file(path, 8192, &len);
 
 	if (text == NULL) {
 		fprintf(stderr, "ssa-admin: %s: %s\n", path, strerror(errno));
@@ -74,30 +72,21 @@ admin_read_key(const char *path, int private, uint8_t key[32])
 		BIO *bio = BIO_new_mem_buf(text, (int)len);
 		EVP_PKEY *k = NULL;
 		if (bio != NULL)
-			k = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
-				    : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+			k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 		if (k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519)
-			ok = (private ? EVP_PKEY_get_raw_private_key(k, key, &n)
-				      : EVP_PKEY_get_raw_public_key(k, key, &n)) == 1 &&
-			     n == 32;
+			ok = EVP_PKEY_get_raw_private_key(k, key, &n) == 1 && n == 32;
 		EVP_PKEY_free(k);
 		BIO_free(bio);
 	} else {
-		size_t i = 0;
-		ok = len >= 64;
-		for (; ok && i < 32; i++) {
-			int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-			ok = hi >= 0 && lo >= 0;
-			key[i] = (uint8_t)(hi << 4 | lo);
-		}
-		for (i = 64; ok && i < len; i++)
+		ok = len >= 64 && hex_decode(text, 32, key, HEX_ANY);
+		for (size_t i = 64; ok && i < len; i++)
 			ok = text[i] == '\n' || text[i] == '\r' || text[i] == ' ';
 	}
 	OPENSSL_cleanse(text, len);
 	free(text);
 	if (!ok) {
-		fprintf(stderr, "ssa-admin: %s: not an Ed25519 %s key (64 hex digits or PEM)\n", path,
-			private ? "private" : "public");
+		fprintf(stderr, "ssa-admin: %s: not an Ed25519 private key (64 hex digits or PEM)\n",
+			path);
 		return -1;
 	}
 	return 0;

@@ -63,17 +63,23 @@ rejection(char *v, struct spool_rejection *r)
 		n = SPOOL_ERROR_MAX;
 	while (n > 0 && ((unsigned char)word[n] & 0xc0) == 0x80)
 		n--;
+	if (n == 0) /* nothing but bytes of one character cut short: no word */
+		return false;
 	memcpy(r->error, word, n);
 	r->error[n] = '\0';
 	/* The message is shown as it is, cut at a character boundary; control bytes are spaces. */
 	n = 0;
-	if (end)
-		for (const char *m = end + 1; *m && n < SPOOL_MESSAGE_MAX; m++)
+	if (end) {
+		const char *m = end + 1;
+		for (; *m && n < SPOOL_MESSAGE_MAX; m++)
 			r->msg[n++] = (unsigned char)*m < 0x20 || *m == 0x7f ? ' ' : *m;
-	while (n > 0 && ((unsigned char)r->msg[n - 1] & 0xc0) == 0x80)
-		n--; /* continuation bytes of a character cut in the middle */
-	if (n > 0 && ((unsigned char)r->msg[n - 1] & 0xc0) == 0xc0)
-		n--; /* its lead byte */
+		if (((unsigned char)*m & 0xc0) == 0x80) { /* the cut split a character: drop it */
+			while (n > 0 && ((unsigned char)r->msg[n - 1] & 0xc0) == 0x80)
+				n--;
+			if (n > 0 && ((unsigned char)r->msg[n - 1] & 0xc0) == 0xc0)
+				n--;
+		}
+	}
 	r->msg[n] = '\0';
 	return true;
 }

@@ -125,6 +125,13 @@ test_parse_bad(void **state)
 		"hotlist_version=1\nrejections=1\nrejection=5\n",
 		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
 		"hotlist_version=1\nrejections=1\nrejection=5  y\n",
+		/* a word longer than shown made only of continuation bytes: nothing is left of it
+		 * once cut at a character boundary (found by fuzz_spool_status) */
+		"last_attempt=1\nlast_success=1\nonline=1\nacked=1\nlist_version=1\n"
+		"hotlist_version=1\nrejections=1\nrejection=5 "
+		"\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f"
+		"\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f\x9f"
+		"\x9f\x9f y\n",
 	};
 	struct spool_status st = { .acked = 77 };
 	char big[SPOOL_STATUS_MAX + 2], *many;

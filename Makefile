@@ -90,7 +90,7 @@ MO_FILES   := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/ssa-pos.mo,$(wild
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all tests check deps demo bench fuzz install clean unit asan-tests
+.PHONY: all tests check deps demo bench fuzz fuzz-run install clean unit asan-tests
 all: $(BINS) $(MO_FILES)
 
 $(BUILD)/obj/%.o: %.c
@@ -158,16 +158,23 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS="-O1 -g" tests
 	$(Q)sh tests/run.sh $(BUILD) build-asan
 
-demo: deps all
+# demo, bench and fuzz build in a second make: the pkg-config flags above are read when make
+# starts, and on a fresh machine deps installs the libraries only then.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tools/demo.sh $(BUILD)
 
-bench: deps all $(BENCH_BINS)
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)sh bench/run.sh $(BUILD)
 
 FUZZ_BUILD := build-fuzz
 # Warnings are gcc's business (make check, -Werror in CI); clang builds the fuzzers without -Werror.
 # Each target runs FUZZ_SECONDS (default 20) from its seed corpus tests/fuzz/corpus/<target>/.
 fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SAN=1 WERROR=0 \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" $(FUZZ_BUILD)/libssa.a $(FUZZ_BUILD)/libssaio.a
 	$(Q)for f in $(FUZZ_SRC); do \
@@ -192,7 +199,9 @@ install: all
 	for m in $(MO_FILES); do l=$$(basename $$(dirname $$(dirname $$m))); \
 	  install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES; \
 	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/; done; true
-	for u in config/*.service config/*.timer; do [ -f "$$u" ] && install -m 0644 $$u $(DESTDIR)$(PREFIX)/lib/systemd/system/; done; true
+	for u in config/*.service config/*.timer; do [ -f "$$u" ] || continue; \
+	  sed 's|/usr/local/|$(PREFIX)/|g' $$u >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) && \
+	  chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u); done; true
 
 clean:
 	rm -rf build build-asan build-fuzz build-*

@@ -1,6 +1,7 @@
 /* ssa-pos — the till.  This file: options, language, configuration, stores, start-up and exit. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,26 @@ lang_setting(void)
 	return "";
 }
 
+/* Where `make install` put the message catalogs: <prefix>/share/locale, <prefix> being where
+ * this program is (<prefix>/bin/ssa-pos), so that any PREFIX works without a rebuild; the
+ * compiled-in SSA_PREFIX when /proc is not there.  Static storage. */
+static const char *
+installed_locale_dir(void)
+{
+	static char dir[PATH_MAX + sizeof("/share/locale")];
+	char exe[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return SSA_PREFIX "/share/locale";
+	exe[n] = '\0';
+	for (int up = 0; up < 2; up++) /* drop "/ssa-pos", then "/bin" */
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+	snprintf(dir, sizeof(dir), "%s/share/locale", exe);
+	return dir;
+}
+
 /* French unless the environment asks for English.  gettext picks the catalog from LANGUAGE,
  * which glibc honours in any locale but plain "C"; so a UTF-8 locale is set up (C.UTF-8 when the
  * person's own is not installed) and LANGUAGE is set to the language chosen here. */
@@ -70,7 +91,7 @@ set_language(void)
 	if (!loc || strcmp(loc, "C") == 0 || strcmp(loc, "POSIX") == 0)
 		setlocale(LC_ALL, "C.UTF-8");
 	setenv("LANGUAGE", english ? "en" : "fr", 1);
-	bindtextdomain(POS_TEXTDOMAIN, dir && *dir ? dir : SSA_PREFIX "/share/locale");
+	bindtextdomain(POS_TEXTDOMAIN, dir && *dir ? dir : installed_locale_dir());
 	bind_textdomain_codeset(POS_TEXTDOMAIN, "UTF-8");
 	textdomain(POS_TEXTDOMAIN);
 	/* Without the French catalog the screen shows the English source strings: show English

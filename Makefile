@@ -195,7 +195,7 @@ install: all
 	install -m 0755 $(filter-out $(addprefix $(BUILD)/,$(NOINST)),$(BINS)) $(DESTDIR)$(PREFIX)/bin/
 	for m in docs/man/*.1; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
 	for m in docs/man/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
-	for c in config/*.ini config/*.conf; do [ -f "$$c" ] && install -m 0644 $$c $(DESTDIR)$(PREFIX)/share/ssa-pos/; done; true
+	for c in config/*.ini config/*.conf config/*.txt; do [ -f "$$c" ] && install -m 0644 $$c $(DESTDIR)$(PREFIX)/share/ssa-pos/; done; true
 	for m in $(MO_FILES); do l=$$(basename $$(dirname $$(dirname $$m))); \
 	  install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES; \
 	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/; done; true

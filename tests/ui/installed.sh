@@ -10,6 +10,8 @@ make -s install BUILD="$SSA_BUILD" PREFIX="$prefix" DESTDIR="$UI_TMP/root" \
 	>"$UI_TMP/install.log" 2>&1 || ui_fail "make install: $(cat "$UI_TMP/install.log")"
 root="$UI_TMP/root$prefix"
 [ -f "$root/share/locale/fr/LC_MESSAGES/ssa-pos.mo" ] || ui_fail "no French catalog installed"
+# the example configuration, the household rule included
+[ -f "$root/share/ssa-pos/household-rules.txt" ] || ui_fail "no household-rules.txt installed"
 for u in ssa-syncd.service ssa-caissed.service; do
 	grep -q "^ExecStart=$prefix/bin/" "$root/lib/systemd/system/$u" ||
 		ui_fail "$u: $(grep ExecStart "$root/lib/systemd/system/$u")"

@@ -10,7 +10,7 @@ mk_terminal t1 T-01
 start_caissed
 "$B/ssa-admin" terminal demo-sales "$T/t1.journal" "$T/t1.jkey" T-01 400 || fail "demo-sales"
 
-timeout 120 "$B/ssa-faultproxy" -l 0 -P "$T/pport" -u "$PORT" -s 1 -r 1000 -n 1 -k delay \
+ASAN_OPTIONS=detect_leaks=0 timeout 120 "$B/ssa-faultproxy" -l 0 -P "$T/pport" -u "$PORT" -s 1 -r 1000 -n 1 -k delay \
 	-d 600 --dir c2s >>"$T/proxy.log" 2>&1 &
 PROXY_PID=$!
 CLEAN_PIDS=$PROXY_PID

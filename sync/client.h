@@ -1,4 +1,5 @@
-/* client.h — ssa-syncd's parts: the HTTPS client, the push of the journal, backoff, rejections.
+/* client.h — ssa-syncd's parts: the HTTPS client, the push of the journal, the pulls of the
+ * caisse's signed documents, the spool for the till, backoff, rejections.
  *
  * sync/main.c reads the configuration and runs syncd_push_all once (--once) or periodically.
  */
@@ -62,16 +63,6 @@ enum ssa_err syncd_state_rejections(struct syncd_state *s, uint64_t *n);
 enum ssa_err syncd_state_meta_get(struct syncd_state *s, const char *key, int64_t *value);
 /* Set it (replacing). */
 enum ssa_err syncd_state_meta_set(struct syncd_state *s, const char *key, int64_t value);
-
-/* The hot list as last pulled (tables hotlist and meta of the state database): its version,
- * 0 before the first pull. */
-enum ssa_err syncd_state_hotlist_version(struct syncd_state *s, uint64_t *version);
-/* Store the cards of @p hl and its version, in one transaction. */
-enum ssa_err syncd_state_hotlist_apply(struct syncd_state *s, const struct protocol_hotlist *hl);
-
-/* GET /v1/hotlist since the stored version and store what is new; @p added receives how many
- * cards were new.  SSA_ERR_NET / TLS / PROTOCOL as syncd_http_request and the decoder say. */
-enum ssa_err syncd_pull_hotlist(struct syncd_http *h, struct syncd_state *state, uint64_t *added);
 
 /* What a push run did. */
 struct syncd_stats {
@@ -156,7 +147,7 @@ enum ssa_err syncd_pull_list(struct syncd_http *h, struct syncd_state *state,
 /* GET /v1/hotlist?since=<version of <spool>/hotlist.txt> and, when a newer full signed hot list
  * of this caisse comes (hotlist_load), write it as <spool>/hotlist.txt; meta hotlist_version.
  * Refusals as syncd_pull_list (SSA_ERR_HOTLIST_*). */
-enum ssa_err syncd_pull_signed_hotlist(struct syncd_http *h, struct syncd_state *state,
+enum ssa_err syncd_pull_hotlist(struct syncd_http *h, struct syncd_state *state,
 				       const struct syncd_pull_config *pc);
 
 /* GET /v1/grants?period=@p period and, when a verified batch of this caisse and period comes

@@ -210,7 +210,7 @@ spool_hotlist_version(const struct syncd_pull_config *pc)
 }
 
 enum ssa_err
-syncd_pull_signed_hotlist(struct syncd_http *h, struct syncd_state *state,
+syncd_pull_hotlist(struct syncd_http *h, struct syncd_state *state,
 			  const struct syncd_pull_config *pc)
 {
 	struct hotlist *hl = NULL;

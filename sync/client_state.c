@@ -1,5 +1,7 @@
-/* client_state.c — what ssa-syncd keeps besides the journal: the caisse's rejections, in an
- * SQLite file of its own (WAL, synchronous=FULL), for the till to show. */
+/* client_state.c — what ssa-syncd keeps besides the journal: the caisse's rejections and a few
+ * numbers (table meta: last success, acknowledged seq, versions), in an SQLite file of its own
+ * (WAL, synchronous=FULL), for the till's status.  (Databases of the first protocol also hold
+ * a table hotlist, no longer used: the hot list is the signed file of the spool.) */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +20,6 @@ static const char schema[] =
 	"  seq INTEGER NOT NULL, error TEXT NOT NULL, message TEXT NOT NULL,\n"
 	"  first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, count INTEGER NOT NULL,\n"
 	"  PRIMARY KEY (seq, error));\n"
-	"CREATE TABLE IF NOT EXISTS hotlist (\n"
-	"  card TEXT PRIMARY KEY, version INTEGER NOT NULL, reason TEXT NOT NULL);\n"
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);\n";
 
 void
@@ -94,74 +94,6 @@ syncd_state_rejections(struct syncd_state *s, uint64_t *n)
 		err = SSA_ERR_OK;
 	}
 	sqlite3_finalize(st);
-	return err;
-}
-
-enum ssa_err
-syncd_state_hotlist_version(struct syncd_state *s, uint64_t *version)
-{
-	sqlite3_stmt *st = NULL;
-	enum ssa_err err = SSA_ERR_DB;
-	int rc;
-
-	*version = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'hotlist_version'", -1,
-			       &st, NULL) == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			*version = (uint64_t)sqlite3_column_int64(st, 0);
-		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-			err = SSA_ERR_OK;
-	}
-	sqlite3_finalize(st);
-	if (err)
-		log_err("state database: %s", sqlite3_errmsg(s->db));
-	return err;
-}
-
-enum ssa_err
-syncd_state_hotlist_apply(struct syncd_state *s, const struct protocol_hotlist *hl)
-{
-	sqlite3_stmt *ins = NULL, *ver = NULL;
-	enum ssa_err err = SSA_ERR_DB;
-
-	crash_step("sync: before storing the hot list");
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO hotlist (card, version, reason) VALUES (?1, ?2, ?3) "
-			       "ON CONFLICT (card) DO NOTHING",
-			       -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db,
-			       "INSERT INTO meta (key, value) VALUES ('hotlist_version', ?1) "
-			       "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
-			       -1, &ver, NULL) != SQLITE_OK)
-		goto rollback;
-	for (size_t i = 0; i < hl->n; i++) {
-		sqlite3_bind_text(ins, 1, hl->e[i].card, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 2, (int64_t)hl->e[i].version);
-		sqlite3_bind_text(ins, 3, hl->e[i].reason, -1, SQLITE_STATIC);
-		if (sqlite3_step(ins) != SQLITE_DONE)
-			goto rollback;
-		sqlite3_reset(ins);
-	}
-	sqlite3_bind_int64(ver, 1, (int64_t)hl->version);
-	if (sqlite3_step(ver) != SQLITE_DONE)
-		goto rollback;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto rollback;
-	crash_step("sync: after storing the hot list");
-	err = SSA_ERR_OK;
-	goto out;
-rollback:
-	log_err("state database: %s", sqlite3_errmsg(s->db));
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	goto out;
-fail:
-	log_err("state database: %s", sqlite3_errmsg(s->db));
-out:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(ver);
 	return err;
 }
 

@@ -121,8 +121,10 @@ write_status(const struct syncd_config *cfg, struct syncd_state *state, struct s
 	if (syncd_state_meta_get(state, "list_version", &v))
 		return;
 	st.list_version = (uint64_t)v;
-	if (syncd_state_hotlist_version(state, &st.hotlist_version) ||
-	    syncd_state_recent(state, &st))
+	if (syncd_state_meta_get(state, "hotlist_version", &v))
+		return;
+	st.hotlist_version = (uint64_t)v;
+	if (syncd_state_recent(state, &st))
 		return;
 	if (syncd_spool_prepare(cfg->spool) || syncd_status_format(&st, &text, &len))
 		goto out;
@@ -175,9 +177,9 @@ pull_all(const struct syncd_config *cfg, struct syncd_http *h, struct syncd_stat
 	enum ssa_err err = SSA_ERR_OK, e;
 
 	if (!cfg->have_pub) {
-		uint64_t added;
-
-		return syncd_pull_hotlist(h, state, &added);
+		log_info("no [caisse] list_key: the convention list, the hot list and the grants are "
+			 "not pulled");
+		return SSA_ERR_OK;
 	}
 	if ((err = syncd_caisse_id(h, caisse)))
 		return err;
@@ -185,7 +187,7 @@ pull_all(const struct syncd_config *cfg, struct syncd_http *h, struct syncd_stat
 	if (unreachable(e))
 		return e;
 	err = e;
-	e = syncd_pull_signed_hotlist(h, state, &pc);
+	e = syncd_pull_hotlist(h, state, &pc);
 	if (unreachable(e))
 		return e;
 	if (!err)

@@ -1,10 +1,12 @@
 #!/bin/sh
-# sync_proxy: three terminals push their journals to ssa-caissed through ssa-faultproxy, which
-# drops, resets, delays and duplicates connections (seeded, bounded), in a bounded loop of
-# `ssa-syncd --once` runs until every terminal is acknowledged.  Then the caisse holds exactly
-# the records of each terminal's journal (same bytes, none lost, none twice), and the same is
-# true again from scratch with another seed, and once more with the proxy cutting raw TLS bytes
-# (no TLS termination): the three final states are identical.
+# sync_proxy: three terminals push their journals to ssa-caissed, and pull what it signed (the
+# convention list, the hot list, the grants), through ssa-faultproxy, which drops, resets,
+# delays and duplicates connections (seeded, bounded), in a bounded loop of `ssa-syncd --once`
+# runs until every terminal is acknowledged and has pulled everything.  Then the caisse holds
+# exactly the records of each terminal's journal (same bytes, none lost, none twice), each
+# terminal holds the caisse's documents byte for byte (never a cut one), and the same is true
+# again from scratch with another seed, and once more with the proxy cutting raw TLS bytes (no
+# TLS termination): the three final states are identical.
 . tests/it/sync_common.inc
 
 PROXY_PID=""
@@ -15,6 +17,27 @@ sync_pki
 mk_terminal t1 T-01
 mk_terminal t2 T-02
 mk_terminal t3 T-03
+"$B/ssa-admin" list keygen "$T/doc.key" "$T/doc.pub" >/dev/null || fail "keygen"
+printf 'ssa-list,1\ncaisse,caisse-test\nversion,3\nvalid,2026-01-01,\ncategory,fruits-legumes,100,4.00,,,\n' \
+	>"$T/v3.body"
+"$B/ssa-admin" list sign "$T/doc.key" "$T/v3.body" "$T/v3.list" 2>/dev/null || fail "list sign"
+P0=$(date -u +%Y%m)
+printf 'ssa-household-rules,1\nbase,150.00\nadult,75.00\nchild,40.00\nchild_age,14\n' >"$T/rules.txt"
+
+# publish: what the caisse signs for the terminals, in its fresh database
+publish() {
+	A() { timeout 30 "$B/ssa-admin" "$@" --db "$T/caisse.db"; }
+	A list publish "$T/v3.list" --caisse caisse-test --key "$T/doc.pub" >/dev/null || fail "publish"
+	A hotlist add 1122334455667788 lost --caisse caisse-test --key "$T/doc.key" >/dev/null &&
+		A hotlist add 99aabbccddeeff00 cloned --caisse caisse-test --key "$T/doc.key" \
+			>/dev/null || fail "hot list"
+	A household add 00000000000000a1 >/dev/null &&
+		A member add 00000000000000b1 --household 00000000000000a1 --birth 1980-04-02 \
+			>/dev/null &&
+		A grant make --period "$P0" --rules "$T/rules.txt" --caisse caisse-test \
+			--key "$T/doc.key" >/dev/null || fail "grants"
+	A grant show --period "$P0" >"$T/grants.txt" || fail "grant show"
+}
 
 # sales SPEC...: append demo sales to the terminals' journals, each SPEC "name count start_ms"
 # (deterministic: the same calls give the same signed records)
@@ -99,10 +122,14 @@ one_run() {
 	rm -f "$T/caisse.db" "$T/caisse.db-wal" "$T/caisse.db-shm"
 	for n in $NAMES; do rm -f "$T/$n.journal"* "$T/$n.state"*; done
 	start_caissed
+	publish
 	: >"$T/proxy.log"
 	: >"$T/syncd.log"
 	start_proxy "$seed" "$mode"
-	for n in $NAMES; do syncd_ini "$n" "https://localhost:$PPORT"; done
+	for n in $NAMES; do
+		SYNC_TILL_EXTRA="catalog = $T/$n.catalog" syncd_ini "$n" "https://localhost:$PPORT"
+		sed -i "s|^batch = .*|&\nlist_key = $T/doc.pub|" "$T/$n.ini"
+	done
 	runs=0
 	fails=0
 	# three waves of sales, each synced until every terminal is acknowledged
@@ -133,6 +160,16 @@ one_run() {
 	done
 	[ "$(sql "$T/caisse.db" "SELECT count(*) FROM journal")" = $((40 + 23 + 31)) ] ||
 		fail "seed $seed: the caisse holds other records"
+	# and each terminal pulled the caisse's documents whole
+	ccurl t1 -H 'Accept: text/plain' "https://localhost:$PORT/v1/hotlist" | sed '$d' | sed '$d' \
+		>"$T/hot.served"
+	for n in $NAMES; do
+		cmp -s "$T/hot.served" "$T/$n.spool/hotlist.txt" || fail "seed $seed: $n's hot list"
+		"$B/ssa-admin" list show "$T/$n.catalog" | grep -q "caisse-test *version 3 " ||
+			fail "seed $seed: $n's catalog"
+		[ "$(spool_status "$n" rejections)" = 0 ] || fail "seed $seed: $n: $(cat "$T/$n.spool/status")"
+		cmp -s "$T/grants.txt" "$T/$n.spool/grants-$P0.txt" || fail "seed $seed: $n's grants"
+	done
 }
 
 one_run 7 tls

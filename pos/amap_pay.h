@@ -32,4 +32,14 @@ enum ssa_err amap_pay_build(const struct amap_distribution *d, size_t h, struct 
 enum ssa_err amap_pay_find(struct ssa_journal_store *j, const char *card_id, int64_t since_ms,
 			   uint64_t *seq);
 
+/* The members' statement of distribution @p d, for the caisse: one row per item of every
+ * household with an SSA member id that collected its baskets, with the day (local), the amount
+ * and how it is settled: "card" when the card paid it at pickup (a SALE of that card that day in
+ * @p j, which may be NULL), else "reimburse" (the pickup is the proof; the caisse reimburses
+ * the AMAP or the member).  ';'-separated, UTF-8, decimal commas, a header line:
+ *   member;household;date;contract;product;quantity;amount;paid
+ * @p *out malloc'd, owned by the caller. */
+enum ssa_err amap_pay_statement(const struct amap_distribution *d, struct ssa_journal_store *j,
+				char **out, size_t *len);
+
 #endif

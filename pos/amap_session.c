@@ -157,7 +157,8 @@ amap_session_open(struct amap_session *s, const char *csv_path, const char *dir,
 	s->log_path = path_join(dir, base, ".log");
 	s->results_path = path_join(dir, base, "-results.csv");
 	s->sheet_path = path_join(dir, base, "-sheet.txt");
-	if (!s->log_path || !s->results_path || !s->sheet_path) {
+	s->statement_path = path_join(dir, base, "-statement.csv");
+	if (!s->log_path || !s->results_path || !s->sheet_path || !s->statement_path) {
 		amap_session_close(s);
 		return SSA_ERR_NOMEM;
 	}
@@ -232,5 +233,6 @@ amap_session_close(struct amap_session *s)
 	free(s->log_path);
 	free(s->results_path);
 	free(s->sheet_path);
+	free(s->statement_path);
 	memset(s, 0, sizeof(*s));
 }

@@ -8,6 +8,7 @@
  * checks it in; the baskets of the contracts the caisse pays are debited from the card through
  * the till's card payment (amap_pay.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,6 +16,7 @@
 #include "amap_session.h"
 #include "crt.h"
 #include "i18n.h"
+#include "receipt.h"
 #include "ui.h"
 
 #define AMAP_ROWS_MAX 512
@@ -444,13 +446,25 @@ amap_request(struct ui *ui, enum request req)
 	case REQ_SALE:
 		ui->amap_totals = !ui->amap_totals;
 		return REQ_NONE;
-	case REQ_EXPORT:
-		if (amap_session_export(ui->amap) == SSA_ERR_OK)
-			till_message(ui->till, TILL_MSG_INFO, _("Written: %s and %s."),
-				     ui->amap->results_path, ui->amap->sheet_path);
+	case REQ_EXPORT: {
+		char *st = NULL;
+		size_t len = 0;
+		enum ssa_err err = amap_session_export(ui->amap);
+
+		/* The members' statement: what the card paid, what the caisse reimburses. */
+		if (err == SSA_ERR_OK &&
+		    (err = amap_pay_statement(&ui->amap->d, ui->till->journal, &st, &len)) ==
+			    SSA_ERR_OK)
+			err = receipt_write(ui->amap->statement_path, st, len);
+		free(st);
+		if (err == SSA_ERR_OK)
+			till_message(ui->till, TILL_MSG_INFO, _("Written: %s, %s and %s."),
+				     ui->amap->results_path, ui->amap->sheet_path,
+				     ui->amap->statement_path);
 		else
 			till_message(ui->till, TILL_MSG_ERROR, "%s", _("The export could not be written."));
 		return REQ_NONE;
+	}
 	case REQ_BACK:
 		ui->text[0] = '\0';
 		ui->amap_by = -1;

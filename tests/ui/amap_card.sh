@@ -5,7 +5,8 @@
 # debits the vegetable baskets from the card through the till's card payment (a SALE record),
 # the eggs are only recorded; a card short of money pays what it holds, the rest is the member's
 # part (other tender); a second tap, an unknown card, an empty card.  After a restart without the
-# sign-in log (the till stopped between the sale and the log), a tap never debits twice.
+# sign-in log (the till stopped between the sale and the log), a tap never debits twice.  The
+# members' statement (F12) says which baskets the card paid and which the caisse reimburses.
 . tests/ui/lib.sh
 
 ui_demo_data
@@ -66,6 +67,19 @@ ui_type "lea"
 ui_keys Enter
 ui_wait_text "DURAND Léa: récupéré."
 ui_wait_text "4 foyers, 4 venus, 0 attendus"
+# the members' statement: what the cards paid, what the caisse reimburses (Léa has no card)
+ui_keys F12
+ui_wait_text "Écrits :"
+st="$UI_DATA/amap/amap-camap-cards-statement.csv"
+day=$(date +%Y-%m-%d)
+cat >"$UI_TMP/want-statement.csv" <<-EOS
+	member;household;date;contract;product;quantity;amount;paid
+	00000000000000a1;DUPONT Hélène;$day;Légumes;Panier G;1,000;12,00;card
+	00000000000000a1;DUPONT Hélène;$day;Oeufs;Oeufs x6;1,000;3,00;reimburse
+	00000000000000b2;MARTIN Paul;$day;Légumes;Panier M;1,000;9,00;card
+	00000000000000c3;BERNARD Sami;$day;Oeufs;Oeufs x6;1,000;3,00;reimburse
+EOS
+diff -u "$UI_TMP/want-statement.csv" "$st" || ui_fail "statement"
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
 
@@ -91,6 +105,10 @@ ui_wait_text "4 foyers, 0 venus, 4 attendus"
 ui_card_on alice
 ui_wait_text "DUPONT Hélène : récupéré (déjà payé par la carte)."
 ui_card_off
+ui_keys F12
+ui_wait_text "Écrits :"
+grep -qx "00000000000000a1;DUPONT Hélène;$day;Légumes;Panier G;1,000;12,00;card" "$st" ||
+	ui_fail "statement after the restart"
 ui_wait_gone "sur le lecteur"
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"

@@ -320,6 +320,7 @@ open_spool(const struct pos_config *cfg, struct till *t, struct till_card_files 
 		return;
 	}
 	t->files = *files;
+	till_card_files_keep(*files, cfg->data_dir);
 	/* Without the key the status line shows no hot list; the log says why. */
 	if (!cfg->caisse_key)
 		log_warn("no [sync] caisse_key in %s: no monthly grants, no hot list", cfg->spool);

@@ -1,10 +1,13 @@
 /* till_card.c — the spool's signed files, the hot list at every card read, the monthly reload
  * (see till_card.h).  No curses here. */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ssa/keyfile.h"
 #include "ssa/log.h"
@@ -49,7 +52,57 @@ till_card_files_free(struct till_card_files *f)
 	grant_batch_free(f->grants);
 	free(f->done);
 	free(f->dir);
+	free(f->keep);
 	free(f);
+}
+
+enum ssa_err
+till_card_files_keep(struct till_card_files *f, const char *dir)
+{
+	size_t n;
+
+	if (f == NULL || dir == NULL)
+		return SSA_ERR_INVAL;
+	n = strlen(dir) + sizeof("/hotlist.verified");
+	free(f->keep);
+	if ((f->keep = malloc(n)) == NULL)
+		return SSA_ERR_NOMEM;
+	snprintf(f->keep, n, "%s/hotlist.verified", dir);
+	return SSA_ERR_OK;
+}
+
+/* Write @p len bytes to @p path durably: a temp file, fsynced, renamed, the directory fsynced. */
+static enum ssa_err
+write_durably(const char *path, const char *data, size_t len)
+{
+	char tmp[1100], dir[1100];
+	size_t off = 0;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+		return SSA_ERR_IO;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			unlink(tmp);
+			return SSA_ERR_IO;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return SSA_ERR_IO;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return SSA_ERR_OK;
 }
 
 /* A file of the spool, whole, if it is a regular file of at most @p max bytes. */
@@ -134,6 +187,19 @@ till_card_refresh_hotlist(struct till *t)
 
 	if (f == NULL || !f->has_key)
 		return;
+	if (!f->keep_tried && f->keep != NULL) {
+		/* The till's own copy of the last good list, verified again, first. */
+		f->keep_tried = true;
+		if (read_file(f->keep, HOTLIST_MAX_BYTES, &text, &len) == SSA_ERR_OK &&
+		    hotlist_load(text, len, f->pub, NULL, &in, NULL) == SSA_ERR_OK &&
+		    in->base == 0 && hotlist_apply(NULL, in, &f->hot) == SSA_ERR_OK)
+			log_info("hot list version %u in force from %s", (unsigned)f->hot->version,
+				 f->keep);
+		hotlist_free(in);
+		in = NULL;
+		free(text);
+		text = NULL;
+	}
 	snprintf(path, sizeof(path), "%s/hotlist.txt", f->dir);
 	if (!file_changed(path, &f->hot_mtime_ns, &f->hot_size, &f->hot_stat, &missing))
 		return;
@@ -167,6 +233,9 @@ till_card_refresh_hotlist(struct till *t)
 		t->status.hotlist_time = f->hot_mtime_ns / 1000000000;
 		log_info("hot list of %s version %u in force: %zu card(s)", f->hot->caisse,
 			 (unsigned)f->hot->version, f->hot->n);
+		if (f->keep != NULL && in->base == 0 &&
+		    write_durably(f->keep, text, len) != SSA_ERR_OK)
+			log_warn("hot list: %s could not be written: %s", f->keep, strerror(errno));
 	}
 	hotlist_free(in);
 	hotlist_free(next);

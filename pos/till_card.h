@@ -48,6 +48,8 @@ struct till_card_files {
 	int32_t done_period;
 	char warned[200]; /* the last warning given about a file (not repeated at every tap) */
 	uint64_t note_serial; /* the card t->card_note is about */
+	char *keep;           /* the till's copy of the last good full hot list (owned), or NULL */
+	bool keep_tried;      /* the copy was looked at (once, at the first refresh) */
 };
 
 /* The spool @p dir and the caisse's public key file @p key_path (PEM; NULL: none).
@@ -58,6 +60,11 @@ enum ssa_err till_card_files_open(const char *dir, const char *key_path,
 
 /* Free; NULL is a no-op. */
 void till_card_files_free(struct till_card_files *f);
+
+/* Keep a copy of the last good full hot list in @p dir (the till's data directory, not the
+ * spool): verified again and put in force at start-up before the spool's file is looked at, so
+ * that a spool file that is bad or gone at start-up does not leave the till without a hot list. */
+enum ssa_err till_card_files_keep(struct till_card_files *f, const char *dir);
 
 /* Look at the spool's hot list again (re-read and verified when its mtime or size changed).
  * Called at every card read; a bad file is a warning in t->msg, the last good list stays. */

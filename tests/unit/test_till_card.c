@@ -321,6 +321,7 @@ teardown(void **state)
 	till_fini(&f->t);
 	till_card_files_free(f->files);
 	rm(f, "hotlist.txt");
+	rm(f, "hotlist.verified");
 	rm(f, "grants-202611.txt");
 	rmdir(f->dir);
 	journal_signer_free(f->signer);
@@ -505,6 +506,48 @@ test_hotlisted_card_refused(void **state)
 	assert_true(f->t.has_card);
 	assert_int_equal(till_pay_commit(&f->t, NOW, &rc), SSA_ERR_OK);
 	assert_int_equal(f->card.debits, 1);
+}
+
+/* The last good list survives a restart whose spool file is bad, or gone. */
+static void
+test_hotlist_kept_across_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
+	put_hotlist(f, 3, SERIAL, HOTLIST_LOST, doc_key);
+	till_card_refresh_hotlist(&f->t);
+	assert_int_equal(f->files->hot->version, 3);
+	/* the spool's file is replaced by a forged one, the till restarts */
+	put_hotlist(f, 9, 0, HOTLIST_LOST, other_key);
+	restart(f);
+	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
+	scan(&f->t, "3560070894222");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
+	/* gone altogether: still blocked after another restart */
+	rm(f, "hotlist.txt");
+	restart(f);
+	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
+	scan(&f->t, "3560070894222");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
+	assert_int_equal(f->card.debits, 0);
+	/* a forged copy of the till's own is not taken either */
+	rm(f, "hotlist.verified");
+	put_hotlist(f, 12, 0x99, HOTLIST_LOST, other_key);
+	{
+		char a[128], b[128];
+		snprintf(a, sizeof(a), "%s/hotlist.txt", f->dir);
+		snprintf(b, sizeof(b), "%s/hotlist.verified", f->dir);
+		assert_int_equal(rename(a, b), 0);
+	}
+	restart(f);
+	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
+	till_card_refresh_hotlist(&f->t);
+	assert_null(f->files->hot);
 }
 
 static void
@@ -949,6 +992,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hotlisted_card_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hotlist_kept_across_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_key_no_hotlist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_rollover_and_inquiry, setup, teardown),

@@ -33,6 +33,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS card_anomaly (\n"
 	"  id INTEGER PRIMARY KEY, card TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL,\n"
 	"  expected INTEGER NOT NULL, found INTEGER NOT NULL, time_ms INTEGER NOT NULL);\n"
+	/* a card's records for its ledger, without a column the append-only rows never had */
+	"CREATE INDEX IF NOT EXISTS journal_card ON journal (json_extract(data, '$.card'));\n"
 	"CREATE TABLE IF NOT EXISTS hotlist (\n"
 	"  version INTEGER PRIMARY KEY AUTOINCREMENT, card TEXT NOT NULL UNIQUE,\n"
 	"  reason TEXT NOT NULL, time_ms INTEGER NOT NULL);\n"
@@ -85,6 +87,8 @@ enum stmt_id {
 	ST_CARD_PUT,
 	ST_ANOMALY_PUT,
 	ST_ANOMALY_SCAN,
+	ST_ANOMALY_CLEAR,
+	ST_CARD_RECORDS,
 	ST_HOT_ADD,
 	ST_HOT_GET,
 	ST_HOT_SINCE,
@@ -147,6 +151,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 			   "VALUES (:card, :terminal, :seq, :expected, :found, :time_ms)",
 	[ST_ANOMALY_SCAN] = "SELECT card, terminal, seq, expected, found, time_ms FROM card_anomaly "
 			    "ORDER BY id",
+	[ST_ANOMALY_CLEAR] = "DELETE FROM card_anomaly WHERE card = :card",
+	/* the same expression as index journal_card, so that the index is used */
+	[ST_CARD_RECORDS] = "SELECT terminal, data FROM journal WHERE json_extract(data, '$.card') "
+			    "= :card AND kind IN ('SALE', 'VOID', 'REFUND', 'RELOAD') "
+			    "ORDER BY terminal, seq",
 	[ST_HOT_ADD] = "INSERT INTO hotlist (card, reason, time_ms) VALUES (:card, :reason, :time_ms) "
 		       "ON CONFLICT (card) DO NOTHING",
 	[ST_HOT_GET] = "SELECT version FROM hotlist WHERE card = :card",
@@ -482,6 +491,47 @@ s_anomaly_scan(void *cls,
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = db_err(s, "anomalies");
+	sqlite3_reset(st);
+	return err;
+}
+
+static enum ssa_err
+s_anomaly_clear(void *cls, const char *card)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_ANOMALY_CLEAR);
+
+	if (bind_text(st, ":card", card, -1))
+		return db_err(s, "bind anomaly");
+	return exec_done(s, st, "clear card anomalies");
+}
+
+static enum ssa_err
+s_card_records(void *cls, const char *card,
+	       enum ssa_err (*fn)(void *ctx, const char *terminal, const char *data, size_t len),
+	       void *ctx)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_CARD_RECORDS);
+	enum ssa_err err = SSA_ERR_OK;
+	int rc;
+
+	if (bind_text(st, ":card", card, -1))
+		return db_err(s, "bind card");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		const char *d = (const char *)sqlite3_column_text(st, 1);
+
+		if (!t || !d) {
+			err = SSA_ERR_NOMEM;
+			break;
+		}
+		err = fn(ctx, t, d, (size_t)sqlite3_column_bytes(st, 1));
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_err(s, "card records");
 	sqlite3_reset(st);
 	return err;
 }
@@ -1289,6 +1339,8 @@ caisse_store_sqlite_open(const char *path, struct caisse_store *out)
 				      .card_put = s_card_put,
 				      .anomaly_put = s_anomaly_put,
 				      .anomaly_scan = s_anomaly_scan,
+				      .anomaly_clear = s_anomaly_clear,
+				      .card_records = s_card_records,
 				      .hotlist_add = s_hotlist_add,
 				      .hotlist_since = s_hotlist_since,
 				      .journal_scan_closings = s_journal_scan_closings,

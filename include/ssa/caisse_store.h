@@ -94,6 +94,15 @@ struct caisse_store {
 	 * says @p expected (a card spent elsewhere offline, cloned or tampered). */
 	enum ssa_err (*anomaly_put)(void *cls, const char *card, const char *terminal, uint64_t seq,
 				    int64_t expected, int64_t found, int64_t time_ms);
+	/* Forget the anomalies of @p card (its ledger is being recomputed). */
+	enum ssa_err (*anomaly_clear)(void *cls, const char *card);
+	/* Call @p fn for every stored SALE, VOID, REFUND and RELOAD record of @p card, any
+	 * terminal, in (terminal, seq) order (indexed: a card's records only); a non-OK return of
+	 * @p fn stops and is returned. */
+	enum ssa_err (*card_records)(void *cls, const char *card,
+				     enum ssa_err (*fn)(void *ctx, const char *terminal,
+							const char *data, size_t len),
+				     void *ctx);
 	/* Call @p fn for every anomaly, oldest first. */
 	enum ssa_err (*anomaly_scan)(void *cls,
 				     enum ssa_err (*fn)(void *ctx, const char *card,

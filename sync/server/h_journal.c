@@ -6,11 +6,13 @@
  * stored record (seq, prev hash) and verify with a key registered for the terminal.  One SQL
  * transaction: the first refusal rolls the whole batch back.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ssa/journal.h"
+#include "ssa/ledger.h"
 #include "ssa/log.h"
 #include "server.h"
 
@@ -27,36 +29,166 @@ register_key(struct caisse_store *st, const char *terminal, const uint8_t *pub)
 	return st->key_put(st->cls, terminal, key_id, pub);
 }
 
-/* The card's ledger: a record whose balance before is not what the caisse last saw for the card
- * is an anomaly (spent elsewhere offline, cloned or tampered card) — stored for the caisse, who
- * can hot-list the card; the record itself is kept (the sale happened). */
+/* The cards a batch brought records of (their ledgers are recomputed before the commit). */
+struct card_set {
+	char (*v)[JOURNAL_CARD_MAX + 1];
+	size_t n, cap;
+};
+
 static enum ssa_err
-ledger(struct caisse_store *st, const char *terminal, const struct journal_record *r)
+card_set_add(struct card_set *cs, const struct journal_record *r)
 {
-	int64_t balance;
+	if (!r->card[0] || journal_kind_is_closing(r->kind))
+		return SSA_ERR_OK;
+	for (size_t i = 0; i < cs->n; i++)
+		if (strcmp(cs->v[i], r->card) == 0)
+			return SSA_ERR_OK;
+	if (cs->n == cs->cap) {
+		size_t nc = cs->cap ? cs->cap * 2 : 16;
+		void *p = realloc(cs->v, nc * sizeof(*cs->v));
+		if (!p)
+			return SSA_ERR_NOMEM;
+		cs->v = p;
+		cs->cap = nc;
+	}
+	snprintf(cs->v[cs->n++], sizeof(*cs->v), "%s", r->card);
+	return SSA_ERR_OK;
+}
+
+/* A card's stored records, decoded. */
+struct card_recs {
+	struct journal_record **v;
+	size_t n, cap;
+};
+
+static enum ssa_err
+card_recs_add(void *ctx, const char *terminal, const char *data, size_t len)
+{
+	struct card_recs *c = ctx;
+	struct journal_record *r;
+
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 16;
+		void *p = realloc(c->v, nc * sizeof(*c->v));
+		if (!p)
+			return SSA_ERR_NOMEM;
+		c->v = p;
+		c->cap = nc;
+	}
+	if (!(r = calloc(1, sizeof(*r))))
+		return SSA_ERR_NOMEM;
+	if (journal_record_decode(data, len, r, NULL) != SSA_ERR_OK) {
+		/* it was decoded before it was stored */
+		log_err("a stored record of %s does not decode", terminal);
+		journal_record_fini(r);
+		free(r);
+		return SSA_ERR_DB;
+	}
+	c->v[c->n++] = r;
+	return SSA_ERR_OK;
+}
+
+/* lib/ledger.c's tie rule: time, then terminal, then sequence. */
+static bool
+earlier(const struct journal_record *x, const struct journal_record *y)
+{
+	int c;
+
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms;
+	if ((c = strcmp(x->terminal, y->terminal)))
+		return c < 0;
+	return x->seq < y->seq;
+}
+
+/* The balance the card's story starts from.  The caisse does not tell ssa-caissed what a card
+ * was issued with, so it is the balance before of the card's first record: one whose balance
+ * before no other record of the card ended at (the earliest such by time), else the earliest.
+ * Quadratic in the card's records, which are few. */
+static int64_t
+opening(const struct journal_record *const *v, size_t n)
+{
+	const struct journal_record *head = NULL, *first = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct journal_record *r = v[i];
+		bool continues = false;
+
+		if (r->balance_before == JOURNAL_NONE || r->balance_after == JOURNAL_NONE)
+			continue;
+		if (!first || earlier(r, first))
+			first = r;
+		for (size_t j = 0; j < n && !continues; j++)
+			continues = j != i && v[j]->balance_after != JOURNAL_NONE &&
+				    v[j]->balance_before != JOURNAL_NONE &&
+				    v[j]->balance_after == r->balance_before;
+		if (!continues && (!head || earlier(r, head)))
+			head = r;
+	}
+	return head ? head->balance_before : first ? first->balance_before : 0;
+}
+
+/* Recompute the ledger of @p card from all its stored records (every terminal) with
+ * ledger_check, and replace its anomalies and its card_ledger row with the result: a record
+ * whose balance before breaks the card's story in ledger order (GAP, EXCESS, DOUBLE_SPEND) is
+ * an anomaly, stored for the caisse, who can hot-list the card; the record itself is kept (the
+ * sale happened).  From scratch every time, so the order batches arrive in does not matter. */
+static enum ssa_err
+ledger(struct caisse_store *st, const char *card)
+{
+	struct card_recs c = { 0 };
+	struct ledger_report rep = { 0 };
+	struct ledger_params params = { .policy = CARD_RELOAD_EXPIRE };
+	const struct journal_record *const *recs;
 	enum ssa_err err;
 
-	if (!r->card[0] || r->balance_before == JOURNAL_NONE || r->balance_after == JOURNAL_NONE)
-		return SSA_ERR_OK;
-	err = st->card_get(st->cls, r->card, &balance);
-	if (err == SSA_ERR_OK && balance != r->balance_before) {
-		log_warn("card %s: record %s/%llu says the card held %lld, the ledger says %lld",
-			 r->card, terminal, (unsigned long long)r->seq, (long long)r->balance_before,
-			 (long long)balance);
-		err = st->anomaly_put(st->cls, r->card, terminal, r->seq, balance, r->balance_before,
-				      r->time_ms);
-	} else if (err == SSA_ERR_NOT_FOUND)
-		err = SSA_ERR_OK;
-	if (err)
-		return err;
-	return st->card_put(st->cls, r->card, r->balance_after, terminal, r->seq, r->time_ms);
+	if ((err = st->card_records(st->cls, card, card_recs_add, &c)))
+		goto out;
+	recs = (const struct journal_record *const *)c.v;
+	params.opening = opening(recs, c.n);
+	if ((err = ledger_check(card, recs, c.n, &params, &rep))) {
+		log_err("card %s: ledger: %s", card, ssa_strerror(err));
+		goto out;
+	}
+	if ((err = st->anomaly_clear(st->cls, card)))
+		goto out;
+	for (size_t i = 0; i < rep.n_anomalies; i++) {
+		const struct ledger_anomaly *a = &rep.anomalies[i];
+		const struct journal_record *r = recs[a->record];
+
+		/* The balances the card chained; the books (grants, the reload policy, what the
+		 * card was issued with) are ssa-admin caisse ledger's, with the caisse's data. */
+		if (a->kind != LEDGER_GAP && a->kind != LEDGER_EXCESS &&
+		    a->kind != LEDGER_DOUBLE_SPEND)
+			continue;
+		log_warn("card %s: record %s/%llu says the card held %lld, the ledger says %lld (%s)",
+			 card, r->terminal, (unsigned long long)r->seq, (long long)a->found,
+			 (long long)a->expected, ledger_anomaly_name(a->kind));
+		if ((err = st->anomaly_put(st->cls, card, r->terminal, r->seq, a->expected, a->found,
+					   r->time_ms)))
+			goto out;
+	}
+	if (rep.n_steps > 0) {
+		const struct journal_record *last = recs[rep.steps[rep.n_steps - 1].record];
+
+		err = st->card_put(st->cls, card, rep.card_balance, last->terminal, last->seq,
+				   last->time_ms);
+	}
+out:
+	ledger_report_fini(&rep);
+	for (size_t i = 0; i < c.n; i++) {
+		journal_record_fini(c.v[i]);
+		free(c.v[i]);
+	}
+	free(c.v);
+	return err;
 }
 
 /* Check and store one record.  SSA_ERR_OK with @p *outcome, or an error with @p ref filled
  * (SSA_ERR_DB / SSA_ERR_NOMEM: a server failure). */
 static enum ssa_err
 one_record(struct caisse_store *st, const char *terminal, const struct protocol_record *pr,
-	   int64_t now_ms, uint64_t *last, uint8_t hash[CAISSE_HASH_LEN],
+	   int64_t now_ms, uint64_t *last, uint8_t hash[CAISSE_HASH_LEN], struct card_set *cards,
 	   enum protocol_outcome *outcome, struct caisse_refusal *ref)
 {
 	struct journal_record r;
@@ -144,7 +276,7 @@ one_record(struct caisse_store *st, const char *terminal, const struct protocol_
 			      journal_kind_name(r.kind), r.time_ms, now_ms);
 	if (err)
 		goto out;
-	if ((err = ledger(st, terminal, &r)))
+	if ((err = card_set_add(cards, &r)))
 		goto out;
 	*last = pr->seq;
 	memcpy(hash, chain.last_hash, CAISSE_HASH_LEN);
@@ -161,6 +293,7 @@ caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
 	    struct caisse_refusal *ref)
 {
 	uint8_t hash[CAISSE_HASH_LEN];
+	struct card_set cards = { 0 };
 	uint64_t count;
 	enum ssa_err err;
 
@@ -176,7 +309,7 @@ caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
 	    (err = st->journal_last(st->cls, terminal, &reply->last_seq, hash, &count)))
 		goto fail;
 	for (size_t i = 0; i < push->n; i++) {
-		err = one_record(st, terminal, &push->rec[i], now_ms, &reply->last_seq, hash,
+		err = one_record(st, terminal, &push->rec[i], now_ms, &reply->last_seq, hash, &cards,
 				 &reply->res[i].outcome, ref);
 		if (err == SSA_ERR_DB || err == SSA_ERR_NOMEM || err == SSA_ERR_CRYPTO)
 			goto fail;
@@ -187,12 +320,18 @@ caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
 		reply->res[i].seq = push->rec[i].seq;
 		reply->n++;
 	}
+	/* The ledgers in the same transaction as the records they are made of. */
+	for (size_t i = 0; i < cards.n; i++)
+		if ((err = ledger(st, cards.v[i])))
+			goto fail;
 	/* Order matters: the caller replies 2xx only after this commit is durable. */
 	if ((err = st->commit(st->cls)))
 		goto fail;
+	free(cards.v);
 	return SSA_ERR_OK;
 fail:
 	st->rollback(st->cls);
+	free(cards.v);
 	reply->n = 0;
 	return err;
 }

@@ -17,10 +17,11 @@
  *   ssa-admin terminal journal-uri KEYFILE
  *       print the subjectAltName URI that binds the journal key KEYFILE (Ed25519 PEM, private or
  *       public) to the terminal's certificate (docs/protocol.md)
- *   ssa-admin terminal demo-sales JOURNAL KEYFILE TERMINAL COUNT [START_MS]
+ *   ssa-admin terminal demo-sales JOURNAL KEYFILE TERMINAL COUNT [START_MS [FIRST]]
  *       append COUNT small demonstration sales to the journal database JOURNAL, signed with
  *       KEYFILE, as terminal TERMINAL, one a second from START_MS (UTC milliseconds, default
- *       1795000000000) (demos, tests and benchmarks of the sync)
+ *       1795000000000), numbered (card, balance: demo_sale) from FIRST (default: the number of
+ *       records in JOURNAL) (demos, tests and benchmarks of the sync)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -106,17 +107,25 @@ demo_sales(int argc, char **argv)
 	char why[256] = "", *end;
 	unsigned long long count;
 	long long start = INT64_C(1795000000000);
-	uint64_t first = 0;
+	uint64_t first = 0, number = UINT64_MAX;
 	uint8_t hash[JOURNAL_HASH_LEN];
 	enum ssa_err err = SSA_ERR_OK;
 	int status = 1;
 
-	if (argc != 6 && argc != 7) {
+	if (argc < 6 || argc > 8) {
 		fprintf(stderr, "usage: ssa-admin terminal demo-sales JOURNAL KEYFILE TERMINAL COUNT "
-				"[START_MS]\n");
+				"[START_MS [FIRST]]\n");
 		return 2;
 	}
-	if (argc == 7) {
+	if (argc == 8) {
+		errno = 0;
+		number = strtoull(argv[7], &end, 10);
+		if (errno || *end || argv[7][0] == '-' || number > 10000000) {
+			log_err("FIRST must be a sale number, 0 to 10000000");
+			return 2;
+		}
+	}
+	if (argc >= 7) {
 		errno = 0;
 		start = strtoll(argv[6], &end, 10);
 		if (errno || *end || start < 0) {
@@ -144,7 +153,8 @@ demo_sales(int argc, char **argv)
 	for (unsigned long long i = 0; i < count; i++) {
 		struct journal_record r;
 
-		err = demo_sale(&r, argv[4], first + i, (int64_t)start + (int64_t)i * 1000);
+		err = demo_sale(&r, argv[4], (number != UINT64_MAX ? number : first) + i,
+				(int64_t)start + (int64_t)i * 1000);
 		if (!err)
 			err = journal_store_append(store, &r, signer, 0, NULL, NULL);
 		journal_record_fini(&r);
@@ -623,6 +633,6 @@ admin_cmd_terminal(struct admin_ctx *ctx, int argc, char **argv)
 			"       ssa-admin terminal sign DIR CSR CERT [DAYS]\n"
 			"       ssa-admin terminal journal-uri KEYFILE\n"
 			"       ssa-admin terminal demo-sales JOURNAL KEYFILE TERMINAL COUNT "
-			"[START_MS]\n");
+			"[START_MS [FIRST]]\n");
 	return 2;
 }

@@ -5,7 +5,10 @@
  * runs in a forked child with SSA_CRASH_AFTER=N, for N = 1, 2, ... until a child completes
  * without crashing.  After every crash the workload runs again to completion (the restart);
  * then nothing is lost, nothing is doubled, no intent is left, the chain verifies, and one more
- * run changes nothing (same last sequence number and hash).
+ * run changes nothing (same last sequence number and hash).  And before that restart: every
+ * record the crashed child saw appended (its seq written to a side file and fsynced right after
+ * journal_store_append returned) is in the journal, so a record lost by the crash cannot be
+ * hidden by the restart recording it again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +100,80 @@ card_debit(const char *dir, int n)
 	return 0;
 }
 
+/* The side file: "seq time_ms" of every record the workload saw appended. */
+static void
+noted_path(const char *dir, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/appended", dir);
+}
+
+/* Note record @p seq (time @p time_ms) durably, before anything else happens. */
+static int
+note(const char *dir, uint64_t seq, int64_t time_ms)
+{
+	char p[600], line[64];
+	int fd, len, ok;
+
+	noted_path(dir, p, sizeof(p));
+	len = snprintf(line, sizeof(line), "%llu %lld\n", (unsigned long long)seq,
+		       (long long)time_ms);
+	fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, line, (size_t)len) == len && fsync(fd) == 0;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Append @p r as the workload does, and note it. */
+static enum ssa_err
+append(const char *dir, struct ssa_journal_store *s, struct journal_record *r,
+       const struct journal_signer *signer, uint64_t pending_id, uint64_t *seq_out)
+{
+	uint64_t seq = 0;
+	enum ssa_err e = journal_store_append(s, r, signer, pending_id, &seq, NULL);
+
+	if (e != SSA_ERR_OK)
+		return e;
+	if (note(dir, seq, r->time_ms) != 0)
+		return SSA_ERR_INVAL;
+	if (seq_out)
+		*seq_out = seq;
+	return SSA_ERR_OK;
+}
+
+/* Right after a crash, before any restart: every record noted is in the journal. */
+static unsigned
+check_noted(const char *dir, const char *path)
+{
+	struct ssa_journal_store *s = NULL;
+	struct journal_record r;
+	unsigned long long seq;
+	long long time_ms;
+	unsigned count = 0;
+	char p[600], why[512], *buf = NULL;
+	size_t len;
+	FILE *f;
+
+	noted_path(dir, p, sizeof(p));
+	if ((f = fopen(p, "r")) == NULL)
+		return 0;
+	assert_int_equal(journal_sqlite_open(path, &s, why, sizeof(why)), SSA_ERR_OK);
+	while (fscanf(f, "%llu %lld", &seq, &time_ms) == 2) {
+		assert_int_equal(journal_store_get(s, seq, &buf, &len), SSA_ERR_OK);
+		assert_int_equal(journal_record_decode(buf, len, &r, NULL), SSA_ERR_OK);
+		assert_int_equal(r.seq, seq);
+		assert_int_equal(r.time_ms, time_ms);
+		journal_record_fini(&r);
+		free(buf);
+		buf = NULL;
+		count++;
+	}
+	fclose(f);
+	journal_store_free(s);
+	return count;
+}
+
 /* Card sales are the odd ones. */
 static int64_t
 ssa_of(int n)
@@ -118,6 +195,7 @@ workload(const char *dir, const char *path)
 	char why[512];
 	int rc = 1;
 
+	journal_record_init(&r, JOURNAL_SALE);
 	if (journal_sqlite_open(path, &s, why, sizeof(why)) != SSA_ERR_OK) {
 		fprintf(stderr, "%s\n", why);
 		goto out;
@@ -129,7 +207,7 @@ workload(const char *dir, const char *path)
 		free(intent);
 		if (card_debited(dir, n)) {
 			jf_sale(&r, 1000 * n, ssa_of(n));
-			if (journal_store_append(s, &r, signer, id, NULL, NULL) != SSA_ERR_OK)
+			if (append(dir, s, &r, signer, id, NULL) != SSA_ERR_OK)
 				goto out;
 			journal_record_fini(&r);
 		} else if (journal_store_drop_pending(s, id) != SSA_ERR_OK) {
@@ -151,14 +229,14 @@ workload(const char *dir, const char *path)
 				goto out;
 		}
 		jf_sale(&r, 1000 * n, ssa_of(n));
-		if (journal_store_append(s, &r, signer, pid, &seq, NULL) != SSA_ERR_OK)
+		if (append(dir, s, &r, signer, pid, &seq) != SSA_ERR_OK)
 			goto out;
 		journal_record_fini(&r);
 		seen.sale_seq[n] = seq;
 	}
 	if (seen.voids == 0) {
 		jf_cancel(&r, JOURNAL_VOID, seen.sale_seq[2], 20000, 0);
-		if (journal_store_append(s, &r, signer, 0, NULL, NULL) != SSA_ERR_OK)
+		if (append(dir, s, &r, signer, 0, NULL) != SSA_ERR_OK)
 			goto out;
 		journal_record_fini(&r);
 	}
@@ -166,7 +244,7 @@ workload(const char *dir, const char *path)
 		journal_record_init(&r, JOURNAL_CLOSING_Z);
 		jf_header(&r, 30000);
 		if (closing_compute(s, JOURNAL_CLOSING_Z, 20261123, &r) != SSA_ERR_OK ||
-		    journal_store_append(s, &r, signer, 0, NULL, NULL) != SSA_ERR_OK)
+		    append(dir, s, &r, signer, 0, NULL) != SSA_ERR_OK)
 			goto out;
 		journal_record_fini(&r);
 	}
@@ -232,6 +310,7 @@ test_crash_every_step(void **state)
 	char *dir = jf_tmpdir();
 	char path[600], cmd[700];
 	int n, crashes = 0;
+	unsigned noted = 0;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/journal.db", dir);
@@ -257,6 +336,9 @@ test_crash_every_step(void **state)
 			break; /* N is past the last step: the run completed */
 		assert_int_equal(WEXITSTATUS(status), CRASH_EXIT_STATUS);
 		crashes++;
+		/* What the child saw appended survived the crash: checked before the restart,
+		 * which would record a lost sale again. */
+		noted += check_noted(dir, path);
 		/* Restart without fault injection, then check. */
 		unsetenv("SSA_CRASH_AFTER");
 		crash_reset();
@@ -267,12 +349,15 @@ test_crash_every_step(void **state)
 		check_state(dir, path, &last2, h2);
 		assert_int_equal(last1, last2);
 		assert_memory_equal(h1, h2, 32);
-		snprintf(cmd, sizeof(cmd), "rm -f '%s'/journal.db* '%s'/card-debit-*", dir, dir);
+		snprintf(cmd, sizeof(cmd), "rm -f '%s'/journal.db* '%s'/card-debit-* '%s'/appended", dir,
+			 dir, dir);
 		assert_int_equal(system(cmd), 0);
 	}
-	print_message("  %d crash points replayed\n", crashes);
+	print_message("  %d crash points replayed, %u appended records checked right after a crash\n",
+		      crashes, noted);
 	assert_true(n <= MAX_N);
 	assert_true(crashes > 20);
+	assert_true(noted > 50);
 	/* The completed run's state is right too. */
 	{
 		uint64_t last;

@@ -1,7 +1,7 @@
 /* test_catalog_store.c — the SQLite catalog on a real file: schema creation and version check,
  * CSV import (all or nothing, line numbers), the port's lookups, lists put, refused (bad
  * signature, older, other caisse, wrong base) with the previous list staying in force, deltas,
- * and a second connection seeing a new list. */
+ * a second connection seeing a new list, and a version 1 database migrated to version 2. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -372,6 +372,136 @@ test_product_changes_seen(void **state)
 	catalog_close(cat);
 }
 
+/* The schema as version 1 shipped it (io/catalog_sqlite.c, migration 0 -> 1), kept here on
+ * purpose: a database made by that ssa-pos must open with this one. */
+#define SCHEMA_V1 \
+	"CREATE TABLE product (" \
+	" code TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, price INTEGER NOT NULL," \
+	" unit INTEGER NOT NULL, vat_bp INTEGER NOT NULL, category TEXT NOT NULL," \
+	" quick_key INTEGER) WITHOUT ROWID;" \
+	"CREATE INDEX product_quick_key ON product(quick_key) WHERE quick_key IS NOT NULL;" \
+	"CREATE TABLE list (" \
+	" caisse TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL," \
+	" valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL) WITHOUT ROWID;" \
+	"CREATE TABLE list_entry (" \
+	" caisse TEXT NOT NULL, kind INTEGER NOT NULL, key TEXT NOT NULL," \
+	" rate_bp INTEGER NOT NULL, ceiling INTEGER NOT NULL, cap INTEGER NOT NULL," \
+	" date_from INTEGER NOT NULL, date_to INTEGER NOT NULL," \
+	" PRIMARY KEY (caisse, kind, key)) WITHOUT ROWID;" \
+	"CREATE TABLE list_text (" \
+	" caisse TEXT NOT NULL, version INTEGER NOT NULL, base INTEGER NOT NULL," \
+	" text BLOB NOT NULL, PRIMARY KEY (caisse, version)) WITHOUT ROWID;" \
+	"CREATE TABLE schema_version (version INTEGER NOT NULL);" \
+	"INSERT INTO schema_version VALUES (1);"
+
+static int
+one_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int v;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* A version 1 database (products, a list in force, its signed text) migrated to version 2 by
+ * catalog_store_open: rows kept, the new column list.received defaulted to 0 ("not recorded"),
+ * and the migrated store works (a newer list is put and gets its time). */
+static void
+test_migrate_v1(void **state)
+{
+	struct fx *f = *state;
+	struct catalog_store *s = NULL;
+	struct ssa_catalog *cat;
+	struct catalog_product p;
+	struct convention_list *l = NULL;
+	const struct convention_entry *en;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	uint32_t version = 0;
+	int64_t received = -1;
+	size_t n = 0, len;
+	char *text = sign(V7, priv34, &len);
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, SCHEMA_V1, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "INSERT INTO product VALUES ('3560070123452','Lentilles vertes 500 g',235,"
+			 "0,550,'epicerie',1);"
+			 "INSERT INTO product VALUES ('2123450','Tomates, grappe',590,1,550,"
+			 "'fruits-legumes',NULL);"
+			 "INSERT INTO list VALUES ('caisse-34',7,20260101,0);"
+			 "INSERT INTO list_entry VALUES ('caisse-34',0,'3560070123452',10000,-1,-1,"
+			 "0,0);"
+			 "INSERT INTO list_entry VALUES ('caisse-34',1,'fruits-legumes',10000,400,"
+			 "-1,0,0);"
+			 "INSERT INTO list_entry VALUES ('caisse-34',2,'alcool',0,-1,-1,0,0);",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO list_text VALUES ('caisse-34',7,0,?1)",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(st, 1, text, (int)len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_OK);
+	/* rows kept */
+	assert_int_equal(catalog_store_count(s, &n), SSA_ERR_OK);
+	assert_int_equal(n, 2);
+	cat = catalog_store_port(s);
+	assert_int_equal(cat->find(cat->cls, "2123450", &p), SSA_ERR_OK);
+	assert_string_equal(p.name, "Tomates, grappe");
+	assert_int_equal(p.price, 590);
+	assert_int_equal(p.unit, CATALOG_KG);
+	assert_int_equal(p.quick_key, 0);
+	assert_int_equal(cat->find_quick_key(cat->cls, 1, &p), SSA_ERR_OK);
+	assert_string_equal(p.code, "3560070123452");
+	assert_int_equal(catalog_store_get_list(s, "caisse-34", &l), SSA_ERR_OK);
+	assert_int_equal(l->version, 7);
+	assert_int_equal(l->valid_from, 20260101);
+	assert_int_equal(l->n, 3);
+	en = convention_list_find(l, CONVENTION_CATEGORY, "fruits-legumes");
+	assert_non_null(en);
+	assert_int_equal(en->ceiling, 400);
+	assert_non_null(convention_list_find(l, CONVENTION_EXCLUDE, "alcool"));
+	convention_list_free(l);
+	/* the new column, defaulted: a list put by a version 1 till has no recorded time */
+	assert_int_equal(catalog_store_list_received(s, "caisse-34", &version, &received),
+			 SSA_ERR_OK);
+	assert_int_equal(version, 7);
+	assert_int_equal(received, 0);
+	/* the same text again is a no-op: the stored text of version 1 is found */
+	assert_int_equal(put(s, "caisse-34", f->pub34, V7, priv34, &version), SSA_ERR_OK);
+	assert_int_equal(version, 7);
+	catalog_store_close(s);
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(one_int(db, "SELECT max(version) FROM schema_version"), 2);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM list WHERE received = 0"), 1);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM list_text"), 1);
+	sqlite3_close(db);
+	free(text);
+
+	/* opening again changes nothing; a newer list is put on the migrated schema */
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_OK);
+	assert_int_equal(put(s, "caisse-34", f->pub34,
+			     "ssa-list,1\ncaisse,caisse-34\nversion,8\nvalid,2026-01-01,\n"
+			     "code,3560070123452,100,,,,\n",
+			     priv34, &version),
+			 SSA_ERR_OK);
+	assert_int_equal(version, 8);
+	assert_int_equal(catalog_store_list_received(s, "caisse-34", &version, &received),
+			 SSA_ERR_OK);
+	assert_true(received > 0);
+	catalog_store_close(s);
+}
+
 int
 main(void)
 {
@@ -381,6 +511,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lists_refused_keep_previous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deltas_and_second_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_product_changes_seen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

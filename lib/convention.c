@@ -298,6 +298,10 @@ parse_entry(struct parser *p, char **f, size_t nf, uint32_t base, struct convent
 	} else {
 		strcpy(e->key, f[1]);
 	}
+	if (e->kind == CONVENTION_CATEGORY && !e->remove &&
+	    strcmp(e->key, CONVENTION_CATEGORY_ALCOHOL) == 0)
+		return fail(p, "category '%s' is never eligible: alcohol cannot be covered",
+			    CONVENTION_CATEGORY_ALCOHOL);
 	if (e->remove || e->kind == CONVENTION_EXCLUDE) {
 		for (int i = 2; i < ENTRY_FIELDS; i++)
 			if (f[i][0] != '\0' && (e->remove || i < 5))
@@ -831,8 +835,10 @@ convention_decide(const struct convention_list *list, int32_t today,
 		d.reason = date_reason(list->valid_from, today);
 		goto done;
 	}
+	/* Alcohol is never eligible: a rule of the code, not of the caisse's list. */
 	ex = convention_list_find(list, CONVENTION_EXCLUDE, line->category);
-	if (ex != NULL && in_force(ex->from, ex->to, today)) {
+	if (strcmp(line->category, CONVENTION_CATEGORY_ALCOHOL) == 0 ||
+	    (ex != NULL && in_force(ex->from, ex->to, today))) {
 		d.reason = CONVENTION_EXCLUDED_CATEGORY;
 		goto done;
 	}

@@ -19,8 +19,10 @@
  * bytes before it.  Dates are days written YYYY-MM-DD and held as integers YYYYMMDD; the caller
  * passes "today" (the core has no clock).
  *
- * Eligibility of one line (convention_decide): an exclusion of the product's category beats
- * everything; otherwise the code entry, else the category entry, decides; the covered unit price
+ * Eligibility of one line (convention_decide): a product of the outlet category
+ * CONVENTION_CATEGORY_ALCOHOL is never covered, whatever the list says, and a list cannot name
+ * that category in a category entry (refused by the parser); an exclusion of the product's
+ * category beats everything else; otherwise the code entry, else the category entry, decides; the covered unit price
  * is min(price, ceiling); covered = covered base x rate, half up to the cent; a category cap per
  * period is applied afterwards by convention_apply_cap with what was already used.
  */
@@ -39,6 +41,8 @@
 #define CONVENTION_NONE (-1)     /* no ceiling / no cap */
 #define CONVENTION_MAX_ENTRIES 2000000
 #define CONVENTION_FORMAT_VERSION 1
+/* The outlet category of alcoholic drinks (docs/lists.md): never eligible, whatever the list. */
+#define CONVENTION_CATEGORY_ALCOHOL "alcool"
 
 enum convention_kind { CONVENTION_CODE, CONVENTION_CATEGORY, CONVENTION_EXCLUDE };
 
@@ -77,7 +81,8 @@ struct convention_error {
  * convention_list_free).  Does not verify the signature (see convention_list_load).  Refuses, with
  * SSA_ERR_LIST_FORMAT and @p err filled (may be NULL): unknown or missing header lines, bad
  * dates/rates/amounts, duplicate entries, a cap on something else than a category, a removal in
- * a full list, a NUL byte, a missing or misplaced signature line, data after it. */
+ * a full list, a category entry for CONVENTION_CATEGORY_ALCOHOL, a NUL byte, a missing or
+ * misplaced signature line, data after it. */
 enum ssa_err convention_list_parse(const char *text, size_t len, struct convention_list **out,
 				   struct convention_error *err);
 
@@ -169,7 +174,7 @@ struct convention_decision {
 
 /* Decide line @p line with @p list (NULL: no card, CONVENTION_NO_CARD) on day @p today
  * (YYYYMMDD).  Order of the rules: list not in force -> NOT_YET/NO_LONGER_IN_FORCE; category
- * excluded -> EXCLUDED_CATEGORY; the code entry in force, else the category entry in force,
+ * CONVENTION_CATEGORY_ALCOHOL or excluded by the list -> EXCLUDED_CATEGORY; the code entry in force, else the category entry in force,
  * decides (a matching entry out of its dates gives NOT_YET/NO_LONGER_IN_FORCE when no entry is in
  * force); none -> NOT_IN_LIST.  Covered lines: OVER_CEILING when the ceiling cut the price, else
  * PARTIAL_RATE when rate < 100 %, else COVERED.  The cap is only reported here.

@@ -375,21 +375,73 @@ test_caps(void **state)
 static void
 test_exclusion_beats_inclusion(void **state)
 {
-	unsigned line;
 	char *text = NULL;
 	size_t len;
 	struct convention_list *l = NULL;
-	const char *body = HDR "code,3760000000017,100,,,,\ncategory,alcool,100,,,,\n"
-			       "exclude,alcool,,,,,\n";
+	const char *body = HDR "code,3760000000017,100,,,,\ncategory,vins,100,,,,\n"
+			       "exclude,vins,,,,,\n";
 	(void)state;
-	assert_int_equal(parse_body(body, &line), SSA_ERR_OK);
+	assert_int_equal(convention_sign(body, strlen(body), priv_a, &text, &len), SSA_ERR_OK);
+	assert_int_equal(convention_list_parse(text, len, &l, NULL), SSA_ERR_OK);
+	decide(l, 20260415, piece("3760000000017", "vins", 900, 1), CONVENTION_EXCLUDED_CATEGORY,
+	       0);
+	decide(l, 20260415, piece("3760000000017", "epicerie", 900, 1), CONVENTION_COVERED, 900);
+	convention_list_free(l);
+	free(text);
+}
+
+/* Alcohol is never eligible: a rule of the code (CONVENTION_CATEGORY_ALCOHOL), whatever the
+ * caisse's list says. */
+static void
+test_alcohol_never_eligible(void **state)
+{
+	unsigned line = 0;
+	char *text = NULL;
+	size_t len;
+	struct convention_list *l = NULL;
+	struct convention_error err;
+	/* no exclusion line, and a code entry for a bottle of wine */
+	const char *body = HDR "code,3760000000017,100,,,,\ncategory,epicerie,100,,,,\n";
+	(void)state;
+	assert_string_equal(CONVENTION_CATEGORY_ALCOHOL, "alcool");
 	assert_int_equal(convention_sign(body, strlen(body), priv_a, &text, &len), SSA_ERR_OK);
 	assert_int_equal(convention_list_parse(text, len, &l, NULL), SSA_ERR_OK);
 	decide(l, 20260415, piece("3760000000017", "alcool", 900, 1),
 	       CONVENTION_EXCLUDED_CATEGORY, 0);
-	decide(l, 20260415, piece("3760000000017", "vin", 900, 1), CONVENTION_COVERED, 900);
+	decide(l, 20260415, piece("3760000000024", "alcool", 900, 1),
+	       CONVENTION_EXCLUDED_CATEGORY, 0);
+	/* the same code in another category is covered by its code entry */
+	decide(l, 20260415, piece("3760000000017", "epicerie", 900, 1), CONVENTION_COVERED, 900);
 	convention_list_free(l);
+	l = NULL;
 	free(text);
+
+	/* a list that would cover the category is refused, naming the line */
+	assert_int_equal(parse_body(HDR "code,123,100,,,,\ncategory,alcool,100,,,,\n", &line),
+			 SSA_ERR_LIST_FORMAT);
+	assert_int_equal(line, 6);
+	assert_int_equal(parse_body(HDR "category,alcool,50,2.00,,2026-02-01,\n", &line),
+			 SSA_ERR_LIST_FORMAT);
+	assert_int_equal(line, 5);
+	assert_int_equal(convention_sign(HDR "category,alcool,100,,,,\n",
+					 strlen(HDR "category,alcool,100,,,,\n"), priv_a, &text,
+					 &len),
+			 SSA_ERR_OK);
+	assert_int_equal(convention_list_parse(text, len, &l, &err), SSA_ERR_LIST_FORMAT);
+	assert_null(l);
+	assert_non_null(strstr(err.msg, "never eligible"));
+	free(text);
+	/* ... in a delta too; excluding it, or removing an entry, is fine */
+	assert_int_equal(parse_body("ssa-list,1\ncaisse,c1\nversion,3\nbase,2\n"
+				    "valid,2026-01-01,\ncategory,alcool,100,,,,\n",
+				    &line),
+			 SSA_ERR_LIST_FORMAT);
+	assert_int_equal(line, 6);
+	assert_int_equal(parse_body("ssa-list,1\ncaisse,c1\nversion,3\nbase,2\n"
+				    "valid,2026-01-01,\n-category,alcool,,,,,\n",
+				    &line),
+			 SSA_ERR_OK);
+	assert_int_equal(parse_body(HDR "exclude,alcool,,,,,\n", &line), SSA_ERR_OK);
 }
 
 static void
@@ -515,6 +567,7 @@ main(void)
 		cmocka_unit_test(test_ceiling_weight_and_embedded),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_exclusion_beats_inclusion),
+		cmocka_unit_test(test_alcohol_never_eligible),
 		cmocka_unit_test(test_multi_caisse),
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_codes_canonical),

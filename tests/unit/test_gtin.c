@@ -357,6 +357,32 @@ test_variable_price(void **state)
 	assert_int_equal(c.value, 15000);
 }
 
+/* Codes as printed on real French scale labels, with the value documented next to them.
+ *
+ * 2611008003214: a "farce" (stuffing) weighed and labelled in a French food cooperative whose
+ * scales print price-embedded codes (Odoo rule 26 + item + NNNDD price), price 3,21 EUR: the
+ * code and its reading are discussed in https://github.com/dehy/foodcoop-mobile-app/issues/184
+ * (December 2021; only the digits are taken from there).  Only this one real code with its
+ * documented value was found; the other variable-measure codes of these tests are made up. */
+static void
+test_real_scale_labels(void **state)
+{
+	struct gtin_nomenclature nom;
+	struct gtin_code c;
+	(void)state;
+	memset(&nom, 0, sizeof(nom));
+	must_add(&nom, "26xxxxxNNNDDc price");
+
+	assert_int_equal(gtin_scan(&nom, "2611008003214", &c), SSA_ERR_OK);
+	assert_int_equal(c.kind, GTIN_VARIABLE_PRICE);
+	assert_int_equal(c.value, 321);
+	assert_true(c.item_ref == 11008);
+	/* the key the catalog holds for the item: price zeroed, check digit recomputed */
+	assert_true(c.key == UINT64_C(2611008000008));
+	/* one digit misread by the scanner: refused, never guessed */
+	assert_int_equal(gtin_scan(&nom, "2611008003224", &c), SSA_ERR_BARCODE_CHECK);
+}
+
 static void
 test_restricted_without_rule(void **state)
 {
@@ -604,6 +630,7 @@ main(void)
 		cmocka_unit_test(test_plu),
 		cmocka_unit_test(test_variable_weight),
 		cmocka_unit_test(test_variable_price),
+		cmocka_unit_test(test_real_scale_labels),
 		cmocka_unit_test(test_restricted_without_rule),
 		cmocka_unit_test(test_hand_made_rule),
 		cmocka_unit_test(test_local_prefix),

@@ -44,8 +44,8 @@ const struct config_key pos_config_schema[] = {
 			  "GS1 in-store code rule, e.g. 21xxxxxNNDDDc weight (repeatable)"),
 	CONFIG_GTIN_LOCAL_PREFIXES(S, barcodes, "barcodes", "local_prefix",
 				   "prefix of the outlet's own short codes (repeatable)"),
-	CONFIG_VAT_RATES(S, vat_rates, "vat", "rates", "5.5, 10, 20",
-			 "the VAT rates in force, in percent (France 5.5, 10, 20; Belgium 6, 12, 21)"),
+	CONFIG_VAT_RATES(S, vat_rates, "vat", "rates", "2.1, 5.5, 10, 20",
+			 "the VAT rates in force, in percent (France 2.1, 5.5, 10, 20; Belgium 6, 12, 21)"),
 	CONFIG_END,
 };
 #undef S

@@ -31,7 +31,7 @@ timeout 30 "$adm" -c "$tmp/empty.ini" list products "$tmp/cat.db" "$tmp/fr.csv" 
 if timeout 30 "$adm" -c "$tmp/empty.ini" list products "$tmp/cat.db" "$tmp/be.csv" >"$tmp/out" 2>&1; then
 	fail "a product at 6 % imported under the default rates"
 fi
-grep -q "be.csv:2: VAT rate is not a configured rate (configured rates: 5.5, 10, 20)" "$tmp/out" ||
+grep -q "be.csv:2: VAT rate is not a configured rate (configured rates: 2.1, 5.5, 10, 20)" "$tmp/out" ||
 	fail "message: $(cat "$tmp/out")"
 grep -q "nothing imported; the catalog is unchanged" "$tmp/out" || fail "no 'unchanged': $(cat "$tmp/out")"
 [ "$(count "$tmp/empty.ini")" = 2 ] || fail "the catalog changed"

@@ -31,10 +31,11 @@ test_example_file(void **state)
 	assert_string_equal(cfg.spool, "/var/lib/ssa-pos/spool");
 	assert_null(cfg.caisse_key);
 	assert_int_equal(cfg.barcodes.n_rule, 2);
-	assert_int_equal(cfg.vat_rates.n, 3);
-	assert_int_equal(cfg.vat_rates.bp[0], 550);
-	assert_int_equal(cfg.vat_rates.bp[1], 1000);
-	assert_int_equal(cfg.vat_rates.bp[2], 2000);
+	assert_int_equal(cfg.vat_rates.n, 4);
+	assert_int_equal(cfg.vat_rates.bp[0], 210);
+	assert_int_equal(cfg.vat_rates.bp[1], 550);
+	assert_int_equal(cfg.vat_rates.bp[2], 1000);
+	assert_int_equal(cfg.vat_rates.bp[3], 2000);
 	pos_config_free(&cfg);
 	assert_null(cfg.terminal_id);
 }
@@ -125,8 +126,12 @@ test_vat_rates(void **state)
 	(void)state;
 	assert_int_equal(load_text("[till]\nterminal_id = T9\nestablishment_id = e\n", &cfg, &err),
 			 SSA_ERR_OK);
-	assert_int_equal(cfg.vat_rates.n, 3);
+	/* France's full set, 2.1 % included */
+	assert_int_equal(cfg.vat_rates.n, 4);
+	assert_true(vat_rates_contains(&cfg.vat_rates, 210));
 	assert_true(vat_rates_contains(&cfg.vat_rates, 550));
+	assert_true(vat_rates_contains(&cfg.vat_rates, 1000));
+	assert_true(vat_rates_contains(&cfg.vat_rates, 2000));
 	assert_false(vat_rates_contains(&cfg.vat_rates, 600));
 	pos_config_free(&cfg);
 

@@ -26,7 +26,7 @@ const struct config_key admin_config_schema[] = {
 		    "the caisse's public document key (checks lists before publishing)"),
 	CONFIG_PATH(S, caisse_rules, "caisse", "household_rules", NULL,
 		    "the household allocation rules (docs/caisse.md)"),
-	CONFIG_VAT_RATES(S, vat_rates, "vat", "rates", "5.5, 10, 20",
+	CONFIG_VAT_RATES(S, vat_rates, "vat", "rates", "2.1, 5.5, 10, 20",
 			 "the till's VAT rates in percent (as in ssa-pos.ini), for products imported"),
 	CONFIG_END,
 };

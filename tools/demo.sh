@@ -1,10 +1,12 @@
 #!/bin/sh
 # make demo — the whole chain on this machine, in the terminal:
 #   ssa-caissed (the caisse, HTTPS with mutual TLS on 127.0.0.1) seeded with its CA, the
-#   terminal's certificate and a signed list of conventioned products; ssa-cardsim (an emulated
-#   PN532 reader) with demo food cards issued by ssa-admin; ssa-syncd pushing the journal every
-#   30 s; and ssa-pos, the till, in the foreground.  Leaving the till stops everything, pushes
-#   the journal once more and verifies it.
+#   terminal's certificate, households and members, this month's grants made with the
+#   household rule, a hot list and a signed list of conventioned products; ssa-cardsim (an
+#   emulated PN532 reader) with demo food cards issued by ssa-admin; ssa-syncd pulling the list,
+#   the hot list and the grants and pushing the journal every 30 s; and ssa-pos, the till, in
+#   the foreground.  Leaving the till stops everything, pushes the journal once more and
+#   verifies it.
 #
 # usage: tools/demo.sh BUILD                 set up afresh and run (make demo)
 #        tools/demo.sh BUILD setup           set up only (tests)
@@ -34,12 +36,17 @@ die() {
 	exit 1
 }
 
-# The demo cards: name, serial, balance in euros, UID.
-CARDS="marie 0001 150.00 04A1B2C3D4E501
-paul 0002 12.50 04A1B2C3D4E502
-lea 0003 100.00 04A1B2C3D4E503"
+# The demo cards: name, serial (and member id), household, balance when issued (euros), UID.  Marie's
+# household (two adults, a child) and Léa's (an adult, two children) get this month's grant at
+# their first tap; Paul's card has no grant this month (his household did not renew) and keeps
+# its low balance; Jean's card was reported stolen: it is on the hot list.
+CARDS="marie 0000000000000001 00000000000000a1 150.00 04A1B2C3D4E501
+paul 0000000000000002 00000000000000a2 12.50 04A1B2C3D4E502
+lea 0000000000000003 00000000000000a3 100.00 04A1B2C3D4E503
+jean 0000000000000004 00000000000000a4 80.00 04A1B2C3D4E504"
 
 ctl() { timeout 10 "$B/ssa-cardsim" ctl "$D/cardsim.ctl" "$@"; }
+caisse() { timeout 60 "$ADMIN" -c "$D/caisse/ssa-admin.ini" "$@" >>"$D/log" 2>&1 || die "ssa-admin $*"; }
 
 wait_file() { # FILE WHAT PID
 	i=0
@@ -90,10 +97,14 @@ url = https://127.0.0.1:$(cat "$D/caisse/port")
 ca = $D/caisse/ca.crt
 cert = $D/pos/tls.crt
 key = $D/pos/tls.key
+list_key = $D/caisse/list.pub
 [journal]
 database = $D/pos/journal.db
 [state]
 database = $D/pos/sync.db
+[till]
+spool = $D/pos/spool
+catalog = $D/pos/catalog.db
 [daemon]
 interval = 30
 retry_min = 2
@@ -117,6 +128,30 @@ setup() {
 	"$ADMIN" list sign "$D/caisse/list.key" "$top/config/demo/list-caisse-34.txt" \
 		"$D/caisse/list-caisse-34.txt" >>"$D/log" 2>&1 || die "list sign"
 	"$ADMIN" card keygen "$D/caisse/card.keys" --caisse caisse-34 >>"$D/log" 2>&1 || die "card keygen"
+	cat >"$D/caisse/ssa-admin.ini" <<EOI
+[caisse]
+database = $D/caisse/caisse.db
+id = caisse-34
+document_key = $D/caisse/list.key
+list_key = $D/caisse/list.pub
+household_rules = $top/config/demo/household-rules.txt
+EOI
+	say "the caisse's members, this month's grants, its hot list and its published list"
+	caisse household add 00000000000000a1
+	caisse member add 0000000000000001 --household 00000000000000a1 --birth 1985-06-12 \
+		--card 0000000000000001
+	caisse member add 0000000000000011 --household 00000000000000a1 --birth 1983-02-03
+	caisse member add 0000000000000012 --household 00000000000000a1 --birth 2016-09-21
+	caisse household add 00000000000000a3
+	caisse member add 0000000000000003 --household 00000000000000a3 --birth 1991-11-30 \
+		--card 0000000000000003
+	caisse member add 0000000000000031 --household 00000000000000a3 --birth 2015-04-08
+	caisse member add 0000000000000032 --household 00000000000000a3 --birth 2019-01-17
+	caisse outlet add epicerie-demo "Épicerie du Marché"
+	caisse outlet attach epicerie-demo T01
+	caisse grant make --period "$(date +%Y%m)"
+	caisse hotlist add 0000000000000004 stolen
+	caisse list publish "$D/caisse/list-caisse-34.txt"
 
 	say "the till: its journal key, its TLS identity signed by the caisse, products and list"
 	"$ADMIN" journal init-key --key "$D/pos/terminal.key" --pub "$D/pos/terminal.pub" \
@@ -140,6 +175,8 @@ directory = $D/pos/receipts
 reader = $(cat "$D/reader")
 keys = $D/caisse/card.keys
 terminal_number = 1
+[sync]
+caisse_key = $D/caisse/list.pub
 [barcodes]
 rule = 21xxxxxNNDDDc weight
 rule = 23xxxxxNNNDDc price
@@ -148,22 +185,23 @@ rates = 5.5, 10, 20
 EOI
 	"$B/ssa-pos" -c "$D/ssa-pos.ini" --import-products "$top/config/demo/products.csv" \
 		>>"$D/log" 2>&1 || die "import products"
-	"$B/ssa-pos" -c "$D/ssa-pos.ini" --import-list caisse-34 "$D/caisse/list.pub" \
-		"$D/caisse/list-caisse-34.txt" >>"$D/log" 2>&1 || die "import list"
 
 	say "demo food cards, issued on the emulated reader"
-	echo "$CARDS" | while read -r name serial balance uid; do
+	echo "$CARDS" | while read -r name serial household balance uid; do
 		"$B/ssa-cardsim" new-card "$D/cards/$name" --uid "$uid" >>"$D/log" 2>&1 || die "new-card"
 		ctl insert "$D/cards/$name" >>"$D/log" 2>&1 || die "insert $name"
 		timeout 60 "$ADMIN" card issue --keys "$D/caisse/card.keys" --device "$(cat "$D/reader")" \
-			--serial "$serial" --member "$serial" --household 1 --from 2020-01-01 \
+			--serial "$serial" --member "$serial" --household "$household" --from 2020-01-01 \
 			--to 2099-12-31 --balance "$balance" >>"$D/log" 2>&1 || die "card issue $name"
 		ctl remove >>"$D/log" 2>&1
 	done || exit 1
 
-	say "ssa-caissed on 127.0.0.1, ssa-syncd every 30 s"
+	say "ssa-caissed on 127.0.0.1; a first sync brings the list, the hot list and the grants"
 	start_caissed
 	syncd_ini
+	SSA_LOG=stderr timeout 60 "$B/ssa-syncd" -f --once -c "$D/ssa-syncd.ini" >>"$D/log" 2>&1 ||
+		die "first sync"
+	say "ssa-syncd every 30 s"
 	SSA_LOG=stderr "$B/ssa-syncd" -f -c "$D/ssa-syncd.ini" >>"$D/log" 2>&1 &
 	echo $! >"$D/syncd.pid"
 }
@@ -194,7 +232,7 @@ card)
 	name=${3:-}
 	ctl remove >/dev/null 2>&1
 	if [ "$name" != off ]; then
-		[ -f "$D/cards/$name" ] || die "no demo card '$name' (marie, paul, lea)"
+		[ -f "$D/cards/$name" ] || die "no demo card '$name' (marie, paul, lea, jean)"
 		ctl insert "$D/cards/$name" >/dev/null || die "the reader does not answer: is the demo running?"
 		say "card $name is on the reader"
 	fi
@@ -212,8 +250,10 @@ run)
   (3760123400107 lentilles, 1,5*4011 bananes, 2*3760123400213 jus de pomme, 3760123400237 vin),
   then pay.  From another terminal, tap a food card:
 
-      sh tools/demo.sh $1 card marie       (150,00 €; also paul: 12,50 €, lea, off)
+      sh tools/demo.sh $1 card marie       (gets this month's grant at her first tap)
 
+  Also paul (no grant this month, 12,50 €), lea (a grant too), jean (reported stolen:
+  refused), and off to take the card away.
   F1 shows every key.  Leaving the till stops the demo and verifies the journal.
 
 EOM

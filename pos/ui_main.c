@@ -332,6 +332,14 @@ handle_key(struct ui *ui, int key)
 		return;
 	}
 	req = request_of_key(key);
+	/* A scanned code goes to the basket on any screen that owns Enter once someone signed in:
+	 * a scan on a closing waiting for its Enter must never record the closing. */
+	if (req == REQ_ENTER && ui->view->owns_enter && !ui->view->takes_text &&
+	    ui->till->operator_id[0] && till_entry_is_scan(ui->till->entry)) {
+		ui_switch(ui, &ui_sale_ops);
+		till_enter(ui->till);
+		return;
+	}
 	if (req == REQ_ENTER && (ui->view->takes_text || ui->view->owns_enter ||
 				 (ui->view->takes_amounts && !till_entry_is_scan(ui->till->entry)))) {
 		handle_request(ui, req);

@@ -36,8 +36,18 @@ ui_wait_text "Touches :"
 ui_scan 3560070894222
 ui_wait_text "ssa-pos - Vente"
 ui_wait_text "Produit inconnu : 3560070894222."
+# a scan while a Z waits for its Enter: the code goes to the sale, the Z is not recorded
+ui_keys Escape
+ui_keys C-z
+ui_wait_text "Entrée l'enregistre, Échap annule"
+ui_scan 3560070894222
+ui_wait_text "ssa-pos - Vente"
+ui_wait_text "Produit inconnu : 3560070894222."
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
+n=$(sqlite3 "$UI_DATA/journal.db" "SELECT count(*) FROM journal WHERE kind = 'CLOSING_Z'" 2>&1) ||
+	ui_fail "journal: $n"
+[ "$n" = 0 ] || ui_fail "a scan recorded the Z ($n closings)"
 
 # Without its signing key the till says so and takes no payment: nothing could be recorded.
 ui_stop

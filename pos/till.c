@@ -112,6 +112,16 @@ till_parse_entry(const char *text, struct till_entry *out)
 			e.qty = q;
 		}
 	}
+	if (code[0] == '/') { /* a quick key */
+		int64_t k;
+
+		if (len < 2 || len > 3 || !all_digits(code + 1, len - 1) ||
+		    decimal_parse(code + 1, 0, CATALOG_QUICK_KEY_MAX, &k) != SSA_ERR_OK || k < 1)
+			return SSA_ERR_INVAL;
+		e.quick_key = (int)k;
+		*out = e;
+		return SSA_ERR_OK;
+	}
 	if (len == 0)
 		return SSA_ERR_BARCODE_EMPTY;
 	if (!all_digits(code, len))
@@ -128,7 +138,7 @@ till_entry_type(struct till *t, int ch)
 {
 	size_t n = strlen(t->entry);
 
-	if (!((ch >= '0' && ch <= '9') || ch == '*' || ch == ',' || ch == '.'))
+	if (!((ch >= '0' && ch <= '9') || ch == '*' || ch == ',' || ch == '.' || ch == '/'))
 		return false;
 	if (n >= TILL_ENTRY_MAX)
 		return false;
@@ -216,6 +226,45 @@ add_weight(struct till *t, const struct catalog_product *p, int64_t grams)
 	return SSA_ERR_OK;
 }
 
+/* Add product @p p (found by its code or its quick key) as entry @p e says: pieces, or the
+ * weight of a per-kg item (the weight prompt opens when none was typed). */
+static enum ssa_err
+add_product(struct till *t, const struct till_entry *e, const struct catalog_product *p)
+{
+	enum ssa_err err;
+
+	if (p->unit == CATALOG_KG) {
+		if (e->qty > 1) {
+			till_message(t, TILL_MSG_ERROR,
+				     _("%s is sold by weight: type the weight, not a quantity."),
+				     p->name);
+			return SSA_ERR_INVAL;
+		}
+		if (e->grams == 0) {
+			/* No weight yet: ask for it, the item waits. */
+			t->pending_product = *p;
+			t->weight_for_product = true;
+			t->weight_prompt = true;
+			till_message(t, TILL_MSG_INFO, _("%s is sold by weight: type the weight in kg."),
+				     p->name);
+			return SSA_ERR_OK;
+		}
+		return add_weight(t, p, e->grams);
+	}
+	if (e->grams > 0) {
+		till_message(t, TILL_MSG_ERROR, _("%s is sold by the piece, not by weight."), p->name);
+		return SSA_ERR_INVAL;
+	}
+	err = basket_add_pieces(&t->basket, p, e->qty, &t->last_line);
+	if (err != SSA_ERR_OK)
+		return add_failed(t, err, p->name);
+	if (e->qty > 1)
+		till_message(t, TILL_MSG_INFO, _("%d x %s."), (int)e->qty, p->name);
+	else
+		till_message(t, TILL_MSG_INFO, "%s.", p->name);
+	return SSA_ERR_OK;
+}
+
 enum ssa_err
 till_add_entry(struct till *t, const struct till_entry *e)
 {
@@ -229,6 +278,16 @@ till_add_entry(struct till *t, const struct till_entry *e)
 	if (!t->catalog) {
 		till_message(t, TILL_MSG_ERROR, "%s", _("No product list: nothing can be sold."));
 		return SSA_ERR_NOT_FOUND;
+	}
+	if (e->quick_key) {
+		err = t->catalog->find_quick_key(t->catalog->cls, e->quick_key, &p);
+		if (err == SSA_ERR_NOT_FOUND) {
+			till_message(t, TILL_MSG_ERROR, _("No product on quick key %d."), e->quick_key);
+			return err;
+		}
+		if (err != SSA_ERR_OK)
+			return add_failed(t, err, "");
+		return add_product(t, e, &p);
 	}
 	err = gtin_scan(&t->nomenclature, e->code, &gc);
 	if (err != SSA_ERR_OK) {
@@ -263,36 +322,7 @@ till_add_entry(struct till *t, const struct till_entry *e)
 		till_message(t, TILL_MSG_INFO, _("%s at %s."), p.name, amount);
 		return SSA_ERR_OK;
 	}
-	if (p.unit == CATALOG_KG) {
-		if (e->qty > 1) {
-			till_message(t, TILL_MSG_ERROR,
-				     _("%s is sold by weight: type the weight, not a quantity."),
-				     p.name);
-			return SSA_ERR_INVAL;
-		}
-		if (e->grams == 0) {
-			/* No weight yet: ask for it, the item waits. */
-			t->pending_product = p;
-			t->weight_for_product = true;
-			t->weight_prompt = true;
-			till_message(t, TILL_MSG_INFO, _("%s is sold by weight: type the weight in kg."),
-				     p.name);
-			return SSA_ERR_OK;
-		}
-		return add_weight(t, &p, e->grams);
-	}
-	if (e->grams > 0) {
-		till_message(t, TILL_MSG_ERROR, _("%s is sold by the piece, not by weight."), p.name);
-		return SSA_ERR_INVAL;
-	}
-	err = basket_add_pieces(&t->basket, &p, e->qty, &t->last_line);
-	if (err != SSA_ERR_OK)
-		return add_failed(t, err, p.name);
-	if (e->qty > 1)
-		till_message(t, TILL_MSG_INFO, _("%d x %s."), (int)e->qty, p.name);
-	else
-		till_message(t, TILL_MSG_INFO, "%s.", p.name);
-	return SSA_ERR_OK;
+	return add_product(t, e, &p);
 }
 
 enum ssa_err

@@ -44,10 +44,13 @@ struct till_status {
 
 enum till_msg_level { TILL_MSG_NONE, TILL_MSG_INFO, TILL_MSG_WARN, TILL_MSG_ERROR };
 
-/* A parsed entry line: "code", "3*code" (pieces), "0,350*code" (kg, for per-kg items). */
+/* A parsed entry line: "code", "3*code" (pieces), "0,350*code" (kg, for per-kg items); "/N"
+ * in place of the code is the product on quick key N, for items without a barcode (so "/3",
+ * and three of them: 3, star, slash, 3). */
 struct till_entry {
 	int64_t qty;   /* pieces, >= 1; 1 when a weight is given */
 	int64_t grams; /* 0 when no weight was typed */
+	int quick_key; /* 1..CATALOG_QUICK_KEY_MAX, or 0: the code says what it is */
 	char code[TILL_CODE_MAX + 1];
 };
 
@@ -132,14 +135,15 @@ void till_fini(struct till *t);
 
 /* Parse an entry line.  Accepts "code", "N*code" with 1 <= N <= TILL_QTY_MAX, and
  * "W*code" where W has a decimal separator ("0,350", "1.2") and is a weight in kg (3 decimals
- * at most, > 0, <= TILL_GRAMS_MAX g).  The code is 1..TILL_CODE_MAX digits.
+ * at most, > 0, <= TILL_GRAMS_MAX g).  The code is 1..TILL_CODE_MAX digits, or "/N" for quick
+ * key N (1..CATALOG_QUICK_KEY_MAX).
  * @param[in] text  NUL-terminated
  * @param[out] out  filled on success only
  * @return SSA_ERR_BARCODE_EMPTY, SSA_ERR_BARCODE_CHARS, SSA_ERR_TOO_LONG, SSA_ERR_INVAL */
 enum ssa_err till_parse_entry(const char *text, struct till_entry *out);
 
-/* Type one character into the entry line.  Digits, '*', ',' and '.' are kept; anything else
- * is refused (returns false).  Full line: refused too. */
+/* Type one character into the entry line.  Digits, '*', ',', '.' and '/' are kept; anything
+ * else is refused (returns false).  Full line: refused too. */
 bool till_entry_type(struct till *t, int ch);
 
 /* Erase the last character typed; false if the line was empty. */

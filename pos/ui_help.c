@@ -37,6 +37,7 @@ static const char *const entry_help[][2] = {
 	{ "0-9 Enter", N_("scan, or type a code and Enter: it lands in the basket") },
 	{ "3*code", N_("three of the same item") },
 	{ "0,350*code", N_("0.350 kg of an item sold by weight") },
+	{ "/3", N_("the item on quick key 3, no barcode needed (2*/3: two)") },
 	{ "Backspace", N_("erase the last character typed") },
 };
 

@@ -25,6 +25,10 @@ ui_keys F6
 ui_type "0,350"
 ui_keys Enter
 ui_wait_text "Poids 0,350 kg : scannez ou tapez l'article."
+# a quick key is typed like a code; a free one is a message
+ui_type "2*/9"
+ui_keys Enter
+ui_wait_text "Aucun article sur la touche rapide 9."
 # Esc clears a half-typed entry
 ui_type "4711"
 ui_wait_text "Code : 4711"

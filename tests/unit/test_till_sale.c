@@ -411,12 +411,71 @@ test_sale_record(void **state)
 	free(enc);
 }
 
+/* Items without a barcode: "/N" is the product on quick key N, with a quantity or a weight as
+ * for codes; a free or impossible quick key is a message and changes nothing. */
+static void
+test_quick_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct till *t = &f->t;
+	struct catalog_product pain = { .price = 390, .unit = CATALOG_PIECE, .vat_bp = 550,
+					.quick_key = 3 };
+	struct catalog_product poireaux = { .price = 350, .unit = CATALOG_KG, .vat_bp = 550,
+					    .quick_key = 12 };
+	static const char *const bad[] = { "/", "/0", "/100", "/1/", "/a", "//3", "3/", "2*/" };
+	struct till_entry e;
+
+	strcpy(pain.code, "9901");
+	strcpy(pain.name, "Pain de campagne");
+	strcpy(pain.category, "epicerie");
+	strcpy(poireaux.code, "9902");
+	strcpy(poireaux.name, "Poireaux");
+	strcpy(poireaux.category, "fruits-legumes");
+	assert_int_equal(catalog_mem_put(f->cat, &pain), SSA_ERR_OK);
+	assert_int_equal(catalog_mem_put(f->cat, &poireaux), SSA_ERR_OK);
+
+	assert_int_equal(till_parse_entry("/3", &e), SSA_ERR_OK);
+	assert_int_equal(e.quick_key, 3);
+	assert_int_equal(e.qty, 1);
+	assert_int_equal(till_parse_entry("2*/99", &e), SSA_ERR_OK);
+	assert_int_equal(e.quick_key, 99);
+	assert_int_equal(e.qty, 2);
+	assert_int_equal(till_parse_entry("0,250*/12", &e), SSA_ERR_OK);
+	assert_int_equal(e.grams, 250);
+	assert_int_equal(till_parse_entry("3560070894222", &e), SSA_ERR_OK);
+	assert_int_equal(e.quick_key, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_not_equal(till_parse_entry(bad[i], &e), SSA_ERR_OK);
+
+	assert_true(till_entry_type(t, '/'));
+	till_entry_clear(t);
+	assert_int_equal(type_enter(t, "2*/3"), SSA_ERR_OK);
+	assert_int_equal(t->basket.n, 1);
+	assert_string_equal(last(t)->product.name, "Pain de campagne");
+	assert_int_equal(last(t)->qty, 2);
+	assert_int_equal(last(t)->amount, 780);
+	/* per kg without a weight: the prompt opens, as for a scanned code */
+	assert_int_equal(type_enter(t, "/12"), SSA_ERR_OK);
+	assert_true(t->weight_prompt);
+	assert_int_equal(type_enter(t, "0,5"), SSA_ERR_OK);
+	assert_int_equal(t->basket.n, 2);
+	assert_int_equal(last(t)->grams, 500);
+	assert_int_equal(last(t)->amount, 175);
+	assert_int_equal(till_line_mark(last(t)), TILL_MARK_COVERED);
+	/* a quick key with no product, a bad one: messages, nothing added */
+	assert_int_equal(type_enter(t, "/7"), SSA_ERR_NOT_FOUND);
+	assert_string_equal(t->msg, "No product on quick key 7.");
+	assert_int_not_equal(type_enter(t, "/0"), SSA_ERR_OK);
+	assert_int_equal(t->basket.n, 2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_marks_and_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_weight_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quick_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_variable_measure_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_void_and_cancel, setup, teardown),

@@ -730,6 +730,76 @@ amap_format_sheet(const struct amap_distribution *d, char **out, size_t *len)
 	return strbuf_finish(&b, out, len);
 }
 
+/* A basket still on the table at the end: nobody came for it, or it waits for another day. */
+static bool
+left_over(enum amap_status s)
+{
+	return s == AMAP_EXPECTED || s == AMAP_ABSENT || s == AMAP_MOVED;
+}
+
+enum ssa_err
+amap_format_uncollected(const struct amap_distribution *d, char **out, size_t *len)
+{
+	struct strbuf b = { 0 };
+	size_t *order = NULL, n, left = 0;
+	bool *counted = NULL;
+
+	if (d->n_household && (order = malloc(d->n_household * sizeof(*order))) == NULL)
+		return SSA_ERR_NOMEM;
+	if (d->n_item && (counted = calloc(d->n_item, sizeof(*counted))) == NULL) {
+		free(order);
+		return SSA_ERR_NOMEM;
+	}
+	n = amap_find(d, "", order, d->n_household);
+	for (size_t k = 0; k < n; k++)
+		left += left_over(d->household[order[k]].status);
+	strbuf_printf(&b, "Paniers non récupérés — %zu foyers sur %zu\n\n", left, n);
+	for (size_t k = 0; k < n; k++) {
+		const struct amap_household *h = &d->household[order[k]];
+		const char *sep = "";
+
+		if (!left_over(h->status))
+			continue;
+		strbuf_printf(&b, "%-32s %-8s ", h->name, amap_status_name(h->status, 1));
+		for (size_t i = 0; i < d->n_item; i++) {
+			char qty[32];
+
+			if (d->item[i].household != order[k])
+				continue;
+			format_qty(d->item[i].qty_milli, qty, sizeof(qty));
+			strbuf_printf(&b, "%s%s: %s x %s", sep, d->item[i].contract, qty,
+			              d->item[i].product[0] ? d->item[i].product : "part");
+			sep = "; ";
+		}
+		strbuf_add(&b, "\n", 1);
+	}
+	/* how many of each contract's item are left, in the order they first appear */
+	strbuf_printf(&b, "\nReste :\n");
+	for (size_t i = 0; i < d->n_item; i++) {
+		int64_t qty = 0;
+		char text[32];
+
+		if (counted[i])
+			continue;
+		for (size_t j = i; j < d->n_item; j++) {
+			if (counted[j] || strcmp(d->item[j].contract, d->item[i].contract) != 0 ||
+			    strcmp(d->item[j].product, d->item[i].product) != 0)
+				continue;
+			counted[j] = true;
+			if (left_over(d->household[d->item[j].household].status))
+				qty += d->item[j].qty_milli;
+		}
+		if (qty == 0)
+			continue;
+		format_qty(qty, text, sizeof(text));
+		strbuf_printf(&b, "  %s: %s x %s\n", d->item[i].contract, text,
+		              d->item[i].product[0] ? d->item[i].product : "part");
+	}
+	free(counted);
+	free(order);
+	return strbuf_finish(&b, out, len);
+}
+
 const char *
 amap_status_name(enum amap_status s, int french)
 {

@@ -158,7 +158,9 @@ amap_session_open(struct amap_session *s, const char *csv_path, const char *dir,
 	s->results_path = path_join(dir, base, "-results.csv");
 	s->sheet_path = path_join(dir, base, "-sheet.txt");
 	s->statement_path = path_join(dir, base, "-statement.csv");
-	if (!s->log_path || !s->results_path || !s->sheet_path || !s->statement_path) {
+	s->left_path = path_join(dir, base, "-uncollected.txt");
+	if (!s->log_path || !s->results_path || !s->sheet_path || !s->statement_path ||
+	    !s->left_path) {
 		amap_session_close(s);
 		return SSA_ERR_NOMEM;
 	}
@@ -223,6 +225,12 @@ amap_session_export(struct amap_session *s)
 		return err;
 	err = receipt_write(s->sheet_path, out, len);
 	free(out);
+	if (err != SSA_ERR_OK)
+		return err;
+	if ((err = amap_format_uncollected(&s->d, &out, &len)) != SSA_ERR_OK)
+		return err;
+	err = receipt_write(s->left_path, out, len);
+	free(out);
 	return err;
 }
 
@@ -234,5 +242,6 @@ amap_session_close(struct amap_session *s)
 	free(s->results_path);
 	free(s->sheet_path);
 	free(s->statement_path);
+	free(s->left_path);
 	memset(s, 0, sizeof(*s));
 }

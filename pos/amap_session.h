@@ -21,6 +21,7 @@ struct amap_session {
 	char *log_path;     /* <dir>/<name>.log */
 	char *results_path; /* <dir>/<name>-results.csv */
 	char *sheet_path;   /* <dir>/<name>-sheet.txt */
+	char *left_path;    /* <dir>/<name>-uncollected.txt: the baskets left */
 	char *statement_path; /* <dir>/<name>-statement.csv (amap_pay_statement) */
 };
 

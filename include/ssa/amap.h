@@ -127,6 +127,11 @@ enum ssa_err amap_export_csv(const struct amap_distribution *d, char **out, size
  * to tick), for when the laptop dies.  @p *out is malloc'd, owned by the caller. */
 enum ssa_err amap_format_sheet(const struct amap_distribution *d, char **out, size_t *len);
 
+/* The baskets left at the end of the distribution (plain text, in French like the sheet): each
+ * household still expected, absent or moved with its status and items, then how many of each
+ * contract's item are left.  @p *out is malloc'd, owned by the caller. */
+enum ssa_err amap_format_uncollected(const struct amap_distribution *d, char **out, size_t *len);
+
 /* English or French name of a status. */
 const char *amap_status_name(enum amap_status s, int french);
 

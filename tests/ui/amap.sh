@@ -50,6 +50,8 @@ ui_keys F12
 ui_wait_text "Écrits :"
 grep -q "Julie (voisine)" "$UI_DATA"/amap/amap-sheet-results.csv || ui_fail "results CSV"
 [ -s "$UI_DATA/amap/amap-sheet-sheet.txt" ] || ui_fail "printable sheet"
+grep -q "^Paniers non récupérés" "$UI_DATA/amap/amap-sheet-uncollected.txt" ||
+	ui_fail "no list of the baskets left"
 
 # The laptop dies: nothing typed so far is lost.
 kill -9 "$(ui_pid)"

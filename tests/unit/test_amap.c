@@ -158,6 +158,21 @@ test_exports(void **state)
 	assert_non_null(strstr(out, "[ ] DUPONT Hélène"));
 	assert_non_null(strstr(out, "Fromages: 0,5 x Comté"));
 	free(out);
+	/* at the end: Dupont collected, Martin absent, Lefèvre never came, Nosum moved */
+	assert_int_equal(amap_set_status(&d, 1, AMAP_ABSENT, 1700000100, NULL), SSA_ERR_OK);
+	assert_int_equal(amap_set_status(&d, 3, AMAP_MOVED, 1700000200, NULL), SSA_ERR_OK);
+	assert_int_equal(amap_format_uncollected(&d, &out, &len), SSA_ERR_OK);
+	assert_int_equal(strlen(out), len);
+	assert_non_null(strstr(out, "Paniers non récupérés — 3 foyers sur 4\n"));
+	assert_null(strstr(out, "DUPONT"));
+	assert_non_null(strstr(out, "MARTIN Paul"));
+	assert_non_null(strstr(out, "absent"));
+	assert_non_null(strstr(out, "LEFÈVRE Zoé"));
+	assert_non_null(strstr(out, "attendu"));
+	assert_non_null(strstr(out, "reporté Oeufs: 3 x Oeufs x6"));
+	assert_non_null(strstr(out, "Reste :\n  Légumes Ferme du Pré: 1 x Panier légumes moyen\n"
+				    "  Oeufs: 3 x Oeufs x6\n  Fromages: 0,5 x Comté\n"));
+	free(out);
 	amap_fini(&d);
 }
 

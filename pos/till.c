@@ -710,6 +710,7 @@ commit_with_card(struct till *t, struct journal_record *r, int64_t now_ms, struc
 			     _(ssa_strerror(err)));
 		goto out;
 	}
+	t->sale_pending_id = t->pending_id;
 	err = debit_and_append(t, &in, r, now_ms, rc);
 out:
 	free(blob);
@@ -747,10 +748,12 @@ settle_pending(struct till *t, const struct card_identity *id, int64_t now_ms,
 	void *blob = NULL;
 	size_t len = 0, n = 0;
 	uint64_t pid = 0;
+	bool ours; /* the intent is the sale being paid, not one left by a crash */
 	enum ssa_err err;
 
 	if ((err = journal_store_get_pending(t->journal, &pid, &blob, &len)) != SSA_ERR_OK)
 		return err;
+	ours = t->state == TILL_PAYING && pid == t->sale_pending_id;
 	err = pending_decode(blob, len, &in, &r);
 	free(blob);
 	if (err != SSA_ERR_OK) {
@@ -767,8 +770,9 @@ settle_pending(struct till *t, const struct card_identity *id, int64_t now_ms,
 	t->pending_id = pid;
 	switch (o) {
 	case CARD_SETTLE_DEBITED:
-		/* The debit happened once: record it, once. */
-		if (t->state == TILL_PAYING)
+		/* The debit happened once: record it, once.  An intent of an earlier sale is
+		 * recorded on its own; the sale being paid goes on. */
+		if (ours)
 			err = append_sale(t, &r, pid, rc);
 		else if ((err = journal_store_append(t->journal, &r, t->signer, pid, NULL, NULL)) ==
 			 SSA_ERR_OK) {
@@ -779,7 +783,7 @@ settle_pending(struct till *t, const struct card_identity *id, int64_t now_ms,
 		}
 		break;
 	case CARD_SETTLE_NOT_DEBITED:
-		if (t->state == TILL_PAYING) {
+		if (ours) {
 			err = debit_and_append(t, &in, &r, now_ms, rc);
 		} else {
 			journal_store_drop_pending(t->journal, pid);
@@ -921,6 +925,7 @@ till_new_sale(struct till *t)
 	use_preview_list(t);
 	memset(&t->alloc, 0, sizeof(t->alloc));
 	t->has_card = false;
+	t->sale_pending_id = 0;
 	t->state = TILL_SELLING;
 	t->last_line = 0;
 	t->pending_grams = 0;

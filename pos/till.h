@@ -90,6 +90,8 @@ struct till {
 	struct allocation alloc; /* the split of the sale, while paying */
 	struct card_identity card_identity; /* of the card read for this payment */
 	uint64_t pending_id;     /* the journal's pending card debit of this sale, 0 = none */
+	uint64_t sale_pending_id; /* the intent this sale stored (an intent left by a crash before
+				   * a restart is another sale's: settled on its own) */
 	uint64_t last_sale_seq;  /* sequence number of the last recorded sale */
 
 	/* The ports (borrowed, may be NULL: then no payment can be recorded / no card read). */

@@ -354,6 +354,52 @@ test_restart_settles_pending(void **state)
 	f->t = t2; /* teardown finis it */
 }
 
+/* A till restarted with a card payment pending rings up the next customer: the old intent is
+ * settled on its own when that card is tapped during the new payment, and the new sale goes on
+ * and is recorded too (the new basket was lost when the old intent was taken for it). */
+static void
+test_restart_pending_during_next_sale(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	struct journal_record r;
+	struct till t2;
+	char *enc = NULL;
+	size_t len = 0;
+	const char *why;
+
+	start(f);
+	f->card.tear = 2; /* the card paid, the till died before recording */
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
+	till_fini(&f->t);
+	till_setup(f, &t2);
+	till_recover(&t2);
+	assert_true(t2.pending_id > 0);
+	/* the next customer: a bottle of wine, cash */
+	scan(&t2, "3176582033303");
+	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
+	assert_int_equal(till_pay_tender(&t2, TENDER_CASH, 590), SSA_ERR_OK);
+	/* the first customer's card comes back */
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_OK);
+	assert_string_equal(t2.msg, "The interrupted card payment was recorded.");
+	assert_int_equal(t2.pending_id, 0);
+	assert_int_equal(records(f), 1);
+	assert_int_equal(t2.state, TILL_PAYING);
+	assert_int_equal(t2.basket.n, 1);
+	assert_int_equal(till_pay_commit(&t2, 1795000003000, &rc), SSA_ERR_OK);
+	assert_int_equal(records(f), 2);
+	assert_int_equal(f->card.debits, 1);
+	assert_int_equal(journal_store_get(f->journal, 2, &enc, &len), SSA_ERR_OK);
+	assert_int_equal(journal_record_decode(enc, len, &r, &why), SSA_ERR_OK);
+	assert_int_equal(r.n_lines, 1);
+	assert_int_equal(r.total, 590);
+	assert_int_equal(r.ssa_covered, 0);
+	journal_record_fini(&r);
+	free(enc);
+	f->t = t2;
+}
+
 static void
 test_restart_not_debited(void **state)
 {
@@ -470,6 +516,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_torn_before_debit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_settles_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_not_debited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_pending_during_next_sale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_cards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cash_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_x_and_z, setup, teardown),

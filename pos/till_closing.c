@@ -75,14 +75,16 @@ till_closing(struct till *t, enum journal_kind kind, int32_t period, int64_t now
 	snprintf(r->software, sizeof(r->software), "ssa-pos %s", SSA_VERSION);
 	snprintf(r->operator_id, sizeof(r->operator_id), "%s", t->operator_id);
 	r->time_ms = now_ms;
-	if ((err = closing_compute(t->journal, kind, period, r)) != SSA_ERR_OK) {
-		till_message(t, TILL_MSG_ERROR, _("The closing cannot be computed: %s."),
-			     _(ssa_strerror(err)));
+	if (!record) {
+		if ((err = closing_compute(t->journal, kind, period, r)) != SSA_ERR_OK)
+			till_message(t, TILL_MSG_ERROR, _("The closing cannot be computed: %s."),
+				     _(ssa_strerror(err)));
 		return err;
 	}
-	if (!record)
-		return SSA_ERR_OK;
-	if ((err = journal_store_append(t->journal, r, t->signer, 0, NULL, NULL)) != SSA_ERR_OK) {
+	/* Computed and appended atomically: a record that another process (ssa-admin) appends
+	 * meanwhile falls into exactly one closing. */
+	if ((err = closing_append(t->journal, kind, period, r, t->signer, NULL, NULL)) !=
+	    SSA_ERR_OK) {
 		till_message(t, TILL_MSG_ERROR, _("The closing could not be recorded: %s."),
 			     _(ssa_strerror(err)));
 		return err;

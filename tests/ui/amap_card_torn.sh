@@ -61,7 +61,13 @@ for n in $rounds; do
 		fi
 		ui_card_off
 		ui_card_on "c$n"
-		ui_wait_gone "$got"
+		# the same message may come back (the card read again too early): then the loop
+		# takes the card off and on once more, at most 6 times in all
+		_w=0
+		while [ $_w -lt 50 ] && ui_screen | grep -qF "$got"; do
+			sleep 0.1
+			_w=$((_w + 1))
+		done
 	done
 	ui_wait_text "8 foyers, $k venus, $((8 - k)) attendus"
 	ui_card_off

@@ -6,10 +6,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ssa/card.h"
 #include "ssa/config.h"
 #include "ssa/err.h"
 #include "ssa/gtin.h"
 #include "ssa/vat.h"
+
+/* The further caisses a till may know besides its main caisse (sections [caisse.<id>]). */
+#define POS_CONFIG_CAISSES_MAX 8
+
+/* A further caisse conventioning the outlet: section [caisse.<id>] (docs/config.md,
+ * "Several caisses").  Its cards are read with its own card keys, checked against its own hot
+ * list and reloaded from its own grants, left by its own ssa-syncd in its own spool. */
+struct pos_caisse_config {
+	char id[CARD_CAISSE_MAX + 1]; /* as on its cards: [A-Za-z0-9._-], 1..16 */
+	unsigned line;                /* of its (first) section header, for messages */
+	char *card_keys;              /* its card key file (debit key, its verify key) */
+	char *caisse_key;             /* its public document key (PEM); NULL: no grants, no hot list */
+	char *spool;                  /* its ssa-syncd's spool (default data_dir/spool-<id>) */
+};
 
 struct pos_config {
 	/* [till] */
@@ -41,12 +56,21 @@ struct pos_config {
 	struct gtin_nomenclature barcodes;
 	/* [vat] */
 	struct vat_rates vat_rates; /* the only rates a product may have (import refuses others) */
+	/* [caisse.<id>] sections, in file order */
+	size_t n_caisses;
+	struct pos_caisse_config caisses[POS_CONFIG_CAISSES_MAX];
 };
 
 /* The schema (for config_describe and the tests). */
 extern const struct config_key pos_config_schema[];
 
-/* Load @p path into @p cfg (zeroed here), then fill the paths left empty from data_dir.
+/* The schema of one [caisse.<id>] section (its section name is "caisse.<id>" in messages). */
+extern const struct config_key pos_caisse_schema[];
+
+/* Load @p path into @p cfg (zeroed here), then fill the paths left empty from data_dir.  The
+ * sections [caisse.<id>] are parsed with pos_caisse_schema, the rest with pos_config_schema;
+ * a further caisse needs [till] caisse (the main caisse), an id that is neither the main
+ * caisse's nor another section's, and a spool of its own.
  * On error @p err says what and where; nothing is left allocated. */
 enum ssa_err pos_config_load(const char *path, struct pos_config *cfg, struct config_error *err);
 

@@ -36,6 +36,7 @@ test_example_file(void **state)
 	assert_int_equal(cfg.vat_rates.bp[1], 550);
 	assert_int_equal(cfg.vat_rates.bp[2], 1000);
 	assert_int_equal(cfg.vat_rates.bp[3], 2000);
+	assert_int_equal(cfg.n_caisses, 0); /* the further caisses are commented out */
 	pos_config_free(&cfg);
 	assert_null(cfg.terminal_id);
 }
@@ -168,6 +169,106 @@ test_vat_rates(void **state)
 	assert_int_equal(err.line, 3);
 }
 
+/* [caisse.<id>] sections: further caisses with their keys and spools; every mistake refused with
+ * its line, the main configuration untouched by them. */
+static void
+test_caisses(void **state)
+{
+	static const char head[] = "[till]\nterminal_id = T9\nestablishment_id = e\n"
+				   "caisse = caisse-34\ndata_dir = /srv/till\n";
+	static const struct {
+		const char *text; /* after head (5 lines) */
+		enum ssa_err err;
+		unsigned line;
+		const char *msg;
+	} bad[] = {
+		{ "[caisse.caisse-12]\ncard_keys = /k\ncolor = yes\n", SSA_ERR_CONFIG_KEY, 8,
+		  "unknown key 'color' in [caisse.caisse-12]" },
+		{ "[caisse.caisse-12]\ncard_key = /k\n", SSA_ERR_CONFIG_KEY, 7,
+		  "unknown key 'card_key' in [caisse.caisse-12] (did you mean 'card_keys'?)" },
+		{ "[caisse.caisse-12]\ncard_keys =\n", SSA_ERR_CONFIG_VALUE, 7,
+		  "bad value for 'card_keys' in [caisse.caisse-12]: a path cannot be empty" },
+		{ "[caisse.caisse-12]\nspool = /s\n", SSA_ERR_CONFIG_MISSING, 0,
+		  "missing required key 'card_keys' in [caisse.caisse-12]" },
+		{ "[caisse.caisse-12]\ncard_keys = /k\ncard_keys = /l\n", SSA_ERR_CONFIG_KEY, 8,
+		  "duplicate key 'card_keys' in [caisse.caisse-12] (first on line 7)" },
+		{ "\n[caisse.]\ncard_keys = /k\n", SSA_ERR_CONFIG_KEY, 7, "bad caisse id in [caisse.]" },
+		{ "[caisse.caisse-of-a-long-name]\ncard_keys = /k\n", SSA_ERR_CONFIG_KEY, 6,
+		  "bad caisse id in [caisse.caisse-of-a-long-name]" },
+		{ "[caisse.caisse-34]\ncard_keys = /k\n", SSA_ERR_CONFIG_VALUE, 6,
+		  "[caisse.caisse-34] is the main caisse" },
+		{ "[caisse.b]\ncard_keys = /k\nspool = /srv/till/spool\n", SSA_ERR_CONFIG_VALUE, 6,
+		  "[caisse.b] spool /srv/till/spool is the main caisse's" },
+		{ "[caisse.a]\ncard_keys = /k\nspool = /s\n[caisse.b]\ncard_keys = /k\n"
+		  "spool = /s\n",
+		  SSA_ERR_CONFIG_VALUE, 9, "[caisse.b] spool /s is also [caisse.a]'s" },
+		/* the main sections still refuse what they refused */
+		{ "[caisse.a]\ncard_keys = /k\n[till]\ncolour = no\n", SSA_ERR_CONFIG_KEY, 9,
+		  "unknown key 'colour' in [till]" },
+		{ "[caisse.a]\ncard_keys = /k\n[tll]\n", SSA_ERR_CONFIG_KEY, 8,
+		  "unknown section [tll]" },
+		{ "[caisse.a\ncard_keys = /k\n", SSA_ERR_CONFIG_SYNTAX, 6, "missing ']'" },
+		{ "[caisses]\n", SSA_ERR_CONFIG_KEY, 6, "unknown section [caisses]" },
+	};
+	struct pos_config cfg;
+	struct config_error err = { 0 };
+	char text[600], msg[600];
+
+	(void)state;
+	/* Two further caisses; a section opened twice adds to it; comments and CRLF as anywhere. */
+	snprintf(text, sizeof(text),
+		 "%s[caisse.caisse-12]  # the neighbouring caisse\r\ncard_keys = /etc/k12\r\n"
+		 "[vat]\nrates = 5.5, 20\n"
+		 "[ caisse.b.2 ]\ncard_keys = /etc/kb\nspool = /var/spool-b\n"
+		 "[caisse.caisse-12]\ncaisse_key = /etc/c12.pub\n",
+		 head);
+	assert_int_equal(load_text(text, &cfg, &err), SSA_ERR_OK);
+	assert_string_equal(cfg.caisse, "caisse-34");
+	assert_string_equal(cfg.spool, "/srv/till/spool");
+	assert_int_equal(cfg.vat_rates.n, 2);
+	assert_int_equal(cfg.n_caisses, 2);
+	assert_string_equal(cfg.caisses[0].id, "caisse-12");
+	assert_int_equal(cfg.caisses[0].line, 6);
+	assert_string_equal(cfg.caisses[0].card_keys, "/etc/k12");
+	assert_string_equal(cfg.caisses[0].caisse_key, "/etc/c12.pub");
+	assert_string_equal(cfg.caisses[0].spool, "/srv/till/spool-caisse-12");
+	assert_string_equal(cfg.caisses[1].id, "b.2");
+	assert_string_equal(cfg.caisses[1].card_keys, "/etc/kb");
+	assert_null(cfg.caisses[1].caisse_key);
+	assert_string_equal(cfg.caisses[1].spool, "/var/spool-b");
+	pos_config_free(&cfg);
+	assert_null(cfg.caisses[0].card_keys);
+	assert_int_equal(cfg.n_caisses, 0);
+
+	/* Without a main caisse, a further one has nothing to be further to. */
+	assert_int_equal(load_text("[till]\nterminal_id = T9\nestablishment_id = e\n"
+				   "[caisse.a]\ncard_keys = /k\n",
+				   &cfg, &err),
+			 SSA_ERR_CONFIG_MISSING);
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "needs the main caisse"));
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", head, bad[i].text);
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(load_text(text, &cfg, &err), bad[i].err);
+		assert_int_equal(err.line, bad[i].line);
+		assert_null(cfg.terminal_id);
+		assert_null(cfg.caisses[0].card_keys);
+		config_error_format(&err, msg, sizeof(msg));
+		if (strstr(msg, bad[i].msg) == NULL)
+			fail_msg("case %zu: %s", i, msg);
+		assert_non_null(strstr(msg, "ssa-pos.ini"));
+	}
+	/* At most POS_CONFIG_CAISSES_MAX of them. */
+	snprintf(text, sizeof(text), "%s", head);
+	for (int i = 0; i <= POS_CONFIG_CAISSES_MAX; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "[caisse.c%d]\ncard_keys = /k\n", i);
+	assert_int_equal(load_text(text, &cfg, &err), SSA_ERR_CONFIG_KEY);
+	assert_int_equal(err.line, 6 + 2 * POS_CONFIG_CAISSES_MAX);
+}
+
 /* vat_rates_format writes rates as the configuration does (messages quote them). */
 static void
 test_vat_rates_format(void **state)
@@ -194,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_defaults_and_mistakes),
 		cmocka_unit_test(test_vat_rates),
 		cmocka_unit_test(test_vat_rates_format),
+		cmocka_unit_test(test_caisses),
 	};
 	return cmocka_run_group_tests_name("till_config", tests, NULL, NULL);
 }

@@ -520,6 +520,22 @@ op_apply_grant(void *cls, const struct card_grant *g, int64_t *balance)
 	return SSA_ERR_OK;
 }
 
+static enum ssa_err
+op_use_keys(void *cls, const struct card_keys *keys)
+{
+	struct nfc_desfire *r = cls;
+
+	if (keys == NULL)
+		return SSA_ERR_INVAL;
+	if (memcmp(&r->keys, keys, sizeof(*keys)) == 0)
+		return SSA_ERR_OK; /* the same caisse: the session goes on */
+	card_keys_wipe(&r->keys);
+	r->keys = *keys;
+	r->auth_key = -1;
+	r->balance_known = false;
+	return SSA_ERR_OK;
+}
+
 static void
 op_release(void *cls)
 {
@@ -593,6 +609,7 @@ nfc_desfire_open(const char *connstring, const struct card_keys *keys,
 		.refund = op_refund,
 		.apply_grant = op_apply_grant,
 		.read_period = op_read_period,
+		.use_keys = op_use_keys,
 		.release = op_release,
 		.stats = op_stats,
 		.close = op_close,

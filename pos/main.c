@@ -15,6 +15,7 @@
 #include "ssa/log.h"
 
 #include "amap_session.h"
+#include "caisses.h"
 #include "config.h"
 #include "crt.h"
 #include "i18n.h"
@@ -353,6 +354,7 @@ main(int argc, char **argv)
 	struct ssa_card_reader reader = { 0 };
 	struct card_keys keys = { 0 };
 	struct till_card_files *files = NULL;
+	struct pos_caisses caisses;
 	const char *amap_csv = NULL;
 	char path[512];
 	const char *config_path = NULL, *products_csv = NULL;
@@ -433,6 +435,7 @@ main(int argc, char **argv)
 	open_journal(&cfg, &till, &journal, &signer);
 	open_reader(&cfg, &till, &reader, &keys);
 	open_spool(&cfg, &till, &files);
+	pos_caisses_open(&caisses, &cfg, &till, &keys);
 	till_recover(&till);
 	ui.till = &till;
 	ui.amap_by = -1;
@@ -478,6 +481,7 @@ main(int argc, char **argv)
 		amap_session_close(ui.amap);
 out:
 	till_fini(&till);
+	pos_caisses_close(&caisses);
 	if (reader.close)
 		reader.close(reader.cls);
 	card_keys_wipe(&keys);

@@ -71,6 +71,15 @@ enum till_state {
 
 struct till_card_files;
 
+/* A caisse whose cards this till reads: its main caisse and those of [caisse.<id>]
+ * (docs/card.md, "Several caisses"). */
+struct till_caisse {
+	char id[CARD_CAISSE_MAX + 1];  /* as its cards name it */
+	const uint8_t *verify_key;     /* its Ed25519 key checking its cards' identities */
+	const struct card_keys *keys;  /* its card keys, given to the reader (use_keys) */
+	struct till_card_files *files; /* its spool's hot list and grants; NULL: none */
+};
+
 /* The food card as the till knows it once it was read and checked (card reader port). */
 struct till_card {
 	char id[24];                            /* pseudonymous member id, for the journal */
@@ -102,6 +111,13 @@ struct till {
 	uint32_t card_terminal;           /* this till's number in the cards' debit records */
 	struct till_card_files *files; /* the spool's hot list and grants (till_card.h), borrowed;
 					* NULL: none */
+	/* The caisses whose cards this till reads when it knows several (borrowed, n_caisses of
+	 * them).  A card read selects the entry of the caisse its identity names
+	 * (till_card_check): caisse_verify_key, files and the reader's keys are then that
+	 * caisse's, and a card of a caisse not among them is refused.  n_caisses 0: a till of one
+	 * caisse, whose cards are read with the keys above whatever caisse they name. */
+	const struct till_caisse *caisses;
+	size_t n_caisses;
 	char card_note[96];            /* about the card read: the allocation just credited */
 	uint64_t last_refund_seq;      /* the last refund recorded (till_refund.c), 0 = none */
 	char *receipt;           /* the last recorded sale's receipt text (owned), NULL = none */

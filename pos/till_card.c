@@ -59,15 +59,21 @@ till_card_files_free(struct till_card_files *f)
 enum ssa_err
 till_card_files_keep(struct till_card_files *f, const char *dir)
 {
+	return till_card_files_keep_as(f, dir, "hotlist.verified");
+}
+
+enum ssa_err
+till_card_files_keep_as(struct till_card_files *f, const char *dir, const char *name)
+{
 	size_t n;
 
-	if (f == NULL || dir == NULL)
+	if (f == NULL || dir == NULL || name == NULL)
 		return SSA_ERR_INVAL;
-	n = strlen(dir) + sizeof("/hotlist.verified");
+	n = strlen(dir) + strlen(name) + 2;
 	free(f->keep);
 	if ((f->keep = malloc(n)) == NULL)
 		return SSA_ERR_NOMEM;
-	snprintf(f->keep, n, "%s/hotlist.verified", dir);
+	snprintf(f->keep, n, "%s/%s", dir, name);
 	return SSA_ERR_OK;
 }
 
@@ -284,6 +290,41 @@ period_grants(struct till *t, int32_t period)
 
 /* --- checks at every card read -------------------------------------------------------------- */
 
+/* Make the keys, hot list and grants of caisse @p caisse (the card's) those the till uses.  A
+ * till of one caisse (no caisses listed) reads every card with its own. */
+static enum ssa_err
+use_caisse(struct till *t, const char *caisse)
+{
+	const struct till_caisse *c = NULL;
+	char known[200] = "";
+	size_t n = 0;
+	enum ssa_err err;
+
+	if (t->n_caisses == 0)
+		return SSA_ERR_OK;
+	for (size_t i = 0; i < t->n_caisses && c == NULL; i++)
+		if (strcmp(t->caisses[i].id, caisse) == 0)
+			c = &t->caisses[i];
+	if (c == NULL) {
+		for (size_t i = 0; i < t->n_caisses && n < sizeof(known); i++)
+			n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "",
+					      t->caisses[i].id);
+		till_message(t, TILL_MSG_ERROR,
+			     _("Card refused: it is a card of caisse %s, which this till does not "
+			       "accept (only %s)."),
+			     caisse, known);
+		return SSA_ERR_CARD_CAISSE;
+	}
+	if (c->keys != NULL && t->reader != NULL && t->reader->use_keys != NULL &&
+	    (err = t->reader->use_keys(t->reader->cls, c->keys)) != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("Card refused: %s."), _(ssa_strerror(err)));
+		return err;
+	}
+	t->caisse_verify_key = c->verify_key;
+	t->files = c->files;
+	return SSA_ERR_OK;
+}
+
 enum ssa_err
 till_card_check(struct till *t, const struct card_identity *id, const uint8_t *uid,
 		size_t uid_len)
@@ -293,6 +334,9 @@ till_card_check(struct till *t, const struct card_identity *id, const uint8_t *u
 	enum ssa_err err;
 	char since[16];
 
+	/* The card's caisse first: its keys check the card, its hot list blocks it. */
+	if ((err = use_caisse(t, id->caisse)) != SSA_ERR_OK)
+		return err;
 	till_card_refresh_hotlist(t);
 	if (t->files != NULL && t->files->note_serial != id->serial)
 		t->card_note[0] = '\0'; /* another card: the note was not about it */

@@ -66,13 +66,19 @@ void till_card_files_free(struct till_card_files *f);
  * that a spool file that is bad or gone at start-up does not leave the till without a hot list. */
 enum ssa_err till_card_files_keep(struct till_card_files *f, const char *dir);
 
+/* The same under file name @p name of @p dir (a further caisse's: hotlist-<id>.verified). */
+enum ssa_err till_card_files_keep_as(struct till_card_files *f, const char *dir,
+				     const char *name);
+
 /* Look at the spool's hot list again (re-read and verified when its mtime or size changed).
  * Called at every card read; a bad file is a warning in t->msg, the last good list stays. */
 void till_card_refresh_hotlist(struct till *t);
 
-/* Everything checked offline on a card read (payment, inquiry, refund): its signature, the hot
- * list, the validity dates (card_identity_check).  On refusal t->msg says why, naming the hot
- * list's reason and date for a blocked card. */
+/* Everything checked offline on a card read (payment, inquiry, refund): its caisse (a till of
+ * several caisses makes that caisse's keys, hot list and grants the ones in use, and refuses a
+ * card of a caisse it does not know with SSA_ERR_CARD_CAISSE), its signature, the hot list,
+ * the validity dates (card_identity_check).  On refusal t->msg says why, naming the hot list's
+ * reason and date for a blocked card. */
 enum ssa_err till_card_check(struct till *t, const struct card_identity *id, const uint8_t *uid,
 			     size_t uid_len);
 

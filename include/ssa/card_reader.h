@@ -68,6 +68,13 @@ struct ssa_card_reader {
 	/* Read the period state (read key, or credit key). */
 	enum ssa_err (*read_period)(void *cls, struct card_period_state *out);
 
+	/* Use @p keys (copied) for the card connected now and the next ones instead of the keys
+	 * the reader was opened with: a till of several caisses gives the keys of the caisse the
+	 * card's identity names before anything is authenticated.  A session authenticated with
+	 * other keys ends (the next operation authenticates again).  May be NULL in a reader of
+	 * one caisse's cards. */
+	enum ssa_err (*use_keys)(void *cls, const struct card_keys *keys);
+
 	/* Let the card go (the next operation needs wait_card()).  Never fails. */
 	void (*release)(void *cls);
 

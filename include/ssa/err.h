@@ -110,10 +110,13 @@
 	_(HOUSEHOLD_MEMBER, "household member's birth date is not usable") \
 	_(LEDGER_INPUT, "card ledger input is inconsistent")
 
+#define SSA_ERR_TILL_CAISSES(_) \
+	_(CARD_CAISSE, "card of a caisse this till does not accept")
+
 #define SSA_ERR_ALL(_) \
 	SSA_ERR_GENERAL(_) SSA_ERR_MONEY(_) SSA_ERR_GTIN(_) SSA_ERR_CONFIG(_) SSA_ERR_CATALOG(_) \
 	SSA_ERR_BASKET(_) SSA_ERR_JOURNAL(_) SSA_ERR_CRYPTO(_) SSA_ERR_CARD(_) SSA_ERR_SYNC(_) \
-	SSA_ERR_POS(_) SSA_ERR_CARDSIM(_) SSA_ERR_CAISSE(_)
+	SSA_ERR_POS(_) SSA_ERR_CARDSIM(_) SSA_ERR_CAISSE(_) SSA_ERR_TILL_CAISSES(_)
 
 #define SSA_ERR_ENUM_(name, msg) SSA_ERR_##name,
 enum ssa_err { SSA_ERR_ALL(SSA_ERR_ENUM_) SSA_ERR__COUNT };

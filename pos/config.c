@@ -240,8 +240,8 @@ split_file(const char *path, const char *data, size_t len, struct pos_config *cf
 					/* the lines before: blank, their line ends kept */
 					for (size_t j = 0; j < off; j++)
 						sp->text[i][j] = sp->main[j] == '\n' ? '\n' : ' ';
-					snprintf(cfg->caisses[i].id, sizeof(cfg->caisses[i].id), "%s",
-						 id);
+					snprintf(cfg->caisses[i].id, sizeof(cfg->caisses[i].id), "%.*s",
+						 CARD_CAISSE_MAX, id);
 					cfg->caisses[i].line = lineno;
 					sp->n++;
 				}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ssa/log.h"
 #include "ssa/strbuf.h"
@@ -389,14 +390,38 @@ out:
 	return err;
 }
 
+/* YYYYMM of @p time_ms in local time (the till's months are the outlet's, as t->today). */
+static int32_t
+month_of_ms(int64_t time_ms)
+{
+	time_t s = (time_t)(time_ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&s, &tm))
+		return 0;
+	return (int32_t)((tm.tm_year + 1900) * 100 + tm.tm_mon + 1);
+}
+
+/* "11/2026" for the messages. */
+static void
+month_name(int32_t period, char *out, size_t size)
+{
+	snprintf(out, size, "%02d/%04d", (int)(period % 100), (int)(period / 100));
+}
+
 /* Check that the card on the reader can take the SSA part back: the sale's card, with the sale
- * as its newest debit. */
+ * as its newest debit, and no reload since (docs/card.md, "Refunds after a reload"); its
+ * balance in @p *before. */
 static enum ssa_err
-card_takes_refund(struct till *t, const struct till_refund *rf, const struct card_identity *id)
+card_takes_refund(struct till *t, const struct till_refund *rf, const struct card_identity *id,
+		  int64_t *before)
 {
 	struct card_debit_record recs[CARD_DEBIT_RECORDS];
-	char card_id[24];
+	struct card_period_state st = { 0 };
+	char card_id[24], sold[32], now[32], m[48];
+	int32_t sale_month = month_of_ms(rf->sale.time_ms);
 	size_t n = 0;
+	bool reloaded = false;
 	enum ssa_err err;
 
 	card_id_format(id->member_id, card_id, sizeof(card_id));
@@ -418,7 +443,47 @@ card_takes_refund(struct till *t, const struct till_refund *rf, const struct car
 			     (unsigned long long)rf->sale_seq);
 		return SSA_ERR_CARD_REFUSED;
 	}
-	return SSA_ERR_OK;
+	if ((err = t->reader->read_balance(t->reader->cls, before)) != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR, _("Card: %s."), _(ssa_strerror(err)));
+		return err;
+	}
+	/* A reload since the sale settled the month the sale was paid from: the old balance
+	 * expired, or rolled over up to the cap, by the caisse's policy.  Crediting the sale's
+	 * SSA part now would give an expired allocation back (and the card would either take it,
+	 * DESFire counting from the sale's debit, or refuse it, counting from the reload's).  The
+	 * sale is the card's newest debit, so anything else that moved its balance is a reload;
+	 * the period state also catches a reload that left the balance as it was.  Reading it
+	 * needs the credit or read key and costs APDUs: only for a sale of an earlier month. */
+	if (*before != recs[0].balance_after)
+		reloaded = true;
+	if (!reloaded && sale_month != 0 && sale_month < t->today / 100 && t->reader->read_period &&
+	    t->reader->read_period(t->reader->cls, &st) == SSA_ERR_OK &&
+	    st.period > (uint32_t)sale_month)
+		reloaded = true;
+	if (!reloaded)
+		return SSA_ERR_OK;
+	money_format(rf->ssa, t->money_locale, m, sizeof(m));
+	month_name(sale_month, sold, sizeof(sold));
+	if (st.period == 0 && t->reader->read_period)
+		t->reader->read_period(t->reader->cls, &st);
+	if (st.period > (uint32_t)sale_month) {
+		month_name((int32_t)st.period, now, sizeof(now));
+		till_message(t, TILL_MSG_ERROR,
+			     _("Sale %llu was paid from the allocation of %s, expired by the card's "
+			       "reload for %s: its SSA part (%s) cannot go back to the card; the "
+			       "caisse decides."),
+			     (unsigned long long)rf->sale_seq, sold, now, m);
+	} else {
+		till_message(t, TILL_MSG_ERROR,
+			     _("The card was reloaded since sale %llu: its SSA part (%s) cannot go "
+			       "back to the card; the caisse decides."),
+			     (unsigned long long)rf->sale_seq, m);
+	}
+	log_info("refund of sale %llu: SSA part %lld refused, the card was reloaded since "
+		 "(balance %lld, %lld after the sale; period %06u, sale of %06d)",
+		 (unsigned long long)rf->sale_seq, (long long)rf->ssa, (long long)*before,
+		 (long long)recs[0].balance_after, (unsigned)st.period, (int)sale_month);
+	return SSA_ERR_CARD_REFUSED;
 }
 
 enum ssa_err
@@ -478,12 +543,8 @@ till_refund_commit(struct till *t, struct till_refund *rf, int timeout_ms, int64
 		goto release;
 	}
 	if ((err = till_card_check(t, &id, uid, uid_len)) != SSA_ERR_OK ||
-	    (err = card_takes_refund(t, rf, &id)) != SSA_ERR_OK)
+	    (err = card_takes_refund(t, rf, &id, &before)) != SSA_ERR_OK)
 		goto release;
-	if ((err = t->reader->read_balance(t->reader->cls, &before)) != SSA_ERR_OK) {
-		till_message(t, TILL_MSG_ERROR, _("Card: %s."), _(ssa_strerror(err)));
-		goto release;
-	}
 	r.balance_before = before;
 	r.balance_after = before + rf->ssa;
 	/* Order matters: the intent is pending before the card is touched; a tear is settled at

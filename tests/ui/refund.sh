@@ -5,13 +5,18 @@
 # card must be tapped: another card is refused), the wine in cash; the refund's receipt; the same
 # line cannot be refunded twice.  A refund torn away from the card, after and before the card
 # took it, is recorded once or not at all when the card comes back.  The journal verifies and
-# links each refund to its sale.
+# links each refund to its sale.  Last, a sale by a card that the month's grant (arriving in the
+# spool after the sale) reloads at a balance inquiry: its SSA part no longer goes back to the card
+# (docs/card.md, "Refunds after a reload"), nothing is recorded.
 . tests/ui/lib.sh
+. tests/ui/data/spool.sh
 
 ui_demo_data
 ui_card_setup
 ui_new_card alice 5a01 50,00
 ui_new_card bob 5b02 50,00
+ui_new_card carol 5c03 50,00
+spool_setup
 ui_start
 ui_sign_in 42
 
@@ -115,6 +120,33 @@ for mode in after before; do
 	ui_keys Escape
 	ui_card_off
 done
+
+# sale 7 by carol's card; then this month's grant (expire) reaches the spool and carol's balance
+# inquiry applies it: the sale's SSA part cannot go back to the card any more
+ui_scan "3560070894222"
+ui_keys F3
+ui_card_on carol
+ui_wait_text "Vente 7 enregistrée."
+ui_keys Escape
+ui_card_off
+printf 'ssa-grants,1\ncaisse,caisse-34\nperiod,%s\noutlet,*\npolicy,expire\ngrant,%016x,card,%016x,30.00\n' \
+	"$(date +%Y%m)" 1 0x5c03 | spool_put "grants-$(date +%Y%m).txt"
+ui_keys C-b
+ui_card_on carol
+ui_wait_text "Carte 0000000000005c03 (caisse caisse-34) : solde 30,00 €."
+ui_card_off
+ui_keys Escape
+ui_keys C-t
+ui_type "7"
+ui_keys Enter
+ui_wait_text "Vente 7 du "
+ui_keys Enter
+ui_wait_text "À rembourser : 2,35 €, dont sur la carte alimentaire : 2,35 €"
+ui_keys F3
+ui_card_on carol
+ui_wait_text "La carte a été rechargée depuis la vente 7 : sa part SSA (2,35 €)"
+ui_keys Escape
+ui_card_off
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
 
@@ -122,11 +154,15 @@ ui_journal verify --db "$UI_DATA/journal.db" --pubkey "$UI_DATA/terminal.key" >"
 	{ cat "$UI_TMP/verify"; ui_fail "journal does not verify"; }
 ui_journal show --db "$UI_DATA/journal.db" --json >"$UI_TMP/show" 2>&1 || ui_fail "journal show"
 [ "$(grep -c '"kind":"REFUND"' "$UI_TMP/show")" = 3 ] || ui_fail "not 3 refunds"
-[ "$(grep -c '"kind":"SALE"' "$UI_TMP/show")" = 3 ] || ui_fail "not 3 sales"
+[ "$(grep -c '"kind":"SALE"' "$UI_TMP/show")" = 4 ] || ui_fail "not 4 sales"
+[ "$(grep -c '"kind":"RELOAD"' "$UI_TMP/show")" = 1 ] || ui_fail "not 1 reload"
 ui_card_on alice
 timeout 60 "$UI_ADMIN" card info --keys "$UI_TMP/card.keys" --device "$UI_DEV" >"$UI_TMP/info" 2>&1
 grep -qx "balance: 47.65" "$UI_TMP/info" || { cat "$UI_TMP/info"; ui_fail "alice's balance"; }
 ui_card_on bob
 timeout 60 "$UI_ADMIN" card info --keys "$UI_TMP/card.keys" --device "$UI_DEV" >"$UI_TMP/info" 2>&1
 grep -qx "balance: 50.00" "$UI_TMP/info" || { cat "$UI_TMP/info"; ui_fail "bob's balance"; }
+ui_card_on carol
+timeout 60 "$UI_ADMIN" card info --keys "$UI_TMP/card.keys" --device "$UI_DEV" >"$UI_TMP/info" 2>&1
+grep -qx "balance: 30.00" "$UI_TMP/info" || { cat "$UI_TMP/info"; ui_fail "carol's balance"; }
 echo "refund ok"

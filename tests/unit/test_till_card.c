@@ -190,6 +190,10 @@ f_apply_grant(void *cls, const struct card_grant *g, int64_t *balance)
 		c->present = false;
 		return SSA_ERR_CARD_TORN;
 	}
+	/* DESFire: a Debit sets the limited credit to what the transaction took; a Credit leaves
+	 * it as it was. */
+	if (now < c->balance)
+		c->limited = c->balance - now;
 	c->balance = now;
 	c->period.period = g->period;
 	c->period.grant_id = g->grant_id;
@@ -323,6 +327,7 @@ teardown(void **state)
 	rm(f, "hotlist.txt");
 	rm(f, "hotlist.verified");
 	rm(f, "grants-202611.txt");
+	rm(f, "grants-202612.txt");
 	rmdir(f->dir);
 	journal_signer_free(f->signer);
 	journal_store_free(f->journal);
@@ -370,8 +375,8 @@ put_hotlist(const struct fixture *f, uint32_t version, uint64_t serial, enum hot
 }
 
 static void
-put_grants(const struct fixture *f, const char *caisse, uint64_t id, int64_t amount,
-	   enum card_reload_policy policy, int64_t cap)
+put_grants_of(const struct fixture *f, int32_t period, const char *caisse, uint64_t id,
+	      int64_t amount, enum card_reload_policy policy, int64_t cap)
 {
 	struct grant_batch *b;
 	struct grant g1 = { .id = id, .target = GRANT_MEMBER, .holder = MEMBER, .amount = amount };
@@ -379,14 +384,24 @@ put_grants(const struct fixture *f, const char *caisse, uint64_t id, int64_t amo
 	char *text;
 	size_t len;
 
-	assert_int_equal(grant_batch_new(caisse, 202611, "*", &b), SSA_ERR_OK);
+	char name[32];
+
+	assert_int_equal(grant_batch_new(caisse, period, "*", &b), SSA_ERR_OK);
 	assert_int_equal(grant_batch_set_policy(b, policy, cap), SSA_ERR_OK);
 	assert_int_equal(grant_batch_add(b, &g1), SSA_ERR_OK);
 	assert_int_equal(grant_batch_add(b, &g2), SSA_ERR_OK);
 	assert_int_equal(grant_batch_sign(b, doc_key, &text, &len), SSA_ERR_OK);
-	put_file(f, "grants-202611.txt", text, len);
+	snprintf(name, sizeof(name), "grants-%06d.txt", (int)period);
+	put_file(f, name, text, len);
 	free(text);
 	grant_batch_free(b);
+}
+
+static void
+put_grants(const struct fixture *f, const char *caisse, uint64_t id, int64_t amount,
+	   enum card_reload_policy policy, int64_t cap)
+{
+	put_grants_of(f, 202611, caisse, id, amount, policy, cap);
 }
 
 static void
@@ -987,6 +1002,103 @@ test_refund_torn(void **state)
 	assert_int_equal(f->card.balance, 295 + 235);
 }
 
+/* A sale of November paid by the card, then the card reloaded for December (expire policy: the
+ * old balance expired): the sale's SSA part does not go back to the card, with a sentence naming
+ * both months; nothing changes on the card or in the journal; the sale's other lines still go
+ * back by their tender.  (The card itself would take the credit: DESFire counts the limited
+ * credit from the sale's debit, and the reload was a credit.) */
+static void
+test_refund_after_reload_next_month(void **state)
+{
+	struct fixture *f = *state;
+	struct card_identity id;
+	struct till_refund rf;
+	struct journal_record r;
+	int64_t bal = 0;
+
+	sale_mixed(f); /* sale 1 of 2026-11-18: 7.05 by the card (10.00 -> 2.95), 5.90 cash */
+	f->t.today = 20261205;
+	put_grants_of(f, 202612, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	f->card.present = true;
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(bal, 15000);
+	assert_int_equal(records(f), 2);
+	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 1), SSA_ERR_OK);
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_REFUSED);
+	assert_string_equal(f->t.msg, "Sale 1 was paid from the allocation of 11/2026, expired by the "
+				      "card's reload for 12/2026: its SSA part (€2.35) cannot go back "
+				      "to the card; the caisse decides.");
+	assert_int_equal(f->card.balance, 15000);
+	assert_int_equal(records(f), 2);
+	assert_int_equal(f->t.pending_id, 0);
+	/* the wine (cash) still goes back */
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 0), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 1, 1), SSA_ERR_OK);
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_OK);
+	record(f, 3, &r);
+	assert_int_equal(r.kind, JOURNAL_REFUND);
+	assert_int_equal(r.ssa_covered, 0);
+	assert_int_equal(r.n_tenders, 1);
+	assert_int_equal(r.tenders[0].kind, TENDER_CASH);
+	journal_record_fini(&r);
+	assert_int_equal(f->card.balance, 15000);
+	till_refund_fini(&rf);
+}
+
+/* The same when the reload left the balance as it was (the grant equals the old balance): the
+ * period state says the card moved to December. */
+static void
+test_refund_after_reload_same_balance(void **state)
+{
+	struct fixture *f = *state;
+	struct card_identity id;
+	struct till_refund rf;
+	int64_t bal = 0;
+
+	sale_mixed(f);
+	f->t.today = 20261205;
+	put_grants_of(f, 202612, "caisse-34", 100, 295, CARD_RELOAD_EXPIRE, 0);
+	f->card.present = true;
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(bal, 295);
+	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 3), SSA_ERR_OK);
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_REFUSED);
+	assert_non_null(strstr(f->t.msg, "expired by the card's reload for 12/2026"));
+	assert_int_equal(f->card.balance, 295);
+	assert_int_equal(records(f), 2);
+	till_refund_fini(&rf);
+}
+
+/* A grant of the sale's own month applied after the sale (the batch came late; the old balance
+ * was above the grant, so the reload debited and DESFire would limit the credit to that): the
+ * card's balance moved since its newest debit, the refund says the card was reloaded since. */
+static void
+test_refund_after_late_reload(void **state)
+{
+	struct fixture *f = *state;
+	struct card_identity id;
+	struct till_refund rf;
+	int64_t bal = 0;
+
+	sale_mixed(f); /* the card 10.00 -> 2.95 */
+	put_grants(f, "caisse-34", 100, 200, CARD_RELOAD_EXPIRE, 0);
+	f->card.present = true;
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(bal, 200);
+	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 1), SSA_ERR_OK);
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_REFUSED);
+	assert_string_equal(f->t.msg, "The card was reloaded since sale 1: its SSA part (€2.35) "
+				      "cannot go back to the card; the caisse decides.");
+	assert_int_equal(f->card.balance, 200);
+	assert_int_equal(records(f), 2);
+	assert_int_equal(f->t.pending_id, 0);
+	till_refund_fini(&rf);
+}
+
 int
 main(void)
 {
@@ -1004,6 +1116,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refund_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refund_cash_only_and_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refund_torn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_after_reload_next_month, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_after_reload_same_balance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_after_late_reload, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_card", tests, NULL, NULL);
 }

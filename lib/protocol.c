@@ -392,7 +392,162 @@ protocol_push_reply_fini(struct protocol_push_reply *r)
 	if (!r)
 		return;
 	free(r->res);
+	free(r->cards);
+	free(r->anomalies);
 	memset(r, 0, sizeof(*r));
+}
+
+static int card_valid(const char *card);
+
+/* An anomaly kind: 1..PROTOCOL_NAME_MAX bytes of [A-Z0-9_]. */
+static bool
+kind_valid(const char *k)
+{
+	size_t n = 0;
+
+	for (; k[n]; n++)
+		if (n >= PROTOCOL_NAME_MAX ||
+		    !((k[n] >= 'A' && k[n] <= 'Z') || (k[n] >= '0' && k[n] <= '9') || k[n] == '_'))
+			return false;
+	return n > 0;
+}
+
+static bool
+card_listed(const struct protocol_push_reply *r, const char *card)
+{
+	for (size_t i = 0; i < r->n_cards; i++)
+		if (strcmp(r->cards[i], card) == 0)
+			return true;
+	return false;
+}
+
+enum ssa_err
+protocol_push_reply_add_card(struct protocol_push_reply *r, const char *card)
+{
+	void *p;
+
+	if (!card_valid(card))
+		return SSA_ERR_INVAL;
+	if (r->n_cards >= PROTOCOL_PUSH_MAX_RECORDS)
+		return SSA_ERR_TOO_LONG;
+	if (!(p = realloc(r->cards, (r->n_cards + 1) * sizeof(*r->cards))))
+		return SSA_ERR_NOMEM;
+	r->cards = p;
+	snprintf(r->cards[r->n_cards++], sizeof(*r->cards), "%s", card);
+	r->checked = 1;
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+protocol_push_reply_add_anomaly(struct protocol_push_reply *r, const struct protocol_anomaly *a)
+{
+	void *p;
+
+	if (!card_listed(r, a->card) || !protocol_id_valid(a->terminal) || a->seq == 0 ||
+	    a->seq > INT64_MAX || !kind_valid(a->kind) || a->ledger_balance > MONEY_MAX ||
+	    a->ledger_balance < -MONEY_MAX || a->record_balance > MONEY_MAX ||
+	    a->record_balance < -MONEY_MAX || a->time_ms < 0)
+		return SSA_ERR_INVAL;
+	if (r->n_anomalies >= PROTOCOL_ANOMALIES_MAX)
+		return SSA_ERR_TOO_LONG;
+	if (!(p = realloc(r->anomalies, (r->n_anomalies + 1) * sizeof(*r->anomalies))))
+		return SSA_ERR_NOMEM;
+	r->anomalies = p;
+	r->anomalies[r->n_anomalies++] = *a;
+	return SSA_ERR_OK;
+}
+
+/* "cards" and "anomalies" into @p j. */
+static enum ssa_err
+checks_encode(const struct protocol_push_reply *r, json_t *j)
+{
+	json_t *c = json_array(), *a = json_array();
+
+	if (!c || !a || json_object_set_new(j, "cards", c) != 0) {
+		json_decref(a);
+		return SSA_ERR_NOMEM;
+	}
+	if (json_object_set_new(j, "anomalies", a) != 0)
+		return SSA_ERR_NOMEM;
+	for (size_t i = 0; i < r->n_cards; i++)
+		if (json_array_append_new(c, json_string(r->cards[i])) != 0)
+			return SSA_ERR_NOMEM;
+	for (size_t i = 0; i < r->n_anomalies; i++) {
+		const struct protocol_anomaly *x = &r->anomalies[i];
+		json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "card", x->card,
+				      "terminal", x->terminal, "seq", (json_int_t)x->seq, "kind",
+				      x->kind, "ledger_balance", (json_int_t)x->ledger_balance,
+				      "record_balance", (json_int_t)x->record_balance, "time_ms",
+				      (json_int_t)x->time_ms);
+
+		if (!o || json_array_append_new(a, o) != 0)
+			return SSA_ERR_NOMEM;
+	}
+	return SSA_ERR_OK;
+}
+
+/* The optional "cards" and "anomalies" of a push reply @p j into @p r. */
+static enum ssa_err
+checks_decode(json_t *j, struct protocol_push_reply *r, char *why)
+{
+	static const char *const akeys[] = { "card",	       "terminal",	 "seq",	    "kind",
+					     "ledger_balance", "record_balance", "time_ms", NULL };
+	json_t *c = json_object_get(j, "cards"), *a = json_object_get(j, "anomalies"), *x;
+	enum ssa_err err;
+	size_t i;
+
+	if (!c && !a)
+		return SSA_ERR_OK;
+	if (!json_is_array(c) || json_array_size(c) > PROTOCOL_PUSH_MAX_RECORDS ||
+	    !json_is_array(a) || json_array_size(a) > PROTOCOL_ANOMALIES_MAX) {
+		why_set(why, "\"cards\" and \"anomalies\" must come together, as arrays of at most "
+			     "%d and %d",
+			PROTOCOL_PUSH_MAX_RECORDS, PROTOCOL_ANOMALIES_MAX);
+		return SSA_ERR_PROTOCOL;
+	}
+	r->checked = 1;
+	json_array_foreach(c, i, x) {
+		if (!json_is_string(x) || strlen(json_string_value(x)) != json_string_length(x) ||
+		    card_listed(r, json_string_value(x))) {
+			why_set(why, "card %zu is not a string or is listed twice", i + 1);
+			return SSA_ERR_PROTOCOL;
+		}
+		err = protocol_push_reply_add_card(r, json_string_value(x));
+		if (err == SSA_ERR_NOMEM)
+			return err;
+		if (err) {
+			why_set(why, "card %zu is not a card id", i + 1);
+			return SSA_ERR_PROTOCOL;
+		}
+	}
+	json_array_foreach(a, i, x) {
+		struct protocol_anomaly an;
+		uint64_t t;
+
+		if (!json_is_object(x)) {
+			why_set(why, "anomaly %zu is not an object", i + 1);
+			return SSA_ERR_PROTOCOL;
+		}
+		if ((err = only_keys(x, akeys, "anomaly", why)) ||
+		    (err = get_str(x, "card", true, an.card, sizeof(an.card), why)) ||
+		    (err = get_str(x, "terminal", true, an.terminal, sizeof(an.terminal), why)) ||
+		    (err = get_u64(x, "seq", true, &an.seq, why)) ||
+		    (err = get_str(x, "kind", true, an.kind, sizeof(an.kind), why)) ||
+		    (err = get_i64(x, "ledger_balance", &an.ledger_balance, why)) ||
+		    (err = get_i64(x, "record_balance", &an.record_balance, why)) ||
+		    (err = get_u64(x, "time_ms", true, &t, why)))
+			return err;
+		an.time_ms = t > INT64_MAX ? -1 : (int64_t)t;
+		err = protocol_push_reply_add_anomaly(r, &an);
+		if (err == SSA_ERR_NOMEM)
+			return err;
+		if (err) {
+			why_set(why, "anomaly %zu: a field is out of range or its card is not listed",
+				i + 1);
+			return SSA_ERR_PROTOCOL;
+		}
+	}
+	return SSA_ERR_OK;
 }
 
 enum ssa_err
@@ -415,13 +570,18 @@ protocol_push_reply_encode(const struct protocol_push_reply *r, char **out, size
 			return SSA_ERR_NOMEM;
 		}
 	}
+	if (r->checked && checks_encode(r, j) != SSA_ERR_OK) {
+		json_decref(j);
+		return SSA_ERR_NOMEM;
+	}
 	return dump(j, out, len);
 }
 
 enum ssa_err
 protocol_push_reply_decode(const void *buf, size_t len, struct protocol_push_reply *r, char *why)
 {
-	static const char *const keys[] = { "terminal", "last_seq", "results", NULL };
+	static const char *const keys[] = { "terminal", "last_seq", "results", "cards",
+					    "anomalies", NULL };
 	static const char *const rkeys[] = { "seq", "outcome", NULL };
 	enum ssa_err err;
 	json_t *j, *a, *x;
@@ -471,7 +631,7 @@ protocol_push_reply_decode(const void *buf, size_t len, struct protocol_push_rep
 		}
 		r->n++;
 	}
-	err = SSA_ERR_OK;
+	err = checks_decode(j, r, why);
 out:
 	json_decref(j);
 	return err;

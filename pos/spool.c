@@ -84,6 +84,60 @@ rejection(char *v, struct spool_rejection *r)
 	return true;
 }
 
+/* The next blank-separated word of @p *p (1..@p max visible bytes) into @p dst; @p *p moves
+ * past it. */
+static bool
+word(char **p, char *dst, size_t max)
+{
+	size_t n = 0;
+
+	while ((*p)[n] && (*p)[n] != ' ') {
+		if ((unsigned char)(*p)[n] < 0x21 || (*p)[n] == 0x7f || n >= max)
+			return false;
+		dst[n] = (*p)[n];
+		n++;
+	}
+	dst[n] = '\0';
+	*p += n;
+	if (**p == ' ')
+		(*p)++;
+	return n > 0;
+}
+
+/* A decimal number with an optional '-', |v| <= INT64_MAX. */
+static bool
+signed_number(const char *s, int64_t *out)
+{
+	uint64_t v;
+	bool neg = *s == '-';
+
+	if (!number(s + neg, INT64_MAX, &v))
+		return false;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return true;
+}
+
+/* "<card> <terminal> <seq> <kind> <ledger cents> <record cents> <UTC s>"; more words (of a
+ * newer ssa-syncd) are ignored. */
+static bool
+anomaly(char *v, struct spool_anomaly *a)
+{
+	char num[4][24];
+	uint64_t seq, t;
+
+	if (!word(&v, a->card, SPOOL_CARD_MAX) || !word(&v, a->terminal, SPOOL_ID_MAX) ||
+	    !word(&v, num[0], sizeof(num[0]) - 1) || !word(&v, a->kind, SPOOL_ERROR_MAX) ||
+	    !word(&v, num[1], sizeof(num[1]) - 1) || !word(&v, num[2], sizeof(num[2]) - 1) ||
+	    !word(&v, num[3], sizeof(num[3]) - 1))
+		return false;
+	if (!number(num[0], INT64_MAX, &seq) || !signed_number(num[1], &a->ledger_balance) ||
+	    !signed_number(num[2], &a->record_balance) || !number(num[3], INT64_MAX, &t))
+		return false;
+	a->seq = seq;
+	a->time = (int64_t)t;
+	return true;
+}
+
 enum ssa_err
 spool_status_parse(const char *text, size_t len, struct spool_status *out)
 {
@@ -92,6 +146,7 @@ spool_status_parse(const char *text, size_t len, struct spool_status *out)
 	struct spool_status *st;
 	uint64_t val[K__COUNT] = { 0 };
 	int next = 0; /* the key expected next */
+	bool have_anomalies = false;
 	char line[1024];
 	size_t pos = 0;
 	enum ssa_err err = SSA_ERR_INVAL;
@@ -120,8 +175,23 @@ spool_status_parse(const char *text, size_t len, struct spool_status *out)
 		if ((eq = strchr(line, '=')) == NULL)
 			goto out;
 		*eq = '\0';
+		if (strcmp(line, "anomalies") == 0) {
+			if (next != K__COUNT || have_anomalies ||
+			    !number(eq + 1, INT64_MAX, &st->anomalies))
+				goto out;
+			have_anomalies = true;
+			continue;
+		}
+		if (strcmp(line, "anomaly") == 0) {
+			if (!have_anomalies || st->n_anomaly >= SPOOL_ANOMALIES_MAX ||
+			    !anomaly(eq + 1, &st->anomaly[st->n_anomaly]))
+				goto out;
+			st->n_anomaly++;
+			continue;
+		}
 		if (strcmp(line, "rejection") == 0) {
-			if (next != K__COUNT || st->n_rejection >= SPOOL_REJECTIONS_MAX ||
+			if (next != K__COUNT || have_anomalies ||
+			    st->n_rejection >= SPOOL_REJECTIONS_MAX ||
 			    !rejection(eq + 1, &st->rejection[st->n_rejection]))
 				goto out;
 			st->n_rejection++;
@@ -135,7 +205,8 @@ spool_status_parse(const char *text, size_t len, struct spool_status *out)
 			goto out;
 		next++;
 	}
-	if (next != K__COUNT || st->n_rejection > val[K_REJECTIONS])
+	if (next != K__COUNT || st->n_rejection > val[K_REJECTIONS] ||
+	    st->n_anomaly > st->anomalies)
 		goto out;
 	st->last_attempt = (int64_t)val[K_LAST_ATTEMPT];
 	st->last_success = (int64_t)val[K_LAST_SUCCESS];
@@ -244,7 +315,8 @@ spool_till_status(const struct spool *sp, struct ssa_journal_store *journal,
 
 	st->online = ss && ss->online;
 	st->last_sync = ss ? ss->last_success : 0;
-	st->rejections = ss ? ss->rejections : 0;
+	/* What ^E lists: the refused records and documents, and the card anomalies. */
+	st->rejections = ss ? ss->rejections + ss->anomalies : 0;
 	if (journal && journal_store_last(journal, &last, hash) == SSA_ERR_OK &&
 	    journal_store_acked(journal, &acked) == SSA_ERR_OK) {
 		if (ss && ss->acked > acked)

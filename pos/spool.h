@@ -31,6 +31,22 @@ struct spool_rejection {
 	char msg[SPOOL_MESSAGE_MAX + 1];  /* its message (control characters made spaces) */
 };
 
+#define SPOOL_ANOMALIES_MAX 20 /* card anomaly lines kept by ssa-syncd */
+#define SPOOL_CARD_MAX 64
+#define SPOOL_ID_MAX 32
+
+/* A card anomaly the caisse found in a card's ledger after a push of this terminal: record
+ * (terminal, seq) says the card held record_balance, the card's story says ledger_balance. */
+struct spool_anomaly {
+	char card[SPOOL_CARD_MAX + 1];
+	char terminal[SPOOL_ID_MAX + 1]; /* the record's terminal: this one or another */
+	uint64_t seq;
+	char kind[SPOOL_ERROR_MAX + 1];  /* "DOUBLE_SPEND", "EXCESS" */
+	int64_t ledger_balance;          /* cents */
+	int64_t record_balance;          /* cents */
+	int64_t time;                    /* the record's time, UTC seconds */
+};
+
 /* The status file. */
 struct spool_status {
 	int64_t last_attempt; /* UTC seconds */
@@ -42,15 +58,21 @@ struct spool_status {
 	uint64_t rejections;  /* how many in all */
 	size_t n_rejection;   /* of which listed below, newest first */
 	struct spool_rejection rejection[SPOOL_REJECTIONS_MAX];
+	uint64_t anomalies;   /* card anomalies in all (0 from an ssa-syncd without them) */
+	size_t n_anomaly;     /* of which listed below, newest first */
+	struct spool_anomaly anomaly[SPOOL_ANOMALIES_MAX];
 };
 
 /* Parse a status file's @p len bytes: the seven keys (last_attempt, last_success, online, acked,
  * list_version, hotlist_version, rejections) each once, in that order, then at most
- * SPOOL_REJECTIONS_MAX lines "rejection=<seq> <error word> <message>".  Unknown keys are
- * ignored (forward compatible); a trailing '\r' is dropped.
+ * SPOOL_REJECTIONS_MAX lines "rejection=<seq> <error word> <message>", then optionally
+ * "anomalies=<count>" and at most SPOOL_ANOMALIES_MAX lines "anomaly=<card> <terminal> <seq>
+ * <kind> <ledger cents> <record cents> <UTC s>" (words after these are ignored).  Unknown keys
+ * are ignored (forward compatible); a trailing '\r' is dropped.
  * @param[out] out  filled on success only
  * @return SSA_ERR_INVAL for a malformed file (a key missing, repeated or out of order, a value
- *         out of range, a line without '=', a NUL byte, more rejection lines than allowed),
+ *         out of range, a line without '=', a NUL byte, more rejection or anomaly lines than
+ *         allowed or than their count says, an anomaly line before its count or malformed),
  *         SSA_ERR_TOO_LONG for more than SPOOL_STATUS_MAX bytes. */
 enum ssa_err spool_status_parse(const char *text, size_t len, struct spool_status *out);
 

@@ -59,6 +59,14 @@ enum ssa_err syncd_state_reject(struct syncd_state *s, uint64_t seq, const char 
 /* Number of stored rejections (for tests and the status line). */
 enum ssa_err syncd_state_rejections(struct syncd_state *s, uint64_t *n);
 
+/* Store the card checks of push reply @p r (nothing when it has none): for every card the
+ * caisse checked, its anomalies replace what was stored of it, in one transaction (a card
+ * checked without anomalies has none left).  SSA_ERR_DB (logged). */
+enum ssa_err syncd_state_card_checks(struct syncd_state *s, const struct protocol_push_reply *r,
+				     int64_t now_ms);
+/* Number of stored card anomalies. */
+enum ssa_err syncd_state_anomalies(struct syncd_state *s, uint64_t *n);
+
 /* A small integer of the state database's meta table (@p *value 0 when absent). */
 enum ssa_err syncd_state_meta_get(struct syncd_state *s, const char *key, int64_t *value);
 /* Set it (replacing). */
@@ -85,6 +93,7 @@ enum ssa_err syncd_push_all(struct syncd_http *h, struct ssa_journal_store *jour
 /* --- the spool: the files ssa-syncd leaves for the till (client_spool.c) --------------------- */
 
 #define SYNCD_STATUS_REJECTIONS_MAX 20
+#define SYNCD_STATUS_ANOMALIES_MAX 20
 
 struct syncd_rejection {
 	uint64_t seq; /* the refused record, 0 when none (a refused list, hot list, grant batch) */
@@ -102,10 +111,14 @@ struct syncd_status {
 	uint64_t rejections; /* stored rejections in all */
 	size_t n;            /* the newest ones, newest first */
 	struct syncd_rejection rej[SYNCD_STATUS_REJECTIONS_MAX];
+	uint64_t anomalies;  /* stored card anomalies in all */
+	size_t n_anomalies;  /* the newest by the record's time, newest first */
+	struct protocol_anomaly anom[SYNCD_STATUS_ANOMALIES_MAX];
 };
 
 /* The number of stored rejections and the newest SYNCD_STATUS_REJECTIONS_MAX of them into
- * @p out->rejections, ->n, ->rej (the other fields are left alone). */
+ * @p out->rejections, ->n, ->rej, and the same for card anomalies (->anomalies,
+ * ->n_anomalies, ->anom); the other fields are left alone. */
 enum ssa_err syncd_state_recent(struct syncd_state *s, struct syncd_status *out);
 
 /* The text of <spool>/status: the key=value lines in their order, then one line per

@@ -66,8 +66,8 @@ send_batch(struct syncd_http *h, struct ssa_journal_store *journal, struct syncd
 	*refused_seq = 0;
 	if ((err = protocol_push_encode(p, &body, &len)))
 		return err;
-	err = syncd_http_request(h, "POST", PROTOCOL_PREFIX "/journal", body, len, &status, &resp,
-				 &resp_len);
+	err = syncd_http_request(h, "POST", PROTOCOL_PREFIX "/journal?anomalies=1", body, len,
+				 &status, &resp, &resp_len);
 	free(body);
 	if (err)
 		return err;
@@ -97,6 +97,17 @@ send_batch(struct syncd_http *h, struct ssa_journal_store *journal, struct syncd
 				stats->duplicates++;
 		}
 		stats->sent += p->n;
+		/* Order matters: the card checks before the ack, since the same batch again comes
+		 * back all "duplicate" and the caisse rebuilds no ledger for it. */
+		if ((err = syncd_state_card_checks(state, &reply, now_ms)))
+			goto out;
+		for (i = 0; i < reply.n_anomalies; i++)
+			log_warn("card %s: record %s/%llu says it held %lld cents, its ledger %lld "
+				 "(%s): the caisse may hot-list it",
+				 reply.anomalies[i].card, reply.anomalies[i].terminal,
+				 (unsigned long long)reply.anomalies[i].seq,
+				 (long long)reply.anomalies[i].record_balance,
+				 (long long)reply.anomalies[i].ledger_balance, reply.anomalies[i].kind);
 		crash_step("sync: batch accepted, before ack");
 		if ((err = journal_store_ack(journal, last)))
 			goto out;

@@ -120,6 +120,15 @@ one_line(char *dst, size_t size, const char *src)
 	dst[i] = '\0';
 }
 
+/* A word: blanks become underscores. */
+static void
+no_blank(char *w)
+{
+	for (; *w; w++)
+		if (*w == ' ')
+			*w = '_';
+}
+
 enum ssa_err
 syncd_status_format(const struct syncd_status *s, char **out, size_t *len)
 {
@@ -137,12 +146,28 @@ syncd_status_format(const struct syncd_status *s, char **out, size_t *len)
 		char word[PROTOCOL_NAME_MAX + 1], msg[PROTOCOL_MESSAGE_MAX + 1];
 
 		one_line(word, sizeof(word), s->rej[i].error);
-		for (char *p = word; *p; p++)
-			if (*p == ' ')
-				*p = '_';
+		no_blank(word);
 		one_line(msg, sizeof(msg), s->rej[i].message);
 		strbuf_printf(&b, "rejection=%llu %s %s\n", (unsigned long long)s->rej[i].seq,
 			      word[0] ? word : "UNKNOWN", msg);
+	}
+	/* After the rejections, so that a till that does not know them skips these keys. */
+	strbuf_printf(&b, "anomalies=%llu\n", (unsigned long long)s->anomalies);
+	for (size_t i = 0; i < s->n_anomalies && i < SYNCD_STATUS_ANOMALIES_MAX; i++) {
+		const struct protocol_anomaly *a = &s->anom[i];
+		char card[PROTOCOL_CARD_MAX + 1], term[PROTOCOL_ID_MAX + 1], kind[PROTOCOL_NAME_MAX + 1];
+
+		/* the protocol's ids have no blank; the state database is ours but is a file */
+		one_line(card, sizeof(card), a->card);
+		one_line(term, sizeof(term), a->terminal);
+		one_line(kind, sizeof(kind), a->kind);
+		no_blank(card);
+		no_blank(term);
+		no_blank(kind);
+		strbuf_printf(&b, "anomaly=%s %s %llu %s %lld %lld %lld\n", card[0] ? card : "-",
+			      term[0] ? term : "-", (unsigned long long)a->seq,
+			      kind[0] ? kind : "UNKNOWN", (long long)a->ledger_balance,
+			      (long long)a->record_balance, (long long)(a->time_ms / 1000));
 	}
 	return strbuf_finish(&b, out, len);
 }

@@ -20,7 +20,12 @@ static const char schema[] =
 	"  seq INTEGER NOT NULL, error TEXT NOT NULL, message TEXT NOT NULL,\n"
 	"  first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, count INTEGER NOT NULL,\n"
 	"  PRIMARY KEY (seq, error));\n"
-	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);\n";
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS anomaly (\n"
+	"  card TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,\n"
+	"  ledger_balance INTEGER NOT NULL, record_balance INTEGER NOT NULL,\n"
+	"  time_ms INTEGER NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,\n"
+	"  live INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (card, terminal, seq, kind));\n";
 
 void
 syncd_state_close(struct syncd_state *s)
@@ -80,20 +85,96 @@ out:
 	return err;
 }
 
-enum ssa_err
-syncd_state_rejections(struct syncd_state *s, uint64_t *n)
+/* count(*) of @p table into @p *n. */
+static enum ssa_err
+count_rows(struct syncd_state *s, const char *sql, uint64_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	enum ssa_err err = SSA_ERR_DB;
 
 	*n = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM rejection", -1, &st, NULL) ==
-		    SQLITE_OK &&
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
 		*n = (uint64_t)sqlite3_column_int64(st, 0);
 		err = SSA_ERR_OK;
 	}
 	sqlite3_finalize(st);
+	return err;
+}
+
+enum ssa_err
+syncd_state_rejections(struct syncd_state *s, uint64_t *n)
+{
+	return count_rows(s, "SELECT count(*) FROM rejection", n);
+}
+
+enum ssa_err
+syncd_state_anomalies(struct syncd_state *s, uint64_t *n)
+{
+	return count_rows(s, "SELECT count(*) FROM anomaly", n);
+}
+
+/* Run @p sql (no parameters). */
+static enum ssa_err
+exec(struct syncd_state *s, const char *sql)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? SSA_ERR_OK : SSA_ERR_DB;
+}
+
+enum ssa_err
+syncd_state_card_checks(struct syncd_state *s, const struct protocol_push_reply *r,
+			int64_t now_ms)
+{
+	static const char mark[] = "UPDATE anomaly SET live = 0 WHERE card = ?1";
+	static const char put[] =
+		"INSERT INTO anomaly (card, terminal, seq, kind, ledger_balance, record_balance, "
+		"time_ms, first_ms, last_ms, live) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1) "
+		"ON CONFLICT (card, terminal, seq, kind) DO UPDATE SET "
+		"ledger_balance = excluded.ledger_balance, record_balance = excluded.record_balance, "
+		"time_ms = excluded.time_ms, last_ms = excluded.last_ms, live = 1";
+	sqlite3_stmt *m = NULL, *p = NULL;
+	enum ssa_err err = SSA_ERR_DB;
+
+	if (!r->checked || (r->n_cards == 0 && r->n_anomalies == 0))
+		return SSA_ERR_OK;
+	/* One transaction: a card's anomalies are replaced whole, the caisse's view of it now (a
+	 * card checked without anomalies: the caisse cleared what it had). */
+	if (exec(s, "BEGIN IMMEDIATE"))
+		goto out;
+	if (sqlite3_prepare_v2(s->db, mark, -1, &m, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, put, -1, &p, NULL) != SQLITE_OK)
+		goto rollback;
+	for (size_t i = 0; i < r->n_cards; i++) {
+		sqlite3_bind_text(m, 1, r->cards[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(m) != SQLITE_DONE)
+			goto rollback;
+		sqlite3_reset(m);
+	}
+	for (size_t i = 0; i < r->n_anomalies; i++) {
+		const struct protocol_anomaly *a = &r->anomalies[i];
+
+		sqlite3_bind_text(p, 1, a->card, -1, SQLITE_STATIC);
+		sqlite3_bind_text(p, 2, a->terminal, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(p, 3, (int64_t)a->seq);
+		sqlite3_bind_text(p, 4, a->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(p, 5, a->ledger_balance);
+		sqlite3_bind_int64(p, 6, a->record_balance);
+		sqlite3_bind_int64(p, 7, a->time_ms);
+		sqlite3_bind_int64(p, 8, now_ms);
+		if (sqlite3_step(p) != SQLITE_DONE)
+			goto rollback;
+		sqlite3_reset(p);
+	}
+	if (exec(s, "DELETE FROM anomaly WHERE live = 0") || exec(s, "COMMIT"))
+		goto rollback;
+	err = SSA_ERR_OK;
+	goto out;
+rollback:
+	log_err("state database: %s", sqlite3_errmsg(s->db));
+	exec(s, "ROLLBACK");
+out:
+	sqlite3_finalize(m);
+	sqlite3_finalize(p);
 	return err;
 }
 
@@ -167,6 +248,36 @@ syncd_state_recent(struct syncd_state *s, struct syncd_status *out)
 		snprintf(r->error, sizeof(r->error), "%s", e ? e : "");
 		snprintf(r->message, sizeof(r->message), "%s", m ? m : "");
 		r->last_ms = sqlite3_column_int64(st, 3);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	out->n_anomalies = 0;
+	if ((err = syncd_state_anomalies(s, &out->anomalies)))
+		return err;
+	err = SSA_ERR_DB;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT card, terminal, seq, kind, ledger_balance, record_balance, "
+			       "time_ms FROM anomaly ORDER BY time_ms DESC, card, terminal, seq, kind "
+			       "LIMIT ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int(st, 1, SYNCD_STATUS_ANOMALIES_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	       out->n_anomalies < SYNCD_STATUS_ANOMALIES_MAX) {
+		struct protocol_anomaly *a = &out->anom[out->n_anomalies++];
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		const char *t = (const char *)sqlite3_column_text(st, 1);
+		const char *k = (const char *)sqlite3_column_text(st, 3);
+
+		snprintf(a->card, sizeof(a->card), "%s", c ? c : "");
+		snprintf(a->terminal, sizeof(a->terminal), "%s", t ? t : "");
+		a->seq = (uint64_t)sqlite3_column_int64(st, 2);
+		snprintf(a->kind, sizeof(a->kind), "%s", k ? k : "");
+		a->ledger_balance = sqlite3_column_int64(st, 4);
+		a->record_balance = sqlite3_column_int64(st, 5);
+		a->time_ms = sqlite3_column_int64(st, 6);
 	}
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		err = SSA_ERR_OK;

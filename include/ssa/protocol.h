@@ -88,16 +88,47 @@ struct protocol_push_result {
 	enum protocol_outcome outcome;
 };
 
+#define PROTOCOL_CARD_MAX 64
+#define PROTOCOL_ANOMALIES_MAX 1000 /* card anomalies in one push reply */
+
+/* A card anomaly the caisse found when it rebuilt a card's ledger after a push: record
+ * (terminal, seq) says the card held @p record_balance before it, the card's story in ledger
+ * order says @p ledger_balance (a cloned or tampered card, a card spent at two outlets). */
+struct protocol_anomaly {
+	char card[PROTOCOL_CARD_MAX + 1];
+	char terminal[PROTOCOL_ID_MAX + 1];
+	uint64_t seq;
+	char kind[PROTOCOL_NAME_MAX + 1]; /* ledger_anomaly_name(): "DOUBLE_SPEND", "EXCESS" */
+	int64_t ledger_balance;           /* cents */
+	int64_t record_balance;           /* cents */
+	int64_t time_ms;                  /* the record's time */
+};
+
 /* 200 reply to a push: every record of the batch is stored (all or nothing). */
 struct protocol_push_reply {
 	char terminal[PROTOCOL_ID_MAX + 1]; /* the identity the server took from the certificate */
 	uint64_t last_seq;                  /* the terminal's highest stored seq */
 	size_t n;
 	struct protocol_push_result *res; /* owned, in the order of the request */
+	/* The card checks, in the reply only when the request asked (POST /v1/journal?anomalies=1):
+	 * the cards whose ledgers this push rebuilt, and their anomalies now (a card listed without
+	 * anomalies has none: the caisse cleared what it had). */
+	int checked;
+	size_t n_cards;
+	char (*cards)[PROTOCOL_CARD_MAX + 1]; /* owned */
+	size_t n_anomalies;
+	struct protocol_anomaly *anomalies; /* owned; each of a card listed in cards */
 };
 
 /* Free and zero.  NULL is a no-op. */
 void protocol_push_reply_fini(struct protocol_push_reply *r);
+/* Add card @p card to @p r's checked cards (sets r->checked).  SSA_ERR_INVAL for a card id that
+ * is not one, SSA_ERR_TOO_LONG past PROTOCOL_PUSH_MAX_RECORDS cards, SSA_ERR_NOMEM. */
+enum ssa_err protocol_push_reply_add_card(struct protocol_push_reply *r, const char *card);
+/* Add a copy of anomaly @p a (its card added before).  SSA_ERR_INVAL for a bad field,
+ * SSA_ERR_TOO_LONG past PROTOCOL_ANOMALIES_MAX, SSA_ERR_NOMEM. */
+enum ssa_err protocol_push_reply_add_anomaly(struct protocol_push_reply *r,
+					     const struct protocol_anomaly *a);
 /* Encode @p r into @p *out (caller frees), length @p *len. */
 enum ssa_err protocol_push_reply_encode(const struct protocol_push_reply *r, char **out,
 					size_t *len);
@@ -161,7 +192,6 @@ enum ssa_err protocol_settlement_decode(const void *buf, size_t len, struct prot
 					char *why);
 
 /* GET /v1/hotlist?since=V — cards the caisse has blocked, added after version V. */
-#define PROTOCOL_CARD_MAX 64
 #define PROTOCOL_REASON_MAX 200
 #define PROTOCOL_HOTLIST_MAX 200000
 

@@ -133,8 +133,55 @@ opening(const struct journal_record *const *v, size_t n)
  * whose balance before breaks the card's story in ledger order (GAP, EXCESS, DOUBLE_SPEND) is
  * an anomaly, stored for the caisse, who can hot-list the card; the record itself is kept (the
  * sale happened).  From scratch every time, so the order batches arrive in does not matter. */
+/* The anomalies a terminal is told of: those of the card's balances that flag it (a GAP resolves
+ * itself when the other terminals' records arrive; the books' own kinds are ssa-admin caisse
+ * ledger's). */
+static bool
+told(enum ledger_anomaly_kind k)
+{
+	return k == LEDGER_EXCESS || k == LEDGER_DOUBLE_SPEND;
+}
+
+/* Tell the terminal (@p reply) about @p card: checked, and its anomalies that flag it.  A card
+ * whose anomalies do not all fit is left out (the terminal then keeps what it had of it). */
 static enum ssa_err
-ledger(struct caisse_store *st, const char *card)
+reply_card(struct protocol_push_reply *reply, const char *card,
+	   const struct journal_record *const *recs, const struct ledger_report *rep)
+{
+	size_t flagged = 0;
+	enum ssa_err err;
+
+	for (size_t i = 0; i < rep->n_anomalies; i++)
+		flagged += told(rep->anomalies[i].kind);
+	if (reply->n_anomalies + flagged > PROTOCOL_ANOMALIES_MAX) {
+		log_warn("card %s: %zu anomalies do not fit in the push reply", card, flagged);
+		return SSA_ERR_OK;
+	}
+	if ((err = protocol_push_reply_add_card(reply, card)) == SSA_ERR_INVAL ||
+	    err == SSA_ERR_TOO_LONG)
+		return SSA_ERR_OK; /* not a card id the protocol carries: the caisse has it */
+	for (size_t i = 0; i < rep->n_anomalies && !err; i++) {
+		const struct ledger_anomaly *a = &rep->anomalies[i];
+		const struct journal_record *r = recs[a->record];
+		struct protocol_anomaly pa = { .seq = r->seq,
+					       .ledger_balance = a->expected,
+					       .record_balance = a->found,
+					       .time_ms = r->time_ms };
+
+		if (!told(a->kind))
+			continue;
+		snprintf(pa.card, sizeof(pa.card), "%s", card);
+		snprintf(pa.terminal, sizeof(pa.terminal), "%s", r->terminal);
+		snprintf(pa.kind, sizeof(pa.kind), "%s", ledger_anomaly_name(a->kind));
+		err = protocol_push_reply_add_anomaly(reply, &pa);
+		if (err == SSA_ERR_INVAL) /* a record's time before 1970: not for the terminal */
+			err = SSA_ERR_OK;
+	}
+	return err;
+}
+
+static enum ssa_err
+ledger(struct caisse_store *st, const char *card, struct protocol_push_reply *reply)
 {
 	struct card_recs c = { 0 };
 	struct ledger_report rep = { 0 };
@@ -168,6 +215,8 @@ ledger(struct caisse_store *st, const char *card)
 					   r->time_ms)))
 			goto out;
 	}
+	if ((err = reply_card(reply, card, recs, &rep)))
+		goto out;
 	if (rep.n_steps > 0) {
 		const struct journal_record *last = recs[rep.steps[rep.n_steps - 1].record];
 
@@ -322,7 +371,7 @@ caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
 	}
 	/* The ledgers in the same transaction as the records they are made of. */
 	for (size_t i = 0; i < cards.n; i++)
-		if ((err = ledger(st, cards.v[i])))
+		if ((err = ledger(st, cards.v[i], reply)))
 			goto fail;
 	/* Order matters: the caller replies 2xx only after this commit is durable. */
 	if ((err = st->commit(st->cls)))
@@ -343,6 +392,7 @@ caisse_h_journal(struct caisse_request *rq)
 	struct protocol_push_reply reply = { 0 };
 	struct caisse_refusal ref;
 	char why[PROTOCOL_WHY_MAX] = "";
+	const char *anomalies;
 	uint64_t stored = 0;
 	char *body = NULL;
 	size_t len;
@@ -365,6 +415,9 @@ caisse_h_journal(struct caisse_request *rq)
 					 ssa_strerror(err));
 		goto out;
 	}
+	/* The card checks go to a client that asked: an older one refuses keys it does not know. */
+	anomalies = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "anomalies");
+	reply.checked = anomalies && strcmp(anomalies, "1") == 0;
 	for (size_t i = 0; i < reply.n; i++)
 		stored += reply.res[i].outcome == PROTOCOL_STORED;
 	log_info("%s: %zu records, %llu stored, last seq %llu", rq->terminal, push.n,

@@ -17,7 +17,7 @@ after=$(date +%s)
 S=$T/t1.spool/status
 [ -f "$S" ] || fail "no status in the spool"
 # the keys, in this order
-[ "$(cut -d= -f1 "$S" | tr '\n' ' ')" = "last_attempt last_success online acked list_version hotlist_version rejections " ] ||
+[ "$(cut -d= -f1 "$S" | tr '\n' ' ')" = "last_attempt last_success online acked list_version hotlist_version rejections anomalies " ] ||
 	fail "keys: $(cat "$S")"
 a=$(spool_status t1 last_attempt)
 [ "$a" -ge "$before" ] && [ "$a" -le "$after" ] || fail "last_attempt $a not in [$before, $after]"

@@ -108,6 +108,48 @@ ui_wait_text "ssa-pos - Refusés par la caisse"
 ui_keys Escape
 ui_wait_text "ssa-pos - Vente"
 
+# the caisse found card anomalies after this terminal's pushes (a card spent at two outlets):
+# counted on the status line with the refusals, listed under the refusals by ^E
+status "last_attempt=$now
+last_success=$((now - 60))
+online=1
+acked=1
+list_version=7
+hotlist_version=2
+rejections=1
+rejection=1 DUPLICATE
+anomalies=2
+anomaly=demo-card-0 T-02 1 DOUBLE_SPEND 99700 100000 1795500000
+anomaly=00000000000004d2 T-01 61 EXCESS 99550 100000 1795000060
+"
+ui_wait_text "en ligne | 3 refus ^E | sync 1 min | 0 att. | liste v7"
+ui_keys C-e
+ui_wait_text "La caisse a refusé 1 enregistrement(s) :"
+ui_wait_text "Anomalies de carte : 2 (la caisse peut mettre ces cartes en opposition) :"
+ui_screen | grep -Eq '^! DOUBLE_SPEND +carte demo-card-0$' || ui_fail "first anomaly"
+ui_screen | grep -Eq '^ {28}T-02/1 : carte 1 000,00 €, grand livre 997,00 €$' ||
+	ui_fail "first anomaly, row 2"
+ui_screen | grep -Eq '^! EXCESS +carte 00000000000004d2$' || ui_fail "second anomaly"
+ui_keys Escape
+ui_wait_text "ssa-pos - Vente"
+# anomalies alone (none refused)
+status "last_attempt=$now
+last_success=$((now - 60))
+online=1
+acked=1
+list_version=7
+hotlist_version=2
+rejections=0
+anomalies=1
+anomaly=demo-card-0 T-02 1 DOUBLE_SPEND 99700 100000 1795500000
+"
+ui_wait_text "en ligne | 1 refus ^E | sync 1 min | 0 att. | liste v7"
+ui_keys C-e
+ui_wait_text "Anomalies de carte : 1 (la caisse peut mettre ces cartes en opposition) :"
+ui_wait_text "La caisse n'a refusé aucun enregistrement."
+ui_keys Escape
+ui_wait_text "ssa-pos - Vente"
+
 # a malformed status file is no status; the hot list's own age shows again
 status "online=1
 "

@@ -158,6 +158,87 @@ test_reply_round_trip(void **state)
 	protocol_push_reply_fini(&q);
 }
 
+/* The card checks of a push reply: only when asked, round trip, and what a decoder refuses. */
+static void
+test_reply_card_checks(void **state)
+{
+	struct protocol_push_result res[1] = { { 3, PROTOCOL_STORED } };
+	struct protocol_push_reply r = { .last_seq = 3, .n = 1, .res = res }, q;
+	struct protocol_anomaly a = { .seq = 2, .ledger_balance = 99700, .record_balance = 100000,
+				      .time_ms = 1795500000000 };
+	char why[PROTOCOL_WHY_MAX];
+	const char *c;
+	char *s;
+	size_t len;
+
+	(void)state;
+	strcpy(r.terminal, "T-02");
+	/* not asked: the reply an older client knows */
+	assert_int_equal(protocol_push_reply_encode(&r, &s, &len), SSA_ERR_OK);
+	assert_null(strstr(s, "cards"));
+	assert_null(strstr(s, "anomalies"));
+	assert_int_equal(protocol_push_reply_decode(s, len, &q, why), SSA_ERR_OK);
+	assert_false(q.checked);
+	protocol_push_reply_fini(&q);
+	free(s);
+
+	strcpy(a.card, "demo-card-0");
+	strcpy(a.terminal, "T-01");
+	strcpy(a.kind, "DOUBLE_SPEND");
+	assert_int_equal(protocol_push_reply_add_anomaly(&r, &a), SSA_ERR_INVAL); /* card first */
+	assert_int_equal(protocol_push_reply_add_card(&r, "demo-card-0"), SSA_ERR_OK);
+	assert_int_equal(protocol_push_reply_add_card(&r, "demo-card-1"), SSA_ERR_OK);
+	assert_int_equal(protocol_push_reply_add_card(&r, "a card"), SSA_ERR_INVAL);
+	assert_int_equal(protocol_push_reply_add_anomaly(&r, &a), SSA_ERR_OK);
+	strcpy(a.kind, "double spend");
+	assert_int_equal(protocol_push_reply_add_anomaly(&r, &a), SSA_ERR_INVAL);
+	assert_int_equal(protocol_push_reply_encode(&r, &s, &len), SSA_ERR_OK);
+	assert_int_equal(protocol_push_reply_decode(s, len, &q, why), SSA_ERR_OK);
+	assert_true(q.checked);
+	assert_int_equal(q.n_cards, 2);
+	assert_string_equal(q.cards[1], "demo-card-1");
+	assert_int_equal(q.n_anomalies, 1);
+	assert_string_equal(q.anomalies[0].card, "demo-card-0");
+	assert_string_equal(q.anomalies[0].terminal, "T-01");
+	assert_int_equal(q.anomalies[0].seq, 2);
+	assert_string_equal(q.anomalies[0].kind, "DOUBLE_SPEND");
+	assert_int_equal(q.anomalies[0].ledger_balance, 99700);
+	assert_int_equal(q.anomalies[0].record_balance, 100000);
+	assert_int_equal(q.anomalies[0].time_ms, 1795500000000);
+	protocol_push_reply_fini(&q);
+	free(s);
+	r.res = NULL; /* not owned */
+	r.n = 0;
+	protocol_push_reply_fini(&r);
+
+	/* asked, nothing checked: both keys, empty */
+	c = "{\"terminal\":\"T\",\"last_seq\":1,\"results\":[],\"cards\":[],\"anomalies\":[]}";
+	assert_int_equal(protocol_push_reply_decode(c, strlen(c), &q, why), SSA_ERR_OK);
+	assert_true(q.checked);
+	protocol_push_reply_fini(&q);
+	/* one without the other, an anomaly of a card not listed, a card twice, a bad field */
+	static const char *const bad[] = {
+		"\"cards\":[]",
+		"\"cards\":[\"c\"],\"anomalies\":[{\"card\":\"d\",\"terminal\":\"T\",\"seq\":1,"
+		"\"kind\":\"EXCESS\",\"ledger_balance\":1,\"record_balance\":2,\"time_ms\":3}]",
+		"\"cards\":[\"c\",\"c\"],\"anomalies\":[]",
+		"\"cards\":[\"c\"],\"anomalies\":[{\"card\":\"c\",\"terminal\":\"T\",\"seq\":0,"
+		"\"kind\":\"EXCESS\",\"ledger_balance\":1,\"record_balance\":2,\"time_ms\":3}]",
+		"\"cards\":[\"c\"],\"anomalies\":[{\"card\":\"c\",\"terminal\":\"T\",\"seq\":1,"
+		"\"kind\":\"EXCESS\",\"ledger_balance\":1,\"record_balance\":2,\"time_ms\":3,"
+		"\"why\":1}]",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char body[512];
+
+		snprintf(body, sizeof(body), "{\"terminal\":\"T\",\"last_seq\":1,\"results\":[],%s}",
+			 bad[i]);
+		assert_int_equal(protocol_push_reply_decode(body, strlen(body), &q, why),
+				 SSA_ERR_PROTOCOL);
+		protocol_push_reply_fini(&q);
+	}
+}
+
 static void
 test_error_body(void **state)
 {
@@ -331,7 +412,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_push_round_trip),	  cmocka_unit_test(test_push_add_refusals),
 		cmocka_unit_test(test_push_decode_refusals), cmocka_unit_test(test_push_decode_limits),
-		cmocka_unit_test(test_reply_round_trip),  cmocka_unit_test(test_error_body),
+		cmocka_unit_test(test_reply_round_trip),
+		cmocka_unit_test(test_reply_card_checks),
+		cmocka_unit_test(test_error_body),
 		cmocka_unit_test(test_status),		  cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_settlement),	  cmocka_unit_test(test_hotlist),
 	};

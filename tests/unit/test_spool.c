@@ -85,6 +85,48 @@ test_parse_good(void **state)
 	assert_string_equal(st.rejection[1].msg, "");
 }
 
+/* The card anomalies after the rejections; a till before them skipped those keys. */
+static void
+test_parse_anomalies(void **state)
+{
+	struct spool_status st;
+	static const char *const bad[] = {
+		GOOD "anomaly=c T-01 1 EXCESS 1 2 3\n",		    /* before its count */
+		GOOD "anomalies=1\nanomalies=1\n",		    /* twice */
+		GOOD "anomalies=0\nanomaly=c T-01 1 EXCESS 1 2 3\n", /* more than the count */
+		GOOD "anomalies=1\nanomaly=c T-01 1 EXCESS 1 2\n",   /* a word missing */
+		GOOD "anomalies=1\nanomaly=c T-01 x EXCESS 1 2 3\n", /* not a number */
+		GOOD "anomalies=1\nanomaly=c T-01 1 EXCESS 1 --2 3\n",
+		GOOD "anomalies=1\nanomaly=c  T-01 1 EXCESS 1 2 3\n", /* an empty word */
+		GOOD "anomalies=1\nrejection=1 X y\n",	/* a rejection after them */
+		"last_attempt=1\nanomalies=1\nlast_success=1\nonline=1\nacked=1\n"
+		"list_version=1\nhotlist_version=1\nrejections=0\n",
+	};
+
+	(void)state;
+	assert_int_equal(parse(GOOD, &st), SSA_ERR_OK);
+	assert_int_equal(st.anomalies, 0);
+	assert_int_equal(st.n_anomaly, 0);
+	assert_int_equal(parse(GOOD "anomalies=7\n"
+				    "anomaly=demo-card-0 T-02 1 DOUBLE_SPEND 99700 100000 1795500000\n"
+				    "anomaly=c T-01 9 EXCESS -150 0 0 a word of a newer ssa-syncd\n",
+			       &st),
+			 SSA_ERR_OK);
+	assert_int_equal(st.n_rejection, 2);
+	assert_int_equal(st.anomalies, 7);
+	assert_int_equal(st.n_anomaly, 2);
+	assert_string_equal(st.anomaly[0].card, "demo-card-0");
+	assert_string_equal(st.anomaly[0].terminal, "T-02");
+	assert_int_equal(st.anomaly[0].seq, 1);
+	assert_string_equal(st.anomaly[0].kind, "DOUBLE_SPEND");
+	assert_int_equal(st.anomaly[0].ledger_balance, 99700);
+	assert_int_equal(st.anomaly[0].record_balance, 100000);
+	assert_int_equal(st.anomaly[0].time, 1795500000);
+	assert_int_equal(st.anomaly[1].ledger_balance, -150);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse(bad[i], &st), SSA_ERR_INVAL);
+}
+
 static void
 test_parse_bad(void **state)
 {
@@ -397,6 +439,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_anomalies),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_message),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),

@@ -88,12 +88,57 @@ test_rejections(void **state)
 	assert_int_equal(strlen(r.rejection[6].msg), SPOOL_MESSAGE_MAX - 1); /* whole characters */
 }
 
+static void
+test_anomalies(void **state)
+{
+	struct syncd_status w = { .last_attempt = 1, .online = 1, .anomalies = 33 };
+	struct spool_status r;
+	char *text = NULL;
+	size_t len = 0;
+
+	(void)state;
+	for (size_t i = 0; i < SYNCD_STATUS_ANOMALIES_MAX; i++) {
+		struct protocol_anomaly *a = &w.anom[i];
+
+		snprintf(a->card, sizeof(a->card), "demo-card-%zu", i);
+		snprintf(a->terminal, sizeof(a->terminal), "T-%02zu", i % 3);
+		a->seq = i + 1;
+		snprintf(a->kind, sizeof(a->kind), "%s", i % 2 ? "EXCESS" : "DOUBLE_SPEND");
+		a->ledger_balance = i == 5 ? -150 : 99700;
+		a->record_balance = 100000;
+		a->time_ms = 1795500000999 + (int64_t)i * 1000;
+	}
+	w.n_anomalies = SYNCD_STATUS_ANOMALIES_MAX;
+	w.rejections = 1;
+	w.n = 1;
+	w.rej[0].seq = 4;
+	snprintf(w.rej[0].error, sizeof(w.rej[0].error), "JOURNAL_CHAIN");
+	roundtrip(&w, &r);
+	assert_int_equal(r.anomalies, 33);
+	assert_int_equal(r.n_anomaly, SPOOL_ANOMALIES_MAX);
+	for (size_t i = 0; i < SYNCD_STATUS_ANOMALIES_MAX; i++) {
+		assert_string_equal(r.anomaly[i].card, w.anom[i].card);
+		assert_string_equal(r.anomaly[i].terminal, w.anom[i].terminal);
+		assert_int_equal(r.anomaly[i].seq, w.anom[i].seq);
+		assert_string_equal(r.anomaly[i].kind, w.anom[i].kind);
+		assert_int_equal(r.anomaly[i].ledger_balance, w.anom[i].ledger_balance);
+		assert_int_equal(r.anomaly[i].record_balance, 100000);
+		assert_int_equal(r.anomaly[i].time, w.anom[i].time_ms / 1000);
+	}
+	/* after the rejection lines, which a till without anomalies reads as before (it skips
+	 * keys it does not know) */
+	assert_int_equal(syncd_status_format(&w, &text, &len), SSA_ERR_OK);
+	assert_non_null(strstr(text, "\nanomalies=33\nanomaly=demo-card-0 T-00 1 DOUBLE_SPEND 99700 100000 1795500000\n"));
+	free(text);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_anomalies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,7 +79,8 @@ test_status_format(void **state)
 				  "hotlist_version=3\n"
 				  "rejections=5\n"
 				  "rejection=17 JOURNAL_SIGNATURE record 17: bad sig nature\n"
-				  "rejection=0 UNKNOWN list refused\n");
+				  "rejection=0 UNKNOWN list refused\n"
+				  "anomalies=0\n");
 	assert_int_equal(len, strlen(text));
 	free(text);
 	/* never more than SYNCD_STATUS_REJECTIONS_MAX lines, whatever n says */

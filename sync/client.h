@@ -67,6 +67,21 @@ enum ssa_err syncd_state_card_checks(struct syncd_state *s, const struct protoco
 /* Number of stored card anomalies. */
 enum ssa_err syncd_state_anomalies(struct syncd_state *s, uint64_t *n);
 
+/* What the state database keeps (docs/protocol.md, "Which rejections the till sees"). */
+#define SYNCD_STATE_KEEP_DAYS 30
+#define SYNCD_STATE_KEEP 100
+#define SYNCD_STATE_KEEP_TEXT "100"
+
+/* Forget what is over, at the end of a run that started at @p started_ms, in one transaction:
+ * the rejections of records up to @p acked (the caisse holds them now); when the run was
+ * @p complete (it reached the caisse, pushed up to a refusal or the end, and pulled every
+ * document), every rejection it did not renew (each run pushes a refused record and pulls
+ * every document again, so a refusal that still holds is renewed); rejections and anomalies
+ * not renewed for SYNCD_STATE_KEEP_DAYS days before @p now_ms; beyond the SYNCD_STATE_KEEP
+ * newest of each.  SSA_ERR_DB (logged). */
+enum ssa_err syncd_state_expire(struct syncd_state *s, int64_t started_ms, int complete,
+				uint64_t acked, int64_t now_ms);
+
 /* A small integer of the state database's meta table (@p *value 0 when absent). */
 enum ssa_err syncd_state_meta_get(struct syncd_state *s, const char *key, int64_t *value);
 /* Set it (replacing). */

@@ -179,6 +179,51 @@ out:
 }
 
 enum ssa_err
+syncd_state_expire(struct syncd_state *s, int64_t started_ms, int complete, uint64_t acked,
+		   int64_t now_ms)
+{
+	static const char keep[] =
+		"DELETE FROM rejection WHERE rowid NOT IN (SELECT rowid FROM rejection "
+		"ORDER BY last_ms DESC, seq DESC, error LIMIT " SYNCD_STATE_KEEP_TEXT ");"
+		"DELETE FROM anomaly WHERE rowid NOT IN (SELECT rowid FROM anomaly "
+		"ORDER BY last_ms DESC, time_ms DESC, card LIMIT " SYNCD_STATE_KEEP_TEXT ");";
+	sqlite3_stmt *st = NULL;
+	int64_t old = now_ms - (int64_t)SYNCD_STATE_KEEP_DAYS * 86400000;
+	enum ssa_err err = SSA_ERR_DB;
+
+	if (exec(s, "BEGIN IMMEDIATE"))
+		goto out;
+	/* a record the caisse now holds is no longer refused */
+	if (sqlite3_prepare_v2(s->db,
+			       "DELETE FROM rejection WHERE seq > 0 AND seq <= ?1 OR last_ms < ?2 OR "
+			       "(?3 AND last_ms < ?4)",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_int64(st, 1, (int64_t)(acked > INT64_MAX ? INT64_MAX : acked));
+	sqlite3_bind_int64(st, 2, old);
+	sqlite3_bind_int(st, 3, complete != 0);
+	sqlite3_bind_int64(st, 4, started_ms);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto rollback;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM anomaly WHERE last_ms < ?1", -1, &st, NULL) !=
+		    SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_int64(st, 1, old);
+	if (sqlite3_step(st) != SQLITE_DONE || exec(s, keep) || exec(s, "COMMIT"))
+		goto rollback;
+	err = SSA_ERR_OK;
+	goto out;
+rollback:
+	log_err("state database: %s", sqlite3_errmsg(s->db));
+	exec(s, "ROLLBACK");
+out:
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum ssa_err
 syncd_state_meta_get(struct syncd_state *s, const char *key, int64_t *value)
 {
 	sqlite3_stmt *st = NULL;

@@ -101,7 +101,7 @@ now_ms(void)
 static void
 write_status(const struct syncd_config *cfg, struct syncd_state *state, struct syncd_http *h,
 	     unsigned long replies_before, int64_t started_ms, int status,
-	     const struct syncd_stats *stats, int pushed)
+	     const struct syncd_stats *stats, int pushed, int complete)
 {
 	struct syncd_status st = { 0 };
 	int64_t v;
@@ -124,7 +124,8 @@ write_status(const struct syncd_config *cfg, struct syncd_state *state, struct s
 	if (syncd_state_meta_get(state, "hotlist_version", &v))
 		return;
 	st.hotlist_version = (uint64_t)v;
-	if (syncd_state_recent(state, &st))
+	if (syncd_state_expire(state, started_ms, complete, st.acked, now_ms()) ||
+	    syncd_state_recent(state, &st))
 		return;
 	if (syncd_spool_prepare(cfg->spool) || syncd_status_format(&st, &text, &len))
 		goto out;
@@ -214,7 +215,7 @@ sync_once(const struct syncd_config *cfg, struct syncd_http *h)
 	int64_t started = now_ms();
 	char why[256] = "";
 	enum ssa_err err;
-	int status = 1, pushed = 0;
+	int status = 1, pushed = 0, pulled = 0;
 
 	if (syncd_state_open(cfg->state, &state))
 		goto out;
@@ -228,6 +229,9 @@ sync_once(const struct syncd_config *cfg, struct syncd_http *h)
 	if (!unreachable(err) && err != SSA_ERR_DB && err != SSA_ERR_NOMEM) {
 		enum ssa_err e2 = pull_all(cfg, h, state, started);
 
+		/* every document was asked for (a refusal is an answer) */
+		pulled = !unreachable(e2) && e2 != SSA_ERR_PROTOCOL && e2 != SSA_ERR_DB &&
+			 e2 != SSA_ERR_NOMEM;
 		if (e2 && (!err || unreachable(e2)))
 			err = e2;
 	}
@@ -266,7 +270,8 @@ sync_once(const struct syncd_config *cfg, struct syncd_http *h)
 	}
 out:
 	if (state)
-		write_status(cfg, state, h, replies_before, started, status, &stats, pushed);
+		write_status(cfg, state, h, replies_before, started, status, &stats, pushed,
+			     pulled && (status == 0 || status == EXIT_DATAERR));
 	syncd_state_close(state);
 	journal_store_free(journal);
 	return status;

@@ -202,6 +202,81 @@ test_state_recent(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* What the state database forgets (syncd_state_expire) and the card checks it keeps. */
+static void
+test_state_expire(void **state)
+{
+	char dir[] = "/tmp/ssa-test-state-XXXXXX", path[256];
+	const int64_t day = 86400000, now = 1795000000000;
+	struct syncd_state *s = NULL;
+	struct syncd_status st = { 0 };
+	struct protocol_push_reply r = { 0 };
+	struct protocol_anomaly a = { .seq = 1, .ledger_balance = 1, .record_balance = 2 };
+	uint64_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state.db", dir);
+	assert_int_equal(syncd_state_open(path, &s), SSA_ERR_OK);
+	/* 150 refusals over the last 150 minutes, record 40 refused now, record 7 and a list a
+	 * month ago */
+	for (int i = 0; i < 150; i++)
+		assert_int_equal(syncd_state_reject(s, 100 + (uint64_t)i, "JOURNAL_CHAIN", "x",
+						    now - (150 - i) * 60000),
+				 SSA_ERR_OK);
+	assert_int_equal(syncd_state_reject(s, 40, "JOURNAL_CHAIN", "x", now), SSA_ERR_OK);
+	assert_int_equal(syncd_state_reject(s, 7, "JOURNAL_SEQ", "x", now - 31 * day), SSA_ERR_OK);
+	assert_int_equal(syncd_state_reject(s, 0, "LIST_OLDER", "x", now - 31 * day), SSA_ERR_OK);
+	/* not complete, nothing acknowledged: only the age and the count */
+	assert_int_equal(syncd_state_expire(s, now, 0, 0, now), SSA_ERR_OK);
+	assert_int_equal(syncd_state_rejections(s, &n), SSA_ERR_OK);
+	assert_int_equal(n, SYNCD_STATE_KEEP);
+	assert_int_equal(syncd_state_recent(s, &st), SSA_ERR_OK);
+	assert_int_equal(st.rej[0].seq, 40);
+	/* record 40 acknowledged: the caisse holds it */
+	assert_int_equal(syncd_state_expire(s, now, 0, 40, now), SSA_ERR_OK);
+	assert_int_equal(syncd_state_rejections(s, &n), SSA_ERR_OK);
+	assert_int_equal(n, SYNCD_STATE_KEEP - 1);
+	/* a complete run that renewed one refusal: the others are over */
+	assert_int_equal(syncd_state_reject(s, 0, "LIST_SIGNATURE", "x", now + 1000), SSA_ERR_OK);
+	assert_int_equal(syncd_state_expire(s, now + 1000, 1, 40, now + 2000), SSA_ERR_OK);
+	assert_int_equal(syncd_state_recent(s, &st), SSA_ERR_OK);
+	assert_int_equal(st.rejections, 1);
+	assert_string_equal(st.rej[0].error, "LIST_SIGNATURE");
+
+	/* card checks: a card's anomalies replaced whole; an unchecked card's kept */
+	strcpy(a.terminal, "T-01");
+	strcpy(a.kind, "EXCESS");
+	assert_int_equal(protocol_push_reply_add_card(&r, "c1"), SSA_ERR_OK);
+	assert_int_equal(protocol_push_reply_add_card(&r, "c2"), SSA_ERR_OK);
+	strcpy(a.card, "c1");
+	assert_int_equal(protocol_push_reply_add_anomaly(&r, &a), SSA_ERR_OK);
+	strcpy(a.card, "c2");
+	a.time_ms = 5000;
+	assert_int_equal(protocol_push_reply_add_anomaly(&r, &a), SSA_ERR_OK);
+	assert_int_equal(syncd_state_card_checks(s, &r, now - 31 * day), SSA_ERR_OK);
+	protocol_push_reply_fini(&r);
+	assert_int_equal(protocol_push_reply_add_card(&r, "c1"), SSA_ERR_OK);
+	assert_int_equal(syncd_state_card_checks(s, &r, now), SSA_ERR_OK); /* c1 cleared */
+	protocol_push_reply_fini(&r);
+	assert_int_equal(syncd_state_recent(s, &st), SSA_ERR_OK);
+	assert_int_equal(st.anomalies, 1);
+	assert_int_equal(st.n_anomalies, 1);
+	assert_string_equal(st.anom[0].card, "c2");
+	assert_int_equal(st.anom[0].time_ms, 5000);
+	/* not confirmed for 30 days: dropped */
+	assert_int_equal(syncd_state_expire(s, now, 0, 0, now), SSA_ERR_OK);
+	assert_int_equal(syncd_state_anomalies(s, &n), SSA_ERR_OK);
+	assert_int_equal(n, 0);
+	syncd_state_close(s);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/state.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/state.db-shm", dir);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_period_of(void **state)
 {
@@ -224,6 +299,7 @@ main(void)
 					    cmocka_unit_test(test_status_format),
 					    cmocka_unit_test(test_spool_write),
 					    cmocka_unit_test(test_state_recent),
+					    cmocka_unit_test(test_state_expire),
 					    cmocka_unit_test(test_period_of) };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

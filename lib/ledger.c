@@ -112,6 +112,50 @@ grant_known(const struct ledger_params *p, const struct journal_record *r)
 	return false;
 }
 
+/* The reload policy of RELOAD @p r: its grant batch's when @p p has it, else @p p's. */
+static void
+reload_policy(const struct ledger_params *p, const struct journal_record *r,
+	      enum card_reload_policy *policy, int64_t *cap)
+{
+	uint64_t id;
+
+	*policy = p->policy;
+	*cap = p->rollover_cap;
+	if (grant_id_parse(r->reload.grant_id, &id) != SSA_ERR_OK)
+		return;
+	for (size_t i = 0; i < p->n_grants; i++) {
+		const struct grant_batch *b = p->grants[i];
+		if (b != NULL && b->period == r->reload.period && grant_by_id(b, id) != NULL) {
+			*policy = b->policy;
+			*cap = b->cap;
+			return;
+		}
+	}
+}
+
+int64_t
+ledger_opening(const struct journal_record *const *recs, size_t n)
+{
+	const struct journal_record *head = NULL, *first = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct journal_record *r = recs[i];
+		bool continues = false;
+
+		if (r->balance_before == JOURNAL_NONE || r->balance_after == JOURNAL_NONE)
+			continue;
+		if (!first || earlier(r, first))
+			first = r;
+		for (size_t j = 0; j < n && !continues; j++)
+			continues = j != i && recs[j]->balance_after != JOURNAL_NONE &&
+				    recs[j]->balance_before != JOURNAL_NONE &&
+				    recs[j]->balance_after == r->balance_before;
+		if (!continues && (!head || earlier(r, head)))
+			head = r;
+	}
+	return head ? head->balance_before : first ? first->balance_before : 0;
+}
+
 static enum ssa_err
 add_anomaly(struct ledger_report *out, size_t *cap, enum ledger_anomaly_kind kind, size_t record,
 	    size_t other, int64_t expected, int64_t found)
@@ -300,9 +344,11 @@ ledger_check(const char *card, const struct journal_record *const *recs, size_t 
 				goto out;
 			break;
 		default: { /* RELOAD: the books follow the caisse's policy, not the card */
-			int64_t kept = 0;
-			if (books > 0 && params->policy == CARD_RELOAD_ROLLOVER)
-				kept = money_min(books, params->rollover_cap);
+			enum card_reload_policy policy;
+			int64_t kept = 0, cap;
+			reload_policy(params, r, &policy, &cap);
+			if (books > 0 && policy == CARD_RELOAD_ROLLOVER)
+				kept = money_min(books, cap);
 			if ((e = money_add(kept, r->reload.amount, &books)) != SSA_ERR_OK)
 				goto out;
 			for (size_t j = 0; j < n_reloads; j++)
@@ -321,10 +367,8 @@ ledger_check(const char *card, const struct journal_record *const *recs, size_t 
 				goto out;
 			/* What the card held must have expired as the policy says. */
 			int64_t want = r->balance_before;
-			if (params->policy == CARD_RELOAD_ROLLOVER)
-				want = r->balance_before > params->rollover_cap ?
-					       r->balance_before - params->rollover_cap :
-					       0;
+			if (policy == CARD_RELOAD_ROLLOVER)
+				want = r->balance_before > cap ? r->balance_before - cap : 0;
 			if (r->reload.expired != want &&
 			    (e = add_anomaly(out, &acap, LEDGER_RELOAD_POLICY, rec, LEDGER_NO_RECORD,
 					     want, r->reload.expired)) != SSA_ERR_OK)

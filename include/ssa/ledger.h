@@ -60,12 +60,14 @@ const char *ledger_anomaly_text(enum ledger_anomaly_kind k);
 bool ledger_anomaly_flags(enum ledger_anomaly_kind k);
 
 struct ledger_params {
-	int64_t opening;                /* balance written at issuance (usually 0) */
-	enum card_reload_policy policy; /* the caisse's policy for the old balance at a reload */
+	int64_t opening;                /* balance written at issuance (ledger_opening) */
+	enum card_reload_policy policy; /* the caisse's policy for the old balance at a reload
+					 * whose grant batch is not given */
 	int64_t rollover_cap;           /* CARD_RELOAD_ROLLOVER: most cents kept */
 	/* Optional: the grant batches the caisse issued (any periods), to check every RELOAD
-	 * against (GRANT_UNKNOWN); NULL/0: not checked.  With them, the card's serial and member
-	 * id (0: none), since grants name one or the other. */
+	 * against (GRANT_UNKNOWN) and to take its policy from (the batch's policy line); NULL/0:
+	 * not checked.  With them, the card's serial and member id (0: none), since grants name
+	 * one or the other. */
 	const struct grant_batch *const *grants;
 	size_t n_grants;
 	uint64_t card_serial;
@@ -116,5 +118,13 @@ enum ssa_err ledger_check(const char *card, const struct journal_record *const *
 
 /* Free what @p r owns and zero it.  NULL is a no-op. */
 void ledger_report_fini(struct ledger_report *r);
+
+/* The balance card's story starts from, from its @p n records @p recs (any order): the caisse
+ * does not know what a card was issued with, so it is the balance before of the card's first
+ * record — one whose balance before no other record of the card ended at (the earliest such
+ * by time, then terminal, then sequence), else the earliest record; 0 without records with
+ * balances.  ssa-caissed and ssa-admin caisse ledger both start the card's ledger from it.
+ * Quadratic in @p n (a card's records are few). */
+int64_t ledger_opening(const struct journal_record *const *recs, size_t n);
 
 #endif

@@ -88,46 +88,6 @@ card_recs_add(void *ctx, const char *terminal, const char *data, size_t len)
 	return SSA_ERR_OK;
 }
 
-/* lib/ledger.c's tie rule: time, then terminal, then sequence. */
-static bool
-earlier(const struct journal_record *x, const struct journal_record *y)
-{
-	int c;
-
-	if (x->time_ms != y->time_ms)
-		return x->time_ms < y->time_ms;
-	if ((c = strcmp(x->terminal, y->terminal)))
-		return c < 0;
-	return x->seq < y->seq;
-}
-
-/* The balance the card's story starts from.  The caisse does not tell ssa-caissed what a card
- * was issued with, so it is the balance before of the card's first record: one whose balance
- * before no other record of the card ended at (the earliest such by time), else the earliest.
- * Quadratic in the card's records, which are few. */
-static int64_t
-opening(const struct journal_record *const *v, size_t n)
-{
-	const struct journal_record *head = NULL, *first = NULL;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct journal_record *r = v[i];
-		bool continues = false;
-
-		if (r->balance_before == JOURNAL_NONE || r->balance_after == JOURNAL_NONE)
-			continue;
-		if (!first || earlier(r, first))
-			first = r;
-		for (size_t j = 0; j < n && !continues; j++)
-			continues = j != i && v[j]->balance_after != JOURNAL_NONE &&
-				    v[j]->balance_before != JOURNAL_NONE &&
-				    v[j]->balance_after == r->balance_before;
-		if (!continues && (!head || earlier(r, head)))
-			head = r;
-	}
-	return head ? head->balance_before : first ? first->balance_before : 0;
-}
-
 /* Recompute the ledger of @p card from all its stored records (every terminal) with
  * ledger_check, and replace its anomalies and its card_ledger row with the result: a record
  * whose balance before breaks the card's story in ledger order (GAP, EXCESS, DOUBLE_SPEND) is
@@ -192,7 +152,7 @@ ledger(struct caisse_store *st, const char *card, struct protocol_push_reply *re
 	if ((err = st->card_records(st->cls, card, card_recs_add, &c)))
 		goto out;
 	recs = (const struct journal_record *const *)c.v;
-	params.opening = opening(recs, c.n);
+	params.opening = ledger_opening(recs, c.n);
 	if ((err = ledger_check(card, recs, c.n, &params, &rep))) {
 		log_err("card %s: ledger: %s", card, ssa_strerror(err));
 		goto out;

@@ -4,7 +4,8 @@
 # journals and the outlet's statement the server gives (GET /v1/settlement); records of another
 # month are not in it; a terminal's daily closing (pushed as a journal record) is listed with its
 # totals; the cards both terminals sold from the same balances are listed as anomalies, and
-# every card's ledger rebuilt with lib/ledger.c flags them as spent twice.
+# every card's ledger rebuilt with lib/ledger.c (from the server's opening, with the caisse's
+# grant batches) flags them as spent twice, as the server did.
 . tests/it/sync_common.inc
 
 sync_pki
@@ -59,15 +60,45 @@ A anomalies >"$T/anomalies.csv" || fail "anomalies"
 [ "$(wc -l <"$T/anomalies.csv")" = 9 ] || fail "anomalies: $(cat "$T/anomalies.csv")"
 grep -q '^demo-card-0,T-02,1,998.50,1000.00,1795000000000$' "$T/anomalies.csv" || fail "card 0"
 grep -q ',T-01,' "$T/anomalies.csv" && fail "T-01 flagged"
-# every card's ledger rebuilt by lib/ledger.c (the demo cards were issued with 1 000 EUR)
-A ledger --opening 1000 >"$T/ledger.csv" || fail "ledger"
+# every card's ledger rebuilt by lib/ledger.c, from the balance the card's story starts at as
+# the server does (the demo cards were issued with 1 000 EUR: the same as --opening 1000)
+A ledger >"$T/ledger.csv" || fail "ledger"
 [ "$(wc -l <"$T/ledger.csv")" = 13 ] || fail "ledger: $(cat "$T/ledger.csv")"
 grep -q '^demo-card-0,2,997.00,998.50,flagged,DOUBLE_SPEND T-02/1$' "$T/ledger.csv" || fail "card 0 ledger"
 grep -q '^demo-card-9,1,998.50,998.50,ok,$' "$T/ledger.csv" || fail "card 9 ledger"
 [ "$(grep -c ',flagged,DOUBLE_SPEND T-02/' "$T/ledger.csv")" = 8 ] || fail "double spends"
+A ledger --opening 1000 | cmp -s - "$T/ledger.csv" || fail "--opening 1000 differs"
+# the balance anomalies it prints are the ones the server stored at the pushes, one for one
+sed 1d "$T/anomalies.csv" | tr -d '\r' | while IFS=, read -r card term seq rest; do
+	grep -q "^$card,.*[A-Z_]* $term/$seq\( \|\$\)" "$T/ledger.csv" || fail "server's $card $term/$seq"
+done || exit 1
+[ "$(grep -o '\(GAP\|EXCESS\|DOUBLE_SPEND\) [^ ,]*' "$T/ledger.csv" | wc -l)" = \
+	"$(sed 1d "$T/anomalies.csv" | wc -l)" ] || fail "ledger and anomalies differ"
 # a card issued empty that spends: more than the caisse granted
-A ledger --card demo-card-8 | grep -q '^demo-card-8,1,-1.50,998.50,flagged,EXCESS T-01/9 OVERDRAWN T-01/9$' ||
-	fail "card 8 without opening"
+A ledger --card demo-card-8 --opening 0 |
+	grep -q '^demo-card-8,1,-1.50,998.50,flagged,EXCESS T-01/9 OVERDRAWN T-01/9$' ||
+	fail "card 8 issued empty"
+# with the caisse's grant batches stored (household rules, grant make): loaded, the same
+# ledgers for cards without reloads; a stored batch that does not parse is an error, not an
+# empty book
+timeout 30 "$adm" list keygen "$T/doc.key" "$T/doc.pub" >/dev/null || fail "keygen"
+printf 'ssa-household-rules,1\nbase,150.00\nadult,75.00\nchild,40.00\nchild_age,14\n' >"$T/rules.txt"
+cat >"$T/admin.ini" <<I
+[caisse]
+database = $T/caisse.db
+id = caisse-test
+document_key = $T/doc.key
+list_key = $T/doc.pub
+household_rules = $T/rules.txt
+I
+G() { timeout 30 "$adm" -c "$T/admin.ini" "$@"; }
+G household add 00000000000000a1 >/dev/null && G member add 00000000000000b1 --household 00000000000000a1 \
+	--birth 1980-04-02 --card 1122334455667788 >/dev/null || fail "member"
+G grant make --period 202611 --policy rollover:50 >/dev/null || fail "grant make"
+A ledger | cmp -s - "$T/ledger.csv" || fail "ledger with a grant batch: $(A ledger)"
+sql "$T/caisse.db" "UPDATE grant_batch SET text = 'garbage'" || fail "break the batch"
+A ledger >"$T/out" 2>"$T/err" && fail "a broken batch was read"
+grep -q 'grant batch' "$T/err" || fail "broken batch: $(cat "$T/err")"
 A ledger --opening -5 >/dev/null 2>&1 && fail "a negative opening"
 A ledger --policy keep >/dev/null 2>&1 && fail "a bad policy"
 echo ok

@@ -32,6 +32,7 @@
 
 #include "admin.h"
 #include "caisse_admin.h"
+#include "ssa/caisse_books.h"
 #include "ssa/caisse_store.h"
 #include "ssa/card.h"
 #include "ssa/convention.h"
@@ -986,13 +987,21 @@ cmp_card(const void *a, const void *b)
 	return strcmp(x->card, y->card);
 }
 
+/* Card @p card's ledger with the caisse's books @p b: the server's opening unless --opening
+ * (@p opening >= 0), @p base's policy for reloads of no stored batch. */
 static int
 print_ledger(const char *card, const struct journal_record *const *recs, size_t n,
-	     const struct ledger_params *params)
+	     const struct caisse_books *b, const struct ledger_params *base, int64_t opening)
 {
+	struct ledger_params params = *base;
 	struct ledger_report rep;
 	char books[32], held[32];
-	enum ssa_err e = ledger_check(card, recs, n, params, &rep);
+	enum ssa_err e;
+
+	caisse_books_params(b, card, recs, n, &params);
+	if (opening >= 0)
+		params.opening = opening;
+	e = ledger_check(card, recs, n, &params, &rep);
 
 	if (e != SSA_ERR_OK) {
 		fprintf(stderr, "ssa-admin: card %s: %s\n", card, ssa_strerror(e));
@@ -1019,13 +1028,15 @@ caisse_ledger(struct admin_ctx *ctx, struct caisse_opts *o)
 	struct caisse_store st;
 	struct ledger_ctx c = { .only = o->card };
 	struct ledger_params params = { .policy = CARD_RELOAD_EXPIRE };
+	struct caisse_books books = { 0 };
+	int64_t opening = -1;
 	enum ssa_err e;
 	int rc = 1;
 
 	if (o->nargs != 0)
 		return caisse_usage();
-	if (o->opening && (money_parse(o->opening, &params.opening) != SSA_ERR_OK ||
-			   params.opening < 0 || params.opening > CARD_BALANCE_MAX)) {
+	if (o->opening && (money_parse(o->opening, &opening) != SSA_ERR_OK || opening < 0 ||
+			   opening > CARD_BALANCE_MAX)) {
 		fprintf(stderr, "ssa-admin: --opening '%s' is not 0 to %d.00 euros\n", o->opening,
 			CARD_BALANCE_MAX / 100);
 		return 2;
@@ -1048,6 +1059,14 @@ caisse_ledger(struct admin_ctx *ctx, struct caisse_opts *o)
 	}
 	if (caisse_open(ctx, o, &st) != 0)
 		return 1;
+	if ((e = caisse_books_load(&st, &books)) != SSA_ERR_OK) {
+		if (e == SSA_ERR_DB || e == SSA_ERR_NOMEM)
+			caisse_db_failed(e);
+		else
+			fprintf(stderr, "ssa-admin: a stored grant batch does not parse: %s\n",
+				ssa_strerror(e));
+		goto out;
+	}
 	e = st.journal_scan_time(st.cls, INT64_MIN, INT64_MAX, ledger_collect, &c);
 	if (e != SSA_ERR_OK) {
 		if (c.why[0])
@@ -1062,11 +1081,12 @@ caisse_ledger(struct admin_ctx *ctx, struct caisse_opts *o)
 		for (j = i + 1; j < c.n && strcmp(c.v[j]->card, c.v[i]->card) == 0; j++)
 			;
 		if (print_ledger(c.v[i]->card, (const struct journal_record *const *)(c.v + i),
-				 j - i, &params) != 0)
+				 j - i, &books, &params, opening) != 0)
 			goto out;
 	}
 	rc = 0;
 out:
+	caisse_books_fini(&books);
 	for (size_t i = 0; i < c.n; i++) {
 		journal_record_fini(c.v[i]);
 		free(c.v[i]);

@@ -64,16 +64,19 @@ syncd t1 --once
 grep -q '^rejection=16 JOURNAL_SIGNATURE [^ ]' "$S" || fail "rejection line: $(cat "$S")"
 [ "$(spool_status t1 online)" = 1 ] || fail "online after a refusal"
 [ "$(spool_status t1 last_success)" = "$a" ] || fail "a refused run counted as a success"
-# 25 older rejections stored directly (the state database is ssa-syncd's own): the status
-# shows 26 in all and the 20 newest, the real one first
+# 25 older rejections of the last hour stored directly (the state database is ssa-syncd's
+# own), and a run that cannot reach the caisse (it forgets no rejection it did not renew): the
+# status shows 26 in all and the 20 newest, the real one first
+now=$(($(date +%s) * 1000))
 i=1
 while [ $i -le 25 ]; do
 	sql "$T/t1.state" "INSERT INTO rejection VALUES ($((100 + i)), 'JOURNAL_CHAIN', 'old
-line $i', 1000, $((1000 + i)), 1)" || fail "insert"
+line $i', 1000, $((now - 3600000 + i)), 1)" || fail "insert"
 	i=$((i + 1))
 done
+stop_caissed
 syncd t1 --once
-[ $? = 65 ] || fail "tampered again: want exit 65"
+[ $? = 75 ] || fail "caisse down again: want exit 75"
 [ "$(spool_status t1 rejections)" = 26 ] || fail "rejections: $(cat "$S")"
 [ "$(grep -c '^rejection=' "$S")" = 20 ] || fail "rejection lines: $(cat "$S")"
 [ "$(grep '^rejection=' "$S" | head -1 | cut -d' ' -f1,2)" = "rejection=16 JOURNAL_SIGNATURE" ] ||
@@ -82,6 +85,13 @@ syncd t1 --once
 	fail "a message on one line: $(cat "$S")"
 [ "$(grep '^rejection=' "$S" | tail -1 | cut -d' ' -f1)" = "rejection=107" ] ||
 	fail "oldest kept: $(cat "$S")"
+# a run that reaches the caisse renews the refusal that still holds and forgets the others
+start_caissed
+SYNC_BATCH=10 syncd_ini t1
+syncd t1 --once
+[ $? = 65 ] || fail "tampered again: want exit 65"
+[ "$(spool_status t1 rejections)" = 1 ] || fail "rejections after a complete run: $(cat "$S")"
+grep -q '^rejection=16 JOURNAL_SIGNATURE [^ ]' "$S" || fail "the refusal that holds: $(cat "$S")"
 
 # a spool that cannot be made: logged, the sync itself still done
 SYNC_BATCH=10 syncd_ini t1

@@ -37,6 +37,31 @@ fi
 grep -q "^ssa-admin: error: journal: unknown verb 'frobnicate'" "$tmp/err" ||
 	fail "message lost with SSA_LOG=syslog: $(cat "$tmp/err")"
 
+# the grant and hot-list commands log the same way: an error, and the summary of what was signed
+printf 'card,0123456789abcdef,12.x\n' >"$tmp/bad.csv"
+if timeout 30 "$b/ssa-admin" grant sign --key "$tmp/t.key" --caisse c1 --period 202611 \
+	<"$tmp/bad.csv" >"$tmp/out" 2>"$tmp/err"; then
+	fail "a bad grant amount was signed"
+fi
+grep -q "^ssa-admin: error: line 1: amount '12.x' is not" "$tmp/err" ||
+	fail "grant message lost: $(cat "$tmp/err")"
+[ -s "$tmp/out" ] && fail "a batch was written despite the error"
+printf 'card,0123456789abcdef,12.50\n' >"$tmp/ok.csv"
+timeout 30 "$b/ssa-admin" grant sign --key "$tmp/t.key" --caisse c1 --period 202611 \
+	<"$tmp/ok.csv" >"$tmp/out" 2>"$tmp/err" || fail "grant sign: $(cat "$tmp/err")"
+grep -q "^ssa-admin: signed grants of c1 for 202611, outlet \*: 1 grants, 12.50 euros" "$tmp/err" ||
+	fail "grant summary lost: $(cat "$tmp/err")"
+if timeout 30 "$b/ssa-admin" hotlist sign --key "$tmp/t.key" --caisse c1 --version x \
+	</dev/null >"$tmp/out" 2>"$tmp/err"; then
+	fail "a bad hot-list version was taken"
+fi
+grep -q "^ssa-admin: error: version 'x' is not a number" "$tmp/err" ||
+	fail "hot-list message lost: $(cat "$tmp/err")"
+if timeout 30 "$b/ssa-admin" grant verify --key "$tmp/none.pub" </dev/null >/dev/null 2>"$tmp/err"; then
+	fail "verify with a missing key succeeded"
+fi
+grep -q "^ssa-admin: error: " "$tmp/err" || fail "key message lost: $(cat "$tmp/err")"
+
 # ssa-cardsim: an error and a warning
 timeout 30 "$b/ssa-cardsim" new-card "$tmp/card" --uid 04A1B2C3D4E5F6 >/dev/null 2>"$tmp/err" ||
 	fail "new-card: $(cat "$tmp/err")"

@@ -30,6 +30,7 @@
 
 #include "admin.h"
 #include "ssa/card.h"
+#include "ssa/log.h"
 #include "ssa/csv.h"
 #include "ssa/grant.h"
 #include "ssa/money.h"
@@ -102,7 +103,7 @@ caisse_parse_period(const char *text, int32_t *period)
 	*period = p;
 	return 0;
 bad:
-	fprintf(stderr, "ssa-admin: period '%s' is not a month YYYYMM\n", text ? text : "");
+	log_err("period '%s' is not a month YYYYMM", text ? text : "");
 	return -1;
 }
 
@@ -181,16 +182,15 @@ read_grant_csv(const char *text, size_t len, struct grant_row **rows, size_t *n)
 		char **f = r.field;
 
 		if (e != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin: line %u: %s\n", r.line,
+			log_err("line %u: %s", r.line,
 				e == SSA_ERR_TOO_LONG ? "too many fields" : "bad quoting");
 			goto out;
 		}
 		if (f[0][0] == '#')
 			continue;
 		if (r.nfields != 3 && r.nfields != 4) {
-			fprintf(stderr,
-				"ssa-admin: line %u: expected 'card|member,<16 hex id>,<amount "
-				"euros>[,<grant id>]', found %zu fields\n",
+			log_err("line %u: expected 'card|member,<16 hex id>,<amount "
+				"euros>[,<grant id>]', found %zu fields",
 				r.line, r.nfields);
 			goto out;
 		}
@@ -199,28 +199,25 @@ read_grant_csv(const char *text, size_t len, struct grant_row **rows, size_t *n)
 		else if (strcmp(f[0], "member") == 0)
 			row.g.target = GRANT_MEMBER;
 		else {
-			fprintf(stderr, "ssa-admin: line %u: '%s' is neither 'card' nor 'member'\n",
+			log_err("line %u: '%s' is neither 'card' nor 'member'",
 				r.line, f[0]);
 			goto out;
 		}
 		if (caisse_parse_serial(f[1], &row.g.holder) != 0) {
-			fprintf(stderr,
-				"ssa-admin: line %u: %s id '%s' is not 16 hex digits (not all zero)\n",
+			log_err("line %u: %s id '%s' is not 16 hex digits (not all zero)",
 				r.line, f[0], f[1]);
 			goto out;
 		}
 		if (money_parse(f[2], &row.g.amount) != SSA_ERR_OK || row.g.amount < 1 ||
 		    row.g.amount > CARD_BALANCE_MAX) {
-			fprintf(stderr,
-				"ssa-admin: line %u: amount '%s' is not 0.01 to %d.00 euros\n",
+			log_err("line %u: amount '%s' is not 0.01 to %d.00 euros",
 				r.line, f[2], CARD_BALANCE_MAX / 100);
 			goto out;
 		}
 		if (r.nfields == 4) {
 			if (parse_grant_id(f[3], &row.g.id) != 0) {
-				fprintf(stderr,
-					"ssa-admin: line %u: grant id '%s' is neither a positive "
-					"number nor 16 hex digits\n",
+				log_err("line %u: grant id '%s' is neither a positive "
+					"number nor 16 hex digits",
 					r.line, f[3]);
 				goto out;
 			}
@@ -229,7 +226,7 @@ read_grant_csv(const char *text, size_t len, struct grant_row **rows, size_t *n)
 		}
 		next_id++;
 		if (count == GRANT_MAX_GRANTS) {
-			fprintf(stderr, "ssa-admin: line %u: more than %d grants\n", r.line,
+			log_err("line %u: more than %d grants", r.line,
 				GRANT_MAX_GRANTS);
 			goto out;
 		}
@@ -244,13 +241,13 @@ read_grant_csv(const char *text, size_t len, struct grant_row **rows, size_t *n)
 		v[count++] = row;
 	}
 	if (count == 0) {
-		fprintf(stderr, "ssa-admin: no grant lines in the input\n");
+		log_err("no grant lines in the input");
 		goto out;
 	}
 	qsort(v, count, sizeof(*v), cmp_id);
 	for (size_t i = 1; i < count; i++)
 		if (v[i].g.id == v[i - 1].g.id) {
-			fprintf(stderr, "ssa-admin: line %u: grant id %llu already given on line %u\n",
+			log_err("line %u: grant id %llu already given on line %u",
 				v[i].line, (unsigned long long)v[i].g.id, v[i - 1].line);
 			goto out;
 		}
@@ -262,7 +259,7 @@ read_grant_csv(const char *text, size_t len, struct grant_row **rows, size_t *n)
 	for (size_t i = 1; i < count; i++)
 		if (ix[i]->g.target == ix[i - 1]->g.target &&
 		    ix[i]->g.holder == ix[i - 1]->g.holder) {
-			fprintf(stderr, "ssa-admin: line %u: this %s has a grant already on line %u\n",
+			log_err("line %u: this %s has a grant already on line %u",
 				ix[i]->line, ix[i]->g.target == GRANT_CARD ? "card" : "member",
 				ix[i - 1]->line);
 			goto out;
@@ -273,7 +270,7 @@ read_grant_csv(const char *text, size_t len, struct grant_row **rows, size_t *n)
 	rc = 0;
 	goto out;
 nomem:
-	fprintf(stderr, "ssa-admin: out of memory\n");
+	log_err("out of memory");
 out:
 	free(ix);
 	free(v);
@@ -293,8 +290,7 @@ caisse_set_policy(struct grant_batch *b, const char *text)
 		   grant_batch_set_policy(b, CARD_RELOAD_ROLLOVER, cap) == SSA_ERR_OK) {
 		return 0;
 	}
-	fprintf(stderr,
-		"ssa-admin: policy '%s' is neither 'expire' nor 'rollover:<cap euros, 0 to %d>'\n",
+	log_err("policy '%s' is neither 'expire' nor 'rollover:<cap euros, 0 to %d>'",
 		text, CARD_BALANCE_MAX / 100);
 	return -1;
 }
@@ -307,12 +303,12 @@ caisse_batch_sign(struct grant_batch *b, const uint8_t priv[32], char **text, si
 	enum ssa_err e;
 
 	if ((e = grant_batch_sign(b, priv, text, len)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: cannot sign the batch: %s\n", ssa_strerror(e));
+		log_err("cannot sign the batch: %s", ssa_strerror(e));
 		return -1;
 	}
 	/* Never sign what a till would refuse: the signed text must parse. */
 	if ((e = grant_batch_parse(*text, *len, &check, &err)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: the signed batch does not parse (line %u: %s)\n",
+		log_err("the signed batch does not parse (line %u: %s)",
 			err.line, err.msg);
 		free(*text);
 		*text = NULL;
@@ -356,9 +352,8 @@ cmd_sign(int argc, char **argv)
 		return 2;
 	e = grant_batch_new(o.caisse, period, o.outlet ? o.outlet : "*", &b);
 	if (e != SSA_ERR_OK) {
-		fprintf(stderr,
-			"ssa-admin grant sign: bad caisse id '%s' or outlet '%s' ([A-Za-z0-9._-], "
-			"at most %d and %d)\n",
+		log_err("grant sign: bad caisse id '%s' or outlet '%s' ([A-Za-z0-9._-], "
+			"at most %d and %d)",
 			o.caisse, o.outlet ? o.outlet : "*", GRANT_CAISSE_MAX, GRANT_OUTLET_MAX);
 		return 2;
 	}
@@ -369,24 +364,24 @@ cmd_sign(int argc, char **argv)
 	if (admin_read_signing_key(o.key, priv) != 0)
 		goto out;
 	if ((in = admin_read_stream(stdin, GRANT_MAX_BYTES, &len)) == NULL) {
-		fprintf(stderr, "ssa-admin: standard input: %s\n", strerror(errno));
+		log_err("standard input: %s", strerror(errno));
 		goto out;
 	}
 	if (read_grant_csv(in, len, &rows, &n) != 0)
 		goto out;
 	for (size_t k = 0; k < n; k++)
 		if ((e = grant_batch_add(b, &rows[k].g)) != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin: line %u: %s\n", rows[k].line, ssa_strerror(e));
+			log_err("line %u: %s", rows[k].line, ssa_strerror(e));
 			goto out;
 		}
 	if (caisse_batch_total(b, &total) != 0) {
-		fprintf(stderr, "ssa-admin: the total of the batch is out of range\n");
+		log_err("the total of the batch is out of range");
 		goto out;
 	}
 	if (caisse_batch_sign(b, priv, &out, &olen) != 0 || admin_write_stdout(out, olen) != 0)
 		goto out;
 	money_format_plain(total, total_s, sizeof(total_s));
-	fprintf(stderr, "signed grants of %s for %06d, outlet %s: %zu grants, %s euros\n",
+	log_info("signed grants of %s for %06d, outlet %s: %zu grants, %s euros",
 		b->caisse, (int)b->period, b->outlet, b->n, total_s);
 	rc = 0;
 out:
@@ -420,24 +415,24 @@ cmd_verify(int argc, char **argv)
 	if (admin_read_key(o.key, 0, pub) != 0)
 		return 1;
 	if ((in = admin_read_stream(stdin, GRANT_MAX_BYTES, &len)) == NULL) {
-		fprintf(stderr, "ssa-admin: standard input: %s\n", strerror(errno));
+		log_err("standard input: %s", strerror(errno));
 		return 1;
 	}
 	e = grant_batch_load(in, len, pub, o.caisse, &b, &err);
 	if (e != SSA_ERR_OK) {
 		if (err.line != 0)
-			fprintf(stderr, "ssa-admin: line %u: %s\n", err.line, err.msg);
+			log_err("line %u: %s", err.line, err.msg);
 		else
-			fprintf(stderr, "ssa-admin: %s\n", err.msg[0] ? err.msg : ssa_strerror(e));
+			log_err("%s", err.msg[0] ? err.msg : ssa_strerror(e));
 		goto out;
 	}
 	if (period != 0 && b->period != period) {
-		fprintf(stderr, "ssa-admin: the batch is for %06d, not %06d\n", (int)b->period,
+		log_err("the batch is for %06d, not %06d", (int)b->period,
 			(int)period);
 		goto out;
 	}
 	if (caisse_batch_total(b, &total) != 0) {
-		fprintf(stderr, "ssa-admin: the total of the batch is out of range\n");
+		log_err("the total of the batch is out of range");
 		goto out;
 	}
 	money_format_plain(total, total_s, sizeof(total_s));
@@ -506,7 +501,7 @@ cmd_make(struct admin_ctx *ctx, int argc, char **argv)
 				  "[caisse] document_key")) == NULL)
 		return 2;
 	if (grant_batch_new(caisse, period, o.outlet ? o.outlet : "*", &b) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: bad caisse id '%s' or outlet '%s'\n", caisse,
+		log_err("bad caisse id '%s' or outlet '%s'", caisse,
 			o.outlet ? o.outlet : "*");
 		return 2;
 	}
@@ -520,7 +515,7 @@ cmd_make(struct admin_ctx *ctx, int argc, char **argv)
 	free(text);
 	text = NULL;
 	if (e == SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: the grants of %06d for outlet %s were made already\n",
+		log_err("the grants of %06d for outlet %s were made already",
 			(int)period, b->outlet);
 		goto out;
 	}
@@ -542,22 +537,22 @@ cmd_make(struct admin_ctx *ctx, int argc, char **argv)
 					    &children) != 0)
 			goto out;
 		if (caisse_parse_serial(hv.v[i].holder, &g.holder) != 0) {
-			fprintf(stderr, "ssa-admin: household %s has no holder\n", hv.v[i].id);
+			log_err("household %s has no holder", hv.v[i].id);
 			goto out;
 		}
 		if ((e = grant_batch_add(b, &g)) != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin: household %s: amount out of range (%s)\n",
+			log_err("household %s: amount out of range (%s)",
 				hv.v[i].id, ssa_strerror(e));
 			goto out;
 		}
 		next++;
 	}
 	if (b->n == 0) {
-		fprintf(stderr, "ssa-admin: no household has members: no grants to make\n");
+		log_err("no household has members: no grants to make");
 		goto out;
 	}
 	if (caisse_batch_total(b, &total) != 0) {
-		fprintf(stderr, "ssa-admin: the total of the batch is out of range\n");
+		log_err("the total of the batch is out of range");
 		goto out;
 	}
 	if (caisse_batch_sign(b, priv, &text, &len) != 0)
@@ -606,7 +601,7 @@ cmd_show(struct admin_ctx *ctx, int argc, char **argv)
 		return 1;
 	e = st.grant_batch_get(st.cls, period, o.outlet ? o.outlet : "*", &text, &len);
 	if (e == SSA_ERR_NOT_FOUND)
-		fprintf(stderr, "ssa-admin: no grants of %06d for outlet %s\n", (int)period,
+		log_err("no grants of %06d for outlet %s", (int)period,
 			o.outlet ? o.outlet : "*");
 	else if (e != SSA_ERR_OK)
 		caisse_db_failed(e);

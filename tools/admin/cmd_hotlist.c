@@ -29,6 +29,7 @@
 
 #include "admin.h"
 #include "ssa/card.h"
+#include "ssa/log.h"
 #include "ssa/csv.h"
 #include "ssa/hotlist.h"
 #include "caisse_admin.h"
@@ -87,11 +88,11 @@ caisse_hotlist_sign(const struct hotlist *l, const uint8_t priv[32], char **text
 	enum ssa_err e;
 
 	if ((e = hotlist_sign(l, priv, text, len)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: cannot sign the hot list: %s\n", ssa_strerror(e));
+		log_err("cannot sign the hot list: %s", ssa_strerror(e));
 		return -1;
 	}
 	if ((e = hotlist_parse(*text, *len, &check, &err)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: the signed hot list does not parse (line %u: %s)\n",
+		log_err("the signed hot list does not parse (line %u: %s)",
 			err.line, err.msg);
 		free(*text);
 		*text = NULL;
@@ -145,35 +146,32 @@ read_hot_csv(const char *text, size_t len, int32_t day, struct hotlist *l)
 		char **f = r.field;
 
 		if (e != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin: line %u: %s\n", r.line,
+			log_err("line %u: %s", r.line,
 				e == SSA_ERR_TOO_LONG ? "too many fields" : "bad quoting");
 			goto out;
 		}
 		if (f[0][0] == '#')
 			continue;
 		if (r.nfields != 2 && r.nfields != 3) {
-			fprintf(stderr,
-				"ssa-admin: line %u: expected '<16 hex serial>,<reason>[,YYYY-MM-DD]', "
-				"found %zu fields\n",
+			log_err("line %u: expected '<16 hex serial>,<reason>[,YYYY-MM-DD]', "
+				"found %zu fields",
 				r.line, r.nfields);
 			goto out;
 		}
 		if (caisse_parse_serial(f[0], &en.serial) != 0) {
-			fprintf(stderr,
-				"ssa-admin: line %u: card serial '%s' is not 16 hex digits (not all "
-				"zero)\n",
+			log_err("line %u: card serial '%s' is not 16 hex digits (not all "
+				"zero)",
 				r.line, f[0]);
 			goto out;
 		}
 		if (parse_reason(f[1], &en.reason) != 0) {
-			fprintf(stderr,
-				"ssa-admin: line %u: unknown reason '%s' (lost, stolen, cloned, "
-				"tampered, replaced, revoked)\n",
+			log_err("line %u: unknown reason '%s' (lost, stolen, cloned, "
+				"tampered, replaced, revoked)",
 				r.line, f[1]);
 			goto out;
 		}
 		if (r.nfields == 3 && parse_day(f[2], &en.since) != 0) {
-			fprintf(stderr, "ssa-admin: line %u: '%s' is not a day YYYY-MM-DD\n", r.line,
+			log_err("line %u: '%s' is not a day YYYY-MM-DD", r.line,
 				f[2]);
 			goto out;
 		}
@@ -181,12 +179,12 @@ read_hot_csv(const char *text, size_t len, int32_t day, struct hotlist *l)
 		if (e == SSA_ERR_EXISTS) {
 			for (size_t i = 0; i < count; i++)
 				if (serials[i] == en.serial)
-					fprintf(stderr, "ssa-admin: line %u: card %s already on line %u\n",
+					log_err("line %u: card %s already on line %u",
 						r.line, f[0], lines[i]);
 			goto out;
 		}
 		if (e != SSA_ERR_OK) {
-			fprintf(stderr, "ssa-admin: line %u: %s\n", r.line,
+			log_err("line %u: %s", r.line,
 				e == SSA_ERR_INVAL ? "not a calendar day" : ssa_strerror(e));
 			goto out;
 		}
@@ -207,7 +205,7 @@ read_hot_csv(const char *text, size_t len, int32_t day, struct hotlist *l)
 	rc = 0;
 	goto out;
 nomem:
-	fprintf(stderr, "ssa-admin: out of memory\n");
+	log_err("out of memory");
 out:
 	free(lines);
 	free(serials);
@@ -230,7 +228,7 @@ caisse_parse_version(const char *text, uint32_t *out)
 	*out = (uint32_t)v;
 	return 0;
 bad:
-	fprintf(stderr, "ssa-admin: version '%s' is not a number 1 to %u\n", text ? text : "",
+	log_err("version '%s' is not a number 1 to %u", text ? text : "",
 		UINT32_MAX);
 	return -1;
 }
@@ -253,25 +251,25 @@ cmd_sign(int argc, char **argv)
 	if (caisse_parse_version(o.version, &version) != 0)
 		return 2;
 	if (o.date != NULL && parse_day(o.date, &day) != 0) {
-		fprintf(stderr, "ssa-admin: --date '%s' is not a day YYYY-MM-DD\n", o.date);
+		log_err("--date '%s' is not a day YYYY-MM-DD", o.date);
 		return 2;
 	}
 	if (hotlist_new(o.caisse, version, 0, &l) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: bad caisse id '%s' ([A-Za-z0-9._-], at most %d)\n",
+		log_err("bad caisse id '%s' ([A-Za-z0-9._-], at most %d)",
 			o.caisse, HOTLIST_CAISSE_MAX);
 		return 2;
 	}
 	if (admin_read_signing_key(o.key, priv) != 0)
 		goto out;
 	if ((in = admin_read_stream(stdin, HOTLIST_MAX_BYTES, &len)) == NULL) {
-		fprintf(stderr, "ssa-admin: standard input: %s\n", strerror(errno));
+		log_err("standard input: %s", strerror(errno));
 		goto out;
 	}
 	if (read_hot_csv(in, len, day, l) != 0)
 		goto out;
 	if (caisse_hotlist_sign(l, priv, &out, &olen) != 0 || admin_write_stdout(out, olen) != 0)
 		goto out;
-	fprintf(stderr, "signed hot list of %s, version %u: %zu cards\n", l->caisse, l->version,
+	log_info("signed hot list of %s, version %u: %zu cards", l->caisse, l->version,
 		l->n);
 	rc = 0;
 out:
@@ -300,16 +298,16 @@ cmd_verify(int argc, char **argv)
 	if (admin_read_key(o.key, 0, pub) != 0)
 		return 1;
 	if ((in = admin_read_stream(stdin, HOTLIST_MAX_BYTES, &len)) == NULL) {
-		fprintf(stderr, "ssa-admin: standard input: %s\n", strerror(errno));
+		log_err("standard input: %s", strerror(errno));
 		return 1;
 	}
 	e = hotlist_load(in, len, pub, o.caisse, &l, &err);
 	free(in);
 	if (e != SSA_ERR_OK) {
 		if (err.line != 0)
-			fprintf(stderr, "ssa-admin: line %u: %s\n", err.line, err.msg);
+			log_err("line %u: %s", err.line, err.msg);
 		else
-			fprintf(stderr, "ssa-admin: %s\n", err.msg[0] ? err.msg : ssa_strerror(e));
+			log_err("%s", err.msg[0] ? err.msg : ssa_strerror(e));
 		return 1;
 	}
 	printf("signature ok: hot list of %s, version %u", l->caisse, l->version);
@@ -335,8 +333,8 @@ publish(struct caisse_store *st, const char *caisse, uint32_t version, const uin
 
 	if ((e = st->hot_cards(st->cls, caisse, version, &l)) != SSA_ERR_OK) {
 		if (e == SSA_ERR_INVAL)
-			fprintf(stderr, "ssa-admin: caisse id '%s' is not usable in a hot list (at "
-					"most %d of [A-Za-z0-9._-])\n",
+			log_err("caisse id '%s' is not usable in a hot list (at "
+					"most %d of [A-Za-z0-9._-])",
 				caisse, HOTLIST_CAISSE_MAX);
 		else
 			caisse_db_failed(e);
@@ -376,18 +374,18 @@ cmd_change(struct admin_ctx *ctx, int argc, char **argv, int add)
 	    (!add && o.date))
 		return hot_usage(stderr);
 	if (caisse_parse_serial(o.args[0], &en.serial) != 0) {
-		fprintf(stderr, "ssa-admin: card serial '%s' is not 16 hex digits (not all zero)\n",
+		log_err("card serial '%s' is not 16 hex digits (not all zero)",
 			o.args[0]);
 		return 2;
 	}
 	if (add && parse_reason(o.args[1], &en.reason) != 0) {
-		fprintf(stderr, "ssa-admin: unknown reason '%s' (lost, stolen, cloned, tampered, "
-				"replaced, revoked)\n",
+		log_err("unknown reason '%s' (lost, stolen, cloned, tampered, "
+				"replaced, revoked)",
 			o.args[1]);
 		return 2;
 	}
 	if (o.date != NULL && parse_day(o.date, &en.since) != 0) {
-		fprintf(stderr, "ssa-admin: --date '%s' is not a day YYYY-MM-DD\n", o.date);
+		log_err("--date '%s' is not a day YYYY-MM-DD", o.date);
 		return 2;
 	}
 	if ((caisse = caisse_id(ctx, &o)) == NULL ||
@@ -403,13 +401,13 @@ cmd_change(struct admin_ctx *ctx, int argc, char **argv, int add)
 		goto out;
 	}
 	if (version == UINT32_MAX) {
-		fprintf(stderr, "ssa-admin: the hot list's version cannot go higher\n");
+		log_err("the hot list's version cannot go higher");
 		goto out;
 	}
 	en.version = ++version;
 	e = add ? st.hot_card_put(st.cls, &en) : st.hot_card_del(st.cls, en.serial);
 	if (e == SSA_ERR_EXISTS || e == SSA_ERR_NOT_FOUND) {
-		fprintf(stderr, "ssa-admin: card %s is %s the hot list\n", serial,
+		log_err("card %s is %s the hot list", serial,
 			add ? "on already" : "not on");
 		goto out;
 	}
@@ -459,7 +457,7 @@ cmd_list(struct admin_ctx *ctx, int argc, char **argv)
 	} else if (e != SSA_ERR_OK) {
 		caisse_db_failed(e);
 	} else if ((e = hotlist_parse(text, len, &l, &err)) != SSA_ERR_OK) {
-		fprintf(stderr, "ssa-admin: the stored hot list does not parse (line %u: %s)\n",
+		log_err("the stored hot list does not parse (line %u: %s)",
 			err.line, err.msg);
 	} else {
 		printf("hot list of %s, version %u, %zu cards\n", l->caisse, l->version, l->n);

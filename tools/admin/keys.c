@@ -12,6 +12,7 @@
 
 #include "admin.h"
 #include "ssa/hex.h"
+#include "ssa/log.h"
 #include "ssa/keyfile.h"
 
 char *
@@ -59,13 +60,13 @@ admin_read_key(const char *path, int private, uint8_t key[32])
 	if (!private) { /* the one loader of public keys (hex or PEM) */
 		if (keyfile_load_public(path, key, why, sizeof(why)) == SSA_ERR_OK)
 			return 0;
-		fprintf(stderr, "ssa-admin: %s\n", why);
+		log_err("%s", why);
 		return -1;
 	}
 	text = admin_read_file(path, 8192, &len);
 
 	if (text == NULL) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", path, strerror(errno));
+		log_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (strncmp(text, "-----BEGIN", 10) == 0) {
@@ -85,7 +86,7 @@ admin_read_key(const char *path, int private, uint8_t key[32])
 	OPENSSL_cleanse(text, len);
 	free(text);
 	if (!ok) {
-		fprintf(stderr, "ssa-admin: %s: not an Ed25519 private key (64 hex digits or PEM)\n",
+		log_err("%s: not an Ed25519 private key (64 hex digits or PEM)",
 			path);
 		return -1;
 	}
@@ -98,15 +99,14 @@ admin_read_signing_key(const char *path, uint8_t priv[32])
 	struct stat st;
 
 	if (stat(path, &st) != 0) {
-		fprintf(stderr, "ssa-admin: %s: %s\n", path, strerror(errno));
+		log_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	/* A document key is private: a file that others may read is the public half (which has
 	 * the same hex form) or a key that is not secret any more.  Either way, not signing. */
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
-		fprintf(stderr,
-			"ssa-admin: %s: not a private key file (mode %03o; the caisse's document key "
-			"is made by 'ssa-admin list keygen' with mode 600)\n",
+		log_err("%s: not a private key file (mode %03o; the caisse's document key "
+			"is made by 'ssa-admin list keygen' with mode 600)",
 			path, (unsigned)(st.st_mode & 0777));
 		return -1;
 	}
@@ -117,7 +117,7 @@ int
 admin_write_stdout(const char *data, size_t len)
 {
 	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-		fprintf(stderr, "ssa-admin: cannot write the output: %s\n", strerror(errno));
+		log_err("cannot write the output: %s", strerror(errno));
 		return -1;
 	}
 	return 0;

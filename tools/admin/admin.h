@@ -57,6 +57,20 @@ int admin_read_signing_key(const char *path, uint8_t priv[32]);
 /* Write @p len bytes to stdout and flush; -1 after a message. */
 int admin_write_stdout(const char *data, size_t len);
 
+/* One long option taking a value ("--name VALUE" or "--name=VALUE"), stored in *value. */
+struct admin_opt {
+	const char *name;
+	const char **value;
+};
+
+#define ADMIN_OPTS_MAX 16
+
+/* Parse the long options of a command's @p argv with getopt_long (argv[0] is the verb) into
+ * the table @p opts, ended by a NULL name, of at most ADMIN_OPTS_MAX entries.  The values point
+ * into @p argv.  Returns the index of the first operand, or -1 on an unknown or incomplete
+ * option (getopt has printed why). */
+int admin_getopt(int argc, char **argv, const struct admin_opt *opts);
+
 typedef int admin_cmd_fn(struct admin_ctx *ctx, int argc, char **argv);
 
 /* One line per group: name, function, one-line help.  Add yours here, keep it sorted. */

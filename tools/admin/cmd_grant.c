@@ -20,7 +20,6 @@
  * GET /v1/grants, once per month and outlet.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,31 +58,14 @@ grant_usage(FILE *out)
 static int
 parse_opts(int argc, char **argv, struct grant_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "caisse", required_argument, NULL, 'c' },
-		{ "period", required_argument, NULL, 'p' },
-		{ "outlet", required_argument, NULL, 'o' },
-		{ "policy", required_argument, NULL, 'P' },
-		{ "db", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
+	const struct admin_opt opts[] = {
+		{ "key", &o->key }, { "caisse", &o->caisse }, { "period", &o->period },
+		{ "outlet", &o->outlet }, { "policy", &o->policy }, { "db", &o->db },
+		{ NULL, NULL },
 	};
-	int c;
 
 	memset(o, 0, sizeof(*o));
-	optind = 0; /* GNU: reinitialise (main parsed its own options) */
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k': o->key = optarg; break;
-		case 'c': o->caisse = optarg; break;
-		case 'p': o->period = optarg; break;
-		case 'o': o->outlet = optarg; break;
-		case 'P': o->policy = optarg; break;
-		case 'd': o->db = optarg; break;
-		default: return -1;
-		}
-	}
-	return optind;
+	return admin_getopt(argc, argv, opts);
 }
 
 int

@@ -19,7 +19,6 @@
  * it.  The version only grows: a terminal never goes back.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,27 +56,13 @@ hot_usage(FILE *out)
 static int
 parse_opts(int argc, char **argv, struct hot_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "caisse", required_argument, NULL, 'c' },
-		{ "version", required_argument, NULL, 'v' },
-		{ "date", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
+	const struct admin_opt opts[] = {
+		{ "key", &o->key }, { "caisse", &o->caisse }, { "version", &o->version },
+		{ "date", &o->date }, { NULL, NULL },
 	};
-	int c;
 
 	memset(o, 0, sizeof(*o));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k': o->key = optarg; break;
-		case 'c': o->caisse = optarg; break;
-		case 'v': o->version = optarg; break;
-		case 'd': o->date = optarg; break;
-		default: return -1;
-		}
-	}
-	return optind;
+	return admin_getopt(argc, argv, opts);
 }
 
 int

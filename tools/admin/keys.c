@@ -1,7 +1,9 @@
 /* keys.c — the caisse's document key files as ssa-admin reads them: 64 hex digits and a newline
  * (what `ssa-admin list keygen` writes, as ssa-pos reads them) or PEM (`openssl genpkey
- * -algorithm ed25519`, ssa/keyfile.h).  Also whole files and streams into memory. */
+ * -algorithm ed25519`, ssa/keyfile.h).  Also whole files and streams into memory, and the
+ * long options of a command (admin_getopt). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,4 +123,26 @@ admin_write_stdout(const char *data, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+int
+admin_getopt(int argc, char **argv, const struct admin_opt *opts)
+{
+	struct option longopts[ADMIN_OPTS_MAX + 1];
+	size_t n = 0;
+	int c;
+
+	for (; opts[n].name != NULL; n++) {
+		if (n == ADMIN_OPTS_MAX)
+			return -1;
+		longopts[n] = (struct option){opts[n].name, required_argument, NULL, (int)n + 1};
+	}
+	longopts[n] = (struct option){NULL, 0, NULL, 0};
+	optind = 0; /* GNU: reinitialise (main and maybe a verb parsed options before) */
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c < 1 || (size_t)c > n)
+			return -1;
+		*opts[c - 1].value = optarg;
+	}
+	return optind;
 }

@@ -494,8 +494,8 @@ out:
 
 /* --- signatures ------------------------------------------------------------------------- */
 
-static enum ssa_err
-ed25519_verify(const uint8_t pub[32], const uint8_t sig[64], const void *msg, size_t len)
+enum ssa_err
+convention_verify(const uint8_t pub[32], const uint8_t sig[64], const void *msg, size_t len)
 {
 	EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -526,7 +526,7 @@ convention_list_load(const char *text, size_t len, const uint8_t pub[32],
 
 	if ((e = convention_list_parse(text, len, &l, err)) != SSA_ERR_OK)
 		return e;
-	e = ed25519_verify(pub, l->signature, text, l->signed_len);
+	e = convention_verify(pub, l->signature, text, l->signed_len);
 	if (e != SSA_ERR_OK) {
 		if (err != NULL) {
 			err->line = 0;

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "ssa/card.h"
 #include "ssa/textlines.h"
 #include "ssa/grant.h"
@@ -356,27 +354,6 @@ grant_batch_sign(const struct grant_batch *b, const uint8_t priv[32], char **out
 	return e;
 }
 
-static enum ssa_err
-ed25519_verify(const uint8_t pub[32], const uint8_t sig[64], const void *msg, size_t len)
-{
-	EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	enum ssa_err e = SSA_ERR_CRYPTO;
-
-	if (key == NULL || ctx == NULL) {
-		e = key == NULL ? SSA_ERR_KEY : SSA_ERR_NOMEM;
-		goto out;
-	}
-	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) != 1)
-		goto out;
-	if (EVP_DigestVerify(ctx, sig, 64, msg, len) == 1)
-		e = SSA_ERR_OK;
-out:
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(key);
-	return e;
-}
-
 /* The final line GRANT_SIG_PREFIX<128 hex>\n of @p text: its offset and the signature. */
 static bool
 find_signature(const char *text, size_t len, size_t *start, uint8_t sig[64])
@@ -406,8 +383,8 @@ grant_text_verify(const char *text, size_t len, const uint8_t pub[32], size_t *s
 		return SSA_ERR_INVAL;
 	if (!find_signature(text, len, &start, sig))
 		return SSA_ERR_NOT_FOUND;
-	if ((e = ed25519_verify(pub, sig, text, start)) != SSA_ERR_OK)
-		return e;
+	if ((e = convention_verify(pub, sig, text, start)) != SSA_ERR_OK)
+		return e == SSA_ERR_LIST_SIGNATURE ? SSA_ERR_CRYPTO : e;
 	if (signed_len != NULL)
 		*signed_len = start;
 	return SSA_ERR_OK;
@@ -590,7 +567,7 @@ grant_batch_load(const char *text, size_t len, const uint8_t pub[32], const char
 		return SSA_ERR_INVAL;
 	if ((e = grant_batch_parse(text, len, &b, err)) != SSA_ERR_OK)
 		return e;
-	if ((e = ed25519_verify(pub, b->signature, text, b->signed_len)) != SSA_ERR_OK) {
+	if ((e = convention_verify(pub, b->signature, text, b->signed_len)) != SSA_ERR_OK) {
 		if (err != NULL) {
 			err->line = 0;
 			snprintf(err->msg, sizeof(err->msg),
@@ -599,7 +576,7 @@ grant_batch_load(const char *text, size_t len, const uint8_t pub[32], const char
 				 b->caisse, (int)b->period);
 		}
 		grant_batch_free(b);
-		return e == SSA_ERR_CRYPTO ? SSA_ERR_GRANT_SIGNATURE : e;
+		return e == SSA_ERR_LIST_SIGNATURE ? SSA_ERR_GRANT_SIGNATURE : e;
 	}
 	if (caisse != NULL && strcmp(caisse, b->caisse) != 0) {
 		if (err != NULL) {

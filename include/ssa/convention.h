@@ -101,6 +101,13 @@ enum ssa_err convention_sign(const char *body, size_t len, const uint8_t priv[32
 /* Derive the raw public key of a raw private key. */
 enum ssa_err convention_public_key(const uint8_t priv[32], uint8_t pub[32]);
 
+/* Check the raw Ed25519 signature @p sig (64 bytes) of @p len bytes at @p msg with the raw public
+ * key @p pub: the one verifier of the caisse's signed documents (lists, grants, hot lists).
+ * SSA_ERR_OK, SSA_ERR_LIST_SIGNATURE when it does not verify, SSA_ERR_KEY for an unusable key,
+ * SSA_ERR_NOMEM or SSA_ERR_CRYPTO. */
+enum ssa_err convention_verify(const uint8_t pub[32], const uint8_t sig[64], const void *msg,
+			       size_t len);
+
 /* Write @p list as text without signature line (the body convention_sign signs).  @p *out is
  * malloc'd, NUL-terminated, owned by the caller. */
 enum ssa_err convention_list_format(const struct convention_list *list, char **out,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -17,6 +18,7 @@
 #include "ssa/log.h"
 
 #define SCHEMA_VERSION 1
+#define BUSY_WAIT_TRIES 5000 /* of 1 ms: see busy_wait() */
 
 /* Migrations, applied in order; migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -507,6 +509,23 @@ out:
 	return e;
 }
 
+/* Waiting for the write lock held by another appender (ssa-admin journal close while the till
+ * sells).  SQLite's own busy handler sleeps longer and longer, up to 100 ms a try, and a process
+ * appending one record after another can then take the lock again before each try: the waiter
+ * starved past 5 s under load.  A try every millisecond finds the gap between two of its
+ * transactions; the wait is still bounded (about 5 s). */
+static int
+busy_wait(void *arg, int tries)
+{
+	const struct timespec ms = {0, 1000000};
+
+	(void)arg;
+	if (tries >= BUSY_WAIT_TRIES)
+		return 0;
+	nanosleep(&ms, NULL);
+	return 1;
+}
+
 enum ssa_err
 journal_sqlite_open(const char *path, struct ssa_journal_store **out, char *why,
 		    size_t why_size)
@@ -529,7 +548,7 @@ journal_sqlite_open(const char *path, struct ssa_journal_store **out, char *why,
 			 j->db ? sqlite3_errmsg(j->db) : "out of memory");
 		goto out;
 	}
-	sqlite3_busy_timeout(j->db, 5000);
+	sqlite3_busy_handler(j->db, busy_wait, NULL);
 	sqlite3_extended_result_codes(j->db, 1);
 	/* WAL: readers (the sync daemon, verify) never block the till; synchronous=FULL: the
 	 * WAL is fsynced at every COMMIT, so a committed sale survives a power cut. */

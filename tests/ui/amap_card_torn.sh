@@ -62,9 +62,11 @@ for n in $rounds; do
 		ui_card_off
 		ui_card_on "c$n"
 		# the same message may come back (the card read again too early): then the loop
-		# takes the card off and on once more, at most 6 times in all
+		# takes the card off and on once more, at most 6 times in all.  Wait as long as any
+		# step may (UI_POLLS): under load the till takes seconds to read the card again, and
+		# taking it off meanwhile tears it once more (this waited 5 s and failed under load)
 		_w=0
-		while [ $_w -lt 50 ] && ui_screen | grep -qF "$got"; do
+		while [ $_w -lt "$UI_POLLS" ] && ui_screen | grep -qF "$got"; do
 			sleep 0.1
 			_w=$((_w + 1))
 		done

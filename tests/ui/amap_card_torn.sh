@@ -47,11 +47,14 @@ for n in $rounds; do
 	while :; do
 		got=$(ui_wait_any "Vente $k : 7,00 € payés par la carte. FOYER $n : récupéré." \
 			"Paiement par carte interrompu" "Carte refusée" "Carte :" \
-			"FOYER $n : récupéré (") || exit 1
+			"FOYER $n : récupéré (" "8 foyers, $k venus") || exit 1
 		case "$got" in
-		Vente*) break ;;
+		Vente* | "8 foyers, $k venus") break ;;
 		"FOYER $n : récupéré (") ui_fail "round $k: no sale" ;;
 		esac
+		# the message may be an old one: the sale went through since (its own message
+		# replaced already); the journal's checks at the end say whether it was paid once
+		ui_screen | grep -qF "8 foyers, $k venus" && break
 		tries=$((tries + 1))
 		[ $tries -le 6 ] || ui_fail "round $k: never settled"
 		if [ "$got" = "Paiement par carte interrompu" ]; then
@@ -66,7 +69,8 @@ for n in $rounds; do
 		# step may (UI_POLLS): under load the till takes seconds to read the card again, and
 		# taking it off meanwhile tears it once more (this waited 5 s and failed under load)
 		_w=0
-		while [ $_w -lt "$UI_POLLS" ] && ui_screen | grep -qF "$got"; do
+		while [ $_w -lt "$UI_POLLS" ] && ui_screen >"$UI_TMP/torn.txt" &&
+			grep -qF "$got" "$UI_TMP/torn.txt" && ! grep -qF "8 foyers, $k venus" "$UI_TMP/torn.txt"; do
 			sleep 0.1
 			_w=$((_w + 1))
 		done

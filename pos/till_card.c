@@ -310,8 +310,7 @@ use_caisse(struct till *t, const char *caisse)
 			n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "",
 					      t->caisses[i].id);
 		till_message(t, TILL_MSG_ERROR,
-			     _("Card refused: it is a card of caisse %s, which this till does not "
-			       "accept (only %s)."),
+			     _("Card of caisse %s: refused here (only %s)."),
 			     caisse, known);
 		return SSA_ERR_CARD_CAISSE;
 	}

@@ -558,8 +558,8 @@ test_other_caisse_keys_refused(void **state)
 	stranger.keys_of = "caisse-99";
 	f->fr.use_keys = 0;
 	assert_int_equal(pay(f, &stranger), SSA_ERR_CARD_CAISSE);
-	assert_string_equal(f->t.msg, "Card refused: it is a card of caisse caisse-99, which this "
-				      "till does not accept (only caisse-34, caisse-12).");
+	assert_string_equal(f->t.msg, "Card of caisse caisse-99: refused here (only caisse-34, "
+				      "caisse-12).");
 	assert_int_equal(f->t.msg_level, TILL_MSG_ERROR);
 	assert_int_equal(f->fr.use_keys, 0);
 	assert_string_equal(f->fr.keys, "caisse-34");

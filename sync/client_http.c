@@ -1,5 +1,5 @@
 /* client_http.c — HTTPS to the caisse with libcurl (OpenSSL): the terminal's certificate, the
- * caisse CA pinned (no system trust store), an optional HTTP proxy
+ * caisse CA pinned (no system trust store), the TLS policy (below), an optional HTTP proxy
  * (always a CONNECT tunnel: TLS stays end to end between the terminal and the caisse), bounded
  * replies, progress lines on long transfers (at most one a second). */
 #include <curl/curl.h>
@@ -9,6 +9,15 @@
 
 #include "ssa/log.h"
 #include "client.h"
+
+/* The TLS policy, the same as ssa-caissed's (sync/server/main.c): TLS 1.2 at least, 1.3
+ * preferred (OpenSSL offers the highest version both sides have); under TLS 1.2, only ECDHE key
+ * exchange (forward secrecy) with AEAD ciphers.  TLS 1.3's own suites are all AEAD: OpenSSL's
+ * default list is kept. */
+#define SYNCD_TLS12_CIPHERS                                                                     \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                            \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                            \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"
 
 struct syncd_http {
 	CURL *curl;
@@ -224,6 +233,7 @@ http_request(struct syncd_http *h, const char *method, const char *path, const c
 	curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert);
 	curl_easy_setopt(c, CURLOPT_SSLKEY, h->key);
 	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, SYNCD_TLS12_CIPHERS);
 	/* Only the configured proxy: none from the environment (http_proxy, https_proxy) and no
 	 * host exempted by NO_PROXY.  Through it, always a CONNECT tunnel: the proxy carries the
 	 * TLS bytes and never sees a request, and the caisse's certificate is checked as without

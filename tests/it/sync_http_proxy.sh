@@ -58,6 +58,13 @@ start_proxy() {
 
 stop_proxy() {
 	kill "$PROXY_PID"
+	# bounded: the proxy ends its connections within about half a second, then joins them
+	i=0
+	while kill -0 "$PROXY_PID" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && fail "ssa-faultproxy did not stop in 30 s: $(tail -5 "$T/proxy.log")"
+		sleep 0.1
+	done
 	wait "$PROXY_PID"
 	st=$?
 	[ $st = 0 ] || fail "ssa-faultproxy exit $st: $(tail -20 "$T/proxy.log")"

@@ -202,6 +202,11 @@ install: all
 	for u in config/*.service config/*.timer; do [ -f "$$u" ] || continue; \
 	  sed 's|/usr/local/|$(PREFIX)/|g' $$u >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) && \
 	  chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u); done; true
+	# the system users the units run as; created at once on a real install (as root, no DESTDIR)
+	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	install -m 0644 config/ssa-pos.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/ssa-pos.conf
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
+	  systemd-sysusers $(PREFIX)/lib/sysusers.d/ssa-pos.conf; fi
 
 clean:
 	rm -rf build build-asan build-fuzz build-*

@@ -1,6 +1,7 @@
 /* client_http.c — HTTPS to the caisse with libcurl (OpenSSL): the terminal's certificate, the
- * caisse CA pinned (no system trust store), an optional proxy, bounded replies, progress lines
- * on long transfers (at most one a second). */
+ * caisse CA pinned (no system trust store), the TLS policy (below), an optional HTTP proxy
+ * (always a CONNECT tunnel: TLS stays end to end between the terminal and the caisse), bounded
+ * replies, progress lines on long transfers (at most one a second). */
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,19 @@
 #include "ssa/log.h"
 #include "client.h"
 
+/* The TLS policy, the same as ssa-caissed's (sync/server/main.c): TLS 1.2 at least, 1.3
+ * preferred (OpenSSL offers the highest version both sides have); under TLS 1.2, only ECDHE key
+ * exchange (forward secrecy) with AEAD ciphers.  TLS 1.3's own suites are all AEAD: OpenSSL's
+ * default list is kept. */
+#define SYNCD_TLS12_CIPHERS                                                                     \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                            \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                            \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"
+
 struct syncd_http {
 	CURL *curl;
 	char *url, *ca, *cert, *key, *proxy;
+	char *proxy_shown; /* the proxy for the log: its user and password (if any) hidden */
 	long connect_timeout, timeout;
 	unsigned long replies; /* HTTP replies received, whatever their status */
 	char errbuf[CURL_ERROR_SIZE];
@@ -44,6 +55,26 @@ dup_or_null(const char *s)
 	return s && *s ? strdup(s) : NULL;
 }
 
+/* @p proxy as it may be logged: the user and password of "http://user:secret@host:3128" become
+ * three stars. */
+static char *
+proxy_for_log(const char *proxy)
+{
+	const char *start = strstr(proxy, "://"), *at;
+	size_t pre;
+	char *out;
+
+	start = start ? start + 3 : proxy;
+	at = strchr(start, '@');
+	if (!at)
+		return strdup(proxy);
+	pre = (size_t)(start - proxy);
+	out = malloc(pre + 4 + strlen(at) + 1);
+	if (out)
+		sprintf(out, "%.*s***%s", (int)pre, proxy, at);
+	return out;
+}
+
 void
 syncd_http_free(struct syncd_http *h)
 {
@@ -56,6 +87,7 @@ syncd_http_free(struct syncd_http *h)
 	free(h->cert);
 	free(h->key);
 	free(h->proxy);
+	free(h->proxy_shown);
 	free(h);
 }
 
@@ -72,9 +104,10 @@ syncd_http_new(const struct syncd_http_config *cfg, struct syncd_http **out)
 	h->cert = dup_or_null(cfg->cert);
 	h->key = dup_or_null(cfg->key);
 	h->proxy = dup_or_null(cfg->proxy);
+	h->proxy_shown = h->proxy ? proxy_for_log(h->proxy) : NULL;
 	h->connect_timeout = cfg->connect_timeout;
 	h->timeout = cfg->timeout;
-	if (!h->url || !h->ca || !h->cert || !h->key || (cfg->proxy && *cfg->proxy && !h->proxy)) {
+	if (!h->url || !h->ca || !h->cert || !h->key || (cfg->proxy && *cfg->proxy && (!h->proxy || !h->proxy_shown))) {
 		syncd_http_free(h);
 		return SSA_ERR_NOMEM;
 	}
@@ -200,8 +233,15 @@ http_request(struct syncd_http *h, const char *method, const char *path, const c
 	curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert);
 	curl_easy_setopt(c, CURLOPT_SSLKEY, h->key);
 	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	/* no proxy from the environment: only the configured one */
+	curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, SYNCD_TLS12_CIPHERS);
+	/* Only the configured proxy: none from the environment (http_proxy, https_proxy) and no
+	 * host exempted by NO_PROXY.  Through it, always a CONNECT tunnel: the proxy carries the
+	 * TLS bytes and never sees a request, and the caisse's certificate is checked as without
+	 * a proxy. */
 	curl_easy_setopt(c, CURLOPT_PROXY, h->proxy ? h->proxy : "");
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "");
+	if (h->proxy)
+		curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->connect_timeout);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, h->timeout);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -221,11 +261,26 @@ http_request(struct syncd_http *h, const char *method, const char *path, const c
 	if (prog.lines)
 		log_info("%s: done in %lld s", path, (long long)((mono_ms() - prog.start_ms) / 1000));
 	if (rc != CURLE_OK) {
+		const char *why = h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);
+		long connect_code = 0;
+
+		if (h->proxy)
+			curl_easy_getinfo(c, CURLINFO_HTTP_CONNECTCODE, &connect_code);
 		if (sink.too_big)
 			log_warn("%s: reply over %d bytes refused", path, PROTOCOL_REPLY_MAX_BYTES);
+		else if (connect_code && connect_code / 100 != 2)
+			log_warn("%s: the proxy %s refused the tunnel to the caisse: it answered "
+				 "CONNECT with HTTP %ld",
+				 path, h->proxy_shown, connect_code);
+		else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+			log_warn("%s: the server is not the caisse: its certificate is refused (%s); "
+				 "it must be issued by the caisse CA %s and name the host of %s",
+				 path, why, h->ca, h->url);
+		else if (h->proxy)
+			log_warn("%s: %s (%s; through the proxy %s)", path, why,
+				 curl_easy_strerror(rc), h->proxy_shown);
 		else
-			log_warn("%s: %s (%s)", path, h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc),
-				 curl_easy_strerror(rc));
+			log_warn("%s: %s (%s)", path, why, curl_easy_strerror(rc));
 		switch (rc) {
 		case CURLE_SSL_CONNECT_ERROR:
 		case CURLE_PEER_FAILED_VERIFICATION:

@@ -46,7 +46,8 @@ static const struct config_key syncd_schema[] = {
 	CONFIG_PATH(struct syncd_config, key, "caisse", "key", CONFIG_REQUIRED,
 		    "this terminal's TLS private key (PEM)"),
 	CONFIG_STRING(struct syncd_config, proxy, "caisse", "proxy", "",
-		      "HTTP proxy, e.g. http://proxy:3128; empty for none"),
+		      "HTTP proxy that tunnels with CONNECT, e.g. http://proxy:3128; empty for none "
+		      "(http_proxy, https_proxy and no_proxy of the environment are never used)"),
 	CONFIG_INT(struct syncd_config, connect_timeout, "caisse", "connect_timeout", 1, 600, "15",
 		   "seconds to connect"),
 	CONFIG_INT(struct syncd_config, timeout, "caisse", "timeout", 1, 86400, "600",
@@ -345,6 +346,15 @@ main(int argc, char **argv)
 	log_set_level((enum log_level)cfg.log_level);
 	if (strncmp(cfg.url, "https://", 8) != 0) {
 		log_err("%s: [caisse] url must start with https://", config_path);
+		goto out;
+	}
+	/* an HTTP proxy only: libcurl would take socks5:// or https:// too, but an https proxy
+	 * would need a trust store of its own, and a scheme-less value is easy to get wrong */
+	if (cfg.proxy && *cfg.proxy &&
+	    (strncmp(cfg.proxy, "http://", 7) != 0 || !cfg.proxy[7] || strpbrk(cfg.proxy, " \t"))) {
+		log_err("%s: [caisse] proxy must be an HTTP proxy, http://host:port (it tunnels the "
+			"TLS connection with CONNECT), or empty for none",
+			config_path);
 		goto out;
 	}
 	if (cfg.list_key && *cfg.list_key) {

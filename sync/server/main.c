@@ -129,6 +129,14 @@ fail:
 	return SSA_ERR_IO;
 }
 
+/* The TLS policy (GnuTLS priority string; ssa-syncd's is the same, sync/client_http.c): TLS 1.3
+ * and 1.2 only (GnuTLS's NORMAL on Debian 12 still has 1.1 and 1.0), and under TLS 1.2 only
+ * ECDHE key exchange (forward secrecy) with AEAD ciphers: no CBC, no RSA key transport, no
+ * SHA-1 MAC.  TLS 1.3 is preferred: GnuTLS picks the highest version both sides have. */
+#define CAISSED_TLS_PRIORITIES                                                                  \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:" \
+	"+AES-128-GCM:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+
 static void
 mhd_logger(void *cls, const char *fmt, va_list ap)
 {
@@ -296,7 +304,8 @@ main(int argc, char **argv)
 		flags, 0, NULL, NULL, caisse_http_handler, &srv, MHD_OPTION_EXTERNAL_LOGGER,
 		mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, sa,
 		MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
-		MHD_OPTION_HTTPS_MEM_TRUST, ca, MHD_OPTION_NOTIFY_COMPLETED, caisse_http_completed,
+		MHD_OPTION_HTTPS_MEM_TRUST, ca, MHD_OPTION_HTTPS_PRIORITIES, CAISSED_TLS_PRIORITIES,
+		MHD_OPTION_NOTIFY_COMPLETED, caisse_http_completed,
 		&srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_connections,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads,

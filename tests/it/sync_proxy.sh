@@ -61,9 +61,11 @@ start_proxy() {
 	else
 		set -- -s "$1" -k drop,reset,delay -b 6000
 	fi
-	# the proxy is a test tool: no leak check at its exit (LeakSanitizer can hang there while
-	# a detached connection thread is still ending, and would hold the test for minutes)
-	ASAN_OPTIONS=detect_leaks=0 timeout 300 "$B/ssa-faultproxy" -l 0 -P "$T/pport" -u "$PORT" -r 700 -n 14 -d 300 "$@" \
+	# the proxy joins its connection threads before it exits, so LeakSanitizer checks it too;
+	# --foreground: the stop is one SIGTERM to the proxy alone (without it, timeout also
+	# signals its process group and sends SIGCONT, which can reach the ASan build while
+	# LeakSanitizer has stopped its threads at exit, and leave it spinning there)
+	timeout --foreground 300 "$B/ssa-faultproxy" -l 0 -P "$T/pport" -u "$PORT" -r 700 -n 14 -d 300 "$@" \
 		>>"$T/proxy.log" 2>&1 &
 	PROXY_PID=$!
 	CLEAN_PIDS="$CLEAN_PIDS $PROXY_PID"
@@ -79,6 +81,13 @@ start_proxy() {
 
 stop_proxy() {
 	kill "$PROXY_PID"
+	# bounded: the proxy ends its connections within about half a second, then joins them
+	i=0
+	while kill -0 "$PROXY_PID" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && fail "ssa-faultproxy did not stop in 30 s: $(tail -5 "$T/proxy.log")"
+		sleep 0.1
+	done
 	wait "$PROXY_PID"
 	st=$?
 	[ $st = 0 ] || fail "ssa-faultproxy exit $st: $(tail -20 "$T/proxy.log")"

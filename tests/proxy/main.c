@@ -19,7 +19,17 @@
  * --ca), and upstream it is a TLS client presenting the client's own certificate, which it
  * must hold (--client CERT,KEY, repeated).  Bytes are then counted in plaintext.
  *
- * One line per connection and per fault on stderr.  SIGTERM / SIGINT stop it.
+ * HTTP CONNECT proxy (--connect): each client first sends an HTTP request head; the proxy logs
+ * its request line ("conn N: CONNECT localhost:8443 HTTP/1.1"), answers 200 and tunnels the
+ * connection for a CONNECT to localhost, 127.0.0.1 or --upstream-name (a name the proxy
+ * resolves for its clients, as a real proxy does) on the upstream port (-u), and answers
+ * 403 to any other target, 405 to any other method, and 403 to everything with --refuse.  The
+ * tunnel carries the client's own TLS end to end (the proxy never sees plaintext); faults, if
+ * any are drawn (-r), apply to the tunnelled bytes.
+ *
+ * One line per connection and per fault on stderr.  SIGTERM / SIGINT stop it: the connections
+ * under way are closed (within about half a second, or the 10 s bound of a blocking handshake)
+ * and every connection thread is joined before it exits.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,6 +60,7 @@
 #define PROXY_IDLE_MS 60000               /* a connection idle this long is closed */
 #define PROXY_DELAY_CHUNKS 20             /* chunks delayed per connection at most */
 #define PROXY_DUP_DRAIN_MS 3000           /* after the client left, wait for the copy's replies */
+#define PROXY_HEAD_MAX 8192               /* --connect: bytes of a request head at most */
 
 enum fault { FAULT_NONE, FAULT_DROP, FAULT_RESET, FAULT_DELAY, FAULT_DUP, FAULT__COUNT };
 static const char *const fault_names[FAULT__COUNT] = { "none", "drop", "reset", "delay", "dup" };
@@ -70,6 +81,8 @@ struct options {
 	unsigned delay_ms;   /* delay delay_ms/2..delay_ms per chunk */
 	int dir;             /* -1: drawn; 0 client->server, 1 server->client only */
 	const char *cert, *key, *ca, *upstream_name;
+	int connect;       /* --connect: an HTTP CONNECT proxy */
+	int refuse;        /* --refuse: answer 403 to every CONNECT */
 	size_t nclients;
 	const char *client[PROXY_MAX_CLIENTS];
 };
@@ -81,8 +94,18 @@ static struct options opt = {
 static SSL_CTX *server_ctx;
 static struct identity ids[PROXY_MAX_CLIENTS];
 static size_t nids;
-static atomic_int active;
-static volatile sig_atomic_t stopping;
+static atomic_int stopping; /* lock-free: set by the signal handler, read by every thread */
+
+/* A connection thread, joinable: the main thread joins it once it says it is done, and joins
+ * them all before exiting (a detached thread still running at exit made LeakSanitizer spin). */
+struct slot {
+	pthread_t th;
+	int used;        /* main thread only */
+	atomic_int done; /* set by the thread as its last step */
+};
+static struct slot slots[PROXY_MAX_CONNS];
+
+static int parse_uint(const char *s, uint64_t max, uint64_t *out);
 
 static void
 say(const char *fmt, ...)
@@ -303,6 +326,7 @@ struct conn {
 	struct plan plan;
 	struct end cl, up, dup;
 	int cfd;
+	struct slot *slot;
 };
 
 /* Bytes waiting to be written to one side. */
@@ -413,7 +437,8 @@ conn_pump(struct conn *c)
 							dup_on = 0;
 						}
 						if (pl->fault == FAULT_DELAY && pl->dir == d &&
-						    delays < PROXY_DELAY_CHUNKS) {
+						    delays < PROXY_DELAY_CHUNKS &&
+						    !atomic_load(&stopping)) {
 							delays++;
 							sleep_ms(pl->delay_ms);
 						}
@@ -481,6 +506,10 @@ conn_pump(struct conn *c)
 			why = "idle";
 			break;
 		}
+		if (atomic_load(&stopping)) {
+			why = "stopping";
+			break;
+		}
 		for (int d = 0; d < 2; d++) {
 			struct end *e = src[d];
 
@@ -534,6 +563,90 @@ identity_of(SSL *ssl)
 	return id;
 }
 
+static int
+send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (k < 0 && errno == EINTR && !atomic_load(&stopping))
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Is @p target ("host:port") the upstream: localhost, 127.0.0.1 or --upstream-name on the -u
+ * port?  (The proxy resolves the name itself: the client needs not know it.) */
+static int
+target_allowed(const char *target)
+{
+	const char *colon = strrchr(target, ':');
+	size_t hlen;
+	uint64_t port;
+
+	if (!colon || parse_uint(colon + 1, 65535, &port) || port != opt.upstream_port)
+		return 0;
+	hlen = (size_t)(colon - target);
+	return (hlen == 9 && memcmp(target, "localhost", 9) == 0) ||
+	       (hlen == 9 && memcmp(target, "127.0.0.1", 9) == 0) ||
+	       (hlen == strlen(opt.upstream_name) && memcmp(target, opt.upstream_name, hlen) == 0);
+}
+
+/* --connect: read the client's request head (at most PROXY_HEAD_MAX bytes, each read bounded
+ * by the socket's 10 s timeout), log its request line and answer it.  Returns 0 when the tunnel
+ * is open (200 sent), -1 when the connection is to be closed.  The head is read a byte at a
+ * time: a client waits for the 200 before its first TLS byte, and none of its bytes may be
+ * read past the head. */
+static int
+connect_handshake(struct conn *c)
+{
+	static const char *const reason[] = { [0] = "Connection established",
+					      [1] = "Forbidden", [2] = "Method Not Allowed",
+					      [3] = "Bad Request" };
+	char head[PROXY_HEAD_MAX + 1], method[16], target[256], reply[256];
+	size_t n = 0, line;
+	int code = 400, r = 3, len;
+
+	while (n < PROXY_HEAD_MAX) {
+		ssize_t k = read(c->cfd, head + n, 1);
+
+		if (k < 0 && errno == EINTR && !atomic_load(&stopping))
+			continue;
+		if (k <= 0) {
+			say("conn %u: the client sent no complete request head (%zu bytes)", c->idx,
+			    n);
+			return -1;
+		}
+		n++;
+		if (n >= 4 && memcmp(head + n - 4, "\r\n\r\n", 4) == 0)
+			break;
+	}
+	head[n] = '\0';
+	line = strcspn(head, "\r\n");
+	say("conn %u: %.*s", c->idx, (int)(line < 300 ? line : 300), head);
+	if (n == PROXY_HEAD_MAX || sscanf(head, "%15s %255s HTTP/1.%*1[01]", method, target) != 2)
+		; /* 400 */
+	else if (strcmp(method, "CONNECT") != 0)
+		code = 405, r = 2;
+	else if (opt.refuse || !target_allowed(target))
+		code = 403, r = 1;
+	else
+		code = 200, r = 0;
+	len = snprintf(reply, sizeof(reply),
+		       "HTTP/1.1 %d %s\r\n%s\r\n", code, reason[r],
+		       code == 200 ? "" : "Content-Length: 0\r\nConnection: close\r\n");
+	if (send_all(c->cfd, reply, (size_t)len) < 0) {
+		say("conn %u: cannot answer the client: %s", c->idx, strerror(errno));
+		return -1;
+	}
+	say("conn %u: answered %d %s", c->idx, code, reason[r]);
+	return code == 200 ? 0 : -1;
+}
+
 static void *
 conn_main(void *arg)
 {
@@ -543,6 +656,8 @@ conn_main(void *arg)
 	c->cl = (struct end){ c->cfd, NULL, 0 };
 	c->up = (struct end){ -1, NULL, 0 };
 	c->dup = (struct end){ -1, NULL, 0 };
+	if (opt.connect && connect_handshake(c) < 0)
+		goto out;
 	if (server_ctx) {
 		if (!(c->cl.ssl = SSL_new(server_ctx)) || !SSL_set_fd(c->cl.ssl, c->cfd) ||
 		    SSL_accept(c->cl.ssl) != 1) {
@@ -576,8 +691,9 @@ out:
 	end_close(&c->cl, 0);
 	end_close(&c->up, 0);
 	end_close(&c->dup, 0);
+	/* Order matters: the slot is the main thread's to reuse as soon as done is set */
+	atomic_store(&c->slot->done, 1);
 	free(c);
-	atomic_fetch_sub(&active, 1);
 	return NULL;
 }
 
@@ -676,11 +792,28 @@ tls_teardown(void)
 	SSL_CTX_free(server_ctx);
 }
 
+/* Join the connection threads that are done, or with @p all every one (they end once stopping
+ * is set).  Returns how many were joined. */
+static unsigned
+reap(int all)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < PROXY_MAX_CONNS; i++) {
+		if (!slots[i].used || (!all && !atomic_load(&slots[i].done)))
+			continue;
+		pthread_join(slots[i].th, NULL);
+		slots[i].used = 0;
+		n++;
+	}
+	return n;
+}
+
 static void
 on_signal(int sig)
 {
 	(void)sig;
-	stopping = 1;
+	atomic_store(&stopping, 1);
 }
 
 static int
@@ -742,7 +875,7 @@ usage(FILE *f)
 		"usage: ssa-faultproxy -l PORT [-P PORTFILE] -u UPSTREAM_PORT [-s SEED] [-r PERMILLE]\n"
 		"         [-n MAX_FAULTS] [-k drop,reset,delay,dup] [-b BYTES] [-d MS]\n"
 		"         [--dir c2s|s2c] [--cert F --key F --ca F --client CERT,KEY ...]\n"
-		"         [--upstream-name NAME]\n"
+		"         [--upstream-name NAME] [--connect [--refuse]]\n"
 		"  -l PORT        listen on 127.0.0.1:PORT (0: the kernel picks; see -P)\n"
 		"  -P FILE        write the port listened on to FILE\n"
 		"  -u PORT        forward to 127.0.0.1:PORT\n"
@@ -755,7 +888,12 @@ usage(FILE *f)
 		"  --dir c2s|s2c  faults in that direction only (default: drawn)\n"
 		"  --cert/--key   terminate TLS with this certificate for the clients\n"
 		"  --ca           the CA of the clients and of the server\n"
-		"  --client C,K   an identity to present upstream for the client showing C\n");
+		"  --client C,K   an identity to present upstream for the client showing C\n"
+		"  --upstream-name NAME  the server's name (TLS: checked upstream; --connect:\n"
+		"                 a CONNECT target; default localhost)\n"
+		"  --connect      be an HTTP CONNECT proxy: tunnel CONNECT H:UPSTREAM_PORT where H is\n"
+		"                 localhost, 127.0.0.1 or --upstream-name; 403 for any other target\n"
+		"  --refuse       with --connect: answer 403 to every CONNECT\n");
 }
 
 int
@@ -766,12 +904,13 @@ main(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'A' },     { "client", required_argument, NULL, 'I' },
 		{ "upstream-name", required_argument, NULL, 'N' },
 		{ "dir", required_argument, NULL, 'D' },
+		{ "connect", no_argument, NULL, 'X' },      { "refuse", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t alen = sizeof(a);
 	struct sigaction sa = { 0 };
-	unsigned idx = 0, faults = 0;
+	unsigned idx = 0, faults = 0, n;
 	int o, lfd = -1, one = 1, have_l = 0, have_u = 0, status = 1;
 	uint64_t v;
 
@@ -838,6 +977,12 @@ main(int argc, char **argv)
 				goto bad;
 			opt.dir = strcmp(optarg, "s2c") == 0;
 			break;
+		case 'X':
+			opt.connect = 1;
+			break;
+		case 'R':
+			opt.refuse = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -848,6 +993,11 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || !have_l || !have_u) {
 		usage(stderr);
+		return 2;
+	}
+	if ((opt.refuse && !opt.connect) || (opt.connect && (opt.cert || opt.nclients))) {
+		fprintf(stderr, "ssa-faultproxy: --refuse needs --connect, and --connect does not "
+				"terminate TLS (no --cert, --client)\n");
 		return 2;
 	}
 	if (tls_setup() < 0)
@@ -868,25 +1018,32 @@ main(int argc, char **argv)
 	}
 	say("listening on 127.0.0.1:%u, forwarding to 127.0.0.1:%u%s, seed %llu, %u per mille, "
 	    "at most %u faults",
-	    ntohs(a.sin_port), opt.upstream_port, server_ctx ? " (TLS terminated)" : "",
+	    ntohs(a.sin_port), opt.upstream_port,
+	    server_ctx    ? " (TLS terminated)"
+	    : opt.refuse  ? " (HTTP CONNECT proxy refusing every tunnel)"
+	    : opt.connect ? " (HTTP CONNECT proxy)"
+			  : "",
 	    (unsigned long long)opt.seed, opt.rate, opt.max_faults);
 	if (opt.port_file && write_port_file(opt.port_file, ntohs(a.sin_port)) < 0) {
 		say("%s: %s", opt.port_file, strerror(errno));
 		goto out;
 	}
-	while (!stopping) {
+	while (!atomic_load(&stopping)) {
 		struct pollfd p = { lfd, POLLIN, 0 };
 		struct conn *c;
-		pthread_t th;
-		pthread_attr_t at;
+		struct slot *slot = NULL;
 		int cfd, r = poll(&p, 1, 500);
 
+		reap(0);
 		if (r <= 0)
 			continue;
 		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (cfd < 0)
 			continue;
-		if (atomic_load(&active) >= PROXY_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
+		for (size_t i = 0; i < PROXY_MAX_CONNS && !slot; i++)
+			if (!slots[i].used)
+				slot = &slots[i];
+		if (!slot || !(c = calloc(1, sizeof(*c)))) {
 			say("too many connections: refused one");
 			close(cfd);
 			continue;
@@ -901,6 +1058,7 @@ main(int argc, char **argv)
 		}
 		c->idx = ++idx;
 		c->cfd = cfd;
+		c->slot = slot;
 		c->plan = plan_for(idx, &faults);
 		if (c->plan.fault == FAULT_NONE)
 			say("conn %u: accepted, no fault", idx);
@@ -913,24 +1071,19 @@ main(int argc, char **argv)
 			say("conn %u: accepted, fault %s after %llu bytes %s", idx,
 			    fault_names[c->plan.fault], (unsigned long long)c->plan.after,
 			    c->plan.dir ? "server->client" : "client->server");
-		atomic_fetch_add(&active, 1);
-		pthread_attr_init(&at);
-		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&th, &at, conn_main, c) != 0) {
-			atomic_fetch_sub(&active, 1);
+		atomic_store(&slot->done, 0);
+		if (pthread_create(&slot->th, NULL, conn_main, c) != 0) {
+			say("conn %u: no thread: refused", idx);
 			close(cfd);
 			free(c);
+			continue;
 		}
-		pthread_attr_destroy(&at);
+		slot->used = 1;
 	}
-	/* let the connections under way end (bounded), so that what they hold is freed */
-	for (int i = 0; i < 100 && atomic_load(&active) > 0; i++)
-		sleep_ms(50);
-	if (atomic_load(&active) > 0) {
-		say("stopping with %d connections open", atomic_load(&active));
-		_exit(0);
-	}
-	say("stopped after %u connections, %u faults", idx, faults);
+	/* the threads see stopping, close their connections and end (bounded: a poll of 500 ms,
+	 * or a blocking handshake's 10 s timeout) */
+	n = reap(1);
+	say("stopped after %u connections, %u faults (%u threads joined at exit)", idx, faults, n);
 	status = 0;
 out:
 	if (lfd >= 0)

@@ -122,3 +122,67 @@ caisse_books_params(const struct caisse_books *b, const char *card,
 		if (b->cards[i].member == member && (!params->card_serial || b->cards[i].active))
 			params->card_serial = b->cards[i].serial;
 }
+
+struct settle_ctx {
+	struct caisse_store *st;
+	struct settlement *s;
+	caisse_settle_note_fn *note;
+	void *cls;
+	char terminal[PROTOCOL_ID_MAX + 1]; /* the terminal whose attachment now is below */
+	char now[PROTOCOL_ID_MAX + 1];      /* "" when attached to none */
+};
+
+static enum ssa_err
+settle_one(void *ctx, const char *terminal, const char *outlet, const char *data, size_t len)
+{
+	struct settle_ctx *c = ctx;
+	struct journal_record r;
+	enum ssa_err err;
+
+	if ((err = journal_record_decode(data, len, &r, NULL))) {
+		log_err("a stored record of %s does not decode", terminal);
+		err = SSA_ERR_DB;
+		goto out;
+	}
+	if ((r.kind != JOURNAL_SALE && r.kind != JOURNAL_VOID && r.kind != JOURNAL_REFUND) ||
+	    r.ssa_covered == 0)
+		goto out;
+	if (!outlet) {
+		/* records are scanned by terminal: one look-up per terminal */
+		if (strcmp(c->terminal, terminal) != 0) {
+			snprintf(c->terminal, sizeof(c->terminal), "%s", terminal);
+			err = c->st->terminal_outlet(c->st->cls, terminal, c->now);
+			if (err == SSA_ERR_NOT_FOUND)
+				c->now[0] = '\0';
+			else if (err)
+				goto out;
+			err = SSA_ERR_OK;
+		}
+		outlet = c->now[0] ? c->now : NULL;
+	}
+	if (!outlet) {
+		if (c->note)
+			c->note(c->cls, terminal, r.seq, r.establishment, NULL);
+		goto out;
+	}
+	if (c->note && strcmp(r.establishment, outlet) != 0)
+		c->note(c->cls, terminal, r.seq, r.establishment, outlet);
+	err = settlement_add_for(c->s, outlet, &r);
+	if (err == SSA_ERR_INVAL) {
+		log_err("record %s/%llu cannot be settled (outlet '%s')", terminal,
+			(unsigned long long)r.seq, outlet);
+		err = SSA_ERR_DB;
+	}
+out:
+	journal_record_fini(&r);
+	return err;
+}
+
+enum ssa_err
+caisse_settle(struct caisse_store *st, int64_t from_ms, int64_t to_ms, struct settlement *s,
+	      caisse_settle_note_fn *note, void *cls)
+{
+	struct settle_ctx c = { .st = st, .s = s, .note = note, .cls = cls };
+
+	return st->journal_scan_time(st->cls, from_ms, to_ms, settle_one, &c);
+}

@@ -33,6 +33,10 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS card_anomaly (\n"
 	"  id INTEGER PRIMARY KEY, card TEXT NOT NULL, terminal TEXT NOT NULL, seq INTEGER NOT NULL,\n"
 	"  expected INTEGER NOT NULL, found INTEGER NOT NULL, time_ms INTEGER NOT NULL);\n"
+	/* the outlet a terminal was attached to when it pushed its records from first_seq on */
+	"CREATE TABLE IF NOT EXISTS pushed_outlet (\n"
+	"  terminal TEXT NOT NULL, first_seq INTEGER NOT NULL, outlet TEXT NOT NULL,\n"
+	"  PRIMARY KEY (terminal, first_seq)) WITHOUT ROWID;\n"
 	/* a card's records for its ledger, without a column the append-only rows never had */
 	"CREATE INDEX IF NOT EXISTS journal_card ON journal (json_extract(data, '$.card'));\n"
 	"CREATE TABLE IF NOT EXISTS hotlist (\n"
@@ -83,6 +87,8 @@ enum stmt_id {
 	ST_GET,
 	ST_PUT,
 	ST_SCAN_TIME,
+	ST_MARK_LAST,
+	ST_MARK_PUT,
 	ST_CARD_GET,
 	ST_CARD_PUT,
 	ST_ANOMALY_PUT,
@@ -140,8 +146,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_GET] = "SELECT data FROM journal WHERE terminal = :terminal AND seq = :seq",
 	[ST_PUT] = "INSERT INTO journal (terminal, seq, data, hash, kind, time_ms, received_ms) "
 		   "VALUES (:terminal, :seq, :data, :hash, :kind, :time_ms, :received_ms)",
-	[ST_SCAN_TIME] = "SELECT terminal, data FROM journal WHERE time_ms >= :from AND "
-			 "time_ms < :to ORDER BY terminal, seq",
+	[ST_SCAN_TIME] = "SELECT j.terminal, j.data, (SELECT g.outlet FROM pushed_outlet g "
+			 "WHERE g.terminal = j.terminal AND g.first_seq <= j.seq ORDER BY "
+			 "g.first_seq DESC LIMIT 1) FROM journal j WHERE j.time_ms >= :from AND "
+			 "j.time_ms < :to ORDER BY j.terminal, j.seq",
+	[ST_MARK_LAST] = "SELECT outlet FROM pushed_outlet WHERE terminal = :terminal "
+			 "ORDER BY first_seq DESC LIMIT 1",
+	[ST_MARK_PUT] = "INSERT OR REPLACE INTO pushed_outlet (terminal, first_seq, outlet) "
+			"VALUES (:terminal, :first_seq, :outlet)",
 	[ST_CARD_GET] = "SELECT balance FROM card_ledger WHERE card = :card",
 	[ST_CARD_PUT] = "INSERT INTO card_ledger (card, balance, terminal, seq, time_ms) "
 			"VALUES (:card, :balance, :terminal, :seq, :time_ms) ON CONFLICT (card) DO "
@@ -605,9 +617,35 @@ s_hotlist_since(void *cls, uint64_t since, struct protocol_hotlist *out)
 }
 
 static enum ssa_err
+s_outlet_mark(void *cls, const char *terminal, uint64_t first_seq, const char *outlet)
+{
+	struct store *s = cls;
+	sqlite3_stmt *st = stmt(s, ST_MARK_LAST);
+	int rc, same = 0;
+
+	if (bind_text(st, ":terminal", terminal, -1))
+		return db_err(s, "bind mark");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *o = (const char *)sqlite3_column_text(st, 0);
+		same = o && strcmp(o, outlet) == 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, "last outlet mark");
+	if (same)
+		return SSA_ERR_OK;
+	st = stmt(s, ST_MARK_PUT);
+	if (bind_text(st, ":terminal", terminal, -1) ||
+	    bind_i64(st, ":first_seq", (int64_t)first_seq) || bind_text(st, ":outlet", outlet, -1))
+		return db_err(s, "bind mark");
+	return exec_done(s, st, "outlet mark");
+}
+
+static enum ssa_err
 s_journal_scan_time(void *cls, int64_t from_ms, int64_t to_ms,
-		    enum ssa_err (*fn)(void *ctx, const char *terminal, const char *data,
-				       size_t len),
+		    enum ssa_err (*fn)(void *ctx, const char *terminal, const char *outlet,
+				       const char *data, size_t len),
 		    void *ctx)
 {
 	struct store *s = cls;
@@ -625,7 +663,8 @@ s_journal_scan_time(void *cls, int64_t from_ms, int64_t to_ms,
 			err = SSA_ERR_NOMEM;
 			break;
 		}
-		err = fn(ctx, t, d, (size_t)sqlite3_column_bytes(st, 1));
+		err = fn(ctx, t, (const char *)sqlite3_column_text(st, 2), d,
+			 (size_t)sqlite3_column_bytes(st, 1));
 		if (err)
 			break;
 	}
@@ -1337,6 +1376,7 @@ caisse_store_sqlite_open(const char *path, struct caisse_store *out)
 				      .journal_scan_time = s_journal_scan_time,
 				      .card_get = s_card_get,
 				      .card_put = s_card_put,
+				      .outlet_mark = s_outlet_mark,
 				      .anomaly_put = s_anomaly_put,
 				      .anomaly_scan = s_anomaly_scan,
 				      .anomaly_clear = s_anomaly_clear,

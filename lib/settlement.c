@@ -89,28 +89,36 @@ id_ok(const char *s, size_t size)
 enum ssa_err
 settlement_add(struct settlement *s, const struct journal_record *r)
 {
+	if (r == NULL)
+		return SSA_ERR_INVAL;
+	return settlement_add_for(s, r->establishment, r);
+}
+
+enum ssa_err
+settlement_add_for(struct settlement *s, const char *outlet, const struct journal_record *r)
+{
 	struct settlement_row row;
 	int32_t period;
 	size_t i;
 	enum ssa_err e = SSA_ERR_OK;
 
-	if (s == NULL || r == NULL)
+	if (s == NULL || r == NULL || outlet == NULL)
 		return SSA_ERR_INVAL;
 	if (r->kind != JOURNAL_SALE && r->kind != JOURNAL_VOID && r->kind != JOURNAL_REFUND)
 		return SSA_ERR_OK;
 	if (r->ssa_covered == 0)
 		return SSA_ERR_OK;
-	if (r->ssa_covered < 0 || !id_ok(r->establishment, sizeof(r->establishment)) ||
+	if (r->ssa_covered < 0 || !id_ok(outlet, sizeof(row.establishment)) ||
 	    !id_ok(r->terminal, sizeof(r->terminal)) || strcmp(r->terminal, SETTLEMENT_TOTAL) == 0)
 		return SSA_ERR_INVAL;
 	if ((e = s->period_of(s->cls, r->time_ms, &period)) != SSA_ERR_OK)
 		return e;
-	i = lower_bound(s, r->establishment, period, r->terminal);
-	if (i < s->n && key_cmp(r->establishment, period, r->terminal, &s->rows[i]) == 0) {
+	i = lower_bound(s, outlet, period, r->terminal);
+	if (i < s->n && key_cmp(outlet, period, r->terminal, &s->rows[i]) == 0) {
 		row = s->rows[i];
 	} else {
 		memset(&row, 0, sizeof(row));
-		memcpy(row.establishment, r->establishment, sizeof(row.establishment));
+		memcpy(row.establishment, outlet, strlen(outlet) + 1);
 		memcpy(row.terminal, r->terminal, sizeof(row.terminal));
 		row.period = period;
 	}
@@ -136,7 +144,7 @@ settlement_add(struct settlement *s, const struct journal_record *r)
 	}
 	if (e != SSA_ERR_OK)
 		return e;
-	if (i < s->n && key_cmp(r->establishment, period, r->terminal, &s->rows[i]) == 0) {
+	if (i < s->n && key_cmp(outlet, period, r->terminal, &s->rows[i]) == 0) {
 		s->rows[i] = row;
 		return SSA_ERR_OK;
 	}

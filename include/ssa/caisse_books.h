@@ -1,5 +1,6 @@
-/* ssa/caisse_books.h — what the caisse checks a card's ledger against: the grant batches it
- * issued and the cards of its members, read from the caisse's storage (ssa/caisse_store.h).
+/* ssa/caisse_books.h — the caisse's books from its storage (ssa/caisse_store.h): what it
+ * checks a card's ledger against (the grant batches it issued, the cards of its members), and
+ * what it owes each outlet (the settlement).
  *
  * ssa-admin caisse ledger rebuilds every card's ledger with these books (lib/ledger.c): the
  * card's story starts from ledger_opening, as ssa-caissed's check at every push does, so the
@@ -18,6 +19,7 @@
 #include "ssa/grant.h"
 #include "ssa/journal.h"
 #include "ssa/ledger.h"
+#include "ssa/settlement.h"
 
 struct caisse_books_card {
 	uint64_t serial, member;
@@ -47,5 +49,24 @@ void caisse_books_fini(struct caisse_books *b);
 void caisse_books_params(const struct caisse_books *b, const char *card,
 			 const struct journal_record *const *recs, size_t n,
 			 struct ledger_params *params);
+
+/* --- the settlement: what the caisse owes each outlet (lib/settlement.c) -------------------- */
+
+/* A record caisse_settle met that the caisse should know of: it names establishment @p named
+ * but is counted for @p outlet, or (@p outlet NULL) it is not counted: its terminal is attached
+ * to no outlet. */
+typedef void caisse_settle_note_fn(void *cls, const char *terminal, uint64_t seq,
+				   const char *named, const char *outlet);
+
+/* Count every stored record of @p from_ms <= time < @p to_ms into @p s (settlement_add_for)
+ * for the outlet its terminal was attached to when it pushed it (outlet_mark), else — pushed
+ * before the terminal was attached, or by an older ssa-caissed — the outlet the terminal is
+ * attached to now.  A record is never counted for the establishment it names: a terminal can
+ * claim no other outlet's money.  @p note (may be NULL) hears of every record with an SSA
+ * tender that names another establishment than its outlet, or that is not counted.  The one
+ * settlement of the caisse: ssa-caissed's GET /v1/settlement and ssa-admin caisse settlement.
+ * SSA_ERR_DB (a stored record that does not decode too), SSA_ERR_OVERFLOW, SSA_ERR_NOMEM. */
+enum ssa_err caisse_settle(struct caisse_store *st, int64_t from_ms, int64_t to_ms,
+			   struct settlement *s, caisse_settle_note_fn *note, void *cls);
 
 #endif

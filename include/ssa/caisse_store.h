@@ -118,11 +118,18 @@ struct caisse_store {
 	/* The hot-listed cards added after @p since, by version, into @p out (fini it). */
 	enum ssa_err (*hotlist_since)(void *cls, uint64_t since, struct protocol_hotlist *out);
 	/* Call @p fn for every stored record with @p from_ms <= time_ms < @p to_ms, any terminal,
-	 * in (terminal, seq) order; a non-OK return of @p fn stops and is returned. */
+	 * in (terminal, seq) order, with the outlet its terminal was attached to when it pushed
+	 * it (outlet_mark; NULL: not known); a non-OK return of @p fn stops and is returned. */
 	enum ssa_err (*journal_scan_time)(void *cls, int64_t from_ms, int64_t to_ms,
 					  enum ssa_err (*fn)(void *ctx, const char *terminal,
-							     const char *data, size_t len),
+							     const char *outlet, const char *data,
+							     size_t len),
 					  void *ctx);
+	/* The records of @p terminal from @p first_seq on are pushed while it is attached to
+	 * @p outlet (the settlement's outlet of a record); a no-op when the terminal's last mark
+	 * says that outlet already. */
+	enum ssa_err (*outlet_mark)(void *cls, const char *terminal, uint64_t first_seq,
+				    const char *outlet);
 
 	/* Call @p fn for every stored closing record (CLOSING_Z, _MONTH, _YEAR) of @p terminal
 	 * (NULL: all), in (terminal, seq) order. */

@@ -50,10 +50,15 @@ void settlement_fini(struct settlement *s);
 /* The UTC period YYYYMM of @p time_ms (>= 0): a settlement_period_fn (@p cls unused). */
 enum ssa_err settlement_period_utc(void *cls, int64_t time_ms, int32_t *period);
 
-/* Count record @p r (its SSA tender, kind, establishment, terminal, time).  Closings, reloads and
- * records without SSA tender change nothing.  SSA_ERR_INVAL for an empty establishment or
- * terminal or a negative SSA amount, SSA_ERR_OVERFLOW when a sum leaves the money range (the
- * settlement is then unchanged). */
+/* Count record @p r (its SSA tender, kind, terminal, time) for outlet @p outlet: the caisse's
+ * (the outlet the terminal was attached to when it pushed the record), not the establishment
+ * the record names.  Closings, reloads and records without SSA tender change nothing.
+ * SSA_ERR_INVAL for an empty or too long outlet, an empty terminal or a negative SSA amount,
+ * SSA_ERR_OVERFLOW when a sum leaves the money range (the settlement is then unchanged). */
+enum ssa_err settlement_add_for(struct settlement *s, const char *outlet,
+				const struct journal_record *r);
+
+/* settlement_add_for the establishment @p r names (tests, journals without a caisse). */
 enum ssa_err settlement_add(struct settlement *s, const struct journal_record *r);
 
 /* The total of @p establishment for @p period (terminal SETTLEMENT_TOTAL) into @p out; a zero row

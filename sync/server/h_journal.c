@@ -196,8 +196,9 @@ out:
 /* Check and store one record.  SSA_ERR_OK with @p *outcome, or an error with @p ref filled
  * (SSA_ERR_DB / SSA_ERR_NOMEM: a server failure). */
 static enum ssa_err
-one_record(struct caisse_store *st, const char *terminal, const struct protocol_record *pr,
-	   int64_t now_ms, uint64_t *last, uint8_t hash[CAISSE_HASH_LEN], struct card_set *cards,
+one_record(struct caisse_store *st, const char *terminal, const char *outlet,
+	   const struct protocol_record *pr, int64_t now_ms, uint64_t *last,
+	   uint8_t hash[CAISSE_HASH_LEN], struct card_set *cards, size_t *elsewhere,
 	   enum protocol_outcome *outcome, struct caisse_refusal *ref)
 {
 	struct journal_record r;
@@ -287,6 +288,8 @@ one_record(struct caisse_store *st, const char *terminal, const struct protocol_
 		goto out;
 	if ((err = card_set_add(cards, &r)))
 		goto out;
+	if (outlet[0] && strcmp(r.establishment, outlet) != 0 && r.ssa_covered)
+		(*elsewhere)++;
 	*last = pr->seq;
 	memcpy(hash, chain.last_hash, CAISSE_HASH_LEN);
 	*outcome = PROTOCOL_STORED;
@@ -303,6 +306,8 @@ caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
 {
 	uint8_t hash[CAISSE_HASH_LEN];
 	struct card_set cards = { 0 };
+	char outlet[PROTOCOL_ID_MAX + 1] = "";
+	size_t elsewhere = 0;
 	uint64_t count;
 	enum ssa_err err;
 
@@ -317,9 +322,18 @@ caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
 	if ((err = register_key(st, terminal, pub)) ||
 	    (err = st->journal_last(st->cls, terminal, &reply->last_seq, hash, &count)))
 		goto fail;
+	/* The settlement's outlet of the records stored from here on: the terminal's at the
+	 * caisse now, whatever they name (a terminal attached to none: decided when settled). */
+	err = st->terminal_outlet(st->cls, terminal, outlet);
+	if (err == SSA_ERR_OK)
+		err = st->outlet_mark(st->cls, terminal, reply->last_seq + 1, outlet);
+	else if (err == SSA_ERR_NOT_FOUND)
+		err = SSA_ERR_OK;
+	if (err)
+		goto fail;
 	for (size_t i = 0; i < push->n; i++) {
-		err = one_record(st, terminal, &push->rec[i], now_ms, &reply->last_seq, hash, &cards,
-				 &reply->res[i].outcome, ref);
+		err = one_record(st, terminal, outlet, &push->rec[i], now_ms, &reply->last_seq, hash,
+				 &cards, &elsewhere, &reply->res[i].outcome, ref);
 		if (err == SSA_ERR_DB || err == SSA_ERR_NOMEM || err == SSA_ERR_CRYPTO)
 			goto fail;
 		if (err) {
@@ -329,6 +343,10 @@ caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
 		reply->res[i].seq = push->rec[i].seq;
 		reply->n++;
 	}
+	if (elsewhere)
+		log_warn("%s: %zu records name another establishment than its outlet %s: they are "
+			 "settled for %s",
+			 terminal, elsewhere, outlet, outlet);
 	/* The ledgers in the same transaction as the records they are made of. */
 	for (size_t i = 0; i < cards.n; i++)
 		if ((err = ledger(st, cards.v[i], reply)))

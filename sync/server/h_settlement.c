@@ -1,16 +1,21 @@
 /* h_settlement.c — GET /v1/settlement?period=YYYYMM: what the caisse owes the caller's outlet.
  *
- * The outlet is the establishment named in the caller's own records (the certificate says which
- * terminal; its journal says which outlet).  For the month (UTC), every stored record of that
- * outlet's terminals counts: the SSA tender of sales, less that of voids and refunds.  RELOAD
- * (grants credited to cards) and closings do not.  With "Accept: text/csv" the same as CSV.
+ * The outlet is the one the caller's terminal is attached to at the caisse (ssa-admin outlet
+ * attach), never what its records name.  The month (UTC) is settled by caisse_settle
+ * (io/caisse_books.c), as ssa-admin caisse settlement does: every record counts for the outlet
+ * its terminal was attached to when it pushed it; the SSA tender of sales, less that of voids
+ * and refunds.  RELOAD (grants credited to cards) and closings do not.  With "Accept: text/csv"
+ * the same as CSV.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ssa/caisse_books.h"
 #include "ssa/journal.h"
 #include "ssa/log.h"
+#include "ssa/money.h"
+#include "ssa/settlement.h"
 #include "server.h"
 
 /* Days from 1970-01-01 to @p y-@p m-01 (proleptic Gregorian; Howard Hinnant's algorithm). */
@@ -27,51 +32,36 @@ days_from_civil(int64_t y, int64_t m)
 	return era * 146097 + doe - 719468;
 }
 
-struct collect {
+/* What the settlement met that the caisse should know of, for the log. */
+struct notes {
 	const char *outlet;
-	struct protocol_settlement *s;
+	size_t elsewhere; /* records of the outlet naming another establishment */
+	size_t unsettled; /* records of terminals attached to no outlet */
 };
 
-static enum ssa_err
-count_record(void *ctx, const char *terminal, const char *data, size_t len)
+static void
+note(void *cls, const char *terminal, uint64_t seq, const char *named, const char *outlet)
 {
-	struct collect *c = ctx;
-	struct journal_record r;
-	enum ssa_err err;
-	int kind;
+	struct notes *n = cls;
 
-	/* every stored record was verified on arrival: one that does not decode is a broken
-	 * database, not a record to skip */
-	if ((err = journal_record_decode(data, len, &r, NULL)))
-		goto out;
-	if (strcmp(r.establishment, c->outlet) != 0)
-		goto out;
-	switch (r.kind) {
-	case JOURNAL_SALE:
-		kind = 0;
-		break;
-	case JOURNAL_VOID:
-		kind = 1;
-		break;
-	case JOURNAL_REFUND:
-		kind = 2;
-		break;
-	default:
-		goto out;
-	}
-	err = protocol_settlement_add(c->s, terminal, kind, r.ssa_covered);
-out:
-	journal_record_fini(&r);
-	return err;
+	(void)terminal;
+	(void)seq;
+	(void)named;
+	if (!outlet)
+		n->unsettled++;
+	else if (strcmp(outlet, n->outlet) == 0)
+		n->elsewhere++;
 }
 
 enum ssa_err
 caisse_settlement(struct caisse_store *st, const char *outlet, int32_t period,
 		  struct protocol_settlement *out)
 {
-	struct collect c = { outlet, out };
+	struct settlement s;
+	struct notes notes = { .outlet = outlet };
 	int64_t y = period / 100, m = period % 100, from, to;
 	enum ssa_err err;
+	size_t n = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (y < 1970 || y > 9999 || m < 1 || m > 12 || !protocol_id_valid(outlet))
@@ -80,34 +70,50 @@ caisse_settlement(struct caisse_store *st, const char *outlet, int32_t period,
 	out->period = period;
 	from = days_from_civil(y, m) * 86400000;
 	to = days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1) * 86400000;
-	err = st->journal_scan_time(st->cls, from, to, count_record, &c);
+	settlement_init(&s, NULL, NULL);
+	if ((err = caisse_settle(st, from, to, &s, note, &notes)))
+		goto out;
+	if (notes.elsewhere)
+		log_warn("settlement %06d of %s: %zu records name another establishment (counted for "
+			 "%s, where their terminals were attached)",
+			 (int)period, outlet, notes.elsewhere, outlet);
+	if (notes.unsettled)
+		log_warn("settlement %06d: %zu records are not counted: their terminals are attached "
+			 "to no outlet (ssa-admin outlet attach)",
+			 (int)period, notes.unsettled);
+	/* the outlet's rows, by terminal, as the statement's lines */
+	for (size_t i = 0; i < s.n; i++)
+		n += strcmp(s.rows[i].establishment, outlet) == 0 && s.rows[i].period == period;
+	if (n > PROTOCOL_SETTLEMENT_MAX_TERMINALS) {
+		err = SSA_ERR_TOO_LONG;
+		goto out;
+	}
+	if (n && !(out->line = calloc(n, sizeof(*out->line)))) {
+		err = SSA_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		const struct settlement_row *r = &s.rows[i];
+		struct protocol_settlement_line *l;
+
+		if (strcmp(r->establishment, outlet) != 0 || r->period != period)
+			continue;
+		l = &out->line[out->n++];
+		snprintf(l->terminal, sizeof(l->terminal), "%s", r->terminal);
+		l->sales = r->sales;
+		l->voids = r->voids;
+		l->refunds = r->refunds;
+		l->sales_ssa = r->sales_ssa;
+		l->voids_ssa = r->voids_ssa;
+		l->refunds_ssa = r->refunds_ssa;
+		l->owed = r->owed;
+		if ((err = money_add(out->owed, r->owed, &out->owed)))
+			goto out;
+	}
+out:
+	settlement_fini(&s);
 	if (err)
 		protocol_settlement_fini(out);
-	return err;
-}
-
-/* The caller's outlet: the establishment of its last stored record. */
-static enum ssa_err
-outlet_of(struct caisse_store *st, const char *terminal, char *outlet, size_t size)
-{
-	struct journal_record r;
-	uint8_t hash[CAISSE_HASH_LEN];
-	uint64_t last, count;
-	char *data = NULL;
-	size_t len;
-	enum ssa_err err;
-
-	if ((err = st->journal_last(st->cls, terminal, &last, hash, &count)))
-		return err;
-	if (last == 0)
-		return SSA_ERR_NOT_FOUND;
-	if ((err = st->journal_get(st->cls, terminal, last, &data, &len)))
-		return err;
-	err = journal_record_decode(data, len, &r, NULL);
-	free(data);
-	if (!err)
-		snprintf(outlet, size, "%s", r.establishment);
-	journal_record_fini(&r);
 	return err;
 }
 
@@ -118,7 +124,7 @@ caisse_h_settlement(struct caisse_request *rq)
 	struct protocol_settlement s = { 0 };
 	const char *p = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "period");
 	const char *accept = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Accept");
-	char outlet[JOURNAL_ID_MAX + 1];
+	char outlet[PROTOCOL_ID_MAX + 1];
 	char *body = NULL, *end;
 	size_t len;
 	long period;
@@ -131,15 +137,12 @@ caisse_h_settlement(struct caisse_request *rq)
 	    period / 100 < 1970)
 		return caisse_reply_error(rq, 400, "PROTOCOL", 0,
 					  "settlement: give ?period=YYYYMM (a month)");
-	err = outlet_of(st, rq->terminal, outlet, sizeof(outlet));
+	err = st->terminal_outlet(st->cls, rq->terminal, outlet);
 	if (err == SSA_ERR_NOT_FOUND)
 		return caisse_reply_error(rq, 404, "NOT_FOUND", 0,
-					  "the caisse holds no record of terminal %s yet, so it "
-					  "does not know its outlet",
+					  "terminal %s is attached to no outlet of the caisse "
+					  "(ssa-admin outlet attach), so it has no settlement",
 					  rq->terminal);
-	if (!err && !protocol_id_valid(outlet))
-		return caisse_reply_error(rq, 404, "NOT_FOUND", 0,
-					  "outlet id '%s' cannot be settled", outlet);
 	if (!err)
 		err = caisse_settlement(st, outlet, (int32_t)period, &s);
 	if (!err)

@@ -16,6 +16,9 @@ syncd_ini t1
 syncd_ini t2
 adm="$B/ssa-admin"
 A() { timeout 30 "$adm" caisse "$@" --db "$T/caisse.db"; }
+# both terminals belong to outlet "demo" (the settlement's key; the demo records name it too)
+"$adm" outlet add demo "Épicerie démo" --db "$T/caisse.db" >/dev/null || fail "outlet add"
+"$adm" outlet attach demo T-01 T-02 --db "$T/caisse.db" >/dev/null || fail "outlet attach"
 # November 2026 (the demo sales' default start), and three sales of T-02 in December
 "$adm" terminal demo-sales "$T/t1.journal" "$T/t1.jkey" T-01 12 || fail "demo-sales t1"
 "$adm" terminal demo-sales "$T/t2.journal" "$T/t2.jkey" T-02 5 || fail "demo-sales t2"

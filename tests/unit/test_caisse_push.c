@@ -328,6 +328,12 @@ test_settlement(void **state)
 	struct protocol_push p;
 	const int64_t dec = INT64_C(1796083200000); /* 2026-12-01T00:00:00Z */
 
+	/* the settlement's outlets are the caisse's: T1 and T2 at epicerie-34, T3 at autre */
+	assert_int_equal(f->st.outlet_put(f->st.cls, "epicerie-34", "Épicerie"), SSA_ERR_OK);
+	assert_int_equal(f->st.outlet_put(f->st.cls, "autre", "Autre"), SSA_ERR_OK);
+	assert_int_equal(f->st.terminal_attach(f->st.cls, "T1", "epicerie-34"), SSA_ERR_OK);
+	assert_int_equal(f->st.terminal_attach(f->st.cls, "T2", "epicerie-34"), SSA_ERR_OK);
+	assert_int_equal(f->st.terminal_attach(f->st.cls, "T3", "autre"), SSA_ERR_OK);
 	/* T1: 8 sales in November 2026, then a void (Nov 30, 23:59:59.999), a sale on Dec 1 */
 	assert_int_equal(push(f, "T1", f->pub_a, 1, N, 0, NULL, &r, &ref), SSA_ERR_OK);
 	protocol_push_reply_fini(&r);
@@ -344,7 +350,9 @@ test_settlement(void **state)
 	/* T2, same outlet, one sale; T3, another outlet, one sale */
 	seal_kind("T2", "epicerie-34", JOURNAL_SALE, dec - 5000, f->b, 0, NULL, &extra[2], &elen[2],
 		  h[2]);
-	seal_kind("T3", "autre", JOURNAL_SALE, dec - 5000, f->b, 0, NULL, &extra[3], &elen[3], h[3]);
+	/* T3's record names epicerie-34: it is settled for autre, where T3 is attached */
+	seal_kind("T3", "epicerie-34", JOURNAL_SALE, dec - 5000, f->b, 0, NULL, &extra[3], &elen[3],
+		  h[3]);
 	for (int k = 2; k < 4; k++) {
 		protocol_push_init(&p);
 		assert_int_equal(protocol_push_add(&p, 1, extra[k], elen[k]), SSA_ERR_OK);

@@ -173,6 +173,18 @@ test_basic_and_boundaries(void **state)
 			    "202604,epicerie-7,*,1,43.21,1,20.00,1,3.21,20.00\n");
 	free(csv);
 	settlement_fini(&s);
+	/* counted for the outlet the caisse says, whatever the records name */
+	settlement_init(&s, NULL, NULL);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(settlement_add_for(&s, "amap-2", &r[i]), SSA_ERR_OK);
+	assert_int_equal(settlement_total(&s, "epicerie-7", 202604, &t), SSA_ERR_OK);
+	assert_int_equal(t.owed, 0);
+	assert_int_equal(settlement_total(&s, "amap-2", 202604, &t), SSA_ERR_OK);
+	assert_int_equal(t.owed, 4321 - 2000 - 321);
+	assert_int_equal(settlement_add_for(&s, "", &r[0]), SSA_ERR_INVAL);
+	assert_int_equal(settlement_add_for(&s, "o123456789012345678901234567890123", &r[0]),
+			 SSA_ERR_INVAL);
+	settlement_fini(&s);
 
 	/* in Paris time the first sale is April's too */
 	settlement_init(&s, plus_two_hours, &calls);

@@ -784,26 +784,24 @@ admin_list_published(struct admin_ctx *ctx, int argc, char **argv)
 
 /* --- what the terminals sent: settlement, closings, anomalies --------------------------------- */
 
-struct settle_ctx {
-	struct settlement s;
-	char why[160];
+/* What the settlement met: records not counted (attached to no outlet), and those counted for
+ * another outlet than they name (of --outlet only, when given), told one by one. */
+struct settle_notes {
+	const char *only;
+	size_t unsettled;
 };
 
-static enum ssa_err
-settle_one(void *ctx, const char *terminal, const char *data, size_t len)
+static void
+settle_note(void *cls, const char *terminal, uint64_t seq, const char *named, const char *outlet)
 {
-	struct settle_ctx *c = ctx;
-	struct journal_record r;
-	enum ssa_err e = journal_record_decode(data, len, &r, NULL);
+	struct settle_notes *n = cls;
 
-	if (e == SSA_ERR_OK && (e = settlement_add(&c->s, &r)) != SSA_ERR_OK)
-		snprintf(c->why, sizeof(c->why), "record %s/%llu: %s", terminal,
-			 (unsigned long long)r.seq, ssa_strerror(e));
-	else if (e != SSA_ERR_OK)
-		snprintf(c->why, sizeof(c->why), "a stored record of %s does not decode",
-			 terminal);
-	journal_record_fini(&r);
-	return e;
+	if (!outlet)
+		n->unsettled++;
+	else if (!n->only || strcmp(n->only, outlet) == 0)
+		fprintf(stderr, "ssa-admin: record %s/%llu names establishment '%s'; its terminal "
+				"was attached to outlet %s when it pushed it: counted for %s\n",
+			terminal, (unsigned long long)seq, named, outlet, outlet);
 }
 
 /* The first millisecond of month @p period (YYYYMM), UTC. */
@@ -819,7 +817,8 @@ static int
 caisse_settlement_csv(struct admin_ctx *ctx, struct caisse_opts *o)
 {
 	struct caisse_store st;
-	struct settle_ctx c = { .why = "" };
+	struct settlement s;
+	struct settle_notes notes = { .only = o->outlet };
 	int32_t period, next;
 	char sep = ',', *csv = NULL;
 	size_t len = 0;
@@ -840,22 +839,27 @@ caisse_settlement_csv(struct admin_ctx *ctx, struct caisse_opts *o)
 	next = period % 100 == 12 ? (period / 100 + 1) * 100 + 1 : period + 1;
 	if (caisse_open(ctx, o, &st) != 0)
 		return 1;
-	settlement_init(&c.s, NULL, NULL);
-	e = st.journal_scan_time(st.cls, month_start_ms(period), month_start_ms(next), settle_one,
-				 &c);
-	if (e != SSA_ERR_OK) {
-		if (c.why[0])
-			fprintf(stderr, "ssa-admin: %s\n", c.why);
-		else
-			caisse_db_failed(e);
-	} else if ((e = settlement_csv(&c.s, o->outlet, period, sep, &csv, &len)) != SSA_ERR_OK) {
+	settlement_init(&s, NULL, NULL);
+	e = caisse_settle(&st, month_start_ms(period), month_start_ms(next), &s, settle_note,
+			  &notes);
+	if (e == SSA_ERR_DB || e == SSA_ERR_NOMEM) {
+		caisse_db_failed(e);
+	} else if (e != SSA_ERR_OK) {
+		fprintf(stderr, "ssa-admin: the settlement could not be computed: %s\n",
+			ssa_strerror(e));
+	} else if ((e = settlement_csv(&s, o->outlet, period, sep, &csv, &len)) != SSA_ERR_OK) {
 		fprintf(stderr, "ssa-admin: the settlement could not be written: %s\n",
 			ssa_strerror(e));
 	} else {
 		rc = admin_write_stdout(csv, len) != 0;
+		if (notes.unsettled)
+			fprintf(stderr, "ssa-admin: %zu records with an SSA tender are not settled: "
+					"their terminals are attached to no outlet (ssa-admin outlet "
+					"attach OUTLET TERMINAL)\n",
+				notes.unsettled);
 	}
 	free(csv);
-	settlement_fini(&c.s);
+	settlement_fini(&s);
 	return caisse_close(&st, rc);
 }
 
@@ -945,12 +949,13 @@ struct ledger_ctx {
 };
 
 static enum ssa_err
-ledger_collect(void *ctx, const char *terminal, const char *data, size_t len)
+ledger_collect(void *ctx, const char *terminal, const char *outlet, const char *data, size_t len)
 {
 	struct ledger_ctx *c = ctx;
 	struct journal_record *r = calloc(1, sizeof(*r));
 	enum ssa_err e;
 
+	(void)outlet;
 	if (r == NULL)
 		return SSA_ERR_NOMEM;
 	if ((e = journal_record_decode(data, len, r, NULL)) != SSA_ERR_OK) {

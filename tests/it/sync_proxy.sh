@@ -6,7 +6,9 @@
 # exactly the records of each terminal's journal (same bytes, none lost, none twice), each
 # terminal holds the caisse's documents byte for byte (never a cut one), and the same is true
 # again from scratch with another seed, and once more with the proxy cutting raw TLS bytes (no
-# TLS termination): the three final states are identical.
+# TLS termination): the three final states are identical.  The caisse's card ledgers (balances,
+# anomalies: the cards are spent at the three terminals from the same balances) and the
+# settlement are those the terminals' journals imply, and identical in the three runs.
 . tests/it/sync_common.inc
 
 PROXY_PID=""
@@ -37,6 +39,9 @@ publish() {
 		A grant make --period "$P0" --rules "$T/rules.txt" --caisse caisse-test \
 			--key "$T/doc.key" >/dev/null || fail "grants"
 	A grant show --period "$P0" >"$T/grants.txt" || fail "grant show"
+	# the three terminals sell for one outlet (the settlement's key)
+	A outlet add demo "Épicerie" >/dev/null && A outlet attach demo T-01 T-02 T-03 >/dev/null ||
+		fail "outlet"
 }
 
 # sales SPEC...: append demo sales to the terminals' journals, each SPEC "name count start_ms"
@@ -95,9 +100,54 @@ stop_proxy() {
 TOTAL_FAILS=0
 }
 
-# dump_caisse FILE: every stored record, terminal by terminal, in sequence order
+# dump_caisse FILE: every stored record, terminal by terminal, in sequence order; every card's
+# ledger balance and anomalies as the caisse kept them
 dump_caisse() {
-	sql "$T/caisse.db" "SELECT terminal, seq, hex(data) FROM journal ORDER BY terminal, seq" >"$1"
+	sql "$T/caisse.db" "SELECT terminal, seq, hex(data) FROM journal ORDER BY terminal, seq;
+		SELECT * FROM card_ledger ORDER BY card;
+		SELECT card, terminal, seq, expected, found, time_ms FROM card_anomaly
+		ORDER BY card, terminal, seq" >"$1"
+}
+
+# check_books: the card ledgers the caisse kept batch by batch, in whatever order the faults let
+# the batches in, are the ones the terminals' journals imply, and so is the settlement
+check_books() {
+	A() { timeout 30 "$B/ssa-admin" "$@" --db "$T/caisse.db"; }
+	# every card of the journals has a ledger, and no other card
+	for n in $NAMES; do
+		sql "$T/$n.journal" "SELECT json_extract(record, '$.card') FROM journal
+			WHERE json_extract(record, '$.card') <> ''"
+	done | sort -u >"$T/cards.want"
+	sql "$T/caisse.db" "SELECT card FROM card_ledger ORDER BY card" | sort >"$T/cards.got"
+	cmp -s "$T/cards.want" "$T/cards.got" || fail "seed $seed: cards: $(diff "$T/cards.want" "$T/cards.got")"
+	# each card's balance and anomalies are those of its ledger rebuilt at once from all the
+	# records (lib/ledger.c over the stored records, which are the journals' bytes: see above)
+	A caisse ledger | tr -d '\r' | sed 1d >"$T/ledger.csv" || fail "seed $seed: caisse ledger"
+	cut -d, -f1,4 "$T/ledger.csv" | tr , '|' >"$T/bal.want"
+	sql "$T/caisse.db" "SELECT card, printf('%d.%02d', balance / 100, balance % 100)
+		FROM card_ledger ORDER BY card" >"$T/bal.got"
+	cmp -s "$T/bal.want" "$T/bal.got" || fail "seed $seed: balances: $(diff "$T/bal.want" "$T/bal.got")"
+	awk -F, '{ n = split($6, w, " "); for (i = 1; i < n; i += 2)
+		if (w[i] == "GAP" || w[i] == "EXCESS" || w[i] == "DOUBLE_SPEND") {
+			split(w[i + 1], r, "/"); print $1 "|" r[1] "|" r[2] } }' "$T/ledger.csv" |
+		sort >"$T/anom.want"
+	sql "$T/caisse.db" "SELECT card, terminal, seq FROM card_anomaly" | sort >"$T/anom.got"
+	[ -s "$T/anom.want" ] || fail "seed $seed: the sales double-spend cards: no anomaly"
+	cmp -s "$T/anom.want" "$T/anom.got" || fail "seed $seed: anomalies: $(diff "$T/anom.want" "$T/anom.got")"
+	# the settlement: per terminal, the SSA tender of its journal's sales less voids and refunds
+	for n in $NAMES; do
+		id=$(echo "$n" | sed 's/t/T-0/')
+		sql "$T/$n.journal" "SELECT '$id', printf('%d.%02d', o / 100, o % 100) FROM (SELECT
+			sum(CASE kind WHEN 'SALE' THEN 1 WHEN 'VOID' THEN -1 WHEN 'REFUND' THEN -1
+			ELSE 0 END * json_extract(record, '$.ssa')) AS o FROM journal)"
+	done >"$T/owed.want"
+	A caisse settlement --period 202611 2>"$T/settle.err" | tr -d '\r' | sed 1d | grep -v ',\*,' |
+		cut -d, -f3,10 | tr , '|' >"$T/owed.got"
+	cmp -s "$T/owed.want" "$T/owed.got" || fail "seed $seed: settlement: $(diff "$T/owed.want" "$T/owed.got")"
+	[ ! -s "$T/settle.err" ] || fail "seed $seed: settlement: $(cat "$T/settle.err")"
+	total=$(awk -F'|' '{ split($2, a, "."); t += a[1] * 100 + a[2] } END { print t }' "$T/owed.want")
+	ccurl t1 "https://localhost:$PORT/v1/settlement?period=202611" |
+		grep -q "\"outlet\":\"demo\",\"owed\":$total," || fail "seed $seed: the server's statement"
 }
 
 # sync_all: ssa-syncd --once for every terminal not acknowledged yet, in bounded rounds
@@ -179,6 +229,7 @@ one_run() {
 		[ "$(spool_status "$n" rejections)" = 0 ] || fail "seed $seed: $n: $(cat "$T/$n.spool/status")"
 		cmp -s "$T/grants.txt" "$T/$n.spool/grants-$P0.txt" || fail "seed $seed: $n's grants"
 	done
+	check_books
 }
 
 one_run 7 tls

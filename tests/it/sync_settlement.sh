@@ -68,7 +68,7 @@ period,establishment,terminal,sales,sales_ssa,voids,voids_ssa,refunds,refunds_ss
 202611,epicerie-2,*,4,6.00,0,0.00,0,0.00,6.00
 W
 tr -d '\r' <"$T/adm.csv" | cmp -s - "$T/want.csv" || fail "ssa-admin: $(cat "$T/adm.csv")"
-grep -q "record T-03/1 names establishment 'demo'; its terminal was attached to outlet epicerie-2" "$T/adm.err" ||
+grep -q "terminal T-03: 4 records (1 to 4) name establishment 'demo' but were pushed while it was attached to outlet epicerie-2" "$T/adm.err" ||
 	fail "ssa-admin does not tell: $(cat "$T/adm.err")"
 grep -q '2 records with an SSA tender are not settled' "$T/adm.err" || fail "T-04: $(cat "$T/adm.err")"
 out=$(ccurl t4 "https://localhost:$PORT/v1/settlement?period=202611")

@@ -785,23 +785,50 @@ admin_list_published(struct admin_ctx *ctx, int argc, char **argv)
 /* --- what the terminals sent: settlement, closings, anomalies --------------------------------- */
 
 /* What the settlement met: records not counted (attached to no outlet), and those counted for
- * another outlet than they name (of --outlet only, when given), told one by one. */
+ * another outlet than they name (of --outlet only, when given), told once per terminal (the
+ * records come terminal by terminal). */
 struct settle_notes {
 	const char *only;
 	size_t unsettled;
+	char terminal[PROTOCOL_ID_MAX + 1], named[JOURNAL_ID_MAX + 1], outlet[PROTOCOL_ID_MAX + 1];
+	uint64_t first, last;
+	size_t n;
 };
+
+static void
+settle_flush(struct settle_notes *n)
+{
+	if (n->n)
+		fprintf(stderr, "ssa-admin: terminal %s: %zu records (%llu to %llu) name establishment "
+				"'%s' but were pushed while it was attached to outlet %s: counted "
+				"for %s\n",
+			n->terminal, n->n, (unsigned long long)n->first, (unsigned long long)n->last,
+			n->named, n->outlet, n->outlet);
+	n->n = 0;
+}
 
 static void
 settle_note(void *cls, const char *terminal, uint64_t seq, const char *named, const char *outlet)
 {
 	struct settle_notes *n = cls;
 
-	if (!outlet)
+	if (!outlet) {
 		n->unsettled++;
-	else if (!n->only || strcmp(n->only, outlet) == 0)
-		fprintf(stderr, "ssa-admin: record %s/%llu names establishment '%s'; its terminal "
-				"was attached to outlet %s when it pushed it: counted for %s\n",
-			terminal, (unsigned long long)seq, named, outlet, outlet);
+		return;
+	}
+	if (n->only && strcmp(n->only, outlet) != 0)
+		return;
+	if (n->n && (strcmp(n->terminal, terminal) != 0 || strcmp(n->named, named) != 0 ||
+		     strcmp(n->outlet, outlet) != 0))
+		settle_flush(n);
+	if (!n->n) {
+		snprintf(n->terminal, sizeof(n->terminal), "%s", terminal);
+		snprintf(n->named, sizeof(n->named), "%s", named);
+		snprintf(n->outlet, sizeof(n->outlet), "%s", outlet);
+		n->first = seq;
+	}
+	n->last = seq;
+	n->n++;
 }
 
 /* The first millisecond of month @p period (YYYYMM), UTC. */
@@ -852,6 +879,7 @@ caisse_settlement_csv(struct admin_ctx *ctx, struct caisse_opts *o)
 			ssa_strerror(e));
 	} else {
 		rc = admin_write_stdout(csv, len) != 0;
+		settle_flush(&notes);
 		if (notes.unsettled)
 			fprintf(stderr, "ssa-admin: %zu records with an SSA tender are not settled: "
 					"their terminals are attached to no outlet (ssa-admin outlet "

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "crt.h"
 #include "i18n.h"
+#include "reader.h"
 #include "spool.h"
 #include "till.h"
 #include "till_card.h"
@@ -276,12 +277,13 @@ open_journal(const struct pos_config *cfg, struct till *t, struct ssa_journal_st
 }
 
 /* The card reader, if one is configured.  A reader that cannot be opened is a message: the till
- * still sells, paid by other tenders. */
+ * still sells, paid by other tenders, and opens it when it comes (pos/reader.h). */
 static void
-open_reader(const struct pos_config *cfg, struct till *t, struct ssa_card_reader *reader,
-	    struct card_keys *keys)
+open_reader(const struct pos_config *cfg, struct till *t, struct pos_reader *rd,
+	    struct ssa_card_reader *reader, struct card_keys *keys)
 {
 	enum ssa_err err;
+	bool opened = false;
 
 	if (!cfg->reader || !cfg->reader[0])
 		return;
@@ -296,12 +298,16 @@ open_reader(const struct pos_config *cfg, struct till *t, struct ssa_card_reader
 					       : _("the debit or verify key is missing"));
 		return;
 	}
-	if ((err = nfc_desfire_open(cfg->reader, keys, reader)) != SSA_ERR_OK) {
+	if ((err = pos_reader_init(rd, cfg->reader, keys, t, reader, &opened)) != SSA_ERR_OK) {
 		memset(reader, 0, sizeof(*reader));
 		till_message(t, TILL_MSG_ERROR, _("Card reader %s: %s."), cfg->reader,
 			     _(ssa_strerror(err)));
 		return;
 	}
+	if (!opened)
+		till_message(t, TILL_MSG_ERROR,
+			     _("Card reader %s: %s. The till tries it again by itself."), cfg->reader,
+			     _(ssa_strerror(SSA_ERR_READER)));
 	t->reader = reader;
 	t->caisse_verify_key = keys->verify;
 	t->card_terminal = (uint32_t)cfg->card_terminal;
@@ -352,6 +358,7 @@ main(int argc, char **argv)
 	struct journal_signer *signer = NULL;
 	struct spool spool = { 0 };
 	struct ssa_card_reader reader = { 0 };
+	struct pos_reader rd = { 0 };
 	struct card_keys keys = { 0 };
 	struct till_card_files *files = NULL;
 	struct pos_caisses caisses;
@@ -433,7 +440,9 @@ main(int argc, char **argv)
 			     cfg.catalog, _(ssa_strerror(err)));
 	}
 	open_journal(&cfg, &till, &journal, &signer);
-	open_reader(&cfg, &till, &reader, &keys);
+	open_reader(&cfg, &till, &rd, &reader, &keys);
+	if (till.reader)
+		ui.reader = &rd;
 	open_spool(&cfg, &till, &files);
 	pos_caisses_open(&caisses, &cfg, &till, &keys);
 	till_recover(&till);
@@ -482,8 +491,7 @@ main(int argc, char **argv)
 out:
 	till_fini(&till);
 	pos_caisses_close(&caisses);
-	if (reader.close)
-		reader.close(reader.cls);
+	pos_reader_fini(&rd);
 	card_keys_wipe(&keys);
 	spool_fini(&spool);
 	till_card_files_free(files);

@@ -56,9 +56,11 @@ extern const struct view_ops ui_refund_ops;
 struct amap_session;
 struct spool;
 struct catalog_store;
+struct pos_reader;
 
 struct ui {
 	struct till *till;
+	struct pos_reader *reader;   /* the card reader, NULL: none configured */
 	enum money_locale money_locale;
 	/* Receipts: header lines, width, where copies go (NULL: nowhere). */
 	const char *shop_name, *shop_address, *receipt_dir, *printer;

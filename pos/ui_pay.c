@@ -9,6 +9,7 @@
 
 #include "crt.h"
 #include "i18n.h"
+#include "reader.h"
 #include "receipt.h"
 #include "ui.h"
 
@@ -59,6 +60,10 @@ pay_draw(struct ui *ui, int top, int rows)
 		money_format(a->balance_after, ui->money_locale, m, sizeof(m));
 		snprintf(note, sizeof(note), _("balance after: %s"), m);
 		row(ui, y++, CRT_COVERED, _(tender_label(TENDER_SSA)), a->ssa_debit, note);
+	} else if (pos_reader_lost(ui->reader)) {
+		attrset(crt_attr(CRT_WARN));
+		crt_put(y++, 2, COLS - 2, true,
+			_("Card reader gone: tried again by itself; cash and other tenders work."));
 	} else {
 		attrset(crt_attr(CRT_INFO));
 		crt_put(y++, 2, COLS - 2, true, _("Food card: put it on the reader."));

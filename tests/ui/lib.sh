@@ -104,13 +104,27 @@ ui_demo_data() {
 # ui_card_setup: a caisse's card keys (ssa-admin card keygen), and
 # ssa-cardsim on a pty (its connstring in $UI_DEV) with no card in the field yet; the till's
 # configuration gets [card] reader/keys.  libnfc never scans: LIBNFC_AUTO_SCAN=false.
+# With UI_SIM_LINK set, ssa-cardsim keeps a symbolic link of that name to its pty, and the
+# till's reader is that link (stable across ui_sim_stop / ui_sim_start).
 UI_ADMIN="$UI_TOP/$SSA_BUILD/ssa-admin"
 UI_SIM="$UI_TOP/$SSA_BUILD/ssa-cardsim"
 export LIBNFC_AUTO_SCAN=false LIBNFC_INTRUSIVE_SCAN=false
 ui_card_setup() {
 	timeout 30 "$UI_ADMIN" card keygen "$UI_TMP/card.keys" --caisse caisse-34 >/dev/null 2>&1 ||
 		ui_fail "card keygen"
-	timeout 300 "$UI_SIM" --control "$UI_TMP/ctl" >"$UI_TMP/sim.out" 2>"$UI_TMP/sim.err" &
+	ui_sim_start
+	ui_config "[card]" "reader = $UI_DEV" "keys = $UI_TMP/card.keys" "terminal_number = 3"
+}
+
+# ui_sim_start: start ssa-cardsim (a new pty; no card in the field); sets UI_DEV.
+ui_sim_start() {
+	rm -f "$UI_TMP/sim.out"
+	if [ -n "${UI_SIM_LINK:-}" ]; then
+		timeout 300 "$UI_SIM" --control "$UI_TMP/ctl" --link "$UI_SIM_LINK" \
+			>"$UI_TMP/sim.out" 2>>"$UI_TMP/sim.err" &
+	else
+		timeout 300 "$UI_SIM" --control "$UI_TMP/ctl" >"$UI_TMP/sim.out" 2>>"$UI_TMP/sim.err" &
+	fi
 	UI_SIM_PID=$!
 	_i=0
 	until grep -q '^connstring pn532_uart:' "$UI_TMP/sim.out" 2>/dev/null; do
@@ -118,8 +132,19 @@ ui_card_setup() {
 		[ $_i -lt "$UI_POLLS" ] || ui_fail "ssa-cardsim did not start"
 		sleep 0.1
 	done
-	UI_DEV=$(sed -n 's/^connstring //p' "$UI_TMP/sim.out")
-	ui_config "[card]" "reader = $UI_DEV" "keys = $UI_TMP/card.keys" "terminal_number = 3"
+	if [ -n "${UI_SIM_LINK:-}" ]; then
+		UI_DEV="pn532_uart:$UI_SIM_LINK"
+	else
+		UI_DEV=$(sed -n 's/^connstring //p' "$UI_TMP/sim.out")
+	fi
+}
+
+# ui_sim_stop: stop ssa-cardsim (the reader is unplugged: its pty goes away).
+ui_sim_stop() {
+	[ -n "$UI_SIM_PID" ] || return 0
+	kill "$UI_SIM_PID" 2>/dev/null
+	wait "$UI_SIM_PID" 2>/dev/null
+	UI_SIM_PID=""
 }
 
 # ui_ctl ARGS: the simulator's control channel (insert PATH, remove, tear N, status).

@@ -259,6 +259,9 @@ journal_record_check(const struct journal_record *r, const char **why)
 	if (r->kind == JOURNAL_VOID || r->kind == JOURNAL_REFUND)
 		CHECK(r->link_seq >= 1 && r->link_seq < r->seq,
 		      "void or refund must name an earlier record");
+	else if (r->kind == JOURNAL_REPRINT)
+		CHECK(r->link_seq >= 1 && r->link_seq < r->seq,
+		      "reprint must name an earlier record");
 	else
 		CHECK(r->link_seq == 0, "only voids and refunds link to another record");
 	if (r->kind == JOURNAL_RELOAD) {

@@ -491,6 +491,60 @@ till_sign_in(struct till *t, const char *code)
 	return SSA_ERR_OK;
 }
 
+/* The reprints of one sale already in the journal (till_reprint). */
+struct reprint_count {
+	uint64_t sale;
+	unsigned n;
+};
+
+static enum ssa_err
+count_reprint(void *ctx, uint64_t seq, const void *buf, size_t len)
+{
+	struct reprint_count *c = ctx;
+	struct journal_record r;
+	enum ssa_err err;
+
+	(void)seq;
+	/* Only a REPRINT record is decoded: the others are skipped on their kind's name. */
+	if (!memmem(buf, len, "\"kind\":\"REPRINT\"", sizeof("\"kind\":\"REPRINT\"") - 1))
+		return SSA_ERR_OK;
+	if ((err = journal_record_decode(buf, len, &r, NULL)) == SSA_ERR_OK &&
+	    r.kind == JOURNAL_REPRINT && r.link_seq == c->sale)
+		c->n++;
+	journal_record_fini(&r);
+	return err;
+}
+
+enum ssa_err
+till_reprint(struct till *t, uint64_t sale_seq, int64_t now_ms, unsigned *copy)
+{
+	struct reprint_count c = { .sale = sale_seq };
+	struct journal_record r;
+	enum ssa_err err;
+
+	journal_record_init(&r, JOURNAL_REPRINT);
+	if (!t->journal || !t->signer || sale_seq == 0) {
+		err = SSA_ERR_INVAL;
+		goto out;
+	}
+	/* Reprints come after their sale: the count starts there. */
+	if ((err = journal_store_scan(t->journal, sale_seq + 1, count_reprint, &c)) != SSA_ERR_OK)
+		goto out;
+	snprintf(r.establishment, sizeof(r.establishment), "%s", t->establishment);
+	snprintf(r.terminal, sizeof(r.terminal), "%s", t->terminal);
+	snprintf(r.software, sizeof(r.software), "ssa-pos %s", SSA_VERSION);
+	snprintf(r.operator_id, sizeof(r.operator_id), "%s", t->operator_id);
+	r.time_ms = now_ms;
+	r.link_seq = sale_seq;
+	if ((err = journal_store_append(t->journal, &r, t->signer, 0, NULL, NULL)) != SSA_ERR_OK)
+		goto out;
+	t->status.records_waiting++;
+	*copy = c.n + 1;
+out:
+	journal_record_fini(&r);
+	return err;
+}
+
 enum ssa_err
 till_sale_record(const struct till *t, int64_t time_ms, struct journal_record *r)
 {

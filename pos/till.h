@@ -259,6 +259,12 @@ int64_t till_due(const struct till *t);
 /* Sign in operator @p code: 1 to 8 digits.  A bad code is a message and changes nothing. */
 enum ssa_err till_sign_in(struct till *t, const char *code);
 
+/* Record a reprint of the receipt of sale @p sale_seq (a REPRINT record linked to it, by the
+ * operator signed in, at @p now_ms UTC ms); @p *copy gets its copy number: 1 + the reprints of
+ * that sale already in the journal.  Order matters: the reprint is in the journal before the
+ * copy exists.  SSA_ERR_INVAL without a journal, a signer or a sale; store errors as they are. */
+enum ssa_err till_reprint(struct till *t, uint64_t sale_seq, int64_t now_ms, unsigned *copy);
+
 /* The journal record of the sale being paid, fully paid (allocation_check): lines with their
  * decisions and SSA parts, tenders with change, card and balances, VAT per rate, at @p time_ms
  * (UTC ms).  The store seals it (seq, chain, signature).

@@ -86,7 +86,7 @@ struct ui {
 					* else the closing of that kind */
 	bool report_confirm;         /* ... which waits for Enter to be recorded */
 	char balance[200];           /* what the balance inquiry screen shows */
-	const char *data_dir;        /* where reprints are counted */
+	const char *data_dir;        /* the till's data directory */
 	char *duplicate;             /* the reprint shown on the receipt screen (owned), or NULL */
 	/* The status line's sources (borrowed, may be NULL), looked at every few seconds. */
 	struct spool *spool;
@@ -112,8 +112,8 @@ void ui_pay_step(struct ui *ui, int timeout_ms);
 void ui_amap_pay_step(struct ui *ui);
 void ui_amap_paid(struct ui *ui);
 
-/* Reprint the last receipt: the reprint is counted (data_dir/reprints.log, fsynced before the
- * copy is shown or printed) and marked "DUPLICATE n". */
+/* Reprint the last receipt: the reprint is recorded in the journal (a REPRINT record, before
+ * the copy is shown or printed) and marked "DUPLICATE n", n counted from the journal. */
 void ui_reprint(struct ui *ui);
 
 /* The report screen with the X report (REQ_REPORT_X) or the closing a request asks for

@@ -1,9 +1,8 @@
 /* ui_receipt.c — the receipt of the sale just recorded, as it is printed. */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "ssa/strbuf.h"
 
@@ -11,41 +10,6 @@
 #include "i18n.h"
 #include "receipt.h"
 #include "ui.h"
-
-/* Count one more reprint of sale @p seq in @p dir/reprints.log; @p *n gets its number.  Order
- * matters: counted on disk before the copy exists. */
-static enum ssa_err
-count_reprint(const char *dir, uint64_t seq, unsigned *n)
-{
-	char path[1024], line[32], buf[4096];
-	ssize_t r;
-	size_t len = 0;
-	int fd, k;
-	enum ssa_err err = SSA_ERR_OK;
-
-	snprintf(path, sizeof(path), "%s/reprints.log", dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
-		return SSA_ERR_IO;
-	*n = 1;
-	k = snprintf(line, sizeof(line), "%llu\n", (unsigned long long)seq);
-	/* Lines already there for this sale. */
-	while ((r = read(fd, buf + len, sizeof(buf) - len - 1)) > 0) {
-		char *p, *nl;
-
-		len += (size_t)r;
-		buf[len] = '\0';
-		for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
-			if ((size_t)(nl + 1 - p) == (size_t)k && memcmp(p, line, (size_t)k) == 0)
-				(*n)++;
-		len = strlen(p);
-		memmove(buf, p, len);
-	}
-	if (write(fd, line, (size_t)k) != k || fsync(fd) != 0)
-		err = SSA_ERR_IO;
-	if (close(fd) != 0)
-		err = SSA_ERR_IO;
-	return err;
-}
 
 void
 ui_reprint(struct ui *ui)
@@ -60,7 +24,8 @@ ui_reprint(struct ui *ui)
 		till_message(t, TILL_MSG_WARN, "%s", _("No receipt to reprint."));
 		return;
 	}
-	if (!ui->data_dir || count_reprint(ui->data_dir, t->last_sale_seq, &n) != SSA_ERR_OK) {
+	/* Order matters: recorded in the journal before the copy exists. */
+	if (till_reprint(t, t->last_sale_seq, (int64_t)time(NULL) * 1000, &n) != SSA_ERR_OK) {
 		till_message(t, TILL_MSG_ERROR, "%s", _("The reprint could not be counted: none."));
 		return;
 	}

@@ -52,7 +52,8 @@
 	_(RELOAD, "monthly grant applied to a card") \
 	_(CLOSING_Z, "daily closing") \
 	_(CLOSING_MONTH, "monthly closing") \
-	_(CLOSING_YEAR, "annual closing")
+	_(CLOSING_YEAR, "annual closing") \
+	_(REPRINT, "reprint of an earlier sale's receipt")
 
 #define JOURNAL_KIND_ENUM_(name, text) JOURNAL_##name,
 enum journal_kind { JOURNAL_KINDS(JOURNAL_KIND_ENUM_) JOURNAL__KIND_COUNT };
@@ -141,7 +142,7 @@ struct journal_record {
 	struct vat_summary vat; /* per rate: gross, vat, net */
 	int64_t total;          /* VAT-inclusive total of the lines */
 	int64_t ssa_covered;    /* SSA tender (debited from / credited to the card) */
-	uint64_t link_seq;      /* VOID, REFUND: the sale's seq; 0 otherwise */
+	uint64_t link_seq;      /* VOID, REFUND, REPRINT: the sale's seq; 0 otherwise */
 	struct journal_reload reload;   /* RELOAD only; zero otherwise */
 	struct journal_closing closing; /* closings only; zero otherwise */
 	uint8_t key_id[JOURNAL_KEY_ID_LEN]; /* set by journal_seal */

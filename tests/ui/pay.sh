@@ -47,7 +47,7 @@ ui_keys C-r
 ui_wait_text "Ticket de la vente 1 réimprimé (copie 2)."
 ui_wait_text "DUPLICATA 2"
 ui_keys Escape
-[ "$(grep -c '^1$' "$UI_DATA/reprints.log")" = 2 ] || ui_fail "reprints counted"
+[ "$(sqlite3 "$UI_DATA/journal.db" "SELECT count(*) FROM journal WHERE kind = 'REPRINT' AND json_extract(record, '$.link') = 1")" = 2 ] || ui_fail "reprints in the journal"
 
 # balance inquiry: the card, no sale
 ui_card_off
@@ -68,7 +68,7 @@ ui_screen | grep -Eq '^  Espèces +11,67 €$' || ui_fail "X: cash"
 ui_keys C-z
 ui_wait_text ": Entrée l'enregistre, Échap annule"
 ui_keys Enter
-ui_wait_text "Clôture 1 enregistrée (enregistrement 2)."
+ui_wait_text "Clôture 1 enregistrée (enregistrement 4)."
 ui_keys Escape
 ui_keys C-x
 ui_wait_text "Ventes 0, annulations 0"

@@ -46,7 +46,7 @@ ui_wait_gone "DUPLICATA"
 ui_keys C-r
 ui_wait_text "Ticket de la vente 1 réimprimé (copie 2)."
 ui_keys Escape
-[ "$(grep -c '^1$' "$UI_DATA/reprints.log")" = 2 ] || ui_fail "reprints counted"
+[ "$(sqlite3 "$UI_DATA/journal.db" "SELECT count(*) FROM journal WHERE kind = 'REPRINT' AND json_extract(record, '$.link') = 1")" = 2 ] || ui_fail "reprints in the journal"
 
 # X report (nothing recorded), then the Z closing, confirmed
 ui_keys C-x
@@ -58,7 +58,7 @@ ui_screen | grep -Eq '^  Carte bancaire +10,00 €$' || ui_fail "X: bank card"
 ui_keys C-z
 ui_wait_text ": Entrée l'enregistre, Échap annule"
 ui_keys Enter
-ui_wait_text "Clôture 1 enregistrée (enregistrement 2)."
+ui_wait_text "Clôture 1 enregistrée (enregistrement 4)."
 ui_keys Escape
 ui_keys C-x
 ui_wait_text "Ventes 0, annulations 0"
@@ -71,4 +71,8 @@ ui_journal verify --db "$UI_DATA/journal.db" --pubkey "$UI_DATA/terminal.key" >"
 ui_journal show --db "$UI_DATA/journal.db" --json >"$UI_TMP/show" 2>&1 || ui_fail "journal show"
 [ "$(grep -c '"kind":"SALE"' "$UI_TMP/show")" = 1 ] || { cat "$UI_TMP/show"; ui_fail "one sale"; }
 [ "$(grep -c '"kind":"CLOSING_Z"' "$UI_TMP/show")" = 1 ] || ui_fail "one Z"
+# the reprints, as ssa-admin shows them: records 2 and 3, of sale 1, by operator 42
+ui_journal show --db "$UI_DATA/journal.db" >"$UI_TMP/show.txt" 2>&1 || ui_fail "journal show"
+[ "$(grep -Ec '^ +[23]  REPRINT .* op=42  of=1$' "$UI_TMP/show.txt")" = 2 ] ||
+	{ cat "$UI_TMP/show.txt"; ui_fail "reprints shown"; }
 grep -q '"op":"42"' "$UI_TMP/show" || ui_fail "operator in the record"

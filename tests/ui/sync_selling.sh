@@ -2,10 +2,11 @@
 # The till keeps selling while sync runs: the demo's chain (ssa-caissed over mutual TLS on
 # 127.0.0.1, ssa-cardsim with the demo cards, tools/demo.sh setup), ssa-syncd as a daemon that
 # syncs every second, and the cashier selling basket after basket: card + cash, cash only, bank
-# card, card only (a grant at a first tap), card + bank card.  Every step's screen comes within
-# lib.sh's usual wait (the till never waits for the sync); at the end every record the till
-# signed is at the caisse byte for byte (same hash), none twice, the caisse acknowledged them
-# all (status line: 0 waiting), no card anomaly, and the journal verifies.
+# card (its receipt reprinted: a REPRINT record), card only (a grant at a first tap), card + bank
+# card.  Every step's screen comes within lib.sh's usual wait (the till never waits for the
+# sync); at the end every record the till signed is at the caisse byte for byte (same hash),
+# none twice, the caisse acknowledged them all (status line: 0 waiting), no card anomaly, and
+# the journal verifies.
 . tests/ui/lib.sh
 
 D="$UI_TMP/demo"
@@ -65,13 +66,17 @@ ui_wait_text "Vente 3 enregistrée."
 ui_keys Escape
 ui_wait_text "Le panier est vide"
 
-# 3: beer, bank card
+# 3: beer, bank card; its receipt reprinted (a REPRINT record, pushed like the others)
 ui_scan 3760123400244
 ui_wait_text "Bière blonde artisanale 33 cl"
 ui_keys F3
 ui_wait_text "Carte alimentaire : posez-la sur le lecteur."
 ui_keys F8
 ui_wait_text "Vente 4 enregistrée."
+ui_keys Escape
+ui_wait_text "Le panier est vide"
+ui_keys C-r
+ui_wait_text "DUPLICATA 1"
 ui_keys Escape
 ui_wait_text "Le panier est vide"
 
@@ -82,7 +87,7 @@ ui_wait_text "Pain de campagne 800 g"
 ui_keys F3
 ui_wait_text "Carte alimentaire : posez-la sur le lecteur."
 card lea
-ui_wait_text "Vente 6 enregistrée."
+ui_wait_text "Vente 7 enregistrée."
 card off
 ui_keys Escape
 ui_wait_text "Le panier est vide"
@@ -96,7 +101,7 @@ ui_wait_text "Carte alimentaire : posez-la sur le lecteur."
 card marie
 ui_wait_text "la SSA paie 1,95 €, reste 3,40 € à payer."
 ui_keys F8
-ui_wait_text "Vente 7 enregistrée."
+ui_wait_text "Vente 8 enregistrée."
 card off
 ui_keys Escape
 ui_wait_text "Le panier est vide"
@@ -110,11 +115,11 @@ ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
 sync_stop
 
-# 7 records (2 reloads, 5 sales), each once at the caisse with the till's hash
+# 8 records (2 reloads, 5 sales, a reprint), each once at the caisse with the till's hash
 n=$(sqlite3 "$D/pos/journal.db" "SELECT count(*) FROM journal")
-[ "$n" = 7 ] || ui_fail "the till's journal has $n records, not 7"
+[ "$n" = 8 ] || ui_fail "the till's journal has $n records, not 8"
 kinds=$(sqlite3 "$D/pos/journal.db" "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM journal ORDER BY seq)")
-[ "$kinds" = "RELOAD SALE SALE SALE RELOAD SALE SALE" ] || ui_fail "the till's records: $kinds"
+[ "$kinds" = "RELOAD SALE SALE SALE REPRINT RELOAD SALE SALE" ] || ui_fail "the till's records: $kinds"
 sqlite3 "$D/pos/journal.db" "SELECT seq, hex(hash) FROM journal ORDER BY seq" >"$UI_TMP/till.txt"
 sqlite3 "$D/caisse/caisse.db" \
 	"SELECT seq, hex(hash) FROM journal WHERE terminal = 'T01' ORDER BY seq" >"$UI_TMP/caisse.txt"
@@ -122,7 +127,7 @@ cmp -s "$UI_TMP/till.txt" "$UI_TMP/caisse.txt" || {
 	diff "$UI_TMP/till.txt" "$UI_TMP/caisse.txt" >&2
 	ui_fail "the caisse does not hold the till's records"
 }
-[ "$(sqlite3 "$D/pos/journal.db" "SELECT seq FROM sync_ack")" = 7 ] || ui_fail "not all acknowledged"
+[ "$(sqlite3 "$D/pos/journal.db" "SELECT seq FROM sync_ack")" = 8 ] || ui_fail "not all acknowledged"
 a=$(sqlite3 "$D/caisse/caisse.db" "SELECT count(*) FROM card_anomaly")
 [ "$a" = 0 ] || ui_fail "$a card anomalies at the caisse"
 ui_journal verify --db "$D/pos/journal.db" --pubkey "$D/pos/terminal.pub" >"$UI_TMP/verify.txt" 2>&1 ||

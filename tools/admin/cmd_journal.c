@@ -206,6 +206,9 @@ show_record(const struct journal_record *r)
 		money_format(r->reload.amount, MONEY_EN, amount, sizeof(amount));
 		printf("  card=%s grant=%s amount=%s", r->card, r->reload.grant_id, amount);
 		break;
+	case JOURNAL_REPRINT:
+		printf("  of=%" PRIu64, r->link_seq);
+		break;
 	default:
 		money_format(r->closing.total, MONEY_EN, amount, sizeof(amount));
 		money_format(r->closing.perpetual, MONEY_EN, ssa, sizeof(ssa));

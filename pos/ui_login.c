@@ -1,4 +1,5 @@
-/* ui_login.c — start of shift: the operator types a short code, recorded with every sale. */
+/* ui_login.c — start of shift: the operator (a volunteer at the AMAP table too) types a short
+ * code, recorded with every sale. */
 #include <string.h>
 
 #include "crt.h"
@@ -45,9 +46,10 @@ login_route(struct ui *ui, enum request req)
 {
 	enum request r = login_request(ui, req);
 
-	/* Signed in: to the sale.  The loop's REQ_SALE stops at this screen, so switch here. */
+	/* Signed in: to the sale, or to the AMAP distribution.  The loop's REQ_SALE stops at this
+	 * screen, so switch here. */
 	if (r == REQ_SALE) {
-		ui_switch(ui, &ui_sale_ops);
+		ui_switch(ui, ui->amap ? &ui_amap_ops : &ui_sale_ops);
 		return REQ_NONE;
 	}
 	return r;

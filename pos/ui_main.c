@@ -366,9 +366,11 @@ int
 ui_run(struct ui *ui)
 {
 	if (!ui->view)
-		ui_switch(ui, ui->amap			    ? &ui_amap_ops
-			      : ui->till->operator_id[0] ? &ui_sale_ops
-						    : &ui_login_ops);
+		/* The operator signs in first, at the counter as at the AMAP table: the code is
+		 * recorded with every sale, the baskets a card pays at pickup too. */
+		ui_switch(ui, !ui->till->operator_id[0] ? &ui_login_ops
+			      : ui->amap		 ? &ui_amap_ops
+						 : &ui_sale_ops);
 	while (!ui->quit && !crt_quit_signal()) {
 		/* While a card is awaited, keys are read briefly and the reader polled in turn. */
 		bool card = ui->till->state == TILL_PAYING || ui->till->pending_id;

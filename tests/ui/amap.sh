@@ -6,8 +6,10 @@
 
 sheet="$UI_TOP/tests/ui/data/amap-sheet.csv"
 ui_start -- --amap "$sheet"
-ui_wait_text "6 foyers, 0 venus, 6 attendus"
 ui_wait_text "6 ligne(s) importée(s), 0 changement(s) repris."
+# the volunteer signs in first, as at the counter
+ui_sign_in 42
+ui_wait_text "6 foyers, 0 venus, 6 attendus"
 # "marc" finds the co-member of DUPONT Hélène
 ui_type "marc"
 ui_wait_text "Recherche : marc"
@@ -59,6 +61,7 @@ ui_wait_exit >/dev/null
 ui_stop
 ui_start -- --amap "$sheet"
 ui_wait_text "6 ligne(s) importée(s), 5 changement(s) repris."
+ui_sign_in 42
 ui_wait_text "6 foyers, 2 venus, 4 attendus"
 ui_wait_text "BERNARD Sami (Julie (voisine))"
 ui_screen | grep -q "reporté .*DURAND Léa" || ui_fail "DURAND Léa moved"

@@ -32,6 +32,7 @@ ui_pos --import-list caisse-34 "$UI_TMP/caisse.pub" "$UI_TMP/list8.txt" >/dev/nu
 
 csv="$UI_TOP/tests/ui/data/amap-camap-cards.csv"
 ui_start -- --amap "$csv"
+ui_sign_in 42
 ui_wait_text "4 foyers, 0 venus, 4 attendus"
 
 # alice: 12,00 of vegetables debited from the card, the eggs only recorded
@@ -87,6 +88,9 @@ ui_journal verify --db "$UI_DATA/journal.db" --pubkey "$UI_DATA/terminal.key" >"
 	{ cat "$UI_TMP/verify"; ui_fail "journal does not verify"; }
 ui_journal show --db "$UI_DATA/journal.db" --json >"$UI_TMP/show" 2>&1 || ui_fail "journal show"
 [ "$(grep -c '"kind":"SALE"' "$UI_TMP/show")" = 2 ] || { cat "$UI_TMP/show"; ui_fail "two sales"; }
+# the baskets paid at pickup carry the volunteer who signed in, as counter sales do
+[ "$(grep '"kind":"SALE"' "$UI_TMP/show" | grep -c '"op":"42"')" = 2 ] ||
+	{ cat "$UI_TMP/show"; ui_fail "the operator of the AMAP sales"; }
 grep '"card":"00000000000000a1"' "$UI_TMP/show" | grep -q '"cat":"amap-legumes"' ||
 	ui_fail "alice's sale: the vegetable basket"
 grep '"card":"00000000000000a1"' "$UI_TMP/show" | grep -q 'Oeufs' && ui_fail "eggs in a sale"
@@ -101,6 +105,7 @@ grep '"card":"00000000000000b2"' "$UI_TMP/show" | grep -q '"amount":400,"change"
 rm -f "$UI_DATA"/amap/*.log
 ui_stop
 ui_start -- --amap "$csv"
+ui_sign_in 42
 ui_wait_text "4 foyers, 0 venus, 4 attendus"
 ui_card_on alice
 ui_wait_text "DUPONT Hélène : récupéré (déjà payé par la carte)."

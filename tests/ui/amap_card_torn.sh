@@ -33,6 +33,7 @@ for n in $rounds; do
 done
 
 ui_start -- --amap "$csv"
+ui_sign_in 42
 ui_wait_text "8 foyers, 0 venus, 8 attendus"
 k=0
 for n in $rounds; do

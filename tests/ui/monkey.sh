@@ -49,6 +49,7 @@ ui_journal verify --db "$UI_DATA/journal.db" --pubkey "$UI_DATA/terminal.key" >"
 
 ui_stop
 ui_start -- --amap "$UI_TOP/tests/ui/data/amap-sheet.csv"
+ui_sign_in 42
 ui_wait_text "foyers"
 run 7 300
 ui_keys Escape F10

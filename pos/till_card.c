@@ -198,9 +198,15 @@ till_card_refresh_hotlist(struct till *t)
 		f->keep_tried = true;
 		if (read_file(f->keep, HOTLIST_MAX_BYTES, &text, &len) == SSA_ERR_OK &&
 		    hotlist_load(text, len, f->pub, NULL, &in, NULL) == SSA_ERR_OK &&
-		    in->base == 0 && hotlist_apply(NULL, in, &f->hot) == SSA_ERR_OK)
+		    in->base == 0 && hotlist_apply(NULL, in, &f->hot) == SSA_ERR_OK) {
+			struct stat kst;
+
+			/* The copy keeps the time the list was received (its mtime, below). */
+			if (stat(f->keep, &kst) == 0)
+				f->hot_time = (int64_t)kst.st_mtim.tv_sec;
 			log_info("hot list version %u in force from %s", (unsigned)f->hot->version,
 				 f->keep);
+		}
 		hotlist_free(in);
 		in = NULL;
 		free(text);
@@ -237,11 +243,23 @@ till_card_refresh_hotlist(struct till *t)
 		f->hot = next;
 		next = NULL;
 		t->status.hotlist_time = f->hot_mtime_ns / 1000000000;
+		f->hot_time = t->status.hotlist_time;
 		log_info("hot list of %s version %u in force: %zu card(s)", f->hot->caisse,
 			 (unsigned)f->hot->version, f->hot->n);
 		if (f->keep != NULL && in->base == 0 &&
 		    write_durably(f->keep, text, len) != SSA_ERR_OK)
 			log_warn("hot list: %s could not be written: %s", f->keep, strerror(errno));
+		else if (f->keep != NULL && in->base == 0) {
+			/* The copy's mtime is the list's: its age after a restart. */
+			struct timespec ts[2] = {
+				{ .tv_sec = f->hot_mtime_ns / 1000000000,
+				  .tv_nsec = f->hot_mtime_ns % 1000000000 },
+				{ .tv_sec = f->hot_mtime_ns / 1000000000,
+				  .tv_nsec = f->hot_mtime_ns % 1000000000 },
+			};
+
+			utimensat(AT_FDCWD, f->keep, ts, 0);
+		}
 	}
 	hotlist_free(in);
 	hotlist_free(next);

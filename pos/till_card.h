@@ -33,6 +33,7 @@ struct till_card_files {
 	bool has_key;      /* without the caisse's key: no hot list, no grants */
 	uint8_t pub[32];   /* the caisse's public document key */
 	struct hotlist *hot; /* the hot list in force, NULL: none */
+	int64_t hot_time;    /* UTC s the list in force was received (its file's mtime), 0 none */
 	int64_t hot_mtime_ns;
 	off_t hot_size;
 	bool hot_stat;        /* hot_mtime_ns/hot_size hold the last file looked at */

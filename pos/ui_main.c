@@ -7,6 +7,7 @@
 #include "crt.h"
 #include "i18n.h"
 #include "spool.h"
+#include "till_card.h"
 #include "ui.h"
 
 void
@@ -89,6 +90,27 @@ ui_status_text(const struct till_status *st, int64_t now, char *buf, size_t size
 		 list, hot);
 }
 
+/* The age of the hot list in force at the till (not of the spool's file, which may be refused
+ * or not read yet): the time it was received, or the last sync that saw that very version. */
+static void
+hotlist_in_force(struct ui *ui)
+{
+	/* The main caisse's ([till] caisse): t->files is the last card's caisse's. */
+	const struct till_card_files *f =
+		ui->till->n_caisses > 0 ? ui->till->caisses[0].files : ui->till->files;
+	const struct spool_status *ss = ui->spool && ui->spool->have_status ? &ui->spool->st : NULL;
+	struct till_status *st = &ui->till->status;
+
+	if (!f || !f->hot) {
+		st->hotlist_time = 0;
+		return;
+	}
+	st->hotlist_time = f->hot_time;
+	if (ss && ss->hotlist_version == f->hot->version &&
+	    ss->last_success > st->hotlist_time)
+		st->hotlist_time = ss->last_success;
+}
+
 void
 ui_status_refresh(struct ui *ui, bool now)
 {
@@ -99,7 +121,22 @@ ui_status_refresh(struct ui *ui, bool now)
 	ui->status_at = t + 2;
 	if (ui->spool)
 		spool_refresh(ui->spool);
+	/* A new hot list in the spool comes into force now, not at the next card only: each
+	 * caisse's (till_card_refresh_hotlist looks at t->files), not while a card's caisse is
+	 * selected for a payment. */
+	if (ui->till->state != TILL_PAYING && !ui->till->pending_id) {
+		struct till_card_files *keep = ui->till->files;
+
+		for (size_t i = 0; i < ui->till->n_caisses; i++) {
+			ui->till->files = ui->till->caisses[i].files;
+			till_card_refresh_hotlist(ui->till);
+		}
+		ui->till->files = keep;
+		if (ui->till->n_caisses == 0 && keep)
+			till_card_refresh_hotlist(ui->till);
+	}
 	spool_till_status(ui->spool, ui->till->journal, ui->catalog, ui->caisse, &ui->till->status);
+	hotlist_in_force(ui);
 }
 
 static void

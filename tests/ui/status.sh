@@ -2,15 +2,21 @@
 # The status line, from what ssa-syncd leaves in the spool ([sync] spool): online or offline,
 # last sync, records waiting (the journal, and the acknowledgements the status file reports),
 # the product list's age (when the catalog received it, or the last sync that saw that version)
-# and the hot list's age (hotlist.txt's mtime, or the last sync that saw a hot list), with a
-# warning ("!" and the warning colors) once older than [till] list_max_age.  The till re-reads
-# the spool by itself while it runs; a malformed status file is no status.  Rejections: the
-# count on the status line, ^E lists them (seq, error, message).
+# and the age of the hot list in force at the till (when the till took it from the spool, or the
+# last sync that saw that very version: a newer file in the spool that the till refuses does not
+# make it younger), with a warning ("!" and the warning colors) once older than [till]
+# list_max_age.  The till re-reads the spool by itself while it runs; a malformed status file is
+# no status.  Rejections: the count on the status line, ^E lists them (seq, error, message).
 . tests/ui/lib.sh
+. tests/ui/data/spool.sh
 
 spool="$UI_TMP/spool"
+SPOOL="$spool"
 mkdir -p "$spool"
-ui_config "list_max_age = 2" "[sync]" "spool = $spool"
+openssl genpkey -algorithm ed25519 -out "$UI_TMP/doc.pem" 2>/dev/null || ui_fail "doc key"
+openssl pkey -in "$UI_TMP/doc.pem" -pubout -out "$UI_TMP/doc.pub.pem" 2>/dev/null ||
+	ui_fail "doc pubkey"
+ui_config "list_max_age = 2" "[sync]" "spool = $spool" "caisse_key = $UI_TMP/doc.pub.pem"
 # the [till] section is first in the file: list_max_age lands there only if it follows it
 sed -i '/^list_max_age = 2$/d' "$UI_CONF"
 sed -i 's/^\[till\]$/[till]\nlist_max_age = 2/' "$UI_CONF"
@@ -30,7 +36,12 @@ list_version=7
 hotlist_version=1
 rejections=0
 "
-echo "ssa-hotlist" >"$spool/hotlist.txt"
+# the caisse's hot list, version 1, received 5 days ago
+spool_put hotlist.txt <<-EOF
+	ssa-hotlist,1
+	caisse,caisse-34
+	version,1
+	EOF
 touch -d "5 days ago" "$spool/hotlist.txt"
 
 # the colors of the status line (tmux's escape sequences for its attributes)
@@ -59,7 +70,7 @@ last_success=$((now - 120))
 online=1
 acked=1
 list_version=7
-hotlist_version=2
+hotlist_version=1
 rejections=0
 future_key=whatever
 "
@@ -72,6 +83,38 @@ ok_attrs=$(status_attrs)
 ui_keys C-e
 ui_wait_text "La caisse n'a refusé aucun enregistrement."
 ui_wait_text "ssa-pos - Vente"
+
+# a newer hot list in the spool that the till refuses (signed by another key): the list in force
+# is still version 1 of 5 days ago, and the sync (which saw version 2) does not confirm it
+openssl genpkey -algorithm ed25519 -out "$UI_TMP/forger.pem" 2>/dev/null || ui_fail "forger key"
+spool_put hotlist.txt "$UI_TMP/forger.pem" <<-EOF
+	ssa-hotlist,1
+	caisse,caisse-34
+	version,2
+	EOF
+status "last_attempt=$now
+last_success=$((now - 60))
+online=1
+acked=1
+list_version=7
+hotlist_version=2
+rejections=0
+"
+ui_wait_text "Liste d'opposition"
+ui_wait_text "en ligne | sync 1 min | 0 en attente | liste v7, "
+ui_wait_text "| opposition 5 j !"
+# the caisse's version 2 (its file 3 days old): in force, and confirmed by the sync a minute ago
+mkdir -p "$UI_TMP/stage"
+SPOOL="$UI_TMP/stage" spool_put hotlist.txt <<-EOF
+	ssa-hotlist,1
+	caisse,caisse-34
+	version,2
+	EOF
+touch -d "3 days ago" "$UI_TMP/stage/hotlist.txt"
+mv "$UI_TMP/stage/hotlist.txt" "$spool/hotlist.txt" || ui_fail "spool hot list"
+ui_wait_text "| opposition 1 min"
+ui_screen | tail -1 | grep -Eq '^en ligne \| sync 1 min \| 0 en attente \| liste v7, [0-9]+ min \| opposition 1 min$' ||
+	ui_fail "status line with the new hot list"
 
 # the caisse refused two records
 status "last_attempt=$now
@@ -150,11 +193,22 @@ ui_wait_text "La caisse n'a refusé aucun enregistrement."
 ui_keys Escape
 ui_wait_text "ssa-pos - Vente"
 
-# a malformed status file is no status; the hot list's own age shows again
+# a malformed status file is no status; the hot list's own age shows again: version 2, 3 days
 status "online=1
 "
 ui_wait_text "hors ligne | sync jamais | 1 en attente | liste v7, "
-ui_wait_text "| opposition 5 j !"
+ui_wait_text "| opposition 3 j !"
+ui_keys F10
+[ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
+
+# the spool's hot list is lost while the till is stopped: the till's own copy is in force at the
+# next start, with the age of the list (not none, not the copy's)
+rm "$spool/hotlist.txt"
+ui_stop
+ui_start
+ui_sign_in 42
+ui_wait_text "hors ligne | sync jamais | 1 en attente | liste v7, "
+ui_wait_text "| opposition 3 j !"
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
 exit 0

@@ -355,6 +355,20 @@ receipt_write(const char *path, const char *data, size_t len)
 	enum ssa_err err;
 	int fd;
 
+	if (stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		/* A pipe to a print spooler: never replaced by a file, and with nobody reading it
+		 * the open fails at once (ENXIO) instead of blocking the till. */
+		if ((fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+			return SSA_ERR_IO;
+		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+			close(fd);
+			return SSA_ERR_IO;
+		}
+		err = write_all(fd, data, len);
+		if (close(fd) != 0 && err == SSA_ERR_OK)
+			err = SSA_ERR_IO;
+		return err;
+	}
 	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode)) {
 		if ((fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC)) < 0)
 			return SSA_ERR_IO;

@@ -46,7 +46,8 @@ enum ssa_err receipt_format(const struct receipt *r, char **out, size_t *len);
 enum ssa_err receipt_escpos(const char *text, size_t len, char **out, size_t *out_len);
 
 /* Write @p len bytes to @p path durably: a file is written to a temporary name, fsynced and
- * renamed; a character device (a printer, /dev/usb/lp0) is written directly. */
+ * renamed; a character device (a printer, /dev/usb/lp0) is written directly, and so is a FIFO
+ * (a print spooler's pipe), SSA_ERR_IO at once when nobody reads it. */
 enum ssa_err receipt_write(const char *path, const char *data, size_t len);
 
 #endif

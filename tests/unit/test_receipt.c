@@ -1,5 +1,6 @@
 /* test_receipt.c — the receipt's layout (compared whole), the same layout with or without the
- * food card, ESC/POS wrapping in code page 858, durable write to a file. */
+ * food card, ESC/POS wrapping in code page 858, durable write to a file, a printer FIFO written
+ * directly (and refused at once when nobody reads it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -240,6 +244,60 @@ test_escpos_and_write(void **state)
 	free(out);
 }
 
+/* A printer behind a FIFO: nobody reading is SSA_ERR_IO at once (never a blocked till) and the
+ * FIFO stays; with a reader, the bytes go through and the FIFO is still a FIFO. */
+static void
+test_write_fifo(void **state)
+{
+	char dir[] = "/tmp/ssa-receipt.XXXXXX", path[64], got[64];
+	const char data[] = "\x1b@receipt\x1dV\x42";
+	int p[2], status = 0;
+	struct stat st;
+	ssize_t n;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/printer", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(receipt_write(path, data, sizeof(data)), SSA_ERR_IO);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+
+	/* The reader: a child that opens the FIFO, then tells the parent through a pipe. */
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(path, O_RDONLY | O_NONBLOCK), self;
+		char buf[64];
+		size_t len = 0;
+
+		/* A writer of its own, so that reading before the parent writes waits instead of
+		 * seeing the end of the file; the parent's bytes are read by their count. */
+		self = fd < 0 ? -1 : open(path, O_WRONLY | O_NONBLOCK);
+		if (self < 0 || fcntl(fd, F_SETFL, 0) != 0 || write(p[1], "r", 1) != 1)
+			_exit(2);
+		alarm(20); /* bounded: the parent writes at once */
+		while (len < sizeof(data) && (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+			len += (size_t)n;
+		_exit(write(p[1], buf, len) == (ssize_t)len ? 0 : 3);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], got, 1), 1);
+	assert_int_equal(receipt_write(path, data, sizeof(data)), SSA_ERR_OK);
+	n = read(p[0], got, sizeof(got));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(n, (ssize_t)sizeof(data));
+	assert_memory_equal(got, data, sizeof(data));
+	close(p[0]);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -248,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_same_layout_without_card),
 		cmocka_unit_test(test_duplicate_and_bad_width),
 		cmocka_unit_test(test_escpos_and_write),
+		cmocka_unit_test(test_write_fifo),
 	};
 	return cmocka_run_group_tests_name("receipt", tests, NULL, NULL);
 }

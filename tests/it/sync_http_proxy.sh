@@ -91,19 +91,22 @@ spool_sum() {
 "$adm" terminal demo-sales "$T/t1.journal" "$T/t1.jkey" T-01 20 1795000000000 >/dev/null ||
 	fail "demo-sales"
 
-# 1. without the proxy, the caisse's name cannot be resolved: nothing gets through (the name
-# really needs the proxy, so what gets through below went through it)
+# 1. without a configured proxy, the caisse's name cannot be resolved: nothing gets through
+# (the name really needs the proxy, so what gets through below went through it), and the
+# environment's proxy variables, naming the working proxy, are not used
+: >"$T/proxy.log"
+start_proxy "$T/proxy.log"
 ini "https://$NAME:$PORT" ""
-syncd t1 --once
+https_proxy=http://127.0.0.1:$PPORT HTTPS_PROXY=http://127.0.0.1:$PPORT \
+	all_proxy=http://127.0.0.1:$PPORT ALL_PROXY=http://127.0.0.1:$PPORT syncd t1 --once
 st=$?
 [ $st = 75 ] || fail "no proxy: exit $st, want 75: $(tail -3 "$T/syncd.log")"
 [ "$(acked)" = 0 ] && [ "$(at_caisse)" = 0 ] || fail "no proxy: something was pushed"
+grep -q "conn [0-9]*: CONNECT " "$T/proxy.log" && fail "the environment's proxy was used: $(cat "$T/proxy.log")"
 
-# 2. through the proxy (and the environment's proxies ignored): push and pulls, all through
-# CONNECT tunnels to the caisse, whose certificate is checked end to end
-: >"$T/proxy.log"
+# 2. through the configured proxy (and the environment's proxies ignored): push and pulls, all
+# through CONNECT tunnels to the caisse, whose certificate is checked end to end
 : >"$T/syncd.log"
-start_proxy "$T/proxy.log"
 ini "https://$NAME:$PORT" "http://127.0.0.1:$PPORT"
 https_proxy=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 no_proxy='*' NO_PROXY='*' \
 	all_proxy=http://127.0.0.1:9 syncd t1 --once ||

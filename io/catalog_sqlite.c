@@ -32,9 +32,17 @@ static const char *const migrations[] = {
 	" text BLOB NOT NULL, PRIMARY KEY (caisse, version)) WITHOUT ROWID;",
 	/* 1 -> 2: when the list in force was put (UTC seconds; 0 for lists put before) */
 	"ALTER TABLE list ADD COLUMN received INTEGER NOT NULL DEFAULT 0;",
+	/* 2 -> 3: the VAT rates the products carry, kept by every writer of product in the same
+	 * transaction (import, put_product), so that the till's start-up check reads a few rows
+	 * instead of the whole product table (catalog_store_each_vat_rate) */
+	"CREATE TABLE product_vat ("
+	" vat_bp INTEGER PRIMARY KEY NOT NULL, products INTEGER NOT NULL, example TEXT NOT NULL)"
+	" WITHOUT ROWID;"
+	"INSERT INTO product_vat SELECT vat_bp, count(*), min(code) FROM product GROUP BY vat_bp;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+_Static_assert(N_MIGRATIONS == CATALOG_STORE_SCHEMA, "CATALOG_STORE_SCHEMA is the last migration");
 
 struct catalog_store {
 	struct ssa_catalog port; /* first: the port pointer is the store */
@@ -414,6 +422,25 @@ bind_product(struct catalog_store *s, sqlite3_stmt *st, const struct catalog_pro
 
 #define PRODUCT_VALUES " (" PRODUCT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
+/* Run @p sql (parameters ?1 a code, ?2 a VAT rate) to completion. */
+static enum ssa_err
+run_code_vat(struct catalog_store *s, const char *sql, const char *code, int64_t vat_bp)
+{
+	sqlite3_stmt *st = NULL;
+	enum ssa_err e;
+
+	if ((e = prepare(s, sql, &st)))
+		return e;
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, vat_bp);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		e = db_err(s);
+	sqlite3_finalize(st);
+	return e;
+}
+
 enum ssa_err
 catalog_store_put_product(struct catalog_store *s, const struct catalog_product *p,
 			  const struct vat_rates *rates)
@@ -425,11 +452,37 @@ catalog_store_put_product(struct catalog_store *s, const struct catalog_product 
 	pcache_flush(s);
 	if ((e = catalog_product_check(p, rates)) != SSA_ERR_OK)
 		return e;
-	if ((e = prepare(s, "INSERT OR REPLACE INTO product" PRODUCT_VALUES, &st)))
-		return e;
+	/* Order matters: the product replaced is taken off the rates summary before it goes. */
+	if ((e = exec(s, "BEGIN IMMEDIATE")) ||
+	    (e = run_code_vat(s,
+			      "UPDATE product_vat SET products = products - 1"
+			      " WHERE vat_bp = (SELECT vat_bp FROM product WHERE code = ?1)",
+			      p->code, 0)) ||
+	    (e = prepare(s, "INSERT OR REPLACE INTO product" PRODUCT_VALUES, &st)))
+		goto out;
 	if ((e = bind_product(s, st, p)) == SSA_ERR_OK && sqlite3_step(st) != SQLITE_DONE)
 		e = db_err(s);
+	if (e != SSA_ERR_OK ||
+	    (e = run_code_vat(s,
+			      "INSERT INTO product_vat (vat_bp, products, example) VALUES (?2, 1, ?1)"
+			      " ON CONFLICT (vat_bp) DO UPDATE SET products = products + 1,"
+			      " example = min(example, excluded.example)",
+			      p->code, p->vat_bp)) ||
+	    (e = run_code_vat(s, "DELETE FROM product_vat WHERE products <= 0", NULL, 0)) ||
+	    /* a rate whose example just moved away gets its smallest code again (a scan, but
+	     * only for a rate that lost its example: rare, and never at start-up) */
+	    (e = run_code_vat(s,
+			      "UPDATE product_vat SET example = (SELECT min(code) FROM product"
+			      " WHERE product.vat_bp = product_vat.vat_bp)"
+			      " WHERE NOT EXISTS (SELECT 1 FROM product WHERE code = product_vat.example"
+			      " AND product.vat_bp = product_vat.vat_bp)",
+			      NULL, 0)))
+		goto out;
+	e = exec(s, "COMMIT");
+out:
 	sqlite3_finalize(st);
+	if (e != SSA_ERR_OK)
+		rollback(s);
 	return e;
 }
 
@@ -451,7 +504,7 @@ catalog_store_count(struct catalog_store *s, size_t *n)
 }
 
 enum ssa_err
-catalog_store_each_vat_rate(struct catalog_store *s,
+catalog_store_each_vat_rate(struct catalog_store *s, const struct vat_rates *skip,
 			    void (*fn)(void *arg, int64_t vat_bp, size_t products,
 				       const char *example_code),
 			    void *arg)
@@ -461,14 +514,95 @@ catalog_store_each_vat_rate(struct catalog_store *s,
 	int rc;
 
 	read_end(s);
-	if ((e = prepare(s, "SELECT vat_bp, count(*), min(code) FROM product GROUP BY vat_bp",
+	if ((e = prepare(s, "SELECT vat_bp, products, example FROM product_vat ORDER BY vat_bp",
 			 &st)))
 		return e;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(arg, sqlite3_column_int64(st, 0), (size_t)sqlite3_column_int64(st, 1),
-		   (const char *)sqlite3_column_text(st, 2));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t bp = sqlite3_column_int64(st, 0);
+
+		/* a rate that is not an integer (a database edited by hand) is always reported */
+		if (skip == NULL || sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
+		    !vat_rates_contains(skip, bp))
+			fn(arg, bp, (size_t)sqlite3_column_int64(st, 1),
+			   (const char *)sqlite3_column_text(st, 2));
+	}
 	if (rc != SQLITE_DONE)
 		e = db_err(s);
+	sqlite3_finalize(st);
+	return e;
+}
+
+/* The rates summary of an import, built while the lines go in: a sorted array of the
+ * distinct rates (a handful in practice; found by binary search). */
+struct vat_count {
+	int64_t bp;
+	size_t products;
+	char example[CATALOG_CODE_MAX + 1]; /* the smallest code, as ORDER BY code sorts */
+};
+
+struct vat_counts {
+	struct vat_count *v;
+	size_t n, cap;
+	size_t last; /* the entry counted last: consecutive lines mostly share a rate */
+};
+
+static enum ssa_err
+vat_count_add(struct vat_counts *c, int64_t bp, const char *code)
+{
+	size_t lo = 0, hi = c->n;
+	struct vat_count *v;
+
+	if (c->last < c->n && c->v[c->last].bp == bp) {
+		lo = c->last;
+	} else {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (c->v[mid].bp < bp)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == c->n || c->v[lo].bp != bp) {
+			if (c->n == c->cap) {
+				size_t nc = c->cap ? c->cap * 2 : 8;
+				void *nv = realloc(c->v, nc * sizeof(*c->v));
+				if (nv == NULL)
+					return SSA_ERR_NOMEM;
+				c->v = nv;
+				c->cap = nc;
+			}
+			memmove(&c->v[lo + 1], &c->v[lo], (c->n - lo) * sizeof(*c->v));
+			c->n++;
+			c->v[lo].bp = bp;
+			c->v[lo].products = 0;
+			snprintf(c->v[lo].example, sizeof(c->v[lo].example), "%s", code);
+		}
+	}
+	v = &c->v[lo];
+	c->last = lo;
+	v->products++;
+	if (strcmp(code, v->example) < 0)
+		snprintf(v->example, sizeof(v->example), "%s", code);
+	return SSA_ERR_OK;
+}
+
+static enum ssa_err
+vat_counts_store(struct catalog_store *s, const struct vat_counts *c)
+{
+	sqlite3_stmt *st = NULL;
+	enum ssa_err e;
+
+	if ((e = prepare(s, "INSERT INTO product_vat (vat_bp, products, example) VALUES (?1, ?2, ?3)",
+			 &st)))
+		return e;
+	for (size_t i = 0; i < c->n && e == SSA_ERR_OK; i++) {
+		sqlite3_bind_int64(st, 1, c->v[i].bp);
+		sqlite3_bind_int64(st, 2, (int64_t)c->v[i].products);
+		sqlite3_bind_text(st, 3, c->v[i].example, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			e = db_err(s);
+		sqlite3_reset(st);
+	}
 	sqlite3_finalize(st);
 	return e;
 }
@@ -483,7 +617,8 @@ import_fail(struct catalog_import_result *res, unsigned line, const char *why)
 /* One line of the CSV (line 1 is the header): parse, bind, insert. */
 static enum ssa_err
 import_line(struct catalog_store *s, sqlite3_stmt *ins, const char *line, size_t len,
-	    const struct vat_rates *rates, unsigned lineno, struct catalog_import_result *res)
+	    const struct vat_rates *rates, unsigned lineno, struct vat_counts *counts,
+	    struct catalog_import_result *res)
 {
 	struct catalog_product p;
 	const char *why = NULL;
@@ -525,7 +660,7 @@ import_line(struct catalog_store *s, sqlite3_stmt *ins, const char *line, size_t
 		return db_err(s);
 	}
 	res->rows++;
-	return SSA_ERR_OK;
+	return vat_count_add(counts, p.vat_bp, p.code);
 }
 
 enum ssa_err
@@ -534,6 +669,7 @@ catalog_store_import_csv(struct catalog_store *s, const char *path, const struct
 {
 	enum { CHUNK = 1 << 20, MAX_LINE = 4096, BUFSZ = CHUNK + MAX_LINE };
 	sqlite3_stmt *ins = NULL;
+	struct vat_counts counts = { 0 };
 	FILE *f = NULL;
 	char *buf = NULL, *p, *end, *nl;
 	size_t have = 0, got;
@@ -553,7 +689,7 @@ catalog_store_import_csv(struct catalog_store *s, const char *path, const struct
 	}
 	/* Order matters: the old products go in the same transaction as the new ones come, so a
 	 * failure at any line leaves the catalog exactly as it was. */
-	if ((e = exec(s, "BEGIN IMMEDIATE; DELETE FROM product;")) ||
+	if ((e = exec(s, "BEGIN IMMEDIATE; DELETE FROM product; DELETE FROM product_vat;")) ||
 	    (e = prepare(s, "INSERT INTO product" PRODUCT_VALUES, &ins)))
 		goto out;
 	for (;;) {
@@ -567,13 +703,14 @@ catalog_store_import_csv(struct catalog_store *s, const char *path, const struct
 		p = buf;
 		end = buf + have;
 		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-			if ((e = import_line(s, ins, p, (size_t)(nl - p), rates, ++lineno, res)))
+			if ((e = import_line(s, ins, p, (size_t)(nl - p), rates, ++lineno,
+					       &counts, res)))
 				goto out;
 			p = nl + 1;
 		}
 		if (got == 0) { /* end of file: a last line without newline */
 			if (p < end && (e = import_line(s, ins, p, (size_t)(end - p), rates,
-							++lineno, res)))
+							++lineno, &counts, res)))
 				goto out;
 			break;
 		}
@@ -590,9 +727,12 @@ catalog_store_import_csv(struct catalog_store *s, const char *path, const struct
 		e = SSA_ERR_CATALOG_FORMAT;
 		goto out;
 	}
+	if ((e = vat_counts_store(s, &counts)))
+		goto out;
 	e = exec(s, "COMMIT");
 out:
 	sqlite3_finalize(ins);
+	free(counts.v);
 	if (e != SSA_ERR_OK) {
 		rollback(s);
 		res->rows = 0;

@@ -150,7 +150,7 @@ check_catalog_rates(struct catalog_store *store, const struct pos_config *cfg, s
 {
 	struct rate_check c = { .rates = &cfg->vat_rates };
 
-	if (catalog_store_each_vat_rate(store, check_rate, &c) != SSA_ERR_OK) {
+	if (catalog_store_each_vat_rate(store, &cfg->vat_rates, check_rate, &c) != SSA_ERR_OK) {
 		log_warn("cannot check the VAT rates of the catalog %s: %s", cfg->catalog,
 			 catalog_store_errmsg(store));
 		return;

@@ -20,7 +20,7 @@
 #include "ssa/err.h"
 #include "ssa/vat.h"
 
-#define CATALOG_STORE_SCHEMA 2
+#define CATALOG_STORE_SCHEMA 3
 
 struct catalog_store;
 
@@ -59,10 +59,13 @@ enum ssa_err catalog_store_put_product(struct catalog_store *s, const struct cat
 /* Number of products. */
 enum ssa_err catalog_store_count(struct catalog_store *s, size_t *n);
 
-/* The VAT rates the products carry: calls @p fn once per rate (ascending) with the number of
- * products at that rate and the code of one of them (valid during the call).  Reads the whole
- * product table (one pass), for the till's start-up check against the configured rates. */
-enum ssa_err catalog_store_each_vat_rate(struct catalog_store *s,
+/* The VAT rates the products carry that are not in @p skip (NULL: every rate): calls @p fn
+ * once per such rate (ascending) with the number of products at that rate and the smallest code
+ * at that rate (valid during the call).  For the till's start-up check against the configured
+ * rates: it reads a summary (table product_vat) that the import and put_product keep in the same
+ * transaction as the products, never the product table, so it costs the same whatever the
+ * catalog's size.  A product table changed by hand outside this store is not seen. */
+enum ssa_err catalog_store_each_vat_rate(struct catalog_store *s, const struct vat_rates *skip,
 					 void (*fn)(void *arg, int64_t vat_bp, size_t products,
 						    const char *example_code),
 					 void *arg);

@@ -1,7 +1,8 @@
 /* test_catalog_store.c — the SQLite catalog on a real file: schema creation and version check,
  * CSV import (all or nothing, line numbers), the port's lookups, lists put, refused (bad
  * signature, older, other caisse, wrong base) with the previous list staying in force, deltas,
- * a second connection seeing a new list, and a version 1 database migrated to version 2. */
+ * a second connection seeing a new list, a version 1 database migrated to the current version,
+ * and the VAT rates the products carry (the till's start-up check). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -481,7 +482,9 @@ test_migrate_v1(void **state)
 	catalog_store_close(s);
 
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(one_int(db, "SELECT max(version) FROM schema_version"), 2);
+	assert_int_equal(one_int(db, "SELECT max(version) FROM schema_version"),
+			 CATALOG_STORE_SCHEMA);
+	assert_int_equal(one_int(db, "SELECT products FROM product_vat WHERE vat_bp = 550"), 2);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM schema_version"), 1);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM list WHERE received = 0"), 1);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM list_text"), 1);
@@ -502,6 +505,122 @@ test_migrate_v1(void **state)
 	catalog_store_close(s);
 }
 
+struct rates_seen {
+	size_t n;
+	int64_t bp[8];
+	size_t products[8];
+	char code[8][CATALOG_CODE_MAX + 1];
+};
+
+static void
+rate_seen(void *arg, int64_t vat_bp, size_t products, const char *example_code)
+{
+	struct rates_seen *r = arg;
+
+	assert_true(r->n < 8);
+	r->bp[r->n] = vat_bp;
+	r->products[r->n] = products;
+	snprintf(r->code[r->n], sizeof(r->code[0]), "%s", example_code);
+	r->n++;
+}
+
+/* The rates carried, ascending, with their counts and smallest code, kept by the import and by
+ * put_product (a product moving to another rate, the example of a rate leaving it, a rate left
+ * without products); the configured ones skipped; the summary computed by the migration from a
+ * version 2 database, a rate of another type (edited by hand) reported. */
+static void
+test_vat_rates(void **state)
+{
+	struct fx *f = *state;
+	struct catalog_store *s = NULL;
+	struct catalog_import_result res;
+	struct ssa_catalog *cat;
+	struct catalog_product p;
+	struct rates_seen r = { 0 };
+	sqlite3 *db;
+
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_OK);
+	assert_int_equal(catalog_store_each_vat_rate(s, NULL, rate_seen, &r), SSA_ERR_OK);
+	assert_int_equal(r.n, 0);
+	write_file(f->csv, CSV_GOOD);
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_OK);
+	cat = catalog_store_port(s);
+	assert_int_equal(cat->find(cat->cls, "2123450", &p), SSA_ERR_OK);
+	strcpy(p.code, "999");
+	p.vat_bp = 600; /* Belgium's 6 %, not in the French set */
+	assert_int_equal(catalog_store_put_product(s, &p, NULL), SSA_ERR_OK);
+	assert_int_equal(catalog_store_each_vat_rate(s, NULL, rate_seen, &r), SSA_ERR_OK);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.bp[0], 550);
+	assert_int_equal(r.products[0], 3);
+	assert_string_equal(r.code[0], "2123450");
+	assert_int_equal(r.bp[1], 600);
+	assert_int_equal(r.products[1], 1);
+	assert_string_equal(r.code[1], "999");
+	assert_int_equal(r.bp[2], 2000);
+	assert_int_equal(r.products[2], 1);
+	assert_string_equal(r.code[2], "3760000000017");
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(catalog_store_each_vat_rate(s, &f->fr, rate_seen, &r), SSA_ERR_OK);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.bp[0], 600);
+	assert_int_equal(r.products[0], 1);
+	assert_string_equal(r.code[0], "999");
+
+	/* 999 back to 5.5 %: no product left at 6 %; the example of 5.5 % goes to 20 % */
+	p.vat_bp = 550;
+	assert_int_equal(catalog_store_put_product(s, &p, NULL), SSA_ERR_OK);
+	assert_int_equal(cat->find(cat->cls, "2123450", &p), SSA_ERR_OK);
+	p.vat_bp = 2000;
+	assert_int_equal(catalog_store_put_product(s, &p, NULL), SSA_ERR_OK);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(catalog_store_each_vat_rate(s, NULL, rate_seen, &r), SSA_ERR_OK);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.bp[0], 550);
+	assert_int_equal(r.products[0], 3);
+	assert_string_equal(r.code[0], "3560070123452");
+	assert_int_equal(r.bp[1], 2000);
+	assert_int_equal(r.products[1], 2);
+	assert_string_equal(r.code[1], "2123450");
+	/* a refused import changes nothing, a good one replaces the summary */
+	write_file(f->csv, CSV_HEAD "1,a,1.00,piece,5.5,epicerie,\n2,b,1.00,piece,7,epicerie,\n");
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_CATALOG_VAT);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(catalog_store_each_vat_rate(s, NULL, rate_seen, &r), SSA_ERR_OK);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.products[1], 2);
+	write_file(f->csv, CSV_GOOD);
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_OK);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(catalog_store_each_vat_rate(s, NULL, rate_seen, &r), SSA_ERR_OK);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.products[0], 3);
+	assert_string_equal(r.code[0], "2123450");
+	assert_int_equal(r.products[1], 1);
+	catalog_store_close(s);
+
+	/* back to version 2, a rate edited by hand: the migration computes the summary again */
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE product_vat; UPDATE schema_version SET version = 2;"
+				      "UPDATE product SET vat_bp = 'x' WHERE code = 'PLU4011'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_OK);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(catalog_store_each_vat_rate(s, &f->fr, rate_seen, &r), SSA_ERR_OK);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.bp[0], 0); /* 'x' read as an integer */
+	assert_int_equal(r.products[0], 1);
+	assert_string_equal(r.code[0], "PLU4011");
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(catalog_store_each_vat_rate(s, NULL, rate_seen, &r), SSA_ERR_OK);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.products[0], 2);
+	catalog_store_close(s);
+}
+
 int
 main(void)
 {
@@ -512,6 +631,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_deltas_and_second_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_product_changes_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vat_rates, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

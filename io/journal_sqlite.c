@@ -17,7 +17,7 @@
 #include "ssa/journal_store.h"
 #include "ssa/log.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define BUSY_WAIT_TRIES 5000 /* of 1 ms: see busy_wait() */
 
 /* Migrations, applied in order; migrations[i] brings the schema from version i to i + 1. */
@@ -39,6 +39,11 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'journal sequence must grow by one'); END;"
 	"CREATE TABLE sync_ack (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);"
 	"CREATE TABLE pending (id INTEGER PRIMARY KEY AUTOINCREMENT, intent BLOB NOT NULL);",
+	/* 1 -> 2: sales (nearly every record) leave the kind index, so that appending one writes
+	 * no index page; last_of_kind finds the last sale by reading the journal backwards from
+	 * its end, where it is. */
+	"DROP INDEX journal_kind;"
+	"CREATE INDEX journal_rare_kind ON journal(kind, seq) WHERE kind <> 'SALE';",
 };
 
 enum stmt {
@@ -46,6 +51,7 @@ enum stmt {
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_LAST,
+	ST_LAST_SEQ,
 	ST_INSERT,
 	ST_PENDING_FIND,
 	ST_PENDING_DEL,
@@ -54,6 +60,7 @@ enum stmt {
 	ST_GET,
 	ST_SCAN,
 	ST_LAST_KIND,
+	ST_LAST_SALE,
 	ST_ACK,
 	ST_ACKED,
 	ST__COUNT
@@ -64,6 +71,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_LAST] = "SELECT seq, record FROM journal ORDER BY seq DESC LIMIT 1",
+	[ST_LAST_SEQ] = "SELECT seq FROM journal ORDER BY seq DESC LIMIT 1",
 	[ST_INSERT] = "INSERT INTO journal (seq, kind, time_ms, hash, record)"
 		      " VALUES (:seq, :kind, :time_ms, :hash, :record)",
 	[ST_PENDING_FIND] = "SELECT 1 FROM pending WHERE id = :id",
@@ -72,7 +80,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_PENDING_FIRST] = "SELECT id, intent FROM pending ORDER BY id LIMIT 1",
 	[ST_GET] = "SELECT record FROM journal WHERE seq = :seq",
 	[ST_SCAN] = "SELECT seq, record FROM journal WHERE seq >= :from ORDER BY seq",
-	[ST_LAST_KIND] = "SELECT MAX(seq) FROM journal WHERE kind = :kind",
+	/* the term kind <> 'SALE' lets SQLite use the partial index journal_rare_kind */
+	[ST_LAST_KIND] = "SELECT MAX(seq) FROM journal WHERE kind = :kind AND kind <> 'SALE'",
+	[ST_LAST_SALE] = "SELECT seq FROM journal WHERE kind = 'SALE' ORDER BY seq DESC LIMIT 1",
 	[ST_ACK] = "INSERT INTO sync_ack (id, seq) VALUES (1, :seq)"
 		   " ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
 	[ST_ACKED] = "SELECT seq FROM sync_ack WHERE id = 1",
@@ -82,6 +92,10 @@ struct jsql {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[ST__COUNT];
+	/* The last record this connection committed: its seq and the hash of its bytes, so that
+	 * the next append need not read it back and hash it again (see last_locked). */
+	uint64_t mine_seq; /* 0: none */
+	uint8_t mine_hash[JOURNAL_HASH_LEN];
 };
 
 /* Log SQLite's own message with the operation; the caller returns SSA_ERR_DB. */
@@ -143,16 +157,35 @@ rollback(struct jsql *j)
 }
 
 /* The last record inside the current transaction: seq and the hash of its stored bytes.
- * The hash is recomputed from the record rather than read from the hash column. */
+ * The hash is recomputed from the record rather than read from the hash column.  When the last
+ * record is still the one this connection committed last (records are never changed: the
+ * triggers refuse it), the hash computed then is reused and the record is not read again;
+ * when another writer (ssa-admin's closings) appended since, the last seq differs and the
+ * record is read and hashed. */
 static enum ssa_err
 last_locked(struct jsql *j, uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN])
 {
-	sqlite3_stmt *st = stmt(j, ST_LAST);
+	sqlite3_stmt *st;
 	enum ssa_err e = SSA_ERR_OK;
-	int rc = sqlite3_step(st);
+	int rc;
 
 	*seq = 0;
 	memset(hash, 0, JOURNAL_HASH_LEN);
+	if (j->mine_seq != 0) {
+		st = stmt(j, ST_LAST_SEQ);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) == j->mine_seq) {
+			*seq = j->mine_seq;
+			memcpy(hash, j->mine_hash, JOURNAL_HASH_LEN);
+		} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			e = db_fail(j, "read the last record");
+		}
+		sqlite3_reset(st);
+		if (e != SSA_ERR_OK || *seq != 0)
+			return e;
+	}
+	st = stmt(j, ST_LAST);
+	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*seq = (uint64_t)sqlite3_column_int64(st, 0);
 		e = journal_hash(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
@@ -223,6 +256,8 @@ append_tx(struct jsql *j, uint64_t expect_last, struct journal_record *r,
 	if ((e = run(j, stmt(j, ST_COMMIT), "commit")) != SSA_ERR_OK)
 		goto out;
 	crash_step("journal: after COMMIT");
+	j->mine_seq = r->seq;
+	memcpy(j->mine_hash, hash, JOURNAL_HASH_LEN);
 	if (seq_out != NULL)
 		*seq_out = r->seq;
 	if (hash_out != NULL)
@@ -316,12 +351,17 @@ static enum ssa_err
 j_last_of_kind(void *cls, enum journal_kind kind, uint64_t *seq)
 {
 	struct jsql *j = cls;
-	sqlite3_stmt *st = stmt(j, ST_LAST_KIND);
+	sqlite3_stmt *st = stmt(j, kind == JOURNAL_SALE ? ST_LAST_SALE : ST_LAST_KIND);
 	enum ssa_err e = SSA_ERR_OK;
+	int rc;
 
-	bind_text(st, ":kind", journal_kind_name(kind));
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (kind != JOURNAL_SALE)
+		bind_text(st, ":kind", journal_kind_name(kind));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		*seq = (uint64_t)sqlite3_column_int64(st, 0); /* NULL reads as 0 */
+	else if (rc == SQLITE_DONE)
+		*seq = 0; /* no sale yet */
 	else
 		e = db_fail(j, "find the last record of a kind");
 	sqlite3_reset(st);

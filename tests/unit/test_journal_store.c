@@ -148,6 +148,10 @@ test_append_scan_verify(void **state)
 	assert_int_equal(seq, 3);
 	assert_int_equal(journal_store_last_of_kind(f->s, JOURNAL_CLOSING_Z, &seq), SSA_ERR_OK);
 	assert_int_equal(seq, 0);
+	assert_int_equal(journal_store_last_of_kind(f->s, JOURNAL_SALE, &seq), SSA_ERR_OK);
+	assert_int_equal(seq, 2);
+	assert_int_equal(journal_store_last_of_kind(f->s, JOURNAL_RELOAD, &seq), SSA_ERR_OK);
+	assert_int_equal(seq, 4);
 	assert_int_equal(journal_store_verify(f->s, f->pub, &c), SSA_ERR_OK);
 	assert_int_equal(c.count, 4);
 	assert_memory_equal(c.last_hash, hash, 32);
@@ -324,6 +328,86 @@ test_sqlite_reopen_triggers(void **state)
 	fx_open(f);
 }
 
+static int
+one_int(const char *path, const char *query)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int v;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Two connections append in turn (the till and ssa-admin's closings): each chains on the
+ * other's records although it keeps the hash of its own last record; last_of_kind finds sales
+ * and closings; a version 1 journal (kind index over every record) is migrated to the partial
+ * index, rows kept. */
+static void
+test_sqlite_two_writers(void **state)
+{
+	struct fx *f = *state;
+	struct ssa_journal_store *g = NULL;
+	struct journal_chain c;
+	struct journal_record r;
+	uint64_t seq = 0;
+	uint8_t h[32], h2[32];
+	char why[512] = "";
+
+	assert_int_equal(journal_sqlite_open(f->path, &g, why, sizeof(why)), SSA_ERR_OK);
+	append_sales(f, 2);
+	jf_sale(&r, 3000, 0);
+	assert_int_equal(journal_store_append(g, &r, f->signer, 0, &seq, h), SSA_ERR_OK);
+	assert_int_equal(seq, 3);
+	journal_record_fini(&r);
+	assert_int_equal(journal_store_last(f->s, &seq, h2), SSA_ERR_OK);
+	assert_int_equal(seq, 3);
+	assert_memory_equal(h, h2, 32);
+	append_sales(f, 1);
+	jf_sale(&r, 5000, 0);
+	assert_int_equal(journal_store_append(g, &r, f->signer, 0, &seq, NULL), SSA_ERR_OK);
+	journal_record_fini(&r);
+	append_sales(f, 1);
+	assert_int_equal(journal_store_verify(f->s, f->pub, &c), SSA_ERR_OK);
+	assert_int_equal(c.count, 6);
+	assert_int_equal(journal_store_verify(g, f->pub, &c), SSA_ERR_OK);
+	assert_int_equal(c.count, 6);
+	assert_int_equal(journal_store_last_of_kind(g, JOURNAL_SALE, &seq), SSA_ERR_OK);
+	assert_int_equal(seq, 6);
+	journal_store_free(g);
+	journal_store_free(f->s);
+	f->s = NULL;
+	assert_int_equal(one_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = "
+					  "'journal_rare_kind'"),
+			 1);
+
+	/* back to version 1, as a till of the previous version left it */
+	sql(f->path,
+	    "DROP INDEX journal_rare_kind; CREATE INDEX journal_kind ON journal(kind, seq);"
+	    "DELETE FROM schema_version WHERE version > 1",
+	    SQLITE_OK);
+	fx_open(f);
+	assert_int_equal(journal_store_last_of_kind(f->s, JOURNAL_SALE, &seq), SSA_ERR_OK);
+	assert_int_equal(seq, 6);
+	assert_int_equal(journal_store_last_of_kind(f->s, JOURNAL_CLOSING_Z, &seq), SSA_ERR_OK);
+	assert_int_equal(seq, 0);
+	append_sales(f, 1);
+	assert_int_equal(journal_store_verify(f->s, f->pub, &c), SSA_ERR_OK);
+	assert_int_equal(c.count, 7);
+	assert_int_equal(one_int(f->path, "SELECT max(version) FROM schema_version"), 2);
+	assert_int_equal(one_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+					  "('journal_rare_kind', 'journal_kind')"),
+			 1);
+	assert_int_equal(one_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = "
+					  "'journal_rare_kind'"),
+			 1);
+}
+
 #define DROP_TRIGGERS \
 	"DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete; " \
 	"DROP TRIGGER journal_next_seq; "
@@ -464,6 +548,7 @@ main(void)
 		BOTH(test_pending),
 		BOTH(test_ack),
 		SQL(test_sqlite_reopen_triggers),
+		SQL(test_sqlite_two_writers),
 		SQL(test_tamper_edited),
 		SQL(test_tamper_deleted),
 		SQL(test_tamper_reordered),

@@ -55,6 +55,7 @@ struct catalog_store {
 	int reading;        /* a read snapshot is held for lookups */
 	double read_since;  /* CLOCK_MONOTONIC seconds when it was taken */
 	sqlite3_stmt *data_version;
+	sqlite3_stmt *begin, *commit; /* of the read snapshot */
 	int64_t last_data_version;
 	struct pcache_slot *pcache; /* allocated at the first lookup */
 	uint32_t pcache_gen;        /* slots of another generation are empty */
@@ -193,9 +194,10 @@ monotonic(void)
 /* Lookups run inside one read transaction that is renewed when it is older than
  * SNAPSHOT_SECONDS: starting a transaction per statement costs file locks and a WAL header check
  * (about three quarters of a lookup's time on a warm cache), so a scan sees the catalog as it was
- * at most a second before.  The snapshot is released before every write and before the list in
- * force is read (at payment), so lists are always read fresh.  An idle till keeps its snapshot,
- * which only delays the WAL restart, never a writer (WAL readers do not block writers). */
+ * at most a second before.  The snapshot is released before every write, and the list in force
+ * is read in a snapshot taken at that moment (read_fresh), so lists are always read fresh.  An
+ * idle till keeps its snapshot, which only delays the WAL restart, never a writer (WAL readers
+ * do not block writers). */
 static void
 read_begin(struct catalog_store *s)
 {
@@ -203,8 +205,14 @@ read_begin(struct catalog_store *s)
 
 	if (s->reading && t - s->read_since < SNAPSHOT_SECONDS)
 		return;
-	if (s->reading)
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (s->reading) {
+		sqlite3_step(s->commit);
+		sqlite3_reset(s->commit);
+	}
+	sqlite3_step(s->begin);
+	s->reading = sqlite3_reset(s->begin) == SQLITE_OK;
+	/* Order matters: PRAGMA data_version is the first read of the new transaction, so it takes
+	 * the snapshot and tells whether that snapshot holds another connection's commit. */
 	if (sqlite3_step(s->data_version) == SQLITE_ROW) {
 		int64_t v = sqlite3_column_int64(s->data_version, 0);
 		if (v != s->last_data_version)
@@ -214,16 +222,25 @@ read_begin(struct catalog_store *s)
 		pcache_flush(s);
 	}
 	sqlite3_reset(s->data_version);
-	s->reading = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	s->read_since = t;
 }
 
 static void
 read_end(struct catalog_store *s)
 {
-	if (s->reading)
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (s->reading) {
+		sqlite3_step(s->commit);
+		sqlite3_reset(s->commit);
+	}
 	s->reading = 0;
+}
+
+/* A snapshot taken now, kept for the lookups that follow. */
+static void
+read_fresh(struct catalog_store *s)
+{
+	read_end(s);
+	read_begin(s);
 }
 
 static enum ssa_err
@@ -302,7 +319,8 @@ catalog_store_open(const char *path, struct catalog_store **out)
 			 " ORDER BY code LIMIT 1",
 			 &s->find_quick)) ||
 	    (e = prepare(s, "SELECT version FROM list WHERE caisse = ?1", &s->list_version)) ||
-	    (e = prepare(s, "PRAGMA data_version", &s->data_version)))
+	    (e = prepare(s, "PRAGMA data_version", &s->data_version)) ||
+	    (e = prepare(s, "BEGIN", &s->begin)) || (e = prepare(s, "COMMIT", &s->commit)))
 		goto out;
 	s->pcache_gen = 1;
 	*out = s;
@@ -323,6 +341,8 @@ catalog_store_close(struct catalog_store *s)
 	sqlite3_finalize(s->find_quick);
 	sqlite3_finalize(s->list_version);
 	sqlite3_finalize(s->data_version);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
 	sqlite3_close(s->db);
 	free(s->pcache);
 	for (size_t i = 0; i < s->n_cache; i++)
@@ -343,7 +363,13 @@ static void
 copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
-	snprintf(dst, size, "%s", t != NULL ? (const char *)t : "");
+	size_t n = t != NULL ? (size_t)sqlite3_column_bytes(st, col) : 0;
+
+	if (n >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
 }
 
 static void
@@ -832,7 +858,7 @@ port_list_in_force(void *cls, const char *caisse, const struct convention_list *
 
 	if (caisse == NULL)
 		return SSA_ERR_NOT_FOUND;
-	read_end(s);
+	read_fresh(s);
 	/* Another process (ssa-syncd) may have put a newer list: compare versions, reload. */
 	sqlite3_bind_text(s->list_version, 1, caisse, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s->list_version);

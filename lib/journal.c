@@ -352,33 +352,46 @@ utf8_ok(const char *s)
 	return true;
 }
 
+/* strbuf_add with its common case inline: encode sizes the buffer for the whole record up
+ * front, so nearly every token is a plain copy, without a call or a reallocation. */
+static inline void
+jadd(struct strbuf *b, const char *s, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+	} else {
+		strbuf_add(b, s, n);
+	}
+}
+
 /* "key": — @p key is written as is (our keys need no escape), after a comma unless first. */
 static void
 jkey(struct strbuf *b, const char *key, bool first)
 {
 	if (!first)
-		strbuf_add(b, ",", 1);
-	strbuf_add(b, "\"", 1);
-	strbuf_add(b, key, strlen(key));
-	strbuf_add(b, "\":", 2);
+		jadd(b, ",", 1);
+	jadd(b, "\"", 1);
+	jadd(b, key, strlen(key));
+	jadd(b, "\":", 2);
 }
 
 static void
 jstr(struct strbuf *b, const char *key, bool first, const char *v)
 {
-	const char *run = v;
-
 	jkey(b, key, first);
-	strbuf_add(b, "\"", 1);
-	for (const char *p = v; *p; p++) {
-		if (*p != '"' && *p != '\\')
-			continue;
-		strbuf_add(b, run, (size_t)(p - run));
-		strbuf_add(b, *p == '"' ? "\\\"" : "\\\\", 2);
-		run = p + 1;
+	jadd(b, "\"", 1);
+	for (;;) {
+		size_t n = strcspn(v, "\"\\");
+
+		jadd(b, v, n);
+		if (v[n] == '\0')
+			break;
+		jadd(b, v[n] == '"' ? "\\\"" : "\\\\", 2);
+		v += n + 1;
 	}
-	strbuf_add(b, run, strlen(run));
-	strbuf_add(b, "\"", 1);
+	jadd(b, "\"", 1);
 }
 
 static void
@@ -393,7 +406,7 @@ jint(struct strbuf *b, const char *key, bool first, int64_t v)
 	if (v < 0)
 		*--p = '-';
 	jkey(b, key, first);
-	strbuf_add(b, p, (size_t)(buf + sizeof(buf) - p));
+	jadd(b, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 static void
@@ -410,7 +423,7 @@ jbalance(struct strbuf *b, const char *key, bool first, int64_t v)
 {
 	if (v == JOURNAL_NONE) {
 		jkey(b, key, first);
-		strbuf_add(b, "null", 4);
+		jadd(b, "null", 4);
 	} else {
 		jint(b, key, first, v);
 	}
@@ -420,16 +433,16 @@ static void
 jvat(struct strbuf *b, const char *key, bool first, const struct vat_summary *v)
 {
 	jkey(b, key, first);
-	strbuf_add(b, "[", 1);
+	jadd(b, "[", 1);
 	for (size_t i = 0; i < v->n; i++) {
-		strbuf_add(b, i ? ",{" : "{", i ? 2 : 1);
+		jadd(b, i ? ",{" : "{", i ? 2 : 1);
 		jint(b, "gross", true, v->rates[i].gross);
 		jint(b, "net", false, v->rates[i].net);
 		jint(b, "rate", false, v->rates[i].rate_bp);
 		jint(b, "vat", false, v->rates[i].vat);
-		strbuf_add(b, "}", 1);
+		jadd(b, "}", 1);
 	}
-	strbuf_add(b, "]", 1);
+	jadd(b, "]", 1);
 }
 
 /* The closing's tenders by name, names in strcmp order. */
@@ -446,17 +459,17 @@ jtenders_by_name(struct strbuf *b, const int64_t tenders[TENDER__COUNT])
 		order[j] = i;
 	}
 	jkey(b, "tenders", false);
-	strbuf_add(b, "{", 1);
+	jadd(b, "{", 1);
 	for (size_t i = 0; i < TENDER__COUNT; i++)
 		jint(b, tender_name((enum tender_kind)order[i]), i == 0, tenders[order[i]]);
-	strbuf_add(b, "}", 1);
+	jadd(b, "}", 1);
 }
 
 static void
 jclosing(struct strbuf *b, const struct journal_closing *c)
 {
 	jkey(b, "closing", false);
-	strbuf_add(b, "{", 1);
+	jadd(b, "{", 1);
 	jint(b, "first_seq", true, (int64_t)c->first_seq);
 	jint(b, "last_seq", false, (int64_t)c->last_seq);
 	jint(b, "number", false, (int64_t)c->number);
@@ -476,13 +489,13 @@ jclosing(struct strbuf *b, const struct journal_closing *c)
 	jvat(b, "vat", false, &c->vat);
 	jint(b, "voids", false, (int64_t)c->voids);
 	jint(b, "voids_total", false, c->voids_total);
-	strbuf_add(b, "}", 1);
+	jadd(b, "}", 1);
 }
 
 static void
 jline(struct strbuf *b, const struct journal_line *l)
 {
-	strbuf_add(b, "{", 1);
+	jadd(b, "{", 1);
 	jint(b, "amount", true, l->amount);
 	jstr(b, "cat", false, l->category);
 	jstr(b, "code", false, l->code);
@@ -496,7 +509,7 @@ jline(struct strbuf *b, const struct journal_line *l)
 	jstr(b, "reason", false, convention_reason_name(l->reason));
 	jint(b, "unit_price", false, l->unit_price);
 	jint(b, "vat", false, l->vat_bp);
-	strbuf_add(b, "}", 1);
+	jadd(b, "}", 1);
 }
 
 static bool
@@ -513,45 +526,54 @@ strings_utf8_ok(const struct journal_record *r)
 	return utf8_ok(r->establishment) && utf8_ok(r->terminal) && utf8_ok(r->software);
 }
 
-static enum ssa_err
-encode(const struct journal_record *r, bool with_sig, char **out, size_t *len)
+/* A capacity that holds the encoding of @p r in all but unusual cases (names full of quotes):
+ * about 200 bytes a line are written, the fixed part is about 700. */
+static size_t
+encode_size_hint(const struct journal_record *r)
 {
-	struct strbuf b = { NULL };
+	return 2048 + r->n_lines * 512 + r->n_tenders * 96;
+}
+
+/* Append the canonical encoding of @p r to @p b (whose sticky error tells a failure). */
+static enum ssa_err
+encode_into(const struct journal_record *r, bool with_sig, struct strbuf *b_)
+{
+	struct strbuf b = *b_;
 
 	if (journal_record_check(r, NULL) != SSA_ERR_OK || !strings_utf8_ok(r))
 		return SSA_ERR_JOURNAL_FORMAT;
-	strbuf_add(&b, "{", 1);
+	jadd(&b, "{", 1);
 	jbalance(&b, "bal_after", true, r->balance_after);
 	jbalance(&b, "bal_before", false, r->balance_before);
 	jstr(&b, "card", false, r->card);
 	if (journal_kind_is_closing(r->kind))
 		jclosing(&b, &r->closing);
 	else
-		strbuf_add(&b, ",\"closing\":null", 15);
+		jadd(&b, ",\"closing\":null", 15);
 	jstr(&b, "est", false, r->establishment);
 	jhex(&b, "key", false, r->key_id, sizeof(r->key_id));
 	jstr(&b, "kind", false, journal_kind_name(r->kind));
 	jkey(&b, "lines", false);
-	strbuf_add(&b, "[", 1);
+	jadd(&b, "[", 1);
 	for (size_t i = 0; i < r->n_lines; i++) {
 		if (i)
-			strbuf_add(&b, ",", 1);
+			jadd(&b, ",", 1);
 		jline(&b, &r->lines[i]);
 	}
-	strbuf_add(&b, "]", 1);
+	jadd(&b, "]", 1);
 	jint(&b, "link", false, (int64_t)r->link_seq);
 	jstr(&b, "op", false, r->operator_id);
 	jhex(&b, "prev", false, r->prev, sizeof(r->prev));
 	if (r->kind == JOURNAL_RELOAD) {
 		jkey(&b, "reload", false);
-		strbuf_add(&b, "{", 1);
+		jadd(&b, "{", 1);
 		jint(&b, "amount", true, r->reload.amount);
 		jint(&b, "expired", false, r->reload.expired);
 		jstr(&b, "grant", false, r->reload.grant_id);
 		jint(&b, "period", false, r->reload.period);
-		strbuf_add(&b, "}", 1);
+		jadd(&b, "}", 1);
 	} else {
-		strbuf_add(&b, ",\"reload\":null", 14);
+		jadd(&b, ",\"reload\":null", 14);
 	}
 	jint(&b, "seq", false, (int64_t)r->seq);
 	if (with_sig)
@@ -561,23 +583,49 @@ encode(const struct journal_record *r, bool with_sig, char **out, size_t *len)
 	jint(&b, "ssa", false, r->ssa_covered);
 	jstr(&b, "sw", false, r->software);
 	jkey(&b, "tenders", false);
-	strbuf_add(&b, "[", 1);
+	jadd(&b, "[", 1);
 	for (size_t i = 0; i < r->n_tenders; i++) {
 		const struct journal_tender *t = &r->tenders[i];
-		strbuf_add(&b, i ? ",{" : "{", i ? 2 : 1);
+		jadd(&b, i ? ",{" : "{", i ? 2 : 1);
 		jint(&b, "amount", true, t->amount);
 		jint(&b, "change", false, t->change);
 		jint(&b, "given", false, t->given);
 		jstr(&b, "kind", false, tender_name(t->kind));
-		strbuf_add(&b, "}", 1);
+		jadd(&b, "}", 1);
 	}
-	strbuf_add(&b, "]", 1);
+	jadd(&b, "]", 1);
 	jstr(&b, "term", false, r->terminal);
 	jint(&b, "time", false, r->time_ms);
 	jint(&b, "total", false, r->total);
 	jint(&b, "v", false, JOURNAL_FORMAT_VERSION);
 	jvat(&b, "vat", false, &r->vat);
-	strbuf_add(&b, "}", 1);
+	jadd(&b, "}", 1);
+	*b_ = b;
+	return b.err;
+}
+
+/* A strbuf with room for @p cap bytes (none when out of memory: strbuf_add reports it). */
+static void
+sized_strbuf(struct strbuf *b, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	if ((b->data = malloc(cap)) != NULL) {
+		b->cap = cap;
+		b->data[0] = '\0';
+	}
+}
+
+static enum ssa_err
+encode(const struct journal_record *r, bool with_sig, char **out, size_t *len)
+{
+	struct strbuf b;
+	enum ssa_err e;
+
+	sized_strbuf(&b, encode_size_hint(r));
+	if ((e = encode_into(r, with_sig, &b)) != SSA_ERR_OK) {
+		strbuf_fini(&b);
+		return e;
+	}
 	return strbuf_finish(&b, out, len);
 }
 
@@ -1011,22 +1059,6 @@ journal_signer_public(const struct journal_signer *s, uint8_t pub[32],
 		memcpy(key_id, s->key_id, JOURNAL_KEY_ID_LEN);
 }
 
-/* JOURNAL_SIG_DOMAIN, its NUL, then @p body (the encoding with an empty "sig"): caller frees. */
-static enum ssa_err
-signed_message(const char *body, size_t bl, uint8_t **out, size_t *len)
-{
-	size_t dl = sizeof(JOURNAL_SIG_DOMAIN);
-	uint8_t *m = malloc(dl + bl);
-
-	if (m == NULL)
-		return SSA_ERR_NOMEM;
-	memcpy(m, JOURNAL_SIG_DOMAIN, dl);
-	memcpy(m + dl, body, bl);
-	*out = m;
-	*len = dl + bl;
-	return SSA_ERR_OK;
-}
-
 #define EMPTY_SIG ",\"sig\":\"\","
 
 enum ssa_err
@@ -1034,9 +1066,11 @@ journal_seal(struct journal_record *r, uint64_t prev_seq, const uint8_t *prev_ha
 	     const struct journal_signer *signer, char **out, size_t *len,
 	     uint8_t hash[JOURNAL_HASH_LEN])
 {
-	uint8_t *msg = NULL;
-	size_t msg_len = 0, siglen = JOURNAL_SIG_LEN, body_len = 0, enc_len, head;
-	char *body = NULL, *enc = NULL, *at;
+	struct strbuf msg;
+	size_t siglen = JOURNAL_SIG_LEN, body_len, enc_len, head;
+	size_t dl = sizeof(JOURNAL_SIG_DOMAIN);
+	char *enc = NULL, *at;
+	const char *body;
 	enum ssa_err e;
 
 	if (r == NULL || signer == NULL || out == NULL || len == NULL || prev_seq >= INT64_MAX)
@@ -1048,11 +1082,16 @@ journal_seal(struct journal_record *r, uint64_t prev_seq, const uint8_t *prev_ha
 		memset(r->prev, 0, JOURNAL_HASH_LEN);
 	memcpy(r->key_id, signer->key_id, JOURNAL_KEY_ID_LEN);
 	memset(r->sig, 0, JOURNAL_SIG_LEN);
-	if ((e = encode(r, false, &body, &body_len)) != SSA_ERR_OK ||
-	    (e = signed_message(body, body_len, &msg, &msg_len)) != SSA_ERR_OK)
+	/* The signed message is JOURNAL_SIG_DOMAIN, its NUL, then the body (the encoding with an
+	 * empty "sig"): the body is encoded right after the domain, in one buffer. */
+	sized_strbuf(&msg, dl + encode_size_hint(r));
+	strbuf_add(&msg, JOURNAL_SIG_DOMAIN, dl);
+	if ((e = encode_into(r, false, &msg)) != SSA_ERR_OK)
 		goto out;
+	body = msg.data + dl;
+	body_len = msg.len - dl;
 	if (EVP_DigestSignInit(signer->ctx, NULL, NULL, NULL, signer->key) != 1 ||
-	    EVP_DigestSign(signer->ctx, r->sig, &siglen, msg, msg_len) != 1 ||
+	    EVP_DigestSign(signer->ctx, r->sig, &siglen, (const uint8_t *)msg.data, msg.len) != 1 ||
 	    siglen != JOURNAL_SIG_LEN) {
 		e = SSA_ERR_CRYPTO;
 		goto out;
@@ -1082,33 +1121,29 @@ journal_seal(struct journal_record *r, uint64_t prev_seq, const uint8_t *prev_ha
 	enc = NULL;
 out:
 	free(enc);
-	free(body);
-	free(msg);
+	strbuf_fini(&msg);
 	return e;
 }
 
 enum ssa_err
 journal_record_verify(const struct journal_record *r, const uint8_t pub[32])
 {
-	uint8_t kid[JOURNAL_KEY_ID_LEN], *msg = NULL;
-	size_t msg_len = 0;
+	uint8_t kid[JOURNAL_KEY_ID_LEN];
+	size_t dl = sizeof(JOURNAL_SIG_DOMAIN);
+	struct strbuf msg;
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *ctx = NULL;
 	enum ssa_err e;
-
-	char *body = NULL;
-	size_t body_len = 0;
 
 	if ((e = journal_key_id(pub, kid)) != SSA_ERR_OK)
 		return e;
 	if (memcmp(kid, r->key_id, sizeof(kid)) != 0)
 		return SSA_ERR_JOURNAL_KEY;
-	if ((e = encode(r, false, &body, &body_len)) != SSA_ERR_OK)
-		return e;
-	e = signed_message(body, body_len, &msg, &msg_len);
-	free(body);
-	if (e != SSA_ERR_OK)
-		return e;
+	/* the signed message: JOURNAL_SIG_DOMAIN, its NUL, the encoding with an empty "sig" */
+	sized_strbuf(&msg, dl + encode_size_hint(r));
+	strbuf_add(&msg, JOURNAL_SIG_DOMAIN, dl);
+	if ((e = encode_into(r, false, &msg)) != SSA_ERR_OK)
+		goto out;
 	key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
 	ctx = EVP_MD_CTX_new();
 	if (key == NULL || ctx == NULL) {
@@ -1119,13 +1154,13 @@ journal_record_verify(const struct journal_record *r, const uint8_t pub[32])
 		e = SSA_ERR_CRYPTO;
 		goto out;
 	}
-	e = EVP_DigestVerify(ctx, r->sig, JOURNAL_SIG_LEN, msg, msg_len) == 1
+	e = EVP_DigestVerify(ctx, r->sig, JOURNAL_SIG_LEN, (const uint8_t *)msg.data, msg.len) == 1
 		    ? SSA_ERR_OK
 		    : SSA_ERR_JOURNAL_SIGNATURE;
 out:
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(key);
-	free(msg);
+	strbuf_fini(&msg);
 	return e;
 }
 

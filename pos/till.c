@@ -491,9 +491,11 @@ till_sign_in(struct till *t, const char *code)
 	return SSA_ERR_OK;
 }
 
-/* The reprints of one sale already in the journal (till_reprint). */
+/* The reprints of one sale (sale != 0), or of every sale, already in the journal, among the
+ * records before @p before (0: all). */
 struct reprint_count {
 	uint64_t sale;
+	uint64_t before;
 	unsigned n;
 };
 
@@ -504,14 +506,29 @@ count_reprint(void *ctx, uint64_t seq, const void *buf, size_t len)
 	struct journal_record r;
 	enum ssa_err err;
 
-	(void)seq;
+	if (c->before && seq >= c->before)
+		return SSA_ERR_OK;
 	/* Only a REPRINT record is decoded: the others are skipped on their kind's name. */
 	if (!memmem(buf, len, "\"kind\":\"REPRINT\"", sizeof("\"kind\":\"REPRINT\"") - 1))
 		return SSA_ERR_OK;
 	if ((err = journal_record_decode(buf, len, &r, NULL)) == SSA_ERR_OK &&
-	    r.kind == JOURNAL_REPRINT && r.link_seq == c->sale)
+	    r.kind == JOURNAL_REPRINT && (c->sale == 0 || r.link_seq == c->sale))
 		c->n++;
 	journal_record_fini(&r);
+	return err;
+}
+
+enum ssa_err
+till_reprints_between(struct till *t, uint64_t after, uint64_t before, unsigned *n)
+{
+	struct reprint_count c = { .before = before };
+	enum ssa_err err;
+
+	*n = 0;
+	if (!t->journal)
+		return SSA_ERR_INVAL;
+	if ((err = journal_store_scan(t->journal, after + 1, count_reprint, &c)) == SSA_ERR_OK)
+		*n = c.n;
 	return err;
 }
 

@@ -265,6 +265,10 @@ enum ssa_err till_sign_in(struct till *t, const char *code);
  * copy exists.  SSA_ERR_INVAL without a journal, a signer or a sale; store errors as they are. */
 enum ssa_err till_reprint(struct till *t, uint64_t sale_seq, int64_t now_ms, unsigned *copy);
 
+/* How many receipts were reprinted (REPRINT records) after record @p after and before record
+ * @p before (0: up to the last), for the X report and the Z.  @param[out] n  0 on error. */
+enum ssa_err till_reprints_between(struct till *t, uint64_t after, uint64_t before, unsigned *n);
+
 /* The journal record of the sale being paid, fully paid (allocation_check): lines with their
  * decisions and SSA parts, tenders with change, card and balances, VAT per rate, at @p time_ms
  * (UTC ms).  The store seals it (seq, chain, signature).

@@ -81,9 +81,9 @@ heading(struct strbuf *b, const struct journal_record *r, bool recorded, bool co
 	}
 }
 
-/* The report @p r as text. */
+/* The report @p r as text; @p reprints: receipts reprinted in a Z's period, or -1 (not shown). */
 static char *
-format(struct ui *ui, const struct journal_record *r, bool recorded, bool confirm)
+format(struct ui *ui, const struct journal_record *r, bool recorded, bool confirm, long reprints)
 {
 	const struct journal_closing *c = &r->closing;
 	struct strbuf b = { 0 };
@@ -102,6 +102,10 @@ format(struct ui *ui, const struct journal_record *r, bool recorded, bool confir
 		      (unsigned long long)c->sales, (unsigned long long)c->voids,
 		      (unsigned long long)c->refunds, (unsigned long long)c->reloads);
 	strbuf_printf(&b, "\n");
+	if (reprints >= 0) {
+		strbuf_printf(&b, _("Receipts reprinted (duplicates): %ld"), reprints);
+		strbuf_printf(&b, "\n");
+	}
 	line(&b, ui, _("Total"), c->total);
 	line(&b, ui, _("of which covered by SSA"), c->ssa_total);
 	for (int k = 0; k < TENDER__COUNT; k++)
@@ -155,10 +159,21 @@ compute(struct ui *ui, enum journal_kind kind, bool record)
 	enum journal_kind k = kind == JOURNAL_SALE ? JOURNAL_CLOSING_Z : kind;
 	time_t now = time(NULL);
 	char *text = NULL;
+	uint64_t prev_z = 0;
+	unsigned n = 0;
+	long reprints = -1;
 
+	/* The reprints of the day: after the last Z, before this one when it is recorded. */
+	if (k == JOURNAL_CLOSING_Z && ui->till->journal &&
+	    journal_store_last_of_kind(ui->till->journal, JOURNAL_CLOSING_Z, &prev_z) != SSA_ERR_OK)
+		prev_z = UINT64_MAX;
 	if (till_closing(ui->till, k, till_closing_period(k, today()), (int64_t)now * 1000, record,
-			 &r) == SSA_ERR_OK)
-		text = format(ui, &r, record, kind != JOURNAL_SALE);
+			 &r) == SSA_ERR_OK) {
+		if (k == JOURNAL_CLOSING_Z && prev_z != UINT64_MAX &&
+		    till_reprints_between(ui->till, prev_z, record ? r.seq : 0, &n) == SSA_ERR_OK)
+			reprints = (long)n;
+		text = format(ui, &r, record, kind != JOURNAL_SALE, reprints);
+	}
 	if (text && record)
 		copies(ui, &r, text);
 	journal_record_fini(&r);

@@ -55,13 +55,18 @@ ui_wait_text "Ventes 1, annulations 0, remboursements 0, rechargements 0"
 ui_screen | grep -Eq '^  Total +21,67 €$' || ui_fail "X: total"
 ui_screen | grep -Eq '^  Espèces +11,67 €$' || ui_fail "X: cash"
 ui_screen | grep -Eq '^  Carte bancaire +10,00 €$' || ui_fail "X: bank card"
+# the day's reprints, counted from the journal's REPRINT records
+ui_wait_text "Tickets réimprimés (duplicata) : 2"
 ui_keys C-z
 ui_wait_text ": Entrée l'enregistre, Échap annule"
+ui_wait_text "Tickets réimprimés (duplicata) : 2"
 ui_keys Enter
 ui_wait_text "Clôture 1 enregistrée (enregistrement 4)."
+ui_wait_text "Tickets réimprimés (duplicata) : 2"
 ui_keys Escape
 ui_keys C-x
 ui_wait_text "Ventes 0, annulations 0"
+ui_wait_text "Tickets réimprimés (duplicata) : 0"
 ui_keys Escape
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"

@@ -100,6 +100,13 @@ test_copies_counted_per_sale(void **state)
 	assert_int_equal(till_reprint(&f->t, s1, 1700000004000, &copy), SSA_ERR_OK);
 	assert_int_equal(copy, 3);
 	assert_int_equal(f->t.status.records_waiting, 4);
+	/* counted for the reports: all of them, those between two records */
+	assert_int_equal(till_reprints_between(&f->t, 0, 0, &copy), SSA_ERR_OK);
+	assert_int_equal(copy, 4);
+	assert_int_equal(till_reprints_between(&f->t, s2, 5, &copy), SSA_ERR_OK);
+	assert_int_equal(copy, 2); /* records 3 and 4 */
+	assert_int_equal(till_reprints_between(&f->t, 4, 0, &copy), SSA_ERR_OK);
+	assert_int_equal(copy, 2); /* records 5 and 6 */
 
 	/* record 3: the first reprint of sale 1, by the operator signed in, no money */
 	assert_int_equal(journal_store_get(f->journal, 3, &buf, &len), SSA_ERR_OK);

@@ -508,6 +508,7 @@ op_apply_grant(void *cls, const struct card_grant *g, int64_t *balance)
 		return fail(r, "reload balance", SSA_ERR_CARD_REFUSED);
 	st.period = g->period;
 	st.grant_id = g->grant_id;
+	st.terminal = g->terminal;
 	card_period_encode(&st, buf);
 	if (mifare_desfire_write_data_ex(r->tag, CARD_FILE_PERIOD, 0, CARD_PERIOD_LEN, buf,
 					 CARD_PERIOD_COMM) < 0)

@@ -303,11 +303,22 @@ card_debit_record_decode(const uint8_t in[CARD_DEBIT_RECORD_LEN], struct card_de
 
 /* --- period state --------------------------------------------------------------------------- */
 
+uint32_t
+card_period_terminal(uint32_t terminal_number)
+{
+	return terminal_number & 0xffffffu;
+}
+
 void
 card_period_encode(const struct card_period_state *st, uint8_t out[CARD_PERIOD_LEN])
 {
+	uint32_t term = card_period_terminal(st->terminal);
+
 	memset(out, 0, CARD_PERIOD_LEN);
-	out[0] = CARD_PERIOD_VERSION;
+	out[0] = term != 0 ? CARD_PERIOD_VERSION_TERMINAL : CARD_PERIOD_VERSION;
+	out[1] = (uint8_t)(term >> 16);
+	out[2] = (uint8_t)(term >> 8);
+	out[3] = (uint8_t)term;
 	put32(out + 4, st->period);
 	put64(out + 8, st->grant_id);
 }
@@ -324,11 +335,15 @@ card_period_decode(const uint8_t in[CARD_PERIOD_LEN], struct card_period_state *
 		for (size_t i = 1; i < CARD_PERIOD_LEN; i++)
 			if (in[i] != 0)
 				return SSA_ERR_CARD_FORMAT;
-		out->period = 0;
-		out->grant_id = 0;
+		*out = (struct card_period_state){ 0 };
 		return SSA_ERR_OK;
 	}
-	if (in[0] != CARD_PERIOD_VERSION || in[1] != 0 || in[2] != 0 || in[3] != 0)
+	st.terminal = (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
+	/* Version 1 has zero padding there, version 2 a terminal (so that decoding and encoding
+	 * again give the same bytes). */
+	if ((in[0] == CARD_PERIOD_VERSION && st.terminal != 0) ||
+	    (in[0] == CARD_PERIOD_VERSION_TERMINAL && st.terminal == 0) ||
+	    (in[0] != CARD_PERIOD_VERSION && in[0] != CARD_PERIOD_VERSION_TERMINAL))
 		return SSA_ERR_CARD_FORMAT;
 	st.period = get32(in + 4);
 	st.grant_id = get64(in + 8);

@@ -198,6 +198,41 @@ implied_after(const struct journal_record *r, int64_t *out)
 	}
 }
 
+/* Is @p b the same card event as RELOAD @p a, recorded by another terminal?  Same grant, same
+ * balances and amounts: a till whose reload was interrupted recorded, when the card came back,
+ * a grant that another till had applied (period states without the terminal, docs/card.md). */
+static bool
+same_reload(const struct journal_record *a, const struct journal_record *b)
+{
+	return a->kind == JOURNAL_RELOAD && b->kind == JOURNAL_RELOAD &&
+	       strcmp(a->terminal, b->terminal) != 0 &&
+	       strcmp(a->reload.grant_id, b->reload.grant_id) == 0 &&
+	       a->balance_before == b->balance_before && a->balance_after == b->balance_after &&
+	       a->reload.amount == b->reload.amount && a->reload.expired == b->reload.expired;
+}
+
+/* A grant counts once per card: of the RELOADs that are one card event recorded at several
+ * terminals, keep the first in (terminal, seq) order and skip the others (counted in
+ * @p *skipped).  @p idx (sorted, @p m entries) is compacted; the new count is returned.  A
+ * grant applied twice (other balances: a card restored from a copy) stays for GRANT_TWICE. */
+static size_t
+drop_reload_copies(const struct journal_record *const *recs, size_t *idx, size_t m,
+		   size_t *skipped)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m; i++) {
+		bool copy = false;
+		for (size_t j = 0; j < k && !copy; j++)
+			copy = same_reload(recs[idx[j]], recs[idx[i]]);
+		if (copy)
+			(*skipped)++;
+		else
+			idx[k++] = idx[i];
+	}
+	return k;
+}
+
 enum ssa_err
 ledger_check(const char *card, const struct journal_record *const *recs, size_t n,
 	     const struct ledger_params *params, struct ledger_report *out)
@@ -249,6 +284,7 @@ ledger_check(const char *card, const struct journal_record *const *recs, size_t 
 	if (m == 0)
 		goto out;
 	qsort_r(idx, m, sizeof(*idx), by_terminal_seq, (void *)(uintptr_t)recs);
+	m = drop_reload_copies(recs, idx, m, &out->skipped);
 	for (size_t i = 0; i < m; i++) {
 		if (i > 0 && by_terminal_seq(&idx[i - 1], &idx[i], (void *)(uintptr_t)recs) == 0) {
 			e = SSA_ERR_LEDGER_INPUT; /* the same (terminal, seq) twice */
@@ -346,11 +382,8 @@ ledger_check(const char *card, const struct journal_record *const *recs, size_t 
 		default: { /* RELOAD: the books follow the caisse's policy, not the card */
 			enum card_reload_policy policy;
 			int64_t kept = 0, cap;
+			bool twice = false;
 			reload_policy(params, r, &policy, &cap);
-			if (books > 0 && policy == CARD_RELOAD_ROLLOVER)
-				kept = money_min(books, cap);
-			if ((e = money_add(kept, r->reload.amount, &books)) != SSA_ERR_OK)
-				goto out;
 			for (size_t j = 0; j < n_reloads; j++)
 				if (strcmp(recs[reloads[j]]->reload.grant_id, r->reload.grant_id) ==
 				    0) {
@@ -358,8 +391,16 @@ ledger_check(const char *card, const struct journal_record *const *recs, size_t 
 							0, 0);
 					if (e != SSA_ERR_OK)
 						goto out;
+					twice = true;
 					break;
 				}
+			/* A grant counts once in the books, however many times a card took it. */
+			if (!twice) {
+				if (books > 0 && policy == CARD_RELOAD_ROLLOVER)
+					kept = money_min(books, cap);
+				if ((e = money_add(kept, r->reload.amount, &books)) != SSA_ERR_OK)
+					goto out;
+			}
 			reloads[n_reloads++] = rec;
 			if (params->grants != NULL && !grant_known(params, r) &&
 			    (e = add_anomaly(out, &acap, LEDGER_GRANT_UNKNOWN, rec, LEDGER_NO_RECORD,

@@ -584,8 +584,25 @@ settle_reload(struct till *t, const struct card_identity *id, uint64_t pid,
 		return err;
 	}
 	t->pending_id = pid;
+	if (st.period == (uint32_t)in->period && st.grant_id == in->grant_id && st.terminal != 0 &&
+	    st.terminal != card_period_terminal(t->card_terminal)) {
+		/* The card holds the grant, applied by another till after ours was interrupted
+		 * before the card's commit: that till recorded it, ours did not happen. */
+		log_info("reload intent of grant %016llx dropped: the card took it at terminal %u",
+			 (unsigned long long)in->grant_id, (unsigned)st.terminal);
+		if ((err = journal_store_drop_pending(t->journal, pid)) != SSA_ERR_OK)
+			return err;
+		t->pending_id = 0;
+		if (t->files)
+			mark_done(t->files, id->serial, in->period);
+		till_message(t, TILL_MSG_INFO, "%s",
+			     _("The interrupted reload did not reach the card: another till applied "
+			       "the grant and recorded it."));
+		return SSA_ERR_OK;
+	}
 	if (st.period == (uint32_t)in->period && st.grant_id == in->grant_id) {
-		/* The card took the grant: record it, once. */
+		/* The card took the grant from this till (or from a till of before the period
+		 * state named its terminal): record it, once. */
 		if ((err = append_reload(t, r, pid)) != SSA_ERR_OK)
 			return err;
 		say_credited(t, id->serial, in->period, r->reload.amount);
@@ -703,7 +720,8 @@ till_card_reload(struct till *t, const struct card_identity *id, int64_t now_ms,
 		goto journal_error;
 	t->pending_id = pid;
 	cg = (struct card_grant){ .grant_id = g->id, .period = (uint32_t)period,
-				  .amount = g->amount, .policy = b->policy, .cap = b->cap };
+				  .amount = g->amount, .policy = b->policy, .cap = b->cap,
+				  .terminal = t->card_terminal };
 	err = t->reader->apply_grant(t->reader->cls, &cg, &after);
 	if (err == SSA_ERR_OK) {
 		if (after != r.balance_after)

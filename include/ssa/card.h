@@ -34,9 +34,11 @@
  * > 0), balance after i32 (cents), time u32 (Unix seconds, UTC).  Written in the same DESFire
  * transaction as the debit, so a record exists if and only if its debit happened.
  *
- * Period state (file 4, 16 bytes): format version u8 (1), 3 zero bytes, period u32 (YYYYMM, 0 =
- * never reloaded), grant id u64 (0 = none); all zero as created.  Written in the same
- * transaction as the reload.
+ * Period state (file 4, 16 bytes): format version u8, then version 1: 3 zero bytes, version 2:
+ * the number of the terminal that applied the grant u24 (its low 24 bits, not 0); period u32
+ * (YYYYMM, 0 = never reloaded), grant id u64 (0 = none); all zero as created.  Written in the
+ * same transaction as the reload.  The terminal tells a till whose reload was interrupted
+ * whether the grant on the card is its own or another till's (recorded there).
  */
 #ifndef SSA_CARD_H
 #define SSA_CARD_H
@@ -94,7 +96,8 @@ enum card_file_no {
 #define CARD_IDENTITY_LEN 114
 #define CARD_CAISSE_MAX 16
 #define CARD_DEBIT_RECORD_LEN 20
-#define CARD_PERIOD_VERSION 1
+#define CARD_PERIOD_VERSION 1 /* without the terminal */
+#define CARD_PERIOD_VERSION_TERMINAL 2
 #define CARD_PERIOD_LEN 16
 #define CARD_UID_MAX CARD_KDF_UID_MAX
 
@@ -166,12 +169,18 @@ enum ssa_err card_debit_record_decode(const uint8_t in[CARD_DEBIT_RECORD_LEN],
 struct card_period_state {
 	uint32_t period;   /* YYYYMM of the last grant applied, 0 = none */
 	uint64_t grant_id; /* the last grant applied, 0 = none */
+	uint32_t terminal; /* who applied it: card_period_terminal() of its number, 0 = unknown */
 };
 
+/* A terminal number as the period state holds it: its low 24 bits (0: not said). */
+uint32_t card_period_terminal(uint32_t terminal_number);
+
+/* Version 2 when st->terminal is not 0 (only its low 24 bits are kept), else version 1. */
 void card_period_encode(const struct card_period_state *st, uint8_t out[CARD_PERIOD_LEN]);
 
-/* SSA_ERR_CARD_FORMAT for a bad version, non-zero padding or a period that is not YYYYMM.  All
- * zero bytes (the file as created) decode as period 0, grant 0. */
+/* SSA_ERR_CARD_FORMAT for a bad version, non-zero padding (version 1), a zero terminal (version
+ * 2) or a period that is not YYYYMM.  All zero bytes (the file as created) decode as period 0,
+ * grant 0, terminal 0. */
 enum ssa_err card_period_decode(const uint8_t in[CARD_PERIOD_LEN], struct card_period_state *out);
 
 /* --- reload policy -------------------------------------------------------------------------- */
@@ -188,6 +197,7 @@ struct card_grant {
 	int64_t amount;    /* cents */
 	enum card_reload_policy policy;
 	int64_t cap; /* ROLLOVER: most cents of the old balance kept */
+	uint32_t terminal; /* the applying terminal's number, written in the period state (0: none) */
 };
 
 /* Balance after applying a grant of @p amount cents to a card holding @p old cents, with

@@ -100,7 +100,9 @@ struct ledger_report {
 	struct ledger_step *steps; /* owned, ledger order */
 	size_t n_anomalies;
 	struct ledger_anomaly *anomalies; /* owned, ledger order */
-	size_t skipped;       /* records without card balances (no effect on the card) */
+	size_t skipped;       /* records without card balances (no effect on the card), and
+			       * copies of a RELOAD another terminal recorded too (same grant,
+			       * balances and amounts): a grant counts once per card */
 	int64_t balance;      /* the caisse's books after the last record */
 	int64_t card_balance; /* the card's last reported balance_after (opening when none) */
 	bool flagged;         /* an anomaly that flags the card */

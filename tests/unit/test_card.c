@@ -215,7 +215,7 @@ test_debit_record(void **state)
 static void
 test_period(void **state)
 {
-	struct card_period_state st = { 202611, 0x0102030405060708ull }, back;
+	struct card_period_state st = { 202611, 0x0102030405060708ull, 0 }, back;
 	uint8_t buf[CARD_PERIOD_LEN];
 	(void)state;
 	card_period_encode(&st, buf);
@@ -242,6 +242,21 @@ test_period(void **state)
 	st.period = 202601;
 	card_period_encode(&st, buf);
 	buf[2] = 1;
+	assert_int_equal(card_period_decode(buf, &back), SSA_ERR_CARD_FORMAT);
+	/* Version 2: the applying terminal's low 24 bits. */
+	st = (struct card_period_state){ 202611, 9, 0x01abcdef };
+	card_period_encode(&st, buf);
+	assert_int_equal(buf[0], 2);
+	assert_int_equal(buf[1], 0xab);
+	assert_int_equal(buf[3], 0xef);
+	assert_int_equal(card_period_decode(buf, &back), SSA_ERR_OK);
+	assert_int_equal(back.terminal, 0xabcdef);
+	assert_int_equal(back.period, 202611);
+	assert_int_equal(card_period_terminal(0x01000000), 0);
+	buf[1] = buf[2] = buf[3] = 0;
+	assert_int_equal(card_period_decode(buf, &back), SSA_ERR_CARD_FORMAT);
+	buf[0] = 3;
+	buf[3] = 1;
 	assert_int_equal(card_period_decode(buf, &back), SSA_ERR_CARD_FORMAT);
 }
 

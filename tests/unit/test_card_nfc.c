@@ -482,7 +482,7 @@ static void
 test_reload_once(void **state)
 {
 	struct card_identity id;
-	struct card_grant grant = { 0x501, 202612, 15000, CARD_RELOAD_ROLLOVER, 5000 };
+	struct card_grant grant = { 0x501, 202612, 15000, CARD_RELOAD_ROLLOVER, 5000, 0x1000007 };
 	struct card_period_state st;
 	int64_t balance = -1;
 
@@ -530,6 +530,7 @@ test_reload_once(void **state)
 		assert_int_equal(g.reader.read_period(g.reader.cls, &st), SSA_ERR_OK);
 		assert_int_equal(st.period, gn.period);
 		assert_true(st.grant_id == gn.grant_id);
+		assert_int_equal(st.terminal, 7); /* the applying terminal's low 24 bits */
 		balance = b;
 	}
 	/* The reload after a tap is 7 APDUs (auth 2, read period, get value, credit or debit,

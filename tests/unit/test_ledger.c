@@ -255,6 +255,50 @@ test_ledger_reload_policies(void **state)
 	free(b);
 }
 
+/* One card event recorded at two terminals (a till whose reload was interrupted recorded, at the
+ * card's next tap, the grant another till had applied): counted once, no anomaly.  The same
+ * grant taken twice by the card (other balances) counts once in the books and is flagged. */
+static void
+test_ledger_reload_recorded_twice(void **state)
+{
+	struct book *b = calloc(1, sizeof(*b));
+	struct ledger_report rep;
+	struct ledger_params roll = { .opening = 1000, .policy = CARD_RELOAD_ROLLOVER,
+				      .rollover_cap = 5000 };
+	(void)state;
+	reload(b, "T2", 1, 2000, 1000, 0, 15000, "0000000000000009");
+	rec(b, JOURNAL_SALE, "T2", 2, 3000, 16000, 14000, 2000);
+	reload(b, "T1", 2, 4000, 1000, 0, 15000, "0000000000000009");
+	rec(b, JOURNAL_SALE, "T1", 3, 5000, 14000, 13000, 1000);
+	check(b, &roll, &rep);
+	assert_int_equal(rep.n_anomalies, 0);
+	assert_false(rep.flagged);
+	assert_int_equal(rep.skipped, 1);
+	assert_int_equal(rep.n_steps, 3);
+	assert_int_equal(rep.balance, 13000);
+	ledger_report_fini(&rep);
+	/* in any order */
+	{
+		const struct journal_record *p = b->p[0];
+		b->p[0] = b->p[3];
+		b->p[3] = p;
+	}
+	check(b, &roll, &rep);
+	assert_int_equal(rep.n_anomalies, 0);
+	assert_int_equal(rep.skipped, 1);
+	assert_int_equal(rep.balance, 13000);
+	ledger_report_fini(&rep);
+	/* the card restored from a copy taking the grant again: flagged, counted once */
+	reload(b, "T1", 4, 6000, 13000, 8000, 15000, "0000000000000009");
+	check(b, &roll, &rep);
+	assert_true(rep.flagged);
+	assert_int_equal(rep.n_anomalies, 1);
+	assert_int_equal(rep.anomalies[0].kind, LEDGER_GRANT_TWICE);
+	assert_int_equal(rep.balance, 13000);
+	ledger_report_fini(&rep);
+	free(b);
+}
+
 static void
 test_ledger_input(void **state)
 {
@@ -454,6 +498,7 @@ main(void)
 		cmocka_unit_test(test_ledger_gap_then_resolved),
 		cmocka_unit_test(test_ledger_tampered_and_arithmetic),
 		cmocka_unit_test(test_ledger_reload_policies),
+		cmocka_unit_test(test_ledger_reload_recorded_twice),
 		cmocka_unit_test(test_ledger_input),
 		cmocka_unit_test(test_ledger_grants_checked),
 		cmocka_unit_test(test_ledger_simulated),

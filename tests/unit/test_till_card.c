@@ -23,6 +23,7 @@
 #include "ssa/grant.h"
 #include "ssa/hotlist.h"
 #include "ssa/journal_store.h"
+#include "ssa/ledger.h"
 
 #include "../../pos/receipt.h"
 #include "../../pos/till.h"
@@ -60,6 +61,7 @@ struct fake_card {
 	int tear_grant; /* next apply_grant: 1 torn before the commit, 2 torn after it */
 	int tear_refund; /* next refund: the same */
 	int64_t limited;  /* DESFire's limited credit left: the last debit, once */
+	bool old_format;  /* the period state does not name the terminal (version 1) */
 	unsigned debits, grants, period_reads;
 };
 
@@ -197,6 +199,7 @@ f_apply_grant(void *cls, const struct card_grant *g, int64_t *balance)
 	c->balance = now;
 	c->period.period = g->period;
 	c->period.grant_id = g->grant_id;
+	c->period.terminal = c->old_format ? 0 : card_period_terminal(g->terminal);
 	c->grants++;
 	if (c->tear_grant == 2) {
 		c->tear_grant = 0;
@@ -794,6 +797,142 @@ test_reload_crash_restart(void **state)
 	assert_int_equal(reloads(f), 1);
 }
 
+/* A second till (terminal 4) on the same spool and card, with its own journal. */
+struct other_till {
+	struct ssa_journal_store *journal;
+	struct till_card_files *files;
+	struct till t;
+};
+
+static void
+other_open(struct fixture *f, struct other_till *o)
+{
+	assert_int_equal(journal_mem_new(&o->journal), SSA_ERR_OK);
+	assert_int_equal(till_card_files_open(f->dir, NULL, &o->files, NULL, 0), SSA_ERR_OK);
+	o->files->has_key = true;
+	assert_int_equal(convention_public_key(doc_key, o->files->pub), SSA_ERR_OK);
+	till_setup(f, &o->t);
+	strcpy(o->t.terminal, "T02");
+	o->t.card_terminal = 4;
+	o->t.journal = o->journal;
+	o->t.files = o->files;
+}
+
+static void
+other_close(struct other_till *o)
+{
+	till_fini(&o->t);
+	till_card_files_free(o->files);
+	journal_store_free(o->journal);
+}
+
+/* The RELOAD records of journal @p j, decoded into @p out (at most 4); how many. */
+static size_t
+journal_reloads(struct ssa_journal_store *j, struct journal_record *out)
+{
+	uint64_t last = 0;
+	uint8_t hash[JOURNAL_HASH_LEN];
+	size_t n = 0;
+
+	assert_int_equal(journal_store_last(j, &last, hash), SSA_ERR_OK);
+	for (uint64_t s = 1; s <= last; s++) {
+		char *buf = NULL;
+		size_t len = 0;
+		assert_int_equal(journal_store_get(j, s, &buf, &len), SSA_ERR_OK);
+		assert_true(n < 4);
+		assert_int_equal(journal_record_decode(buf, len, &out[n], NULL), SSA_ERR_OK);
+		free(buf);
+		if (out[n].kind == JOURNAL_RELOAD)
+			n++;
+		else
+			journal_record_fini(&out[n]);
+	}
+	return n;
+}
+
+/* Till A's reload is torn (before or after the card's commit), the card goes to till B, then back
+ * to A: the grant is on the card once and recorded once over both journals, at the till whose
+ * transaction the card committed; the caisse's ledger of both journals counts it once. */
+static void
+check_two_tills(struct fixture *f, int tear, bool old_format, size_t want_a, size_t want_b)
+{
+	struct other_till b;
+	struct card_identity id;
+	struct journal_record ra[4], rb[4];
+	const struct journal_record *all[8];
+	struct ledger_params lp = { .opening = 1000, .policy = CARD_RELOAD_EXPIRE };
+	struct ledger_report rep;
+	size_t na, nb;
+	int64_t bal = 0;
+
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	f->card.old_format = old_format;
+	other_open(f, &b);
+	f->card.tear_grant = tear;
+	f->card.present = true;
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_CARD_TORN);
+	assert_true(f->t.pending_id > 0);
+	/* at till B: applies the grant if the card did not take A's, records only its own */
+	f->card.present = true;
+	assert_int_equal(till_inquiry(&b.t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(bal, 15000);
+	assert_int_equal(f->card.grants, 1);
+	/* back at till A: its intent settled from the card */
+	f->card.present = true;
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(bal, 15000);
+	if (tear == 1 && !old_format)
+		assert_string_equal(f->t.msg, "The interrupted reload did not reach the card: another "
+					      "till applied the grant and recorded it.");
+	na = journal_reloads(f->journal, ra);
+	nb = journal_reloads(b.journal, rb);
+	assert_int_equal(na, want_a);
+	assert_int_equal(nb, want_b);
+	/* again at both: nothing more */
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(till_inquiry(&b.t, 10, NOW, &id, &bal), SSA_ERR_OK);
+	assert_int_equal(reloads(f), want_a);
+	/* the caisse: one grant, the books at 150.00 */
+	for (size_t i = 0; i < na; i++)
+		all[i] = &ra[i];
+	for (size_t i = 0; i < nb; i++)
+		all[na + i] = &rb[i];
+	assert_int_equal(ledger_check("0000000000000abc", all, na + nb, &lp, &rep), SSA_ERR_OK);
+	assert_int_equal(rep.n_anomalies, 0);
+	assert_int_equal(rep.balance, 15000);
+	assert_int_equal(rep.n_steps, 1);
+	ledger_report_fini(&rep);
+	for (size_t i = 0; i < na; i++)
+		journal_record_fini(&ra[i]);
+	for (size_t i = 0; i < nb; i++)
+		journal_record_fini(&rb[i]);
+	other_close(&b);
+}
+
+static void
+test_reload_two_tills_torn_before(void **state)
+{
+	/* B applied it: recorded at B only */
+	check_two_tills(*state, 1, false, 0, 1);
+}
+
+static void
+test_reload_two_tills_torn_after(void **state)
+{
+	/* A's commit reached the card: B sees the month done, A records it */
+	check_two_tills(*state, 2, false, 1, 0);
+}
+
+static void
+test_reload_two_tills_old_format(void **state)
+{
+	/* a period state that does not name the terminal: both tills record it, the ledger
+	 * counts it once */
+	check_two_tills(*state, 1, true, 1, 1);
+}
+
 /* The verified chain holds every record (the pending intents never reach it). */
 static void
 test_reload_chain_verifies(void **state)
@@ -1113,6 +1252,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_torn_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_crash_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_chain_verifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_two_tills_torn_before, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_two_tills_torn_after, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_two_tills_old_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refund_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refund_cash_only_and_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refund_torn, setup, teardown),

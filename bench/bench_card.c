@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -277,11 +278,13 @@ main(int argc, char **argv)
 	struct tally tl[] = {
 		{ .what = "sale (tap + debit)" },
 		{ .what = "first sale of the month (tap + reload + debit)" },
-		{ .what = "sale after a restart (period state read again)" },
+		{ .what = "sale after a restart (period cache in data_dir)" },
 		{ .what = "balance inquiry" },
 		{ .what = "balance inquiry with the month's reload" },
 		{ .what = "refund of a sale's SSA part (tap + limited credit)" },
+		{ .what = "sale after a restart without the period cache" },
 	};
+	char data[1024];
 
 	g.dir = getenv("SSA_BENCH_DIR");
 	if (!g.dir || !build)
@@ -314,6 +317,10 @@ main(int argc, char **argv)
 		die("setup");
 	free(text);
 	files->has_key = true;
+	/* the till's data directory: the cards seen current this month are kept there */
+	snprintf(data, sizeof(data), "%s/data", g.dir);
+	if (mkdir(data, 0700) != 0 || till_card_files_keep(files, data) != SSA_ERR_OK)
+		die("data dir");
 	till_init(&t, TODAY);
 	till_set_catalog(&t, cat, "caisse-34");
 	strcpy(t.establishment, "bench");
@@ -362,27 +369,31 @@ main(int argc, char **argv)
 		rd.stats(rd.cls, &b);
 		count(&tl[4], &a, &b);
 	}
-	/* a restarted till knows nothing of the cards: it reads their period state once */
-	till_fini(&t);
-	till_card_files_free(files);
-	if (till_card_files_open(g.dir, NULL, &files, NULL, 0) != SSA_ERR_OK ||
-	    convention_public_key(doc_key, files->pub) != SSA_ERR_OK)
-		die("files");
-	files->has_key = true;
-	till_init(&t, TODAY);
-	till_set_catalog(&t, cat, "caisse-34");
-	strcpy(t.establishment, "bench");
-	strcpy(t.terminal, "T01");
-	strcpy(t.operator_id, "1");
-	t.journal = journal;
-	t.signer = signer;
-	t.reader = &rd;
-	t.caisse_verify_key = keys.verify;
-	t.card_terminal = 9;
-	t.files = files;
-	for (int i = 0; i < cards; i++) {
-		insert(i);
-		sale(&t, &rd, &tl[2]);
+	/* a restarted till: the cards seen current are in its data directory (restart 1), or
+	 * it has none and reads their period state once (restart 2) */
+	for (int r = 1; r <= 2; r++) {
+		till_fini(&t);
+		till_card_files_free(files);
+		if (till_card_files_open(g.dir, NULL, &files, NULL, 0) != SSA_ERR_OK ||
+		    convention_public_key(doc_key, files->pub) != SSA_ERR_OK ||
+		    (r == 1 && till_card_files_keep(files, data) != SSA_ERR_OK))
+			die("files");
+		files->has_key = true;
+		till_init(&t, TODAY);
+		till_set_catalog(&t, cat, "caisse-34");
+		strcpy(t.establishment, "bench");
+		strcpy(t.terminal, "T01");
+		strcpy(t.operator_id, "1");
+		t.journal = journal;
+		t.signer = signer;
+		t.reader = &rd;
+		t.caisse_verify_key = keys.verify;
+		t.card_terminal = 9;
+		t.files = files;
+		for (int i = 0; i < cards; i++) {
+			insert(i);
+			sale(&t, &rd, &tl[r == 1 ? 2 : 6]);
+		}
 	}
 
 	printf("card round trips through libnfc's pn532_uart driver to ssa-cardsim, mean of %d "

@@ -1,5 +1,6 @@
 /* till_card.c — the spool's signed files, the hot list at every card read, the monthly reload
  * (see till_card.h).  No curses here. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -53,6 +54,7 @@ till_card_files_free(struct till_card_files *f)
 	free(f->done);
 	free(f->dir);
 	free(f->keep);
+	free(f->cache_dir);
 	free(f);
 }
 
@@ -74,6 +76,11 @@ till_card_files_keep_as(struct till_card_files *f, const char *dir, const char *
 	if ((f->keep = malloc(n)) == NULL)
 		return SSA_ERR_NOMEM;
 	snprintf(f->keep, n, "%s/%s", dir, name);
+	free(f->cache_dir);
+	if ((f->cache_dir = strdup(dir)) == NULL)
+		return SSA_ERR_NOMEM;
+	f->done_period = 0; /* loaded from the file at the next tap */
+	f->n_done = 0;
 	return SSA_ERR_OK;
 }
 
@@ -489,37 +496,161 @@ say_credited(struct till *t, uint64_t serial, int32_t period, int64_t amount)
 	till_message(t, TILL_MSG_INFO, "%s", t->card_note);
 }
 
-/* Card @p serial's period state is current for @p period: remember it. */
-static void
-mark_done(struct till_card_files *f, uint64_t serial, int32_t period)
+/* --- cards seen current this month ----------------------------------------------------------- *
+ * In memory, and in <data dir>/period-cache-YYYYMM.txt, one line per card:
+ * "<YYYYMM>,<serial, 16 hex>,<caisse id>,<check, 8 hex>\n", the check being FNV-1a of what comes
+ * before its comma.  A card is its caisse and serial (two caisses may number cards alike).  Only a
+ * cost is at stake (3 APDUs at a card's first tap after a restart), never a debit or a reload:
+ * an entry means "this card's period state was seen at this month or later", which stays true
+ * since the card refuses older grants; a line that was torn (no newline), does not parse, is of
+ * another month or does not check is ignored.  Appended without fsync: an entry lost in a crash
+ * only means the period state is read again. */
+
+static uint32_t
+cache_check(const char *s, size_t n)
 {
-	if (f->done_period != period) {
-		f->n_done = 0;
-		f->done_period = period;
-	}
-	for (size_t i = 0; i < f->n_done; i++)
-		if (f->done[i] == serial)
-			return;
-	if (f->n_done == f->cap_done) {
-		size_t nc = f->cap_done ? f->cap_done * 2 : 64;
-		uint64_t *p = realloc(f->done, nc * sizeof(*p));
-		if (p == NULL)
-			return; /* only a cache: the period file is read again next time */
-		f->done = p;
-		f->cap_done = nc;
-	}
-	f->done[f->n_done++] = serial;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static void
+cache_path(const struct till_card_files *f, int32_t period, char *out, size_t size)
+{
+	snprintf(out, size, "%s/period-cache-%06d.txt", f->cache_dir, (int)period);
 }
 
 static bool
-is_done(const struct till_card_files *f, uint64_t serial, int32_t period)
+cache_has(const struct till_card_files *f, uint64_t serial, const char *caisse)
 {
-	if (f->done_period != period)
-		return false;
 	for (size_t i = 0; i < f->n_done; i++)
-		if (f->done[i] == serial)
+		if (f->done[i].serial == serial && strcmp(f->done[i].caisse, caisse) == 0)
 			return true;
 	return false;
+}
+
+static bool
+cache_add(struct till_card_files *f, uint64_t serial, const char *caisse)
+{
+	if (strlen(caisse) > CARD_CAISSE_MAX)
+		return false;
+	if (f->n_done == f->cap_done) {
+		size_t nc = f->cap_done ? f->cap_done * 2 : 64;
+		struct till_card_seen *p = realloc(f->done, nc * sizeof(*p));
+		if (p == NULL)
+			return false; /* only a cache: the period file is read again next time */
+		f->done = p;
+		f->cap_done = nc;
+	}
+	f->done[f->n_done].serial = serial;
+	snprintf(f->done[f->n_done].caisse, sizeof(f->done[f->n_done].caisse), "%s", caisse);
+	f->n_done++;
+	return true;
+}
+
+/* Is @p s a caisse id as a card holds it ([A-Za-z0-9._-], 1 to 16)? */
+static bool
+cache_caisse_ok(const char *s, size_t n)
+{
+	if (n < 1 || n > CARD_CAISSE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", s[i]) ||
+		    s[i] == '\0')
+			return false;
+	return true;
+}
+
+/* The cache of @p period in force: loaded from its file (the previous month's file removed). */
+static void
+cache_load(struct till_card_files *f, int32_t period)
+{
+	char path[1100], line[96], head[8];
+	FILE *fp;
+	int32_t prev = period % 100 == 1 ? period - 100 + 11 : period - 1;
+
+	f->n_done = 0;
+	f->done_period = period;
+	if (f->cache_dir == NULL)
+		return;
+	cache_path(f, prev, path, sizeof(path));
+	unlink(path);
+	cache_path(f, period, path, sizeof(path));
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	snprintf(head, sizeof(head), "%06d,", (int)period);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char caisse[CARD_CAISSE_MAX + 1], *comma, *end;
+		unsigned long long serial;
+		size_t n = strlen(line), cn;
+
+		/* <period>,<serial>,<caisse>,<check>\n */
+		if (n < 7 + 17 + 2 + 9 || line[n - 1] != '\n' || memcmp(line, head, 7) != 0 ||
+		    line[7 + 16] != ',' || (comma = strrchr(line, ',')) == NULL ||
+		    (size_t)(line + n - 1 - (comma + 1)) != 8)
+			continue;
+		if (strtoul(comma + 1, &end, 16) != cache_check(line, (size_t)(comma - line)) ||
+		    end != line + n - 1 || !isxdigit((unsigned char)comma[1]))
+			continue;
+		cn = (size_t)(comma - (line + 24));
+		if (!cache_caisse_ok(line + 24, cn))
+			continue;
+		memcpy(caisse, line + 24, cn);
+		caisse[cn] = '\0';
+		line[7 + 16] = '\0';
+		serial = strtoull(line + 7, &end, 16);
+		if (*end != '\0' || !isxdigit((unsigned char)line[7]) || cache_has(f, serial, caisse))
+			continue;
+		if (!cache_add(f, serial, caisse))
+			break;
+	}
+	fclose(fp);
+}
+
+/* Card @p id's period state is current for @p period: remember it. */
+static void
+mark_done(struct till_card_files *f, const struct card_identity *id, int32_t period)
+{
+	char path[1100], line[96];
+	int fd, n;
+
+	if (f->done_period != period)
+		cache_load(f, period);
+	if (cache_has(f, id->serial, id->caisse) || !cache_caisse_ok(id->caisse, strlen(id->caisse)) ||
+	    !cache_add(f, id->serial, id->caisse) || f->cache_dir == NULL)
+		return;
+	n = snprintf(line + 1, sizeof(line) - 1, "%06d,%016llx,%s,", (int)period,
+		     (unsigned long long)id->serial, id->caisse);
+	n += snprintf(line + 1 + n, sizeof(line) - 1 - (size_t)n, "%08x\n",
+		      cache_check(line + 1, (size_t)n - 1));
+	cache_path(f, period, path, sizeof(path));
+	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		log_warn("period cache %s: %s", path, strerror(errno));
+		return;
+	}
+	/* One write of a whole line with O_APPEND: a crash leaves it whole or torn.  After a torn
+	 * line the new one starts on a line of its own. */
+	{
+		struct stat st;
+		char last = '\n';
+		line[0] = '\n';
+		if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
+		    last != '\n')
+			n++;
+		if (write(fd, last != '\n' ? line : line + 1, (size_t)n) != n)
+			log_warn("period cache %s: %s", path, strerror(errno));
+	}
+	close(fd);
+}
+
+static bool
+is_done(struct till_card_files *f, const struct card_identity *id, int32_t period)
+{
+	if (f->done_period != period)
+		cache_load(f, period);
+	return cache_has(f, id->serial, id->caisse);
 }
 
 /* The RELOAD record of grant @p g of batch @p b for card @p id holding @p old cents. */
@@ -594,7 +725,7 @@ settle_reload(struct till *t, const struct card_identity *id, uint64_t pid,
 			return err;
 		t->pending_id = 0;
 		if (t->files)
-			mark_done(t->files, id->serial, in->period);
+			mark_done(t->files, id, in->period);
 		till_message(t, TILL_MSG_INFO, "%s",
 			     _("The interrupted reload did not reach the card: another till applied "
 			       "the grant and recorded it."));
@@ -607,7 +738,7 @@ settle_reload(struct till *t, const struct card_identity *id, uint64_t pid,
 			return err;
 		say_credited(t, id->serial, in->period, r->reload.amount);
 		if (t->files)
-			mark_done(t->files, id->serial, in->period);
+			mark_done(t->files, id, in->period);
 		return SSA_ERR_OK;
 	}
 	/* The card did not take it (its period state is older), or holds another grant of that
@@ -684,7 +815,7 @@ till_card_reload(struct till *t, const struct card_identity *id, int64_t now_ms,
 	 * intent already pending, or this card's period state seen current already. */
 	if (f == NULL || !f->has_key || !t->journal || !t->signer || !t->reader ||
 	    !t->reader->read_period || !t->reader->apply_grant || t->pending_id ||
-	    is_done(f, id->serial, period))
+	    is_done(f, id, period))
 		return SSA_ERR_OK;
 	if ((b = period_grants(t, period)) == NULL || strcmp(b->caisse, id->caisse) != 0 ||
 	    grant_find(b, id->serial, id->member_id, period, &g) != SSA_ERR_OK) {
@@ -699,7 +830,7 @@ till_card_reload(struct till *t, const struct card_identity *id, int64_t now_ms,
 	if (err != SSA_ERR_OK)
 		goto card_error;
 	if (st.period >= (uint32_t)period || st.grant_id == g->id) {
-		mark_done(f, id->serial, period);
+		mark_done(f, id, period);
 		return SSA_ERR_OK;
 	}
 	if ((err = t->reader->read_balance(t->reader->cls, &old)) != SSA_ERR_OK)
@@ -729,7 +860,7 @@ till_card_reload(struct till *t, const struct card_identity *id, int64_t now_ms,
 				 (long long)after, (long long)r.balance_after);
 		if ((err = append_reload(t, &r, pid)) != SSA_ERR_OK)
 			goto out;
-		mark_done(f, id->serial, period);
+		mark_done(f, id, period);
 		say_credited(t, id->serial, period, g->amount);
 		if (credited)
 			*credited = g->amount;

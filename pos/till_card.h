@@ -27,6 +27,12 @@
 
 #include "till.h"
 
+/* A card seen current for the month: its caisse and serial. */
+struct till_card_seen {
+	uint64_t serial;
+	char caisse[CARD_CAISSE_MAX + 1];
+};
+
 /* The spool's signed files as the till holds them. */
 struct till_card_files {
 	char *dir;         /* the spool directory (owned) */
@@ -43,10 +49,12 @@ struct till_card_files {
 	off_t grants_size;
 	bool grants_stat;
 	/* Cards whose period state is known to be current for done_period: the period file is
-	 * not read again at their next taps (a tap stays at 9 APDUs). */
-	uint64_t *done;
+	 * not read again at their next taps (a tap stays at 9 APDUs).  Kept across restarts in
+	 * <data dir>/period-cache-YYYYMM.txt (till_card_files_keep). */
+	struct till_card_seen *done;
 	size_t n_done, cap_done;
 	int32_t done_period;
+	char *cache_dir; /* the data directory of the period cache (owned), or NULL: memory only */
 	char warned[200]; /* the last warning given about a file (not repeated at every tap) */
 	uint64_t note_serial; /* the card t->card_note is about */
 	char *keep;           /* the till's copy of the last good full hot list (owned), or NULL */
@@ -64,10 +72,15 @@ void till_card_files_free(struct till_card_files *f);
 
 /* Keep a copy of the last good full hot list in @p dir (the till's data directory, not the
  * spool): verified again and put in force at start-up before the spool's file is looked at, so
- * that a spool file that is bad or gone at start-up does not leave the till without a hot list. */
+ * that a spool file that is bad or gone at start-up does not leave the till without a hot list.
+ * Also keep there the cards whose period state was seen current this month
+ * (period-cache-YYYYMM.txt), so that a restarted till does not read their period state again:
+ * a card's period state never goes back, so an entry stays true; a line that is torn or does
+ * not check is ignored (the period state is read, as without the file). */
 enum ssa_err till_card_files_keep(struct till_card_files *f, const char *dir);
 
-/* The same under file name @p name of @p dir (a further caisse's: hotlist-<id>.verified). */
+/* The same under file name @p name of @p dir (a further caisse's: hotlist-<id>.verified).  The
+ * period cache is the same file for every caisse: its lines name the card's caisse. */
 enum ssa_err till_card_files_keep_as(struct till_card_files *f, const char *dir,
 				     const char *name);
 

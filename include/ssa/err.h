@@ -70,7 +70,7 @@
 #define SSA_ERR_CARD(_) \
 	_(CARD_ABSENT, "no card on the reader") \
 	_(CARD_TORN, "card removed during the operation") \
-	_(CARD_AUTH, "card failed authentication") \
+	_(CARD_AUTH, "card failed authentication: not an authentic card of the caisse") \
 	_(CARD_SIGNATURE, "card identity signature does not verify") \
 	_(CARD_EXPIRED, "card has expired") \
 	_(CARD_HOTLISTED, "card is blocked (hot list)") \

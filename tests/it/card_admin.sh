@@ -88,7 +88,7 @@ chmod 600 "$T/term"
 rc=0; admin card info --keys "$T/term" --device "$DEV" --today 2026-06-15 >"$T/wrong.log" 2>&1 || rc=$?
 [ $rc = 1 ] || fail "wrong key: exit $rc"
 grep -qx 'check: ok' "$T/wrong.log" || fail "wrong key: identity should still verify"
-grep -q 'card failed authentication' "$T/wrong.log" || fail "wrong key: no authentication error"
+grep -q 'card failed authentication: not an authentic card' "$T/wrong.log" || fail "wrong key: no authentication error"
 
 # A DESFire card without the SSA application.
 ctl remove >/dev/null

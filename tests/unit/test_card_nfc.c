@@ -3,7 +3,8 @@
  * at every APDU of a sale (both sides of each APDU) settled at the next tap, the same sale
  * tapped twice, insufficient balance, refund by limited credit, a reload applied exactly once
  * (also torn at every APDU), an expired and a hot-listed card, a cloned UID, a wrong key, a
- * card without the SSA application, key file permissions.
+ * card without the SSA application, key file permissions, and the card's own access rights: each
+ * role's key refused by the card for what another role does (libfreefare directly).
  *
  * The test starts $SSA_BUILD/ssa-cardsim on a pty.  libfreefare waits with no timeout, so an
  * alarm() watchdog bounds the whole test and every helper process runs under timeout(1).
@@ -24,6 +25,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <freefare.h>
+#include <nfc/nfc.h>
 
 #include "ssa/card.h"
 #include "ssa/card_reader.h"
@@ -647,6 +651,113 @@ test_wrong_key_and_blank_card(void **state)
 	assert_int_equal(g.reader.read_identity(g.reader.cls, &id), SSA_ERR_CARD_ABSENT);
 }
 
+/* libfreefare straight to the card (not the adapter): select the SSA application and
+ * authenticate with the diversified key @p key_no.  -1 when either fails. */
+static int
+raw_auth(MifareTag tag, const uint8_t *uid, size_t uid_len, int key_no)
+{
+	MifareDESFireAID aid = mifare_desfire_aid_new(CARD_AID);
+	MifareDESFireKey key;
+	uint8_t k[CARD_KDF_KEY_LEN];
+	int rc;
+
+	assert_non_null(aid);
+	rc = mifare_desfire_select_application(tag, aid);
+	free(aid);
+	if (rc < 0)
+		return -1;
+	assert_int_equal(card_kdf_derive(g.keys.master[key_no], uid, uid_len, CARD_AID,
+					 (uint8_t)key_no, k),
+			 SSA_ERR_OK);
+	key = mifare_desfire_aes_key_new(k);
+	assert_non_null(key);
+	rc = mifare_desfire_authenticate_aes(tag, (uint8_t)key_no, key);
+	mifare_desfire_key_free(key);
+	return rc;
+}
+
+/* The card itself enforces the roles, whatever a terminal's software does: with the right
+ * diversified key of one role, what only another role may do is refused by the card with
+ * AUTHENTICATION_ERROR (0xae, "the current authentication does not allow the command", as a
+ * DESFire EV1 answers; 0x9d is for a right set to never) and changes nothing.  The debit key cannot credit nor write the
+ * period state; the read key cannot debit, give limited credit nor read the balance; the credit
+ * key cannot write a debit record. */
+static void
+test_wrong_role_keys(void **state)
+{
+	nfc_context *ctx = NULL;
+	nfc_device *dev;
+	MifareTag *tags, tag = NULL;
+	uint8_t uid[7], rec[CARD_DEBIT_RECORD_LEN] = { 0 }, period[CARD_PERIOD_LEN] = { 0 };
+	uint8_t buf[(CARD_DEBIT_RECORDS + 1) * CARD_DEBIT_RECORD_LEN];
+	struct card_identity id;
+	int32_t v = 0, v2 = 0;
+	int64_t balance = -1, after = -1;
+	char *hex;
+
+	(void)state;
+	insert("a");
+	assert_int_equal(tap(&g.reader, &id, &balance, NULL, 0), SSA_ERR_OK);
+	g.reader.release(g.reader.cls);
+	nfc_init(&ctx);
+	assert_non_null(ctx);
+	dev = nfc_open(ctx, g.connstring);
+	assert_non_null(dev);
+	assert_true(nfc_initiator_init(dev) >= 0);
+	tags = freefare_get_tags(dev);
+	assert_non_null(tags);
+	for (size_t i = 0; tags[i] != NULL; i++)
+		if (freefare_get_tag_type(tags[i]) == DESFIRE)
+			tag = tags[i];
+	assert_non_null(tag);
+	hex = freefare_get_tag_uid(tag);
+	assert_string_equal(hex, "04a1b2c3d4e5f6");
+	free(hex);
+	memcpy(uid, UID_A_BYTES, sizeof(uid));
+	assert_int_equal(mifare_desfire_connect(tag), 0);
+
+	/* the debit key: reads and debits, but no credit and no period state */
+	assert_int_equal(raw_auth(tag, uid, sizeof(uid), CARD_KEY_DEBIT), 0);
+	assert_int_equal(mifare_desfire_get_value_ex(tag, CARD_FILE_BALANCE, &v, MDCM_MACED), 0);
+	assert_int_equal(v, balance);
+	assert_true(mifare_desfire_credit_ex(tag, CARD_FILE_BALANCE, 100, MDCM_MACED) < 0);
+	assert_int_equal(mifare_desfire_last_picc_error(tag), 0xae);
+	assert_int_equal(raw_auth(tag, uid, sizeof(uid), CARD_KEY_DEBIT), 0);
+	assert_true(mifare_desfire_write_data_ex(tag, CARD_FILE_PERIOD, 0, sizeof(period), period,
+						 MDCM_MACED) < 0);
+	assert_int_equal(mifare_desfire_last_picc_error(tag), 0xae);
+
+	/* the read key: the history, not the balance, and no debit nor limited credit */
+	assert_int_equal(raw_auth(tag, uid, sizeof(uid), CARD_KEY_READ), 0);
+	assert_true(mifare_desfire_read_records_ex(tag, CARD_FILE_DEBITS, 0, 0, buf, MDCM_MACED) >
+		    0);
+	assert_true(mifare_desfire_debit_ex(tag, CARD_FILE_BALANCE, 100, MDCM_MACED) < 0);
+	assert_int_equal(mifare_desfire_last_picc_error(tag), 0xae);
+	assert_int_equal(raw_auth(tag, uid, sizeof(uid), CARD_KEY_READ), 0);
+	assert_true(mifare_desfire_limited_credit_ex(tag, CARD_FILE_BALANCE, 1, MDCM_MACED) < 0);
+	assert_int_equal(mifare_desfire_last_picc_error(tag), 0xae);
+	assert_int_equal(raw_auth(tag, uid, sizeof(uid), CARD_KEY_READ), 0);
+	assert_true(mifare_desfire_get_value_ex(tag, CARD_FILE_BALANCE, &v2, MDCM_MACED) < 0);
+	assert_int_equal(mifare_desfire_last_picc_error(tag), 0xae);
+
+	/* the credit key: the balance, but no debit record */
+	assert_int_equal(raw_auth(tag, uid, sizeof(uid), CARD_KEY_CREDIT), 0);
+	assert_true(mifare_desfire_write_record_ex(tag, CARD_FILE_DEBITS, 0, sizeof(rec), rec,
+						   MDCM_MACED) < 0);
+	assert_int_equal(mifare_desfire_last_picc_error(tag), 0xae);
+
+	mifare_desfire_abort_transaction(tag);
+	mifare_desfire_disconnect(tag);
+	freefare_free_tags(tags);
+	nfc_close(dev);
+	nfc_exit(ctx);
+
+	/* nothing changed on the card */
+	insert("a");
+	assert_int_equal(tap(&g.reader, &id, &after, NULL, 0), SSA_ERR_OK);
+	assert_int_equal(after, balance);
+}
+
 static void
 test_key_file_permissions(void **state)
 {
@@ -688,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_expired_and_hotlisted),
 		cmocka_unit_test(test_cloned_uid),
 		cmocka_unit_test(test_wrong_key_and_blank_card),
+		cmocka_unit_test(test_wrong_role_keys),
 		cmocka_unit_test(test_key_file_permissions),
 	};
 	return cmocka_run_group_tests_name("card_nfc", tests, group_setup, group_teardown);

@@ -331,6 +331,8 @@ teardown(void **state)
 	rm(f, "hotlist.verified");
 	rm(f, "grants-202611.txt");
 	rm(f, "grants-202612.txt");
+	rm(f, "period-cache-202611.txt");
+	rm(f, "period-cache-202612.txt");
 	rmdir(f->dir);
 	journal_signer_free(f->signer);
 	journal_store_free(f->journal);
@@ -933,6 +935,82 @@ test_reload_two_tills_old_format(void **state)
 	check_two_tills(*state, 1, true, 1, 1);
 }
 
+/* A line of the period cache with its check (FNV-1a of @p head), as pos/till_card.c writes it. */
+static void
+cache_line(FILE *fp, const char *head)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = head; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	fprintf(fp, "%s,%08x\n", head, (unsigned)h);
+}
+
+/* The cards seen current this month are kept in the data directory: a restarted till does not
+ * read their period state again (a sale stays at 9 APDUs); a cache line that is torn, of another
+ * month or does not check is ignored (the period state is read); a new month never takes the
+ * last month's cache for its own (the grant is applied). */
+static void
+test_reload_cache_across_restart(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+	FILE *fp;
+
+	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(f->card.period_reads, 1);
+	restart(f);
+	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->card.period_reads, 1);
+	/* a damaged cache: the card's line torn, another of a wrong check, another month's */
+	snprintf(path, sizeof(path), "%s/period-cache-202611.txt", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	/* the card's serial of another caisse, a wrong check, another month, torn */
+	cache_line(fp, "202611,0000000000005a01,caisse-12");
+	fputs("202611,0000000000005a01,caisse-34,00000000\n", fp);
+	cache_line(fp, "202610,0000000000005a01,caisse-34");
+	fputs("202611,0000000000005a01,caisse-34,", fp);
+	assert_int_equal(fclose(fp), 0);
+	restart(f);
+	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->card.period_reads, 2);
+	assert_int_equal(f->card.grants, 1);
+	/* the line written then (after the torn one) is good, and is the one the till writes */
+	restart(f);
+	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->card.period_reads, 2);
+	{
+		char text[512] = { 0 }, want[96];
+		FILE *w = fmemopen(want, sizeof(want), "w");
+		assert_non_null(w);
+		cache_line(w, "202611,0000000000005a01,caisse-34");
+		assert_int_equal(fclose(w), 0);
+		fp = fopen(path, "r");
+		assert_non_null(fp);
+		assert_true(fread(text, 1, sizeof(text) - 1, fp) > 0);
+		fclose(fp);
+		assert_non_null(strstr(text, want));
+	}
+	/* December: November's cache is not December's, the grant is applied (and the old file
+	 * removed) */
+	restart(f);
+	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
+	f->t.today = 20261205;
+	put_grants_of(f, 202612, "caisse-34", 200, 15000, CARD_RELOAD_EXPIRE, 0);
+	assert_int_equal(pay(f), SSA_ERR_OK);
+	assert_int_equal(f->card.grants, 2);
+	assert_int_equal(f->card.period.period, 202612);
+	assert_int_equal(reloads(f), 2);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 /* The verified chain holds every record (the pending intents never reach it). */
 static void
 test_reload_chain_verifies(void **state)
@@ -1252,6 +1330,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reload_torn_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_crash_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_chain_verifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_cache_across_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_two_tills_torn_before, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_two_tills_torn_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_two_tills_old_format, setup, teardown),

@@ -38,6 +38,14 @@ enum ssa_err desfire_card_load(const char *path, struct desfire_card **out);
  * atomically: temp file in the same directory, fsync, rename, fsync of the directory. */
 enum ssa_err desfire_card_save(const struct desfire_card *card, const char *path);
 
+/* Copy the committed bytes of standard or backup data file @p file_no of application @p aid of
+ * @p src into the file of that number and size of @p dst: what the holder of @p dst's keys can
+ * do with a file anybody may read (tests make a clone this way: a "magic" card with the
+ * original's UID and identity, keyed by its owner).  SSA_ERR_NOT_FOUND when either card lacks
+ * the application or the file, SSA_ERR_CARD_FORMAT when they are not data files of one size. */
+enum ssa_err desfire_card_copy_data(const struct desfire_card *src, struct desfire_card *dst,
+                                    uint32_t aid, uint8_t file_no);
+
 /* Free @p card and everything it owns.  NULL is a no-op. */
 void desfire_card_free(struct desfire_card *card);
 

@@ -425,3 +425,39 @@ out:
 	free(buf);
 	return err;
 }
+
+/* --- copying a file between cards --------------------------------------------------------- */
+
+static struct df_file *
+data_file(const struct desfire_card *card, uint32_t aid, uint8_t file_no)
+{
+	for (size_t i = 0; i < card->napps; i++) {
+		struct df_app *app = card->apps[i];
+		if (app->aid != aid)
+			continue;
+		if (file_no >= DF_MAX_FILES || !app->files[file_no].exists)
+			return NULL;
+		return &app->files[file_no];
+	}
+	return NULL;
+}
+
+enum ssa_err
+desfire_card_copy_data(const struct desfire_card *src, struct desfire_card *dst, uint32_t aid,
+                       uint8_t file_no)
+{
+	struct df_file *from, *to;
+
+	if (src == NULL || dst == NULL)
+		return SSA_ERR_INVAL;
+	from = data_file(src, aid, file_no);
+	to = data_file(dst, aid, file_no);
+	if (from == NULL || to == NULL)
+		return SSA_ERR_NOT_FOUND;
+	if ((from->type != DF_FILE_STD && from->type != DF_FILE_BACKUP) || to->type != from->type ||
+	    to->size != from->size || from->data == NULL || to->data == NULL)
+		return SSA_ERR_CARD_FORMAT;
+	memcpy(to->data, from->data, from->size);
+	dst->dirty = true;
+	return SSA_ERR_OK;
+}

@@ -3,6 +3,7 @@
  *   ssa-cardsim [-c FILE] [-v[v]] [--control SOCKET] [--link PATH] [--card FILE]
  *   ssa-cardsim ctl SOCKET COMMAND...
  *   ssa-cardsim new-card PATH [--uid HEX14]
+ *   ssa-cardsim copy-file SRC DST AID FILE
  *
  * The serving mode prints "connstring pn532_uart:/dev/pts/N" and answers libnfc's pn532_uart
  * driver until `quit` or SIGTERM.  -c FILE (default /etc/ssa-pos/ssa-cardsim.ini, optional)
@@ -52,7 +53,9 @@ usage(FILE *out)
 	             "[--card FILE]\n"
 	             "       ssa-cardsim ctl SOCKET COMMAND...   (insert PATH, remove, tear N "
 	             "[before], status, quit)\n"
-	             "       ssa-cardsim new-card PATH [--uid HEX14]\n");
+	             "       ssa-cardsim new-card PATH [--uid HEX14]\n"
+	             "       ssa-cardsim copy-file SRC DST AID FILE   (a data file's bytes, SRC "
+	             "to DST)\n");
 }
 
 static uint64_t
@@ -325,6 +328,46 @@ out:
 	return rc;
 }
 
+/* copy-file SRC DST AID FILE: the bytes of a data file of card file SRC written into card file
+ * DST (both at rest, not in a running simulator). */
+static int
+cmd_copy_file(int argc, char **argv)
+{
+	struct desfire_card *src = NULL, *dst = NULL;
+	unsigned long aid, file;
+	char *end1, *end2;
+	enum ssa_err err;
+	int rc = 1;
+
+	if (argc != 4) {
+		usage(stderr);
+		return 2;
+	}
+	errno = 0;
+	aid = strtoul(argv[2], &end1, 16);
+	file = strtoul(argv[3], &end2, 10);
+	if (errno || *end1 || *end2 || end1 == argv[2] || end2 == argv[3] || aid > 0xffffff ||
+	    file > 31) {
+		log_err("copy-file: AID is 6 hex digits at most, FILE a number 0..31");
+		return 2;
+	}
+	if ((err = desfire_card_load(argv[0], &src)) != SSA_ERR_OK ||
+	    (err = desfire_card_load(argv[1], &dst)) != SSA_ERR_OK) {
+		log_err("copy-file: cannot load a card: %s", ssa_strerror(err));
+		goto out;
+	}
+	if ((err = desfire_card_copy_data(src, dst, (uint32_t)aid, (uint8_t)file)) != SSA_ERR_OK ||
+	    (err = desfire_card_save(dst, argv[1])) != SSA_ERR_OK) {
+		log_err("copy-file: %s", ssa_strerror(err));
+		goto out;
+	}
+	rc = 0;
+out:
+	desfire_card_free(src);
+	desfire_card_free(dst);
+	return rc;
+}
+
 static int
 run(int argc, char **argv)
 {
@@ -488,5 +531,7 @@ main(int argc, char **argv)
 		return cmd_ctl(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "new-card") == 0)
 		return cmd_new_card(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "copy-file") == 0)
+		return cmd_copy_file(argc - 2, argv + 2);
 	return run(argc, argv);
 }

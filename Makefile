@@ -27,6 +27,13 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
+# A library missing: say so at once, with the way out, rather than fail at link time.  Not for
+# the targets that run `make deps` themselves first (check, demo, bench, fuzz) nor deps, clean.
+ifeq ($(filter check demo bench fuzz deps clean,$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
+$(error some libraries are missing (pkg-config: $(PKGS)): run 'make deps' (as root it installs them, otherwise it prints the apt-get command))
+endif
+endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 

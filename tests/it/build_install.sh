@@ -97,4 +97,11 @@ fi
 grep -q "apt-get install -y ssa-no-such-package" "$tmp/deps.out" ||
 	{ cat "$tmp/deps.out"; exit 1; }
 setpriv --reuid=65534 --regid=65534 --clear-groups sh tools/deps.sh
+
+# a library pkg-config cannot find: make says so before compiling anything, and how to fix it
+if PKG_CONFIG_LIBDIR="$tmp/none" PKG_CONFIG_PATH= make -n BUILD="$tmp/nolibs" all >"$tmp/nolibs.out" 2>&1; then
+	echo "make went on without its libraries"; exit 1
+fi
+grep -q "some libraries are missing.*run 'make deps'" "$tmp/nolibs.out" ||
+	{ cat "$tmp/nolibs.out"; exit 1; }
 echo ok

@@ -362,8 +362,14 @@ test_variable_price(void **state)
  * 2611008003214: a "farce" (stuffing) weighed and labelled in a French food cooperative whose
  * scales print price-embedded codes (Odoo rule 26 + item + NNNDD price), price 3,21 EUR: the
  * code and its reading are discussed in https://github.com/dehy/foodcoop-mobile-app/issues/184
- * (December 2021; only the digits are taken from there).  Only this one real code with its
- * documented value was found; the other variable-measure codes of these tests are made up. */
+ * (December 2021; only the digits are taken from there).
+ *
+ * 2112345015002: the weight label Odoo's documentation prints for 1,5 kg of pasta weighed at a
+ * point of sale with its default rule "21.....{NNDDD}" (item 12345, weight in kg with three
+ * decimals), read back by Odoo as a 1,5 kg line (Odoo 15 documentation, Inventory > Barcode >
+ * Barcode nomenclature).  Odoo's point of sale prints such labels in shops and food
+ * cooperatives; these are the printed digits and their documented reading.
+ * The other variable-measure codes of these tests are made up. */
 static void
 test_real_scale_labels(void **state)
 {
@@ -381,6 +387,15 @@ test_real_scale_labels(void **state)
 	assert_true(c.key == UINT64_C(2611008000008));
 	/* one digit misread by the scanner: refused, never guessed */
 	assert_int_equal(gtin_scan(&nom, "2611008003224", &c), SSA_ERR_BARCODE_CHECK);
+
+	must_add(&nom, "21xxxxxNNDDDc weight");
+	assert_int_equal(gtin_scan(&nom, "2112345015002", &c), SSA_ERR_OK);
+	assert_int_equal(c.kind, GTIN_VARIABLE_WEIGHT);
+	assert_int_equal(c.value, 1500); /* grams: 1,500 kg */
+	assert_true(c.item_ref == 12345);
+	assert_true(c.key == UINT64_C(2112345000008));
+	/* one digit of the weight misread (1,510 kg): the check digit catches it */
+	assert_int_equal(gtin_scan(&nom, "2112345015102", &c), SSA_ERR_BARCODE_CHECK);
 }
 
 static void

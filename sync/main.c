@@ -29,12 +29,19 @@ struct syncd_config {
 	int64_t connect_timeout, timeout, batch;
 	char *journal, *state;
 	char *spool, *catalog, *list_key;
+	int acknowledge; /* ACK_JOURNAL or ACK_STATE */
 	int64_t interval, retry_min, retry_max;
 	int log_level;
 	/* not configuration: the raw document key read from list_key */
 	int have_pub;
 	uint8_t pub[32];
 };
+
+/* Where this daemon keeps which records its caisse acknowledged: in the till's journal (the main
+ * caisse's daemon, as ever) or in its own state database (a further caisse's daemon: each
+ * caisse gets every record; docs/protocol.md, "Several caisses"). */
+enum { ACK_JOURNAL, ACK_STATE };
+static const char *const ack_names[] = { "journal", "state", NULL };
 
 static const struct config_key syncd_schema[] = {
 	CONFIG_STRING(struct syncd_config, url, "caisse", "url", CONFIG_REQUIRED,
@@ -64,6 +71,10 @@ static const struct config_key syncd_schema[] = {
 		      "empty: the list is not pulled"),
 	CONFIG_PATH(struct syncd_config, journal, "journal", "database", CONFIG_REQUIRED,
 		    "the till's journal database"),
+	CONFIG_ENUM(struct syncd_config, acknowledge, "journal", "acknowledge", ack_names,
+		    "journal",
+		    "where the caisse's acknowledgements are kept: journal (the till's main "
+		    "caisse) or state (a further caisse of the till, [caisse.<id>] of ssa-pos.ini)"),
 	CONFIG_PATH(struct syncd_config, state, "state", "database", CONFIG_REQUIRED,
 		    "ssa-syncd's own database (the caisse's rejections)"),
 	CONFIG_INT(struct syncd_config, interval, "daemon", "interval", 1, 86400 * 7, "900",
@@ -204,6 +215,57 @@ pull_all(const struct syncd_config *cfg, struct syncd_http *h, struct syncd_stat
 	return err;
 }
 
+/* The journal as a further caisse's daemon pushes it ([journal] acknowledge = state): the till's
+ * records, every one of them, but the records this caisse acknowledged are kept in the daemon's
+ * own state database: the journal's own acknowledgement is the main caisse's daemon's, and one
+ * caisse's acknowledgement must not stop the records going to another. */
+struct state_acked {
+	struct ssa_journal_store *journal;
+	struct syncd_state *state;
+};
+
+#define STATE_ACKED_KEY "journal_acked"
+
+static enum ssa_err
+sa_last(void *cls, uint64_t *seq, uint8_t hash[JOURNAL_HASH_LEN])
+{
+	struct state_acked *sa = cls;
+
+	return journal_store_last(sa->journal, seq, hash);
+}
+
+static enum ssa_err
+sa_scan(void *cls, uint64_t from_seq, journal_scan_fn *fn, void *ctx)
+{
+	struct state_acked *sa = cls;
+
+	return journal_store_scan(sa->journal, from_seq, fn, ctx);
+}
+
+static enum ssa_err
+sa_acked(void *cls, uint64_t *seq)
+{
+	struct state_acked *sa = cls;
+	int64_t v = 0;
+	enum ssa_err err = syncd_state_meta_get(sa->state, STATE_ACKED_KEY, &v);
+
+	*seq = err == SSA_ERR_OK && v > 0 ? (uint64_t)v : 0;
+	return err;
+}
+
+static enum ssa_err
+sa_ack(void *cls, uint64_t seq)
+{
+	struct state_acked *sa = cls;
+	uint64_t now = 0;
+	enum ssa_err err;
+
+	/* never backwards, as the journal's own */
+	if ((err = sa_acked(cls, &now)) || seq <= now)
+		return err;
+	return syncd_state_meta_set(sa->state, STATE_ACKED_KEY, (int64_t)seq);
+}
+
 /* One sync: open the journal and the state, push, pull, write the status, close.  Returns the
  * exit status of --once. */
 static int
@@ -224,7 +286,15 @@ sync_once(const struct syncd_config *cfg, struct syncd_http *h)
 		log_err("journal %s: %s", cfg->journal, why[0] ? why : ssa_strerror(err));
 		goto out;
 	}
-	err = syncd_push_all(h, journal, state, (size_t)cfg->batch, started, &stats);
+	if (cfg->acknowledge == ACK_STATE) {
+		struct state_acked sa = { journal, state };
+		struct ssa_journal_store view = { .cls = &sa, .last = sa_last, .scan = sa_scan,
+						  .ack = sa_ack, .acked = sa_acked };
+
+		err = syncd_push_all(h, &view, state, (size_t)cfg->batch, started, &stats);
+	} else {
+		err = syncd_push_all(h, journal, state, (size_t)cfg->batch, started, &stats);
+	}
 	pushed = err != SSA_ERR_DB && err != SSA_ERR_NOMEM;
 	/* the documents come down whatever the push did, unless the caisse is unreachable */
 	if (!unreachable(err) && err != SSA_ERR_DB && err != SSA_ERR_NOMEM) {

@@ -62,8 +62,11 @@ for p in "$(sed -n '/^\[state\]/,/^\[/s/^database = //p' "$share/ssa-syncd.ini")
 	"$(cv ssa-syncd.ini spool)/x" "$(cv ssa-pos.ini data_dir)/x"; do
 	in_state ssa-syncd.service "$p" || bad "ssa-syncd.service: $p not in its StateDirectory"
 done
-[ "$(key ssa-syncd.service Type)" = oneshot ] && [ "$(key ssa-syncd.service SuccessExitStatus)" = 75 ] ||
-	bad "ssa-syncd.service: Type/SuccessExitStatus"
+# a run that could not reach the caisse (75) is a failure, tried again (Restart=on-failure)
+[ "$(key ssa-syncd.service Type)" = oneshot ] && [ -z "$(key ssa-syncd.service SuccessExitStatus)" ] &&
+	[ "$(key ssa-syncd.service Restart)" = on-failure ] &&
+	[ -n "$(key ssa-syncd.service RestartSec)" ] ||
+	bad "ssa-syncd.service: Type/SuccessExitStatus/Restart"
 t=ssa-syncd.timer
 test -f "$u/$t" && [ -n "$(key $t OnCalendar)" ] && [ "$(key $t Persistent)" = true ] &&
 	[ "$(key $t WantedBy)" = timers.target ] && [ -z "$(key $t Unit)" ] ||

@@ -45,38 +45,41 @@ for i in 1 2 3 4; do
 done
 G member add 00000000000000c1 --household 00000000000000a1 --birth 2020-01-01 >/dev/null ||
 	fail "child"
+G grant make --period 202610 --policy expire >/dev/null || fail "grant make 202610"
+G grant show --period 202610 >"$T/g10" || fail "grant show 202610"
 G grant make --period 202611 --policy expire >/dev/null || fail "grant make 202611"
 G grant show --period 202611 >"$T/g11" || fail "grant show 202611"
 G grant make --period 202612 --policy rollover:50 >/dev/null || fail "grant make 202612"
 G grant show --period 202612 >"$T/g12" || fail "grant show 202612"
 
-# November: the cards go from terminal to terminal (their state in $T/cards), T-01 and T-02 push
-# once in the middle of the month; December from the 3rd
+# October from the 20th, November, December from the 3rd: the cards go from terminal to
+# terminal (their state in $T/cards), T-01 and T-02 push once in November
+ms() { echo $(($(date -u -d "$1" +%s) * 1000)); }
 D() { timeout 60 "$adm" terminal demo-books "$T/$1.journal" "$T/$1.jkey" "$2" "$T/cards" "$3" "$4" "$5" $6 >/dev/null; }
-D t1 T-01 "$T/g11" 11 40 || fail "demo-books t1"
-D t2 T-02 "$T/g11" 12 40 || fail "demo-books t2"
+D t1 T-01 "$T/g10" 1 20 "$(ms 2026-10-20)" || fail "demo-books t1 october"
+D t2 T-02 "$T/g10" 2 20 || fail "demo-books t2 october"
+D t3 T-03 "$T/g11" 11 30 "$(ms 2026-11-02)" || fail "demo-books t3"
 syncd t1 --once || fail "sync t1"
 syncd t2 --once || fail "sync t2"
-D t3 T-03 "$T/g11" 13 40 || fail "demo-books t3"
-D t1 T-01 "$T/g11" 14 30 || fail "demo-books t1 again"
-dec=$(($(date -u -d 2026-12-01 +%s) * 1000))
-D t2 T-02 "$T/g12" 21 40 $((dec + 2 * 86400000)) || fail "demo-books t2 december"
-D t3 T-03 "$T/g12" 22 40 || fail "demo-books t3 december"
-D t1 T-01 "$T/g12" 23 30 || fail "demo-books t1 december"
+D t1 T-01 "$T/g11" 12 30 || fail "demo-books t1"
+D t2 T-02 "$T/g12" 21 30 "$(ms 2026-12-03)" || fail "demo-books t2 december"
+D t3 T-03 "$T/g12" 22 30 || fail "demo-books t3 december"
+D t1 T-01 "$T/g12" 23 20 || fail "demo-books t1 december"
 for n in 1 2 3; do syncd t$n --once || fail "sync t$n"; done
 
 # every record of the journals: terminal|seq|time|kind|card|before|after|ssa|policy expired
 for n in 1 2 3; do
 	sql "$T/t$n.journal" "SELECT json_extract(r,'\$.term'), seq, time_ms, kind,
 		json_extract(r,'\$.card'), json_extract(r,'\$.bal_before'),
-		json_extract(r,'\$.bal_after'), json_extract(r,'\$.ssa')
+		json_extract(r,'\$.bal_after'), json_extract(r,'\$.ssa'),
+		json_extract(r,'\$.reload.expired'), json_extract(r,'\$.reload.period')
 		FROM (SELECT seq, time_ms, kind, CAST(record AS TEXT) AS r FROM journal)"
 done | sort -t'|' -k3,3n >"$T/all" || fail "read the journals"
 # the histories are mixed: every kind of record, several terminals per card
 for k in SALE VOID REFUND RELOAD; do
 	[ "$(grep -c "|$k|" "$T/all")" -ge 2 ] || fail "few $k records: $(cut -d'|' -f4 "$T/all" | sort | uniq -c)"
 done
-[ "$(grep -c '|RELOAD|' "$T/all")" = 8 ] || fail "reloads: $(grep '|RELOAD|' "$T/all")"
+[ "$(grep -c '|RELOAD|' "$T/all")" = 12 ] || fail "reloads: $(grep '|RELOAD|' "$T/all")"
 for c in 1 2 3 4; do
 	[ "$(grep "|00000000000000b$c|" "$T/all" | cut -d'|' -f1 | sort -u | wc -l)" = 3 ] ||
 		fail "card b$c did not travel"
@@ -84,7 +87,11 @@ done
 # a card's balances chain from record to record, in time order, across the terminals; a reload
 # expires or keeps what the month's policy says (checked again below by the ledger)
 awk -F'|' '{ if (($5 in last) && last[$5] != $6) { print "chain " $0; bad = 1 } last[$5] = $7 }
-	END { exit bad }' "$T/all" || fail "the generator's cards do not chain"
+	$4 == "RELOAD" { want = $6; if ($10 == 202612) want = $6 > 5000 ? $6 - 5000 : 0
+		if ($9 != want) { print "policy " $0; bad = 1 }
+		if ($10 == 202611 && $6 > 0) expired++; if ($10 == 202612 && $6 > 5000) capped++ }
+	END { if (!expired || !capped) print "no reload expired or capped a balance"; exit bad || !expired || !capped }' \
+	"$T/all" >&2 || fail "the generator's cards do not chain, or miss a case"
 
 # (a) and (b): the caisse's ledgers
 A caisse ledger >"$T/ledger.csv" 2>"$T/ledger.err" || fail "ledger: $(cat "$T/ledger.err")"
@@ -128,13 +135,12 @@ want() { # PERIOD FROM_MS TO_MS: the settlement's CSV as the journals give it
 		}
 	}' "$T/all"
 }
-nov=$(($(date -u -d 2026-11-01 +%s) * 1000))
-jan=$(($(date -u -d 2027-01-01 +%s) * 1000))
-want 202611 $nov $dec >"$T/want11"
-want 202612 $dec $jan >"$T/want12"
-[ "$(wc -l <"$T/want11")" = 6 ] && [ "$(wc -l <"$T/want12")" = 6 ] ||
-	fail "journals' settlement: $(cat "$T/want11" "$T/want12")"
-for p in 11 12; do
+want 202610 "$(ms 2026-10-01)" "$(ms 2026-11-01)" >"$T/want10"
+want 202611 "$(ms 2026-11-01)" "$(ms 2026-12-01)" >"$T/want11"
+want 202612 "$(ms 2026-12-01)" "$(ms 2027-01-01)" >"$T/want12"
+[ "$(wc -l <"$T/want10")" = 4 ] && [ "$(wc -l <"$T/want11")" = 5 ] && [ "$(wc -l <"$T/want12")" = 6 ] ||
+	fail "journals' settlement: $(cat "$T/want10" "$T/want11" "$T/want12")"
+for p in 10 11 12; do
 	A caisse settlement --period 2026$p 2>"$T/settle.err" | tr -d '\r' >"$T/got$p" ||
 		fail "settlement 2026$p: $(cat "$T/settle.err")"
 	cmp -s "$T/got$p" "$T/want$p" ||

@@ -29,10 +29,11 @@
  *       expires or rolls over as its policy says), then sales of 1 to 3 items (the covered ones
  *       paid by the card as far as its balance goes, the rest cash), voids of the run's last
  *       sale, refunds of a card-paid line of an earlier sale of the run.  CARDS is the cards'
- *       own state (balances, last grant period, the clock), read and written back, so that
- *       several terminals run one after the other sell the same cards as they travel; a copy of
- *       it spent at another terminal is what a cloned card looks like.  The clock starts at
- *       START_MS (default 1795000000000) or where CARDS left it, whichever is later.
+ *       own state (balances, last grant period, the clock), read and written back (created
+ *       when missing), so that several terminals run one after the other sell the same cards
+ *       as they travel; a copy of it spent at another terminal is what a cloned card looks
+ *       like.  The clock goes on from where CARDS left it, or from START_MS when later or when
+ *       CARDS is new (default 1795000000000); each record is 1 to 61 seconds after the last.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -469,8 +470,8 @@ demo_books(int argc, char **argv)
 	}
 	if (demo_cards_load(argv[5], cards) != 0)
 		goto out;
-	if ((int64_t)start > cards->clock_ms)
-		cards->clock_ms = (int64_t)start;
+	if (argc == 10 && (cards->n == 0 || (int64_t)start > cards->clock_ms))
+		cards->clock_ms = (int64_t)start; /* a new CARDS file starts at START_MS */
 	if (!(f = fopen(argv[6], "r"))) {
 		log_err("%s: %s", argv[6], strerror(errno));
 		goto out;

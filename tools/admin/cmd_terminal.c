@@ -22,6 +22,18 @@
  *       KEYFILE, as terminal TERMINAL, one a second from START_MS (UTC milliseconds, default
  *       1795000000000), numbered (card, balance: demo_sale) from FIRST (default: the number of
  *       records in JOURNAL) (demos, tests and benchmarks of the sync)
+ *   ssa-admin terminal demo-books JOURNAL KEYFILE TERMINAL CARDS BATCH SEED COUNT [START_MS]
+ *       append COUNT records of card histories whose balances chain, drawn from SEED
+ *       (deterministic): the first use of a card in BATCH's period reloads it with its member's
+ *       grant of BATCH (a grant batch as `ssa-admin grant show` prints it; the old balance
+ *       expires or rolls over as its policy says), then sales of 1 to 3 items (the covered ones
+ *       paid by the card as far as its balance goes, the rest cash), voids of the run's last
+ *       sale, refunds of a card-paid line of an earlier sale of the run.  CARDS is the cards'
+ *       own state (balances, last grant period, the clock), read and written back (created
+ *       when missing), so that several terminals run one after the other sell the same cards
+ *       as they travel; a copy of it spent at another terminal is what a cloned card looks
+ *       like.  The clock goes on from where CARDS left it, or from START_MS when later or when
+ *       CARDS is new (default 1795000000000); each record is 1 to 61 seconds after the last.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,12 +52,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ssa/card.h"
+#include "ssa/grant.h"
 #include "ssa/journal.h"
 #include "ssa/journal_store.h"
 #include "ssa/keyfile.h"
 #include "ssa/protocol.h"
 #include "admin.h"
 #include "ssa/log.h"
+#include "ssa/money.h"
 
 static int
 journal_uri(int argc, char **argv)
@@ -165,6 +180,402 @@ demo_sales(int argc, char **argv)
 out:
 	if (err)
 		log_err("demo-sales: %s%s%s", ssa_strerror(err), why[0] ? ": " : "", why);
+	journal_store_free(store);
+	journal_signer_free(signer);
+	return status;
+}
+
+/* --- demo-books: mixed card histories ---------------------------------------------------- */
+
+#define DEMO_CARDS_MAX 64
+#define DEMO_BATCH_MAX (4 * 1024 * 1024)
+
+/* A card as it travels from outlet to outlet (the CARDS file: what the card itself holds). */
+struct demo_card {
+	char id[JOURNAL_CARD_MAX + 1];
+	int64_t balance;
+	int32_t period; /* of the last grant reloaded, 0: none */
+};
+
+struct demo_cards {
+	int64_t clock_ms;
+	size_t n;
+	struct demo_card v[DEMO_CARDS_MAX];
+};
+
+/* A sale of this run, that a void or a refund may name. */
+struct demo_sold {
+	uint64_t seq;
+	size_t card;
+	bool undone; /* voided or refunded */
+};
+
+struct demo_item {
+	const char *code, *name, *category;
+	int64_t price;
+	int vat_bp;
+	bool covered;
+};
+
+static const struct demo_item demo_items[] = {
+	{ "3560070123456", "Lentilles vertes 500 g", "epicerie", 150, 550, true },
+	{ "3256220000017", "Pommes bio 1 kg", "fruits", 329, 550, true },
+	{ "3017620422003", "Pate a tartiner 400 g", "epicerie", 389, 550, false },
+	{ "3228857000166", "Pain complet", "boulangerie", 245, 550, true },
+	{ "3023290008072", "Fromage de chevre", "cremerie", 612, 550, true },
+	{ "3760091720016", "Savon de Marseille", "hygiene", 420, 2000, false },
+};
+
+/* splitmix64: deterministic for a seed, no clock, no libc state. */
+static uint64_t
+demo_rand(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* Read the CARDS file @p path ("clock MS" then "CARD BALANCE PERIOD" lines); a missing file is
+ * an empty one.  -1 with a message when it does not parse. */
+static int
+demo_cards_load(const char *path, struct demo_cards *c)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->clock_ms = INT64_C(1795000000000);
+	if (f == NULL && errno == ENOENT)
+		return 0;
+	if (f == NULL) {
+		log_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		struct demo_card d = { 0 };
+		long long bal, ms;
+		int period;
+		if (sscanf(line, "clock %lld", &ms) == 1 && ms >= 0) {
+			c->clock_ms = ms;
+		} else if (c->n < DEMO_CARDS_MAX &&
+			   sscanf(line, "%16s %lld %d", d.id, &bal, &period) == 3 && bal >= 0 &&
+			   bal <= CARD_BALANCE_MAX && period >= 0) {
+			d.balance = bal;
+			d.period = period;
+			c->v[c->n++] = d;
+		} else {
+			log_err("%s: bad line '%.40s'", path, line);
+			rc = -1;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Write @p c to @p path (a temporary file renamed over it). */
+static int
+demo_cards_save(const char *path, const struct demo_cards *c)
+{
+	char tmp[4096];
+	FILE *f;
+	int ok;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp) ||
+	    !(f = fopen(tmp, "w"))) {
+		log_err("%s: cannot write", path);
+		return -1;
+	}
+	fprintf(f, "clock %" PRId64 "\n", c->clock_ms);
+	for (size_t i = 0; i < c->n; i++)
+		fprintf(f, "%s %" PRId64 " %d\n", c->v[i].id, c->v[i].balance, (int)c->v[i].period);
+	ok = !ferror(f);
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		log_err("%s: cannot write", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+demo_head(struct journal_record *r, enum journal_kind kind, const char *terminal,
+	  const struct demo_card *card, int64_t time_ms)
+{
+	journal_record_init(r, kind);
+	snprintf(r->establishment, sizeof(r->establishment), "demo");
+	snprintf(r->terminal, sizeof(r->terminal), "%s", terminal);
+	snprintf(r->software, sizeof(r->software), "%s", SSA_VERSION);
+	snprintf(r->operator_id, sizeof(r->operator_id), "demo");
+	snprintf(r->card, sizeof(r->card), "%s", card->id);
+	r->time_ms = time_ms;
+	r->balance_before = card->balance;
+	vat_summary_init(&r->vat);
+}
+
+/* Add line @p l and its VAT to @p r. */
+static enum ssa_err
+demo_add_line(struct journal_record *r, const struct journal_line *l)
+{
+	enum ssa_err e;
+
+	if ((e = journal_record_add_line(r, l)) || (e = vat_summary_add(&r->vat, l->vat_bp, l->amount)))
+		return e;
+	return money_add(r->total, l->amount, &r->total);
+}
+
+/* Tenders of @p r: @p ssa by the card, the rest in cash. */
+static enum ssa_err
+demo_tenders(struct journal_record *r, int64_t ssa)
+{
+	struct journal_tender t = { TENDER_SSA, ssa, ssa, 0 };
+	enum ssa_err e;
+
+	r->ssa_covered = ssa;
+	if (ssa > 0 && (e = journal_record_add_tender(r, &t)))
+		return e;
+	t = (struct journal_tender){ TENDER_CASH, r->total - ssa, r->total - ssa, 0 };
+	if (t.amount > 0 && (e = journal_record_add_tender(r, &t)))
+		return e;
+	return vat_summary_finish(&r->vat);
+}
+
+/* A sale of 1 to 3 items to card @p card: the covered items are paid by the card as far as
+ * its balance goes (in line order), the rest in cash. */
+static enum ssa_err
+demo_books_sale(struct journal_record *r, const char *terminal, const struct demo_card *card,
+		int64_t time_ms, uint64_t *rng)
+{
+	size_t n = 1 + demo_rand(rng) % 3;
+	int64_t left = card->balance, ssa = 0;
+	enum ssa_err e;
+
+	demo_head(r, JOURNAL_SALE, terminal, card, time_ms);
+	for (size_t i = 0; i < n; i++) {
+		const struct demo_item *it =
+			&demo_items[demo_rand(rng) % (sizeof(demo_items) / sizeof(demo_items[0]))];
+		int64_t qty = 1 + (int64_t)(demo_rand(rng) % 3), amount = it->price * qty;
+		struct journal_line l = { .qty = qty, .unit_price = it->price, .amount = amount,
+					  .vat_bp = it->vat_bp, .list_caisse = "demo",
+					  .list_version = 1 };
+		snprintf(l.code, sizeof(l.code), "%s", it->code);
+		snprintf(l.name, sizeof(l.name), "%s", it->name);
+		snprintf(l.category, sizeof(l.category), "%s", it->category);
+		l.reason = it->covered ? CONVENTION_COVERED : CONVENTION_NOT_IN_LIST;
+		l.covered = it->covered ? amount : 0;
+		l.paid_ssa = money_min(l.covered, left);
+		left -= l.paid_ssa;
+		ssa += l.paid_ssa;
+		if ((e = demo_add_line(r, &l)))
+			return e;
+	}
+	r->balance_after = card->balance - ssa;
+	return demo_tenders(r, ssa);
+}
+
+/* The void of sale @p sale (its lines and tenders again, the SSA part back on the card), or the
+ * refund of its first line paid by the card. */
+static enum ssa_err
+demo_books_undo(struct journal_record *r, enum journal_kind kind, const struct journal_record *sale,
+		const struct demo_card *card, int64_t time_ms)
+{
+	int64_t ssa = 0;
+	enum ssa_err e;
+
+	demo_head(r, kind, sale->terminal, card, time_ms);
+	r->link_seq = sale->seq;
+	for (size_t i = 0; i < sale->n_lines; i++) {
+		if (kind == JOURNAL_REFUND && sale->lines[i].paid_ssa == 0)
+			continue;
+		if ((e = demo_add_line(r, &sale->lines[i])))
+			return e;
+		ssa += sale->lines[i].paid_ssa;
+		if (kind == JOURNAL_REFUND)
+			break;
+	}
+	if ((e = money_add(card->balance, ssa, &r->balance_after)))
+		return e;
+	return demo_tenders(r, ssa);
+}
+
+/* A RELOAD of grant @p g of batch @p b to card @p card: the old balance expires or rolls over
+ * as the batch's policy says. */
+static enum ssa_err
+demo_books_reload(struct journal_record *r, const char *terminal, const struct demo_card *card,
+		  const struct grant_batch *b, const struct grant *g, int64_t time_ms)
+{
+	int64_t expired = card->balance;
+
+	if (b->policy == CARD_RELOAD_ROLLOVER)
+		expired = card->balance > b->cap ? card->balance - b->cap : 0;
+	demo_head(r, JOURNAL_RELOAD, terminal, card, time_ms);
+	grant_id_format(g->id, r->reload.grant_id, sizeof(r->reload.grant_id));
+	r->reload.period = b->period;
+	r->reload.amount = g->amount;
+	r->reload.expired = expired;
+	return money_add(card->balance - expired, g->amount, &r->balance_after);
+}
+
+static int
+demo_books(int argc, char **argv)
+{
+	struct ssa_journal_store *store = NULL;
+	struct journal_signer *signer = NULL;
+	struct grant_batch *batch = NULL;
+	struct demo_cards *cards = NULL;
+	struct journal_record *sales = NULL;
+	struct demo_sold *sold = NULL;
+	size_t n_sold = 0, n_kind[JOURNAL__KIND_COUNT] = { 0 };
+	uint8_t priv[32];
+	char why[256] = "", *end, *text = NULL;
+	unsigned long long count, seed, start = 0;
+	size_t len = 0;
+	uint64_t rng;
+	enum ssa_err err = SSA_ERR_OK;
+	int status = 1;
+	FILE *f;
+
+	if (argc < 9 || argc > 10) {
+		fprintf(stderr, "usage: ssa-admin terminal demo-books JOURNAL KEYFILE TERMINAL CARDS "
+				"BATCH SEED COUNT [START_MS]\n");
+		return 2;
+	}
+	errno = 0;
+	seed = strtoull(argv[7], &end, 10);
+	if (errno || *end || argv[7][0] == '-') {
+		log_err("SEED must be a number");
+		return 2;
+	}
+	errno = 0;
+	count = strtoull(argv[8], &end, 10);
+	if (errno || *end || count == 0 || count > 10000) {
+		log_err("COUNT must be 1 to 10000");
+		return 2;
+	}
+	if (argc == 10) {
+		errno = 0;
+		start = strtoull(argv[9], &end, 10);
+		if (errno || *end || argv[9][0] == '-' || start > INT64_MAX / 2) {
+			log_err("START_MS must be a number of milliseconds");
+			return 2;
+		}
+	}
+	if (!(cards = calloc(1, sizeof(*cards))) || !(sales = calloc(count, sizeof(*sales))) ||
+	    !(sold = calloc(count, sizeof(*sold)))) {
+		err = SSA_ERR_NOMEM;
+		goto out;
+	}
+	if (demo_cards_load(argv[5], cards) != 0)
+		goto out;
+	if (argc == 10 && (cards->n == 0 || (int64_t)start > cards->clock_ms))
+		cards->clock_ms = (int64_t)start; /* a new CARDS file starts at START_MS */
+	if (!(f = fopen(argv[6], "r"))) {
+		log_err("%s: %s", argv[6], strerror(errno));
+		goto out;
+	}
+	text = malloc(DEMO_BATCH_MAX + 1);
+	if (text)
+		len = fread(text, 1, DEMO_BATCH_MAX + 1, f);
+	fclose(f);
+	if (!text) {
+		err = SSA_ERR_NOMEM;
+		goto out;
+	}
+	if (len > DEMO_BATCH_MAX || grant_batch_parse(text, len, &batch, NULL) != SSA_ERR_OK) {
+		log_err("%s is not a grant batch (ssa-admin grant show)", argv[6]);
+		goto out;
+	}
+	/* the cards of the batch's members, empty until their first reload */
+	for (size_t i = 0; i < batch->n; i++) {
+		struct demo_card d = { 0 };
+		bool known = false;
+		if (batch->grants[i].target != GRANT_MEMBER)
+			continue;
+		card_id_format(batch->grants[i].holder, d.id, sizeof(d.id));
+		for (size_t j = 0; j < cards->n && !known; j++)
+			known = strcmp(cards->v[j].id, d.id) == 0;
+		if (!known && cards->n < DEMO_CARDS_MAX)
+			cards->v[cards->n++] = d;
+	}
+	if (cards->n == 0) {
+		log_err("no card: the batch has no member grant and %s none", argv[5]);
+		goto out;
+	}
+	if (keyfile_load_private(argv[3], priv, why, sizeof(why)) != SSA_ERR_OK) {
+		log_err("%s", why);
+		goto out;
+	}
+	err = journal_signer_new(priv, &signer);
+	explicit_bzero(priv, sizeof(priv));
+	if (err || (err = journal_sqlite_open(argv[2], &store, why, sizeof(why))))
+		goto out;
+	rng = seed;
+	for (unsigned long long i = 0; i < count; i++) {
+		size_t k = demo_rand(&rng) % cards->n, pick = SIZE_MAX;
+		struct demo_card *card = &cards->v[k];
+		const struct grant *g = NULL;
+		struct journal_record r;
+		unsigned what = demo_rand(&rng) % 10;
+		uint64_t holder;
+
+		cards->clock_ms += 1000 + (int64_t)(demo_rand(&rng) % 60000);
+		if (card->period < batch->period && card_id_parse(card->id, &holder) == SSA_ERR_OK)
+			g = grant_find(batch, 0, holder, batch->period, &g) == SSA_ERR_OK ? g : NULL;
+		/* a void names the last sale of the run, a refund an earlier one paid by a card */
+		if (what == 7 && n_sold > 0 && !sold[n_sold - 1].undone)
+			pick = n_sold - 1;
+		for (size_t t = 0; what >= 8 && t < n_sold && pick == SIZE_MAX; t++) {
+			size_t c = (size_t)(demo_rand(&rng) % n_sold);
+			if (!sold[c].undone && sales[c].ssa_covered > 0)
+				pick = c;
+		}
+		if (g != NULL) {
+			err = demo_books_reload(&r, argv[4], card, batch, g, cards->clock_ms);
+		} else if (pick != SIZE_MAX) {
+			card = &cards->v[sold[pick].card];
+			err = demo_books_undo(&r, what == 7 ? JOURNAL_VOID : JOURNAL_REFUND,
+					      &sales[pick], card, cards->clock_ms);
+		} else {
+			err = demo_books_sale(&r, argv[4], card, cards->clock_ms, &rng);
+		}
+		if (!err)
+			err = journal_store_append(store, &r, signer, 0, NULL, NULL);
+		if (err) {
+			journal_record_fini(&r);
+			goto out;
+		}
+		n_kind[r.kind]++;
+		if (pick != SIZE_MAX)
+			sold[pick].undone = true;
+		if (g != NULL)
+			card->period = batch->period;
+		card->balance = r.balance_after;
+		if (r.kind == JOURNAL_SALE) {
+			sold[n_sold] = (struct demo_sold){ r.seq, (size_t)(card - cards->v), false };
+			sales[n_sold++] = r; /* keeps its lines */
+		} else {
+			journal_record_fini(&r);
+		}
+	}
+	if (demo_cards_save(argv[5], cards) != 0)
+		goto out;
+	printf("%s: %zu sales, %zu voids, %zu refunds, %zu reloads\n", argv[4],
+	       n_kind[JOURNAL_SALE], n_kind[JOURNAL_VOID], n_kind[JOURNAL_REFUND],
+	       n_kind[JOURNAL_RELOAD]);
+	status = 0;
+out:
+	if (err)
+		log_err("demo-books: %s%s%s", ssa_strerror(err), why[0] ? ": " : "", why);
+	for (size_t i = 0; sales && i < n_sold; i++)
+		journal_record_fini(&sales[i]);
+	free(sales);
+	free(sold);
+	free(cards);
+	free(text);
+	grant_batch_free(batch);
 	journal_store_free(store);
 	journal_signer_free(signer);
 	return status;
@@ -629,10 +1040,14 @@ admin_cmd_terminal(struct admin_ctx *ctx, int argc, char **argv)
 		return journal_uri(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "demo-sales") == 0)
 		return demo_sales(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "demo-books") == 0)
+		return demo_books(argc, argv);
 	fprintf(stderr, "usage: ssa-admin terminal enroll ID JOURNAL_KEYFILE KEY CSR\n"
 			"       ssa-admin terminal sign DIR CSR CERT [DAYS]\n"
 			"       ssa-admin terminal journal-uri KEYFILE\n"
 			"       ssa-admin terminal demo-sales JOURNAL KEYFILE TERMINAL COUNT "
-			"[START_MS [FIRST]]\n");
+			"[START_MS [FIRST]]\n"
+			"       ssa-admin terminal demo-books JOURNAL KEYFILE TERMINAL CARDS BATCH "
+			"SEED COUNT [START_MS]\n");
 	return 2;
 }

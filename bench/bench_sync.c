@@ -7,6 +7,10 @@
  * certificates, to a fresh ssa-caissed.  In both runs the server decodes every record, verifies
  * its signature and its chain and commits each batch (WAL, synchronous=FULL), so the ratio is
  * what the client adds to a raw upload.  Goal (issue 4): ours <= 3 x baseline.
+ * The sales are a normal day's: 1,000 cards, each spending from the balance its previous sale
+ * left (balance_after of one = balance_before of the next), so that the caisse's card ledgers,
+ * rebuilt for every card of every batch, find no anomaly and log nothing — the bench checks it.
+ * SSA_BENCH_RECORDS (a multiple of 1,000, at most 100,000) runs fewer records, for a check.
  * This prints; it never fails on a timing. */
 #include <errno.h>
 #include <inttypes.h>
@@ -25,10 +29,14 @@
 #include "ssa/keyfile.h"
 #include "ssa/protocol.h"
 
-#define RECORDS 100000
+#define RECORDS_MAX 100000
 #define BATCH 1000
+#define CARDS 1000
+#define START_BALANCE 100000 /* cents: 100 sales of 1.50 leave 850.00 */
+#define PRICE 150
 
 static const char *dir, *build;
+static int records = RECORDS_MAX;
 
 static void
 die(const char *what)
@@ -57,7 +65,8 @@ run(const char *cmd)
 	}
 }
 
-/* A small sale, as `ssa-admin terminal demo-sales` makes. */
+/* A small sale, as `ssa-admin terminal demo-sales` makes: sale @p i is card i % CARDS's
+ * (i / CARDS)-th, from the balance its previous sale left. */
 static void
 sale(struct journal_record *r, uint64_t i)
 {
@@ -65,17 +74,18 @@ sale(struct journal_record *r, uint64_t i)
 				  .category = "epicerie", .qty = 1, .unit_price = 150, .amount = 150,
 				  .vat_bp = 550, .covered = 150, .paid_ssa = 150,
 				  .reason = CONVENTION_COVERED, .list_caisse = "bench", .list_version = 1 };
-	struct journal_tender t = { TENDER_SSA, 150, 150, 0 };
+	struct journal_tender t = { TENDER_SSA, PRICE, PRICE, 0 };
+	int64_t before = START_BALANCE - (int64_t)(i / CARDS) * PRICE;
 
 	journal_record_init(r, JOURNAL_SALE);
 	strcpy(r->establishment, "bench");
 	strcpy(r->terminal, "T-01");
 	strcpy(r->software, "bench");
 	strcpy(r->operator_id, "op");
-	snprintf(r->card, sizeof(r->card), "card-%" PRIu64, i % 1000);
+	snprintf(r->card, sizeof(r->card), "card-%" PRIu64, i % CARDS);
 	r->time_ms = INT64_C(1795000000000) + (int64_t)i * 1000;
-	r->balance_before = 100000;
-	r->balance_after = 99850;
+	r->balance_before = before;
+	r->balance_after = before - PRICE;
 	vat_summary_init(&r->vat);
 	if (journal_record_add_line(r, &l) || journal_record_add_tender(r, &t) ||
 	    vat_summary_add(&r->vat, 550, 150) || vat_summary_finish(&r->vat))
@@ -111,7 +121,7 @@ make_journal(const char *jpath, const char *keypath)
 			       -1, &st, NULL) != SQLITE_OK)
 		die(sqlite3_errmsg(db));
 	protocol_push_init(&push);
-	for (uint64_t i = 0; i < RECORDS; i++) {
+	for (uint64_t i = 0; i < (uint64_t)records; i++) {
 		struct journal_record r;
 		char *enc;
 		size_t len;
@@ -168,17 +178,25 @@ start_server(const char *name, unsigned *port)
 	fprintf(f,
 		"[caisse]\nid = bench\n[http]\nlisten = 127.0.0.1\nport = 0\nport_file = %s\n"
 		"cert = %s/ca/server.crt\nkey = %s/ca/server.key\nca = %s/ca/ca.crt\n"
-		/* error: the made-up cards spend from the same balance again and again, and a warning
-		 * per record on the terminal would be timed too */
-		"[store]\ndatabase = %s/%s.db\n[log]\nlevel = error\n",
+		/* warning: a normal sync logs none (an anomaly would, and be counted after) */
+		"[store]\ndatabase = %s/%s.db\n[log]\nlevel = warning\n",
 		pf, dir, dir, dir, dir, name);
 	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s/%s.log", dir, name);
+	f = fopen(cmd, "w");
+	if (!f)
+		die("server log");
 	pid = fork();
 	if (pid == 0) {
+		if (dup2(fileno(f), 1) < 0 || dup2(fileno(f), 2) < 0)
+			_exit(127);
 		snprintf(cmd, sizeof(cmd), "%s/ssa-caissed", build);
 		execl(cmd, "ssa-caissed", "-f", "-c", ini, (char *)NULL);
 		_exit(127);
 	}
+	fclose(f);
+	if (pid < 0)
+		die("fork");
 	for (int i = 0; i < 200; i++) {
 		f = fopen(pf, "r");
 		if (f) {
@@ -194,6 +212,25 @@ start_server(const char *name, unsigned *port)
 	return -1;
 }
 
+/* The number of lines of server @p name's log (warnings and errors only). */
+static unsigned
+log_lines(const char *name)
+{
+	char path[4096];
+	FILE *f;
+	int c;
+	unsigned n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s.log", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		die("server log");
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
 static void
 stop_server(pid_t pid)
 {
@@ -201,8 +238,9 @@ stop_server(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* The first column of @p sql's first row in server @p name's database (0 if none). */
 static uint64_t
-count_records(const char *name)
+count_rows(const char *name, const char *sql)
 {
 	char path[4096];
 	sqlite3 *db;
@@ -211,8 +249,7 @@ count_records(const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s.db", dir, name);
 	if (sqlite3_open(path, &db) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "SELECT count(DISTINCT seq) FROM journal", -1, &st, NULL) ==
-		    SQLITE_OK) {
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
 			n = (uint64_t)sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
@@ -237,6 +274,14 @@ main(void)
 	build = getenv("SSA_BUILD");
 	if (!dir || !build)
 		die("run me through make bench (SSA_BENCH_DIR, SSA_BUILD)");
+	if (getenv("SSA_BENCH_RECORDS")) {
+		char *end;
+		long v = strtol(getenv("SSA_BENCH_RECORDS"), &end, 10);
+
+		if (*end || v < BATCH || v > RECORDS_MAX || v % BATCH)
+			die("SSA_BENCH_RECORDS: a multiple of 1000, 1000 to 100000");
+		records = (int)v;
+	}
 	/* the PKI, by ssa-admin */
 	snprintf(keypath, sizeof(keypath), "%s/journal.key", dir);
 	if (keyfile_generate(keypath, NULL, why, sizeof(why)))
@@ -258,7 +303,7 @@ main(void)
 	if (!curl_cmd)
 		die("memory");
 	n += (size_t)snprintf(curl_cmd + n, cap - n, "curl -sS -o /dev/null -w '%%{http_code}\\n'");
-	for (int b = 0; b < RECORDS / BATCH; b++)
+	for (int b = 0; b < records / BATCH; b++)
 		n += (size_t)snprintf(curl_cmd + n, cap - n,
 				      "%s --cacert %s/ca/ca.crt --cert %s/ca/t.crt --key %s/ca/t.key "
 				      "-H 'Content-Type: application/json' -H 'Expect:' "
@@ -273,9 +318,9 @@ main(void)
 	t_curl = now_ns() - t0;
 	stop_server(pid);
 	snprintf(cmd, sizeof(cmd), "test \"$(grep -c '^200$' %s/curl.codes)\" = %d", dir,
-		 RECORDS / BATCH);
+		 records / BATCH);
 	run(cmd);
-	if (count_records("base") != RECORDS)
+	if (count_rows("base", "SELECT count(DISTINCT seq) FROM journal") != (uint64_t)records)
 		die("baseline: the caisse does not hold every record");
 
 	/* ours */
@@ -295,15 +340,24 @@ main(void)
 	run(cmd);
 	t_sync = now_ns() - t0;
 	stop_server(pid);
-	if (count_records("ours") != RECORDS)
+	if (count_rows("ours", "SELECT count(DISTINCT seq) FROM journal") != (uint64_t)records)
 		die("ours: the caisse does not hold every record");
+	/* a normal sync: every card's story is whole, the caisse flagged and logged nothing */
+	if (count_rows("base", "SELECT count(*) FROM card_anomaly") ||
+	    count_rows("ours", "SELECT count(*) FROM card_anomaly"))
+		die("the caisse flagged card anomalies: the bench's sales do not chain");
+	if (count_rows("ours", "SELECT count(*) FROM card_ledger") != CARDS)
+		die("ours: not one ledger per card");
+	if (log_lines("base") || log_lines("ours"))
+		die("the caisse logged warnings (base.log, ours.log in the bench directory)");
 
-	printf("%d records (%d batches of %d), journal %.1f MB, loopback mutual TLS, one run each:\n",
-	       RECORDS, RECORDS / BATCH, BATCH, (double)sb.st_size / 1e6);
+	printf("%d records (%d batches of %d, %d cards with chained balances, no anomaly), "
+	       "journal %.1f MB, loopback mutual TLS, one run each:\n",
+	       records, records / BATCH, BATCH, CARDS, (double)sb.st_size / 1e6);
 	printf("  %-52s %8.2f s  %8.0f records/s\n", "ours: ssa-syncd --once (read, push, ack)",
-	       (double)t_sync / 1e9, RECORDS / ((double)t_sync / 1e9));
+	       (double)t_sync / 1e9, records / ((double)t_sync / 1e9));
 	printf("  %-52s %8.2f s  %8.0f records/s\n", "baseline: curl, same bodies, same server",
-	       (double)t_curl / 1e9, RECORDS / ((double)t_curl / 1e9));
+	       (double)t_curl / 1e9, records / ((double)t_curl / 1e9));
 	printf("  ratio ours/baseline: %.2fx (goal <= 3x)\n", (double)t_sync / (double)t_curl);
 	free(curl_cmd);
 	return 0;

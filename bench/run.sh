@@ -13,4 +13,13 @@ for b in "$build"/bench/bench_*; do
 	echo
 done
 rm -rf "$dir"
+# Keys pressed beyond scans, counted through the real till in tmux (also a UI test).
+echo "== keys_basket (tests/ui/keys_basket.sh: the real till in tmux, ssa-cardsim)"
+if out=$(SSA_BUILD="$build" timeout 300 sh tests/ui/keys_basket.sh 2>&1); then
+	echo "$out" | grep '^keys beyond scans' | sed 's/^/   /'
+else
+	echo "$out" | tail -20
+	echo "   failed"
+	status=1
+fi
 exit $status

@@ -154,7 +154,7 @@ valid,2026-01-01,
 category,fruits-legumes,100,4.00,,,
 L
 timeout 30 "$adm" list sign "$tmp/doc.key" "$tmp/v7.body" "$tmp/v7.list" 2>/dev/null
-sed 's/^version,7$/version,8/; s/4.00/5.00/' "$tmp/v7.body" >"$tmp/v8.body"
+sed 's/^version,7$/version,8/; s/4\.00/5.00/' "$tmp/v7.body" >"$tmp/v8.body"
 timeout 30 "$adm" list sign "$tmp/doc.key" "$tmp/v8.body" "$tmp/v8.list" 2>/dev/null
 printf 'ssa-list,1\ncaisse,caisse-34\nversion,8\nbase,7\nvalid,2026-01-01,\ncategory,fruits-legumes,100,5.00,,,\n' >"$tmp/d8.body"
 timeout 30 "$adm" list sign "$tmp/doc.key" "$tmp/d8.body" "$tmp/d8.list" 2>/dev/null
@@ -166,7 +166,7 @@ A list publish "$tmp/d8.list" | grep -q "delta 7 to 8" || fail "publish delta"
 before=$(dump)
 must_fail A list publish "$tmp/v7.list"
 grep -q "not above the latest published, 8" "$tmp/err" || fail "older list: $(cat "$tmp/err")"
-sed 's/5.00/6.00/' "$tmp/v8.list" | sed 's/^version,8$/version,9/' >"$tmp/forged.list"
+sed 's/^category,fruits-legumes,100,5\.00,/category,fruits-legumes,100,6.00,/' "$tmp/v8.list" | sed 's/^version,8$/version,9/' >"$tmp/forged.list"
 must_fail A list publish "$tmp/forged.list"
 grep -q "does not verify" "$tmp/err" || fail "forged list: $(cat "$tmp/err")"
 sed 's/^caisse,caisse-34$/caisse,caisse-30/; s/^version,7$/version,9/' "$tmp/v7.body" >"$tmp/c30.body"

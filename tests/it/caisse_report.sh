@@ -84,16 +84,7 @@ A ledger --card demo-card-8 --opening 0 |
 # with the caisse's grant batches stored (household rules, grant make): loaded, the same
 # ledgers for cards without reloads; a stored batch that does not parse is an error, not an
 # empty book
-timeout 30 "$adm" list keygen "$T/doc.key" "$T/doc.pub" >/dev/null || fail "keygen"
-printf 'ssa-household-rules,1\nbase,150.00\nadult,75.00\nchild,40.00\nchild_age,14\n' >"$T/rules.txt"
-cat >"$T/admin.ini" <<I
-[caisse]
-database = $T/caisse.db
-id = caisse-test
-document_key = $T/doc.key
-list_key = $T/doc.pub
-household_rules = $T/rules.txt
-I
+caisse_admin_ini
 G() { timeout 30 "$adm" -c "$T/admin.ini" "$@"; }
 G household add 00000000000000a1 >/dev/null && G member add 00000000000000b1 --household 00000000000000a1 \
 	--birth 1980-04-02 --card 1122334455667788 >/dev/null || fail "member"

@@ -11,16 +11,7 @@ mk_cert "$T/ca" t1 T-01
 mk_cert "$T/ca" t2 T-02
 start_caissed
 adm="$B/ssa-admin"
-"$adm" list keygen "$T/doc.key" "$T/doc.pub" >/dev/null || fail "keygen"
-printf 'ssa-household-rules,1\nbase,150.00\nadult,75.00\nchild,40.00\nchild_age,14\n' >"$T/rules.txt"
-cat >"$T/admin.ini" <<I
-[caisse]
-database = $T/caisse.db
-id = caisse-test
-document_key = $T/doc.key
-list_key = $T/doc.pub
-household_rules = $T/rules.txt
-I
+caisse_admin_ini
 A() { timeout 30 "$adm" -c "$T/admin.ini" "$@"; }
 U="https://localhost:$PORT/v1"
 # get NAME PATH OUT [CURL ARGS...]: the body into OUT, prints the status code

@@ -27,16 +27,7 @@ A outlet attach port T-03 >/dev/null || fail "attach port"
 
 # the caisse's members and their grants (household rules: 150 EUR, 75 per adult past the first,
 # 40 per child)
-timeout 30 "$adm" list keygen "$T/doc.key" "$T/doc.pub" >/dev/null || fail "keygen"
-printf 'ssa-household-rules,1\nbase,150.00\nadult,75.00\nchild,40.00\nchild_age,14\n' >"$T/rules.txt"
-cat >"$T/admin.ini" <<I
-[caisse]
-database = $T/caisse.db
-id = caisse-test
-document_key = $T/doc.key
-list_key = $T/doc.pub
-household_rules = $T/rules.txt
-I
+caisse_admin_ini
 G() { timeout 30 "$adm" -c "$T/admin.ini" "$@"; }
 for i in 1 2 3 4; do
 	G household add 00000000000000a$i >/dev/null &&

@@ -10,17 +10,8 @@ sync_pki
 mk_terminal t1 T-01
 start_caissed
 adm="$B/ssa-admin"
-"$adm" list keygen "$T/doc.key" "$T/doc.pub" >/dev/null || fail "keygen"
+caisse_admin_ini
 "$adm" list keygen "$T/other.key" "$T/other.pub" >/dev/null || fail "keygen 2"
-printf 'ssa-household-rules,1\nbase,150.00\nadult,75.00\nchild,40.00\nchild_age,14\n' >"$T/rules.txt"
-cat >"$T/admin.ini" <<I
-[caisse]
-database = $T/caisse.db
-id = caisse-test
-document_key = $T/doc.key
-list_key = $T/doc.pub
-household_rules = $T/rules.txt
-I
 A() { timeout 30 "$adm" -c "$T/admin.ini" "$@"; }
 P0=$(date -u +%Y%m)
 P1=$(date -u -d "$(date -u +%Y-%m-15) +1 month" +%Y%m)

@@ -34,41 +34,9 @@ A household add 00000000000000a1 >/dev/null &&
 	A grant make --period "$P0" --rules "$T/rules.txt" --caisse caisse-test --key "$T/doc.key" \
 		>/dev/null || fail "grants"
 
-# start_proxy LOG [ARGS...]: ssa-faultproxy --connect in front of the caisse, no faults; PPORT
+# start_proxy ARGS...: ssa-faultproxy --connect in front of the caisse, no faults; PPORT
 start_proxy() {
-	log=$1
-	shift
-	rm -f "$T/pport"
-	# --foreground: the stop is one SIGTERM to the proxy alone; without it, timeout also
-	# signals its process group and sends SIGCONT, which can reach the ASan build while
-	# LeakSanitizer stops its threads at exit and leave it spinning there
-	timeout --foreground 300 "$B/ssa-faultproxy" -l 0 -P "$T/pport" -u "$PORT" -r 0 --connect \
-		--upstream-name "$NAME" "$@" >>"$log" 2>&1 &
-	PROXY_PID=$!
-	CLEAN_PIDS="$CLEAN_PIDS $PROXY_PID"
-	i=0
-	while [ ! -s "$T/pport" ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && fail "ssa-faultproxy did not start: $(cat "$log")"
-		kill -0 "$PROXY_PID" 2>/dev/null || fail "ssa-faultproxy exited: $(cat "$log")"
-		sleep 0.1
-	done
-	PPORT=$(cat "$T/pport")
-}
-
-stop_proxy() {
-	kill "$PROXY_PID"
-	# bounded: the proxy ends its connections within about half a second, then joins them
-	i=0
-	while kill -0 "$PROXY_PID" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && fail "ssa-faultproxy did not stop in 30 s: $(tail -5 "$T/proxy.log")"
-		sleep 0.1
-	done
-	wait "$PROXY_PID"
-	st=$?
-	[ $st = 0 ] || fail "ssa-faultproxy exit $st: $(tail -20 "$T/proxy.log")"
-	PROXY_PID=""
+	proxy_start "$T/proxy.log" -r 0 --connect --upstream-name "$NAME" "$@"
 }
 
 # ini URL PROXY: terminal t1's configuration (pulls everything)
@@ -95,7 +63,7 @@ spool_sum() {
 # (the name really needs the proxy, so what gets through below went through it), and the
 # environment's proxy variables, naming the working proxy, are not used
 : >"$T/proxy.log"
-start_proxy "$T/proxy.log"
+start_proxy
 ini "https://$NAME:$PORT" ""
 https_proxy=http://127.0.0.1:$PPORT HTTPS_PROXY=http://127.0.0.1:$PPORT \
 	all_proxy=http://127.0.0.1:$PPORT ALL_PROXY=http://127.0.0.1:$PPORT syncd t1 --once
@@ -161,11 +129,11 @@ grep -q 'the server is not the caisse: its certificate is refused' "$T/syncd.log
 grep -q 'answered 200' "$T/proxy.log" || fail "the proxy did not open the tunnel"
 [ "$(acked)" = 23 ] && [ "$(at_caisse)" = 23 ] || fail "another CA: acked $(acked)"
 [ "$(spool_sum)" = "$sum" ] || fail "another CA: the spool changed"
-stop_proxy
+proxy_stop
 
 # 4. a proxy that refuses every tunnel (403): a clear message, exit 75, nothing changes
 : >"$T/proxy.log"
-start_proxy "$T/proxy.log" --refuse
+start_proxy --refuse
 ini "https://$NAME:$PORT" "http://ssa:s3cret@127.0.0.1:$PPORT"
 sum=$(spool_sum)
 : >"$T/syncd.log"
@@ -181,7 +149,7 @@ grep -q "CONNECT $NAME:$PORT" "$T/proxy.log" && grep -q 'answered 403 Forbidden'
 [ "$(acked)" = 23 ] && [ "$(at_caisse)" = 23 ] || fail "refusing proxy: acked $(acked)"
 [ "$(spool_sum)" = "$sum" ] || fail "refusing proxy: the spool changed"
 [ "$(spool_status t1 online)" = 0 ] || fail "refusing proxy: online: $(cat "$T/t1.spool/status")"
-stop_proxy
+proxy_stop
 
 # 5. the proxy gone: a clear message naming it, exit 75
 syncd t1 --once

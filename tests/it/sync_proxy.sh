@@ -57,47 +57,14 @@ sales() {
 # start_proxy SEED MODE: the proxy in front of the caisse; MODE tls (terminates TLS, so that a
 # duplicated request reaches the server twice) or raw (cuts the TLS bytes); sets PPORT
 start_proxy() {
-	rm -f "$T/pport"
 	if [ "$2" = tls ]; then
-		set -- -s "$1" -k drop,reset,delay,dup --cert "$T/ca/server.crt" \
-			--key "$T/ca/server.key" --ca "$T/ca/ca.crt" \
+		proxy_start "$T/proxy.log" -r 700 -n 14 -d 300 -s "$1" -k drop,reset,delay,dup \
+			--cert "$T/ca/server.crt" --key "$T/ca/server.key" --ca "$T/ca/ca.crt" \
 			--client "$T/ca/t1.crt,$T/ca/t1.key" --client "$T/ca/t2.crt,$T/ca/t2.key" \
 			--client "$T/ca/t3.crt,$T/ca/t3.key"
 	else
-		set -- -s "$1" -k drop,reset,delay -b 6000
+		proxy_start "$T/proxy.log" -r 700 -n 14 -d 300 -s "$1" -k drop,reset,delay -b 6000
 	fi
-	# the proxy joins its connection threads before it exits, so LeakSanitizer checks it too;
-	# --foreground: the stop is one SIGTERM to the proxy alone (without it, timeout also
-	# signals its process group and sends SIGCONT, which can reach the ASan build while
-	# LeakSanitizer has stopped its threads at exit, and leave it spinning there)
-	timeout --foreground 300 "$B/ssa-faultproxy" -l 0 -P "$T/pport" -u "$PORT" -r 700 -n 14 -d 300 "$@" \
-		>>"$T/proxy.log" 2>&1 &
-	PROXY_PID=$!
-	CLEAN_PIDS="$CLEAN_PIDS $PROXY_PID"
-	i=0
-	while [ ! -s "$T/pport" ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && fail "ssa-faultproxy did not start: $(cat "$T/proxy.log")"
-		kill -0 "$PROXY_PID" 2>/dev/null || fail "ssa-faultproxy exited: $(cat "$T/proxy.log")"
-		sleep 0.1
-	done
-	PPORT=$(cat "$T/pport")
-}
-
-stop_proxy() {
-	kill "$PROXY_PID"
-	# bounded: the proxy ends its connections within about half a second, then joins them
-	i=0
-	while kill -0 "$PROXY_PID" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && fail "ssa-faultproxy did not stop in 30 s: $(tail -5 "$T/proxy.log")"
-		sleep 0.1
-	done
-	wait "$PROXY_PID"
-	st=$?
-	[ $st = 0 ] || fail "ssa-faultproxy exit $st: $(tail -20 "$T/proxy.log")"
-	PROXY_PID=""
-TOTAL_FAILS=0
 }
 
 # dump_caisse FILE: every stored record, terminal by terminal, in sequence order; every card's
@@ -198,7 +165,7 @@ one_run() {
 	sync_all
 	sales "t1 8 1795020000000" "t2 13 1795120000000" "t3 7 1795220000000"
 	sync_all
-	stop_proxy
+	proxy_stop
 	faults=$(grep -c 'accepted, fault' "$T/proxy.log")
 	echo "seed $seed ($mode): $runs runs of ssa-syncd, $fails failed, $faults faults injected"
 	[ "$faults" -ge 5 ] || fail "seed $seed: only $faults faults: $(cat "$T/proxy.log")"

@@ -27,6 +27,7 @@
 
 #include "../../pos/receipt.h"
 #include "../../pos/till.h"
+#include "till_fixture.h"
 #include "../../pos/till_card.h"
 
 static const uint8_t list_key[32] = { 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
@@ -231,13 +232,8 @@ struct fixture {
 static void
 till_setup(struct fixture *f, struct till *t)
 {
-	till_init(t, TODAY);
+	tf_till(t, TODAY, "9", f->journal, f->signer);
 	till_set_catalog(t, f->cat, "caisse-34");
-	strcpy(t->establishment, "epicerie-test");
-	strcpy(t->terminal, "T01");
-	strcpy(t->operator_id, "9");
-	t->journal = f->journal;
-	t->signer = f->signer;
 	t->reader = &f->reader;
 	t->caisse_verify_key = f->verify;
 	t->card_terminal = 3;
@@ -409,34 +405,8 @@ put_grants(const struct fixture *f, const char *caisse, uint64_t id, int64_t amo
 	put_grants_of(f, 202611, caisse, id, amount, policy, cap);
 }
 
-static void
-scan(struct till *t, const char *code)
-{
-	strcpy(t->entry, code);
-	assert_int_equal(till_enter(t), SSA_ERR_OK);
-}
 
-static uint64_t
-records(struct fixture *f)
-{
-	uint64_t seq = 0;
-	uint8_t hash[JOURNAL_HASH_LEN];
 
-	assert_int_equal(journal_store_last(f->journal, &seq, hash), SSA_ERR_OK);
-	return seq;
-}
-
-/* Record @p seq of the journal, decoded (journal_record_fini it). */
-static void
-record(struct fixture *f, uint64_t seq, struct journal_record *r)
-{
-	char *buf = NULL;
-	size_t len = 0;
-
-	assert_int_equal(journal_store_get(f->journal, seq, &buf, &len), SSA_ERR_OK);
-	assert_int_equal(journal_record_decode(buf, len, r, NULL), SSA_ERR_OK);
-	free(buf);
-}
 
 /* How many RELOAD records the journal holds. */
 static unsigned
@@ -444,32 +414,27 @@ reloads(struct fixture *f)
 {
 	unsigned n = 0;
 
-	for (uint64_t s = 1; s <= records(f); s++) {
+	for (uint64_t s = 1; s <= tf_last_seq(f->journal); s++) {
 		struct journal_record r;
-		record(f, s, &r);
+		tf_record(f->journal, s, &r);
 		n += r.kind == JOURNAL_RELOAD;
 		journal_record_fini(&r);
 	}
 	return n;
 }
 
-static struct receipt
-receipt(void)
-{
-	return (struct receipt){ .time_text = "now", .loc = MONEY_EN, .width = 40 };
-}
 
 /* Pay two lentils (4.70, covered) with the card on the reader. */
 static enum ssa_err
 pay(struct fixture *f)
 {
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	enum ssa_err err;
 
 	if (f->t.state == TILL_PAID)
 		till_new_sale(&f->t);
 	if (f->t.state == TILL_SELLING) {
-		scan(&f->t, "2*3560070894222");
+		tf_scan(&f->t, "2*3560070894222");
 		assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	}
 	f->card.present = true;
@@ -485,12 +450,12 @@ static void
 test_hotlisted_card_refused(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	struct card_identity id;
 	int64_t bal = -1;
 
 	put_hotlist(f, 3, SERIAL, HOTLIST_STOLEN, doc_key);
-	scan(&f->t, "2*3560070894222");
+	tf_scan(&f->t, "2*3560070894222");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	f->card.present = true;
 	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
@@ -498,7 +463,7 @@ test_hotlisted_card_refused(void **state)
 	assert_false(f->t.has_card);
 	assert_int_equal(f->card.debits, 0);
 	assert_int_equal(f->card.balance, 1000);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_true(f->t.status.hotlist_time > 1700000000);
 	/* the inquiry refuses it too */
 	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_CARD_HOTLISTED);
@@ -533,7 +498,7 @@ static void
 test_hotlist_kept_across_restart(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
 	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
 	put_hotlist(f, 3, SERIAL, HOTLIST_LOST, doc_key);
@@ -543,7 +508,7 @@ test_hotlist_kept_across_restart(void **state)
 	put_hotlist(f, 9, 0, HOTLIST_LOST, other_key);
 	restart(f);
 	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
-	scan(&f->t, "3560070894222");
+	tf_scan(&f->t, "3560070894222");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	f->card.present = true;
 	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
@@ -551,7 +516,7 @@ test_hotlist_kept_across_restart(void **state)
 	rm(f, "hotlist.txt");
 	restart(f);
 	assert_int_equal(till_card_files_keep(f->files, f->dir), SSA_ERR_OK);
-	scan(&f->t, "3560070894222");
+	tf_scan(&f->t, "3560070894222");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
 	assert_int_equal(f->card.debits, 0);
@@ -574,7 +539,7 @@ static void
 test_no_key_no_hotlist(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
 	put_hotlist(f, 3, SERIAL, HOTLIST_LOST, doc_key);
 	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
@@ -583,7 +548,7 @@ test_no_key_no_hotlist(void **state)
 	assert_int_equal(f->t.state, TILL_PAID);
 	assert_int_equal(f->card.grants, 0);
 	assert_int_equal(f->card.period_reads, 0);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	(void)rc;
 }
 
@@ -594,7 +559,7 @@ check_reload(struct fixture *f, uint64_t seq, int64_t before, int64_t after, int
 {
 	struct journal_record r;
 
-	record(f, seq, &r);
+	tf_record(f->journal, seq, &r);
 	assert_int_equal(r.kind, JOURNAL_RELOAD);
 	assert_string_equal(r.card, "0000000000000abc");
 	assert_string_equal(r.reload.grant_id, "0000000000000064");
@@ -621,9 +586,9 @@ test_reload_once(void **state)
 	assert_int_equal(f->card.period.period, 202611);
 	assert_int_equal(f->card.period.grant_id, 100);
 	assert_string_equal(f->t.card_note, "Allocation of November credited: €150.00.");
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	check_reload(f, 1, 1000, 15000, 1000);
-	record(f, 2, &r);
+	tf_record(f->journal, 2, &r);
 	assert_int_equal(r.kind, JOURNAL_SALE);
 	assert_int_equal(r.balance_before, 15000);
 	assert_int_equal(r.balance_after, 15000 - 470);
@@ -642,7 +607,7 @@ test_reload_once(void **state)
 	assert_int_equal(f->card.grants, 1);
 	assert_int_equal(f->card.period_reads, 2);
 	assert_int_equal(reloads(f), 1);
-	assert_int_equal(records(f), 4);
+	assert_int_equal(tf_last_seq(f->journal), 4);
 	assert_int_equal(f->card.balance, 15000 - 3 * 470);
 }
 
@@ -659,14 +624,14 @@ test_reload_rollover_and_inquiry(void **state)
 	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
 	assert_int_equal(bal, 15500);
 	assert_string_equal(f->t.card_note, "Allocation of November credited: €150.00.");
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	check_reload(f, 1, 1000, 15500, 500);
 	/* again: nothing more */
 	f->t.card_note[0] = '\0';
 	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
 	assert_int_equal(bal, 15500);
 	assert_int_equal(f->t.card_note[0], '\0');
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 }
 
 static void
@@ -699,14 +664,14 @@ test_no_grant_for_card(void **state)
 	}
 	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
 	assert_int_equal(f->card.grants, 0);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_non_null(strstr(f->files->warned, "grant batch signature does not verify"));
 	/* the card's period state is this month already (applied at another till) */
 	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
 	f->card.period = (struct card_period_state){ .period = 202611, .grant_id = 100 };
 	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
 	assert_int_equal(f->card.grants, 0);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_int_equal(bal, 1000);
 }
 
@@ -722,7 +687,7 @@ test_reload_torn_before_commit(void **state)
 	assert_int_equal(pay(f), SSA_ERR_CARD_TORN);
 	assert_non_null(strstr(f->t.msg, "Monthly reload interrupted"));
 	assert_true(f->t.pending_id > 0);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	/* the sale cannot be dropped meanwhile */
 	till_cancel_sale(&f->t);
 	assert_int_equal(f->t.state, TILL_PAYING);
@@ -730,7 +695,7 @@ test_reload_torn_before_commit(void **state)
 	assert_int_equal(f->t.state, TILL_PAID);
 	assert_int_equal(f->card.grants, 1);
 	assert_int_equal(reloads(f), 1);
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	check_reload(f, 1, 1000, 15000, 1000);
 	assert_int_equal(f->card.balance, 15000 - 470);
 	assert_int_equal(f->t.pending_id, 0);
@@ -747,7 +712,7 @@ test_reload_torn_after_commit(void **state)
 	f->card.tear_grant = 2;
 	assert_int_equal(pay(f), SSA_ERR_CARD_TORN);
 	assert_int_equal(f->card.grants, 1);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_int_equal(pay(f), SSA_ERR_OK);
 	assert_int_equal(f->card.grants, 1);
 	assert_int_equal(reloads(f), 1);
@@ -782,7 +747,7 @@ test_reload_crash_restart(void **state)
 	assert_int_equal(card_identity_sign(&f->card.id, uid, sizeof(uid), caisse_key), SSA_ERR_OK);
 	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_CARD_ABSENT);
 	assert_non_null(strstr(f->t.msg, "not the card of the interrupted reload"));
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	f->card.id.serial = SERIAL;
 	assert_int_equal(card_identity_sign(&f->card.id, uid, sizeof(uid), caisse_key), SSA_ERR_OK);
 	/* the card: recorded once */
@@ -790,7 +755,7 @@ test_reload_crash_restart(void **state)
 	assert_int_equal(f->card.grants, 1);
 	assert_int_equal(reloads(f), 1);
 	check_reload(f, 1, 1000, 15000, 1000);
-	record(f, 2, &other);
+	tf_record(f->journal, 2, &other);
 	assert_int_equal(other.kind, JOURNAL_SALE);
 	journal_record_fini(&other);
 	restart(f);
@@ -1034,10 +999,10 @@ test_reload_chain_verifies(void **state)
 static void
 sale_mixed(struct fixture *f)
 {
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
-	scan(&f->t, "3*3560070894222");
-	scan(&f->t, "3176582033303");
+	tf_scan(&f->t, "3*3560070894222");
+	tf_scan(&f->t, "3176582033303");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	f->card.present = true;
 	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_OK);
@@ -1073,13 +1038,13 @@ test_refund_lines(void **state)
 	assert_int_equal(rf.ssa, 470);
 	/* the card is not there yet: nothing happens */
 	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_ABSENT);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	f->card.present = true;
 	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_OK);
 	assert_string_equal(f->t.msg, "Refund 2 of sale 1 recorded: €10.60.");
 	assert_int_equal(f->card.balance, 1000 - 705 + 470);
-	assert_int_equal(records(f), 2);
-	record(f, 2, &r);
+	assert_int_equal(tf_last_seq(f->journal), 2);
+	tf_record(f->journal, 2, &r);
 	assert_int_equal(r.kind, JOURNAL_REFUND);
 	assert_int_equal(r.link_seq, 1);
 	assert_int_equal(r.total, 1060);
@@ -1116,7 +1081,7 @@ test_refund_lines(void **state)
 	assert_int_equal(rf.ssa, 235);
 	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_REFUSED);
 	assert_non_null(strstr(f->t.msg, "went back to the card already"));
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	till_refund_fini(&rf);
 	/* a refund is not a sale */
 	assert_int_equal(till_refund_open(&f->t, 2, &rf), SSA_ERR_NOT_FOUND);
@@ -1129,13 +1094,13 @@ static void
 test_refund_cash_only_and_checks(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	struct till_refund rf;
 	struct journal_record r;
 
 	/* sale 1: a wine paid by bank card, no food card */
 	f->card.balance = 5000;
-	scan(&f->t, "3176582033303");
+	tf_scan(&f->t, "3176582033303");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	assert_int_equal(till_pay_tender(&f->t, TENDER_BANK_CARD, 0), SSA_ERR_OK);
 	assert_int_equal(till_pay_commit(&f->t, NOW, &rc), SSA_ERR_OK);
@@ -1147,7 +1112,7 @@ test_refund_cash_only_and_checks(void **state)
 	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
 	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 1), SSA_ERR_OK);
 	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_OK);
-	record(f, records(f), &r);
+	tf_record(f->journal, tf_last_seq(f->journal), &r);
 	assert_int_equal(r.n_tenders, 1);
 	assert_int_equal(r.tenders[0].kind, TENDER_BANK_CARD);
 	assert_string_equal(r.card, "");
@@ -1183,7 +1148,7 @@ static void
 test_refund_torn(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	struct till_refund rf;
 
 	sale_mixed(f);
@@ -1200,7 +1165,7 @@ test_refund_torn(void **state)
 	assert_string_equal(f->t.msg, "The interrupted refund did not reach the card: nothing was "
 				      "recorded.");
 	assert_int_equal(f->t.pending_id, 0);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_int_equal(f->card.balance, 295);
 	/* again, torn after the card took it, and the till restarted */
 	f->card.tear_refund = 2;
@@ -1212,10 +1177,10 @@ test_refund_torn(void **state)
 	f->card.present = true;
 	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_OK);
 	assert_string_equal(f->t.msg, "Refund 2 of sale 1 recorded: €2.35.");
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	assert_int_equal(f->t.last_refund_seq, 2);
 	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_ABSENT);
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	assert_int_equal(f->card.balance, 295 + 235);
 }
 
@@ -1239,7 +1204,7 @@ test_refund_after_reload_next_month(void **state)
 	f->card.present = true;
 	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_OK);
 	assert_int_equal(bal, 15000);
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
 	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 1), SSA_ERR_OK);
 	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_REFUSED);
@@ -1247,13 +1212,13 @@ test_refund_after_reload_next_month(void **state)
 				      "card's reload for 12/2026: its SSA part (€2.35) cannot go back "
 				      "to the card; the caisse decides.");
 	assert_int_equal(f->card.balance, 15000);
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	assert_int_equal(f->t.pending_id, 0);
 	/* the wine (cash) still goes back */
 	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 0), SSA_ERR_OK);
 	assert_int_equal(till_refund_set_qty(&f->t, &rf, 1, 1), SSA_ERR_OK);
 	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_OK);
-	record(f, 3, &r);
+	tf_record(f->journal, 3, &r);
 	assert_int_equal(r.kind, JOURNAL_REFUND);
 	assert_int_equal(r.ssa_covered, 0);
 	assert_int_equal(r.n_tenders, 1);
@@ -1285,7 +1250,7 @@ test_refund_after_reload_same_balance(void **state)
 	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_REFUSED);
 	assert_non_null(strstr(f->t.msg, "expired by the card's reload for 12/2026"));
 	assert_int_equal(f->card.balance, 295);
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	till_refund_fini(&rf);
 }
 
@@ -1311,7 +1276,7 @@ test_refund_after_late_reload(void **state)
 	assert_string_equal(f->t.msg, "The card was reloaded since sale 1: its SSA part (€2.35) "
 				      "cannot go back to the card; the caisse decides.");
 	assert_int_equal(f->card.balance, 200);
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	assert_int_equal(f->t.pending_id, 0);
 	till_refund_fini(&rf);
 }

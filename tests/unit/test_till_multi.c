@@ -25,6 +25,7 @@
 
 #include "../../pos/receipt.h"
 #include "../../pos/till.h"
+#include "till_fixture.h"
 #include "../../pos/till_card.h"
 
 /* Per caisse: the key signing its lists, its cards' identities, its hot lists and grants. */
@@ -295,13 +296,8 @@ setup(void **state)
 					      .apply_grant = f_apply_grant, .use_keys = f_use_keys,
 					      .release = f_release };
 
-	till_init(&f->t, TODAY);
+	tf_till(&f->t, TODAY, "9", f->journal, f->signer);
 	till_set_catalog(&f->t, f->cat, "caisse-34");
-	strcpy(f->t.establishment, "epicerie-test");
-	strcpy(f->t.terminal, "T01");
-	strcpy(f->t.operator_id, "9");
-	f->t.journal = f->journal;
-	f->t.signer = f->signer;
 	f->t.reader = &f->reader;
 	f->t.card_terminal = 3;
 	f->t.money_locale = MONEY_EN;
@@ -396,52 +392,22 @@ put_grants(const struct fixture *f, int i, const char *caisse, uint64_t member, 
 	grant_batch_free(b);
 }
 
-static void
-scan(struct till *t, const char *code)
-{
-	strcpy(t->entry, code);
-	assert_int_equal(till_enter(t), SSA_ERR_OK);
-}
 
-static uint64_t
-records(struct fixture *f)
-{
-	uint64_t seq = 0;
-	uint8_t hash[JOURNAL_HASH_LEN];
 
-	assert_int_equal(journal_store_last(f->journal, &seq, hash), SSA_ERR_OK);
-	return seq;
-}
 
-static void
-record(struct fixture *f, uint64_t seq, struct journal_record *r)
-{
-	char *buf = NULL;
-	size_t len = 0;
-
-	assert_int_equal(journal_store_get(f->journal, seq, &buf, &len), SSA_ERR_OK);
-	assert_int_equal(journal_record_decode(buf, len, r, NULL), SSA_ERR_OK);
-	free(buf);
-}
-
-static struct receipt
-receipt(void)
-{
-	return (struct receipt){ .time_text = "now", .loc = MONEY_EN, .width = 40 };
-}
 
 /* Two lentils and apples, paid by card @p c (then by cash for the rest). */
 static enum ssa_err
 pay(struct fixture *f, struct fake_card *c)
 {
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	enum ssa_err err;
 
 	if (f->t.state == TILL_PAID)
 		till_new_sale(&f->t);
 	if (f->t.state == TILL_SELLING) {
-		scan(&f->t, "2*" LENTILS);
-		scan(&f->t, APPLES);
+		tf_scan(&f->t, "2*" LENTILS);
+		tf_scan(&f->t, APPLES);
 		assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	}
 	f->fr.on = c;
@@ -465,7 +431,7 @@ check_sale(struct fixture *f, uint64_t seq, const struct fake_card *c, int64_t c
 	struct journal_record r;
 	char card[24];
 
-	record(f, seq, &r);
+	tf_record(f->journal, seq, &r);
 	assert_int_equal(r.kind, JOURNAL_SALE);
 	card_id_format(c->id.member_id, card, sizeof(card));
 	assert_string_equal(r.card, card);
@@ -484,8 +450,8 @@ test_each_list_decides(void **state)
 	struct fixture *f = *state;
 
 	/* Before a card: the main caisse's list shows. */
-	scan(&f->t, "2*" LENTILS);
-	scan(&f->t, APPLES);
+	tf_scan(&f->t, "2*" LENTILS);
+	tf_scan(&f->t, APPLES);
 	assert_string_equal(f->t.basket.lines[0].decision.caisse, "caisse-34");
 	assert_int_equal(f->t.basket.lines[0].decision.covered, 470);
 	assert_int_equal(f->t.basket.lines[1].decision.covered, 0);
@@ -509,11 +475,11 @@ test_each_list_decides(void **state)
 	check_sale(f, 3, &f->card[1], 1000 - 535);
 	assert_int_equal(f->card[1].balance, 0);
 	assert_int_equal(f->card[0].debits + f->card[1].debits, 3);
-	assert_int_equal(records(f), 3);
+	assert_int_equal(tf_last_seq(f->journal), 3);
 
 	/* After a card went, the back key and the preview are the main caisse's again. */
 	till_new_sale(&f->t);
-	scan(&f->t, APPLES);
+	tf_scan(&f->t, APPLES);
 	assert_string_equal(f->t.basket.lines[0].decision.caisse, "caisse-34");
 }
 
@@ -573,13 +539,13 @@ test_other_caisse_keys_refused(void **state)
 	assert_false(f->t.has_card);
 	assert_int_equal(f->t.basket.n, 2);
 	assert_int_equal(till_due(&f->t), 770);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_int_equal(stranger.debits + forged.debits + swapped.debits, 0);
 
 	/* The genuine cards still pay. */
 	assert_int_equal(pay(f, &f->card[0]), SSA_ERR_OK);
 	assert_int_equal(pay(f, &f->card[1]), SSA_ERR_OK);
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 }
 
 /* A till of one caisse (no caisses listed) reads every card with its own keys, as before. */
@@ -622,7 +588,7 @@ test_hotlist_per_caisse(void **state)
 	assert_int_equal(f->files[1]->hot->version, 4);
 	assert_int_equal(f->files[0]->hot->version, 3);
 	assert_int_equal(f->card[0].debits, 0);
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 }
 
 static void
@@ -649,8 +615,8 @@ test_grants_per_caisse(void **state)
 	assert_int_equal(bal, 15000);
 	assert_int_equal(f->card[1].grants, 1);
 	assert_string_equal(f->t.card_note, "Allocation of November credited: €150.00.");
-	assert_int_equal(records(f), 1);
-	record(f, 1, &r);
+	assert_int_equal(tf_last_seq(f->journal), 1);
+	tf_record(f->journal, 1, &r);
 	assert_int_equal(r.kind, JOURNAL_RELOAD);
 	assert_int_equal(r.reload.amount, 15000);
 	journal_record_fini(&r);
@@ -664,7 +630,7 @@ test_grants_per_caisse(void **state)
 	assert_int_equal(pay(f, &f->card[1]), SSA_ERR_OK);
 	assert_int_equal(f->card[1].grants, 1);
 	assert_int_equal(f->card[1].balance, 15000 - 535);
-	assert_int_equal(records(f), 4); /* reload, reload + sale, sale */
+	assert_int_equal(tf_last_seq(f->journal), 4); /* reload, reload + sale, sale */
 }
 
 int

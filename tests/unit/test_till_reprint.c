@@ -14,6 +14,7 @@
 #include "ssa/journal_store.h"
 
 #include "../../pos/till.h"
+#include "till_fixture.h"
 
 static const uint8_t terminal_key[32] = { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
 					  5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5 };
@@ -57,12 +58,7 @@ setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(journal_mem_new(&f->journal), SSA_ERR_OK);
 	assert_int_equal(journal_signer_new(terminal_key, &f->signer), SSA_ERR_OK);
-	till_init(&f->t, 20261123);
-	strcpy(f->t.establishment, "epicerie-test");
-	strcpy(f->t.terminal, "T01");
-	strcpy(f->t.operator_id, "42");
-	f->t.journal = f->journal;
-	f->t.signer = f->signer;
+	tf_till(&f->t, 20261123, "42", f->journal, f->signer);
 	*state = f;
 	return 0;
 }

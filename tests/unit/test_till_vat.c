@@ -21,6 +21,7 @@
 
 #include "../../pos/receipt.h"
 #include "../../pos/till.h"
+#include "till_fixture.h"
 
 static const uint8_t list_key[32] = { 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
 				      8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8 };
@@ -76,13 +77,8 @@ setup(void **state)
 	assert_int_equal(catalog_mem_set_list(f->cat, l), SSA_ERR_OK);
 	assert_int_equal(journal_mem_new(&f->journal), SSA_ERR_OK);
 	assert_int_equal(journal_signer_new(terminal_key, &f->signer), SSA_ERR_OK);
-	till_init(&f->t, 20261123);
+	tf_till(&f->t, 20261123, "9", f->journal, f->signer);
 	till_set_catalog(&f->t, f->cat, "caisse-34");
-	strcpy(f->t.establishment, "epicerie-test");
-	strcpy(f->t.terminal, "T01");
-	strcpy(f->t.operator_id, "9");
-	f->t.journal = f->journal;
-	f->t.signer = f->signer;
 	*state = f;
 	return 0;
 }

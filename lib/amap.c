@@ -108,13 +108,32 @@ report(struct amap_report *rep, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (rep->rows_bad < AMAP_REPORT_MAX) {
-		rep->bad[rep->rows_bad].line = line;
-		va_start(ap, fmt);
-		vsnprintf(rep->bad[rep->rows_bad].msg, sizeof(rep->bad[0].msg), fmt, ap);
-		va_end(ap);
-	}
 	rep->rows_bad++;
+	if (rep->n_bad >= AMAP_REPORT_MAX)
+		return;
+	/* Grow by doubling; out of memory the row is still counted, only not listed. */
+	if (rep->n_bad == 0 || (rep->n_bad >= 8 && (rep->n_bad & (rep->n_bad - 1)) == 0)) {
+		size_t cap = rep->n_bad ? rep->n_bad * 2 : 8;
+		struct amap_bad_row *b = realloc(rep->bad, cap * sizeof(*b));
+
+		if (b == NULL)
+			return;
+		rep->bad = b;
+	}
+	rep->bad[rep->n_bad].line = line;
+	va_start(ap, fmt);
+	vsnprintf(rep->bad[rep->n_bad].msg, sizeof(rep->bad[0].msg), fmt, ap);
+	va_end(ap);
+	rep->n_bad++;
+}
+
+void
+amap_report_fini(struct amap_report *rep)
+{
+	if (rep == NULL)
+		return;
+	free(rep->bad);
+	memset(rep, 0, sizeof(*rep));
 }
 
 static const char *

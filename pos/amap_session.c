@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ssa/log.h"
+
 #include "amap_session.h"
 #include "receipt.h"
 
@@ -148,6 +150,15 @@ amap_session_open(struct amap_session *s, const char *csv_path, const char *dir,
 		amap_session_close(s);
 		return err;
 	}
+	/* Every bad row to the log too: the screen shows them, the log keeps them. */
+	for (size_t i = 0; i < s->rep.n_bad; i++)
+		log_warn("%s:%u: row left out: %s", csv_path, s->rep.bad[i].line, s->rep.bad[i].msg);
+	if (s->rep.rows_bad > s->rep.n_bad)
+		log_warn("%s: %u more bad rows, not listed", csv_path,
+			 s->rep.rows_bad - (unsigned)s->rep.n_bad);
+	if (s->rep.rows_bad)
+		log_warn("%s: %u row(s) imported, %u bad", csv_path, s->rep.rows_imported,
+			 s->rep.rows_bad);
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		snprintf(msg, msg_size, "%s: %s", dir, strerror(errno));
 		amap_session_close(s);
@@ -238,6 +249,7 @@ void
 amap_session_close(struct amap_session *s)
 {
 	amap_fini(&s->d);
+	amap_report_fini(&s->rep);
 	free(s->log_path);
 	free(s->results_path);
 	free(s->sheet_path);

@@ -4,7 +4,8 @@
  * selected household's baskets collected, with the time; F6 records who collected for them;
  * other keys record absent, moved, cancelled, given away, or undo.  Every change is on disk
  * before it is on screen (amap_session).  Totals per contract and size on F2; F12 exports the
- * results and the printable sheet.  Tapping a household's food card (the sheet's card column)
+ * results and the printable sheet; F3 lists the rows of the file left out at the import, with
+ * their line numbers and reasons (also in the log).  Tapping a household's food card (the sheet's card column)
  * checks it in; the baskets of the contracts the caisse pays are debited from the card through
  * the till's card payment (amap_pay.h). */
 #include <stdio.h>
@@ -20,6 +21,13 @@
 #include "ui.h"
 
 #define AMAP_ROWS_MAX 512
+
+/* The import's bad rows on screen (F3): shown instead of the households, scrolled from row
+ * bad_top.  Kept here rather than in struct ui: only this screen has them. */
+static struct {
+	bool shown;
+	size_t top;
+} bad_view;
 
 static const char *const status_mark[] = {
 	[AMAP_EXPECTED] = "\u00b7",
@@ -103,6 +111,35 @@ draw_totals(struct ui *ui, int top, int rows)
 	}
 }
 
+/* The bad rows of the import, one a line: "line 7: bad quantity 'deux'". */
+static void
+draw_bad_rows(struct ui *ui, int top, int rows)
+{
+	const struct amap_report *rep = &ui->amap->rep;
+	int y = top, shown = rows - 1;
+	char buf[256];
+
+	attrset(crt_attr(CRT_NORMAL) | A_BOLD);
+	snprintf(buf, sizeof(buf), _("%u bad row(s), left out (Esc: back)"), rep->rows_bad);
+	crt_put(y++, 0, COLS, true, buf);
+	attrset(crt_attr(CRT_NORMAL));
+	if (shown < 1)
+		return;
+	if (rep->n_bad <= (size_t)shown)
+		bad_view.top = 0;
+	else if (bad_view.top > rep->n_bad - (size_t)shown)
+		bad_view.top = rep->n_bad - (size_t)shown;
+	for (size_t i = bad_view.top; i < rep->n_bad && y < top + rows; i++, y++) {
+		snprintf(buf, sizeof(buf), _("line %u: %s"), rep->bad[i].line, rep->bad[i].msg);
+		crt_put(y, 2, COLS - 2, true, buf);
+	}
+	if (y < top + rows && rep->rows_bad > rep->n_bad) {
+		snprintf(buf, sizeof(buf), _("... and %u more, not listed"),
+			 rep->rows_bad - (unsigned)rep->n_bad);
+		crt_put(y, 2, COLS - 2, true, buf);
+	}
+}
+
 static void
 amap_draw(struct ui *ui, int top, int rows)
 {
@@ -128,6 +165,10 @@ amap_draw(struct ui *ui, int top, int rows)
 	attrset(crt_attr(CRT_NORMAL));
 	crt_put(top + rows - 1, 0, COLS, true,
 		_("Enter collected  F6 by  F7 absent  F8 moved  F9 cancelled  F11 given  F4 undo"));
+	if (bad_view.shown) {
+		draw_bad_rows(ui, top + 1, rows - 2);
+		return;
+	}
 	if (ui->amap_totals) {
 		draw_totals(ui, top + 1, rows - 2);
 		return;
@@ -178,6 +219,7 @@ select_household(struct ui *ui, size_t h)
 	ui->text[0] = '\0';
 	ui->amap_by = -1;
 	ui->amap_totals = false;
+	bad_view.shown = false;
 	n = matches(ui, idx);
 	for (size_t i = 0; i < n; i++)
 		if (idx[i] == h)
@@ -391,7 +433,48 @@ amap_request(struct ui *ui, enum request req)
 			return REQ_NONE;
 		}
 	}
+	if (bad_view.shown) {
+		/* The bad rows: the arrows scroll them, F3 or Esc goes back, any other key too. */
+		switch (req) {
+		case REQ_UP:
+			if (bad_view.top > 0)
+				bad_view.top--;
+			return REQ_NONE;
+		case REQ_DOWN:
+			bad_view.top++;
+			return REQ_NONE;
+		case REQ_PAGE_UP:
+			bad_view.top = bad_view.top > 10 ? bad_view.top - 10 : 0;
+			return REQ_NONE;
+		case REQ_PAGE_DOWN:
+			bad_view.top += 10;
+			return REQ_NONE;
+		case REQ_PAY:
+		case REQ_BACK:
+			bad_view.shown = false;
+			return REQ_NONE;
+		default:
+			/* Leave the list; only F2 (the totals) does what it says, so that a key
+			 * pressed while reading the list records no check-in by surprise. */
+			bad_view.shown = false;
+			if (req != REQ_SALE)
+				return REQ_NONE;
+			break;
+		}
+	}
 	switch (req) {
+	case REQ_PAY:
+		if (ui->amap->rep.rows_bad == 0) {
+			till_message(ui->till, TILL_MSG_INFO, "%s",
+				     _("Every row of the file was imported."));
+			return REQ_NONE;
+		}
+		bad_view.shown = true;
+		bad_view.top = 0;
+		ui->amap_totals = false;
+		till_message(ui->till, TILL_MSG_WARN, _("%u row(s) imported, %u bad."),
+			     ui->amap->rep.rows_imported, ui->amap->rep.rows_bad);
+		return REQ_NONE;
 	case REQ_UP:
 		if (ui->amap_sel > 0)
 			ui->amap_sel--;

@@ -65,18 +65,28 @@ struct amap_distribution {
 	size_t n_item;
 };
 
-#define AMAP_REPORT_MAX 32
-struct amap_report {
-	unsigned rows_imported;
-	unsigned rows_bad;                      /* all of them, even past AMAP_REPORT_MAX */
-	struct {
-		unsigned line;
-		char msg[160];
-	} bad[AMAP_REPORT_MAX];
+/* A bad row of an import: its line (1 = the header) and why it was left out. */
+struct amap_bad_row {
+	unsigned line;
+	char msg[160];
 };
 
+/* Every bad row is kept, up to AMAP_REPORT_MAX (far more than a distribution has rows: the cap
+ * only bounds the memory a file of garbage can take); rows_bad counts them all. */
+#define AMAP_REPORT_MAX 100000
+struct amap_report {
+	unsigned rows_imported;
+	unsigned rows_bad;         /* all of them, even past AMAP_REPORT_MAX */
+	struct amap_bad_row *bad;  /* n_bad of them, in file order; malloc'd */
+	size_t n_bad;
+};
+
+/* Release what @p rep holds; @p rep is zeroed.  amap_report_fini(NULL) does nothing. */
+void amap_report_fini(struct amap_report *rep);
+
 /* Import @p len bytes of CSV into @p d (zeroed or freshly finied by the caller).
- * @param[out] rep  rows imported and the bad rows with line numbers and reasons.
+ * @param[out] rep  rows imported and every bad row with its line number and reason (zeroed here,
+ *                  filled even when an error is returned); release with amap_report_fini().
  * Returns SSA_ERR_OK when the layout was recognised (even if rows were bad),
  * SSA_ERR_LIST_FORMAT when the header matches no known layout (then @p d stays empty).
  * @p d owns everything it holds; release with amap_fini(). */

@@ -16,8 +16,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *out;
 	size_t len;
 
-	if (amap_import((const char *)data, size, &d, &rep) != SSA_ERR_OK)
+	if (amap_import((const char *)data, size, &d, &rep) != SSA_ERR_OK) {
+		amap_report_fini(&rep);
 		return 0;
+	}
+	if (rep.n_bad > rep.rows_bad)
+		abort();
 	if (rep.rows_imported + rep.rows_bad == 0 && d.n_household != 0)
 		abort();
 	amap_find(&d, "a", hits, 4);
@@ -29,5 +33,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (amap_format_sheet(&d, &out, &len) == SSA_ERR_OK)
 		free(out);
 	amap_fini(&d);
+	amap_report_fini(&rep);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -43,6 +44,7 @@ test_camap_import(void **state)
 	assert_int_equal(d.item[3].total, 900);
 	assert_int_equal(d.item[4].total, 720); /* no total column value: price x qty */
 	amap_fini(&d);
+	amap_report_fini(&rep);
 	assert_null(d.household);
 }
 
@@ -87,6 +89,7 @@ test_sheet_import(void **state)
 	assert_int_equal(t[1].expected_milli, 3000);
 	assert_int_equal(t[1].collected_milli, 0);
 	amap_fini(&d);
+	amap_report_fini(&rep);
 }
 
 static void
@@ -123,6 +126,7 @@ test_find_and_check_in(void **state)
 	assert_null(d.household[0].collected_by);
 	assert_int_equal(d.household[0].changed_at, 0);
 	amap_fini(&d);
+	amap_report_fini(&rep);
 }
 
 static void
@@ -174,6 +178,7 @@ test_exports(void **state)
 				    "  Oeufs: 3 x Oeufs x6\n  Fromages: 0,5 x Comté\n"));
 	free(out);
 	amap_fini(&d);
+	amap_report_fini(&rep);
 }
 
 static void
@@ -211,6 +216,7 @@ test_card_column(void **state)
 	assert_int_equal(amap_find_member(&d, 0xa2), (size_t)-1);
 	assert_int_equal(amap_find_member(&d, 0), (size_t)-1);
 	amap_fini(&d);
+	amap_report_fini(&rep);
 
 	assert_int_equal(amap_import(camap_cards, sizeof(camap_cards) - 1, &d, &rep), SSA_ERR_OK);
 	assert_int_equal(d.layout, AMAP_LAYOUT_CAMAP);
@@ -222,6 +228,71 @@ test_card_column(void **state)
 	assert_int_equal(amap_find_member(&d, 0xb2), 1);
 	assert_int_equal(d.household[0].member_id, 0xa1);
 	amap_fini(&d);
+	amap_report_fini(&rep);
+}
+
+/* Every bad row is reported with its line and reason, in file order, and the good rows between
+ * them still import: several kinds of faults, then 40 more bad rows (past any small array). */
+static void
+test_every_bad_row(void **state)
+{
+	struct amap_distribution d;
+	struct amap_report rep;
+	char *csv = NULL, *p;
+	size_t size = 16384, n;
+	(void)state;
+
+	csv = malloc(size);
+	assert_non_null(csv);
+	p = csv;
+	p += sprintf(p, "userId;userName;productName;catalogName;price;quantity;total\n"
+			"1;DUPONT Hélène;Panier G;Légumes;12,00;1;12,00\n"  /* 2: good */
+			"2;MARTIN Paul;Panier M;Légumes;9,00;deux;18,00\n"  /* 3: quantity */
+			"3;BERNARD Sami;;Légumes;9,00;1;9,00\n"             /* 4: no product */
+			"4;DURAND Léa;Oeufs;Oeufs;0,50;6;3,00\n"            /* 5: good */
+			"5;GARCIA Inès;Oeufs;Oeufs;1.2.3;6;\n"              /* 6: price */
+			"6;PETIT Jean;Oeufs;Oeufs;0,50;6;trois\n"           /* 7: total */
+			";;Oeufs;Oeufs;0,50;1;0,50\n"                       /* 8: no name */
+			"7;\"LEROY \"Ana;Oeufs;Oeufs;0,50;1;0,50\n");     /* 9: quoting */
+	for (int i = 0; i < 40; i++)                            /* 10..49 */
+		p += sprintf(p, "%d;ROW %d;Oeufs;Oeufs;0,50;x%d;\n", 100 + i, i, i);
+	p += sprintf(p, "8;FAURE Luc;Panier G;Légumes;12,00;1;12,00\n"); /* 50: good */
+	n = (size_t)(p - csv);
+	assert_true(n < size);
+
+	assert_int_equal(amap_import(csv, n, &d, &rep), SSA_ERR_OK);
+	assert_int_equal(rep.rows_imported, 3);
+	assert_int_equal(rep.rows_bad, 46);
+	assert_int_equal(rep.n_bad, 46);
+	assert_int_equal(rep.bad[0].line, 3);
+	assert_non_null(strstr(rep.bad[0].msg, "bad quantity 'deux'"));
+	assert_int_equal(rep.bad[1].line, 4);
+	assert_string_equal(rep.bad[1].msg, "no product name");
+	assert_int_equal(rep.bad[2].line, 6);
+	assert_non_null(strstr(rep.bad[2].msg, "bad price '1.2.3'"));
+	assert_int_equal(rep.bad[3].line, 7);
+	assert_non_null(strstr(rep.bad[3].msg, "bad total 'trois'"));
+	assert_int_equal(rep.bad[4].line, 8);
+	assert_string_equal(rep.bad[4].msg, "no member name or id");
+	assert_int_equal(rep.bad[5].line, 9);
+	for (unsigned i = 0; i < 40; i++) {
+		char want[32];
+
+		assert_int_equal(rep.bad[6 + i].line, 10 + i);
+		snprintf(want, sizeof(want), "bad quantity 'x%u'", i);
+		assert_non_null(strstr(rep.bad[6 + i].msg, want));
+	}
+	/* the good rows around them: DUPONT, DURAND, FAURE */
+	assert_int_equal(d.n_household, 3);
+	assert_string_equal(d.household[0].name, "DUPONT Hélène");
+	assert_string_equal(d.household[1].name, "DURAND Léa");
+	assert_string_equal(d.household[2].name, "FAURE Luc");
+	assert_int_equal(d.n_item, 3);
+	amap_fini(&d);
+	amap_report_fini(&rep);
+	assert_null(rep.bad);
+	assert_int_equal(rep.rows_bad, 0);
+	free(csv);
 }
 
 static void
@@ -251,7 +322,10 @@ test_unknown_layout(void **state)
 
 	assert_int_equal(amap_import(junk, sizeof(junk) - 1, &d, &rep), SSA_ERR_LIST_FORMAT);
 	assert_int_equal(d.n_household, 0);
+	amap_report_fini(&rep);
 	assert_int_equal(amap_import("", 0, &d, &rep), SSA_ERR_LIST_FORMAT);
+	amap_report_fini(&rep);
+	amap_report_fini(NULL);
 }
 
 static void
@@ -293,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_find_and_check_in), cmocka_unit_test(test_exports),
 		cmocka_unit_test(test_unknown_layout), cmocka_unit_test(test_csv_reader),
 		cmocka_unit_test(test_card_column), cmocka_unit_test(test_contract_category),
+		cmocka_unit_test(test_every_bad_row),
 	};
 	return cmocka_run_group_tests_name("amap", tests, NULL, NULL);
 }

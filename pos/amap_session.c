@@ -74,8 +74,8 @@ find_id(const struct amap_distribution *d, const char *id)
 	return (size_t)-1;
 }
 
-static char *
-slurp(const char *path, size_t *len)
+char *
+amap_file_read(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -102,7 +102,7 @@ static void
 replay(struct amap_session *s)
 {
 	size_t len = 0;
-	char *text = slurp(s->log_path, &len), *line, *save = NULL;
+	char *text = amap_file_read(s->log_path, &len), *line, *save = NULL;
 
 	if (!text)
 		return;
@@ -139,7 +139,7 @@ amap_session_open(struct amap_session *s, const char *csv_path, const char *dir,
 	enum ssa_err err;
 
 	memset(s, 0, sizeof(*s));
-	if ((text = slurp(csv_path, &len)) == NULL) {
+	if ((text = amap_file_read(csv_path, &len)) == NULL) {
 		snprintf(msg, msg_size, "%s: %s", csv_path, strerror(errno ? errno : EIO));
 		return SSA_ERR_IO;
 	}

@@ -41,6 +41,10 @@ enum ssa_err amap_session_set(struct amap_session *s, size_t h, enum amap_status
 /* Write the results CSV and the printable sheet (durably). */
 enum ssa_err amap_session_export(struct amap_session *s);
 
+/* The whole of file @p path (at most 64 MiB), NUL-terminated, malloc'd (the caller frees);
+ * @p *len its length.  NULL with errno set when it cannot be read. */
+char *amap_file_read(const char *path, size_t *len);
+
 /* Release everything; @p s is zeroed.  The log stays on disk. */
 void amap_session_close(struct amap_session *s);
 

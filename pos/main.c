@@ -14,6 +14,7 @@
 #include "ssa/keyfile.h"
 #include "ssa/log.h"
 
+#include "amap_month.h"
 #include "amap_session.h"
 #include "caisses.h"
 #include "config.h"
@@ -41,6 +42,9 @@ usage(FILE *out)
 		"                          (PUBKEY: file with the caisse's Ed25519 key in hex)\n"
 		"       ssa-pos [-c FILE] --amap CSV\n"
 		"                          an AMAP distribution (CAMAP export or sign-in sheet)\n"
+		"       ssa-pos [-c FILE] --amap-statement YYYY-MM\n"
+		"                          the members' AMAP statement of that month, for\n"
+		"                          reimbursement (from the distributions' F12 files)\n"
 		"       ssa-pos -V | -h\n");
 }
 
@@ -335,7 +339,7 @@ open_spool(const struct pos_config *cfg, struct till *t, struct till_card_files 
 		till_card_refresh_hotlist(t);
 }
 
-enum { OPT_IMPORT_PRODUCTS = 256, OPT_IMPORT_LIST, OPT_AMAP };
+enum { OPT_IMPORT_PRODUCTS = 256, OPT_IMPORT_LIST, OPT_AMAP, OPT_AMAP_STATEMENT };
 
 int
 main(int argc, char **argv)
@@ -344,6 +348,7 @@ main(int argc, char **argv)
 		{ "import-products", required_argument, NULL, OPT_IMPORT_PRODUCTS },
 		{ "import-list", no_argument, NULL, OPT_IMPORT_LIST },
 		{ "amap", required_argument, NULL, OPT_AMAP },
+		{ "amap-statement", required_argument, NULL, OPT_AMAP_STATEMENT },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -362,7 +367,7 @@ main(int argc, char **argv)
 	struct card_keys keys = { 0 };
 	struct till_card_files *files = NULL;
 	struct pos_caisses caisses;
-	const char *amap_csv = NULL;
+	const char *amap_csv = NULL, *amap_month = NULL;
 	char path[512];
 	const char *config_path = NULL, *products_csv = NULL;
 	bool list_import = false;
@@ -382,6 +387,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_AMAP:
 			amap_csv = optarg;
+			break;
+		case OPT_AMAP_STATEMENT:
+			amap_month = optarg;
 			break;
 		case 'V':
 			printf("ssa-pos %s\n", SSA_VERSION);
@@ -405,7 +413,8 @@ main(int argc, char **argv)
 	ui.money_locale = set_language();
 	/* The screen is the terminal: messages go to syslog (journald), unless SSA_LOG chooses
 	 * (SSA_LOG=stderr with stderr sent to a file, as the tests do). */
-	log_init("ssa-pos", (products_csv || list_import || getenv("SSA_LOG")) ? 0 : LOG_F_SYSLOG,
+	log_init("ssa-pos",
+		 (products_csv || list_import || amap_month || getenv("SSA_LOG")) ? 0 : LOG_F_SYSLOG,
 		 LOG_LEVEL_INFO);
 	if (pos_config_load(config_path, &cfg, &cerr) != SSA_ERR_OK) {
 		char msg[600];
@@ -413,6 +422,15 @@ main(int argc, char **argv)
 		config_error_format(&cerr, msg, sizeof(msg));
 		fprintf(stderr, "ssa-pos: %s\n", msg);
 		return 1;
+	}
+	if (amap_month) {
+		char msg[8192], dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s/amap", cfg.data_dir);
+		rc = amap_month_export(dir, amap_month, msg, sizeof(msg)) == SSA_ERR_OK ? 0 : 1;
+		fprintf(rc ? stderr : stdout, "%s%s\n", rc ? "ssa-pos: " : "", msg);
+		pos_config_free(&cfg);
+		return rc;
 	}
 	err = catalog_store_open(cfg.catalog, &store);
 	if (products_csv || list_import) {

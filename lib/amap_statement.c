@@ -71,8 +71,8 @@ amap_stmt_fini(struct amap_stmt *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static const char *const header[] = { "member", "household", "date",   "contract",
-				      "product", "quantity", "amount", "paid" };
+static const char *const header[] = {"member",  "household", "date",   "contract",
+                                     "product", "quantity",  "amount", "paid"};
 #define N_COLS (sizeof(header) / sizeof(header[0]))
 
 /* Check row @p f (N_COLS fields) into @p out (strings not yet copied).  Returns false with
@@ -144,7 +144,7 @@ row_push(struct amap_stmt *s, const struct amap_stmt_row *r, char *const *f)
 
 enum ssa_err
 amap_stmt_add(struct amap_stmt *s, const char *data, size_t len, unsigned source, unsigned *line,
-	      char *why, size_t why_size)
+              char *why, size_t why_size)
 {
 	struct csv_reader r;
 	size_t before = s->n_row;
@@ -165,7 +165,7 @@ amap_stmt_add(struct amap_stmt *s, const char *data, size_t len, unsigned source
 			ok = strcmp(r.field[i], header[i]) == 0;
 		if (!ok) {
 			snprintf(why, why_size, "not a statement file (expected the header %s)",
-				 AMAP_STMT_HEADER);
+			         AMAP_STMT_HEADER);
 			err = SSA_ERR_LIST_FORMAT;
 		}
 	} else if (err != SSA_ERR_NOMEM) {
@@ -245,8 +245,8 @@ cmp_row(const void *a, const void *b)
 }
 
 enum ssa_err
-amap_stmt_members(struct amap_stmt *s, struct amap_stmt_member **members, size_t *n,
-		  size_t *dup_a, size_t *dup_b)
+amap_stmt_members(struct amap_stmt *s, struct amap_stmt_member **members, size_t *n, size_t *dup_a,
+                  size_t *dup_b)
 {
 	struct amap_stmt_member *m = NULL;
 	size_t count = 0;
@@ -283,7 +283,7 @@ amap_stmt_members(struct amap_stmt *s, struct amap_stmt_member **members, size_t
 		err = money_add(cur->total, r->amount, &cur->total);
 		if (err == SSA_ERR_OK)
 			err = r->by_card ? money_add(cur->by_card, r->amount, &cur->by_card)
-					 : money_add(cur->reimburse, r->amount, &cur->reimburse);
+			                 : money_add(cur->reimburse, r->amount, &cur->reimburse);
 	}
 	if (err != SSA_ERR_OK) {
 		free(m);
@@ -321,15 +321,15 @@ add_field(struct strbuf *b, const char *s)
 
 enum ssa_err
 amap_stmt_format_csv(const struct amap_stmt *s, const struct amap_stmt_member *m, size_t n,
-		     char **out, size_t *len)
+                     char **out, size_t *len)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	int64_t total = 0, by_card = 0, reimburse = 0;
 	char a[32], c[32], r[32], q[32], id[24];
 	enum ssa_err err = SSA_ERR_OK;
 
 	strbuf_printf(&b, "member;household;date;contract;product;quantity;amount;paid_by_card;"
-			  "to_reimburse\n");
+	                  "to_reimburse\n");
 	for (size_t k = 0; k < n && err == SSA_ERR_OK; k++) {
 		card_id_format(m[k].member, id, sizeof(id));
 		for (size_t i = m[k].first; i < m[k].first + m[k].count; i++) {
@@ -410,12 +410,12 @@ qty_text(int64_t milli, char *buf, size_t size)
 
 enum ssa_err
 amap_stmt_format_member(const struct amap_stmt *s, const struct amap_stmt_member *m, char **out,
-			size_t *len)
+                        size_t *len)
 {
-	static const char *const months[] = { "janvier", "février", "mars",	 "avril",
-					      "mai",	 "juin",    "juillet",	 "août",
-					      "septembre", "octobre", "novembre", "décembre" };
-	struct strbuf b = { 0 };
+	static const char *const months[] = {"janvier",   "février", "mars",     "avril",
+	                                     "mai",       "juin",    "juillet",  "août",
+	                                     "septembre", "octobre", "novembre", "décembre"};
+	struct strbuf b = {0};
 	char id[24], money[48], q[32];
 
 	card_id_format(m->member, id, sizeof(id));

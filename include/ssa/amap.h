@@ -76,8 +76,8 @@ struct amap_bad_row {
 #define AMAP_REPORT_MAX 100000
 struct amap_report {
 	unsigned rows_imported;
-	unsigned rows_bad;         /* all of them, even past AMAP_REPORT_MAX */
-	struct amap_bad_row *bad;  /* n_bad of them, in file order; malloc'd */
+	unsigned rows_bad;        /* all of them, even past AMAP_REPORT_MAX */
+	struct amap_bad_row *bad; /* n_bad of them, in file order; malloc'd */
 	size_t n_bad;
 };
 

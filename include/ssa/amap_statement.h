@@ -25,9 +25,9 @@
 
 /* One item a member collected. */
 struct amap_stmt_row {
-	uint64_t member;   /* SSA member id of the household's card */
-	char *household;   /* name as on the distribution's list */
-	char date[11];     /* YYYY-MM-DD, the local day of the pickup */
+	uint64_t member; /* SSA member id of the household's card */
+	char *household; /* name as on the distribution's list */
+	char date[11];   /* YYYY-MM-DD, the local day of the pickup */
 	char *contract;
 	char *product;
 	int64_t qty_milli; /* quantity in thousandths */
@@ -49,7 +49,7 @@ struct amap_stmt_member {
 	uint64_t member;
 	const char *household; /* borrowed from the first row */
 	size_t first, count;
-	size_t pickups;        /* distinct days */
+	size_t pickups;                    /* distinct days */
 	int64_t total, by_card, reimburse; /* cents */
 };
 

@@ -246,15 +246,15 @@ test_every_bad_row(void **state)
 	assert_non_null(csv);
 	p = csv;
 	p += sprintf(p, "userId;userName;productName;catalogName;price;quantity;total\n"
-			"1;DUPONT Hélène;Panier G;Légumes;12,00;1;12,00\n"  /* 2: good */
-			"2;MARTIN Paul;Panier M;Légumes;9,00;deux;18,00\n"  /* 3: quantity */
-			"3;BERNARD Sami;;Légumes;9,00;1;9,00\n"             /* 4: no product */
-			"4;DURAND Léa;Oeufs;Oeufs;0,50;6;3,00\n"            /* 5: good */
-			"5;GARCIA Inès;Oeufs;Oeufs;1.2.3;6;\n"              /* 6: price */
-			"6;PETIT Jean;Oeufs;Oeufs;0,50;6;trois\n"           /* 7: total */
-			";;Oeufs;Oeufs;0,50;1;0,50\n"                       /* 8: no name */
-			"7;\"LEROY \"Ana;Oeufs;Oeufs;0,50;1;0,50\n");     /* 9: quoting */
-	for (int i = 0; i < 40; i++)                            /* 10..49 */
+	                "1;DUPONT Hélène;Panier G;Légumes;12,00;1;12,00\n" /* 2: good */
+	                "2;MARTIN Paul;Panier M;Légumes;9,00;deux;18,00\n" /* 3: quantity */
+	                "3;BERNARD Sami;;Légumes;9,00;1;9,00\n"            /* 4: no product */
+	                "4;DURAND Léa;Oeufs;Oeufs;0,50;6;3,00\n"           /* 5: good */
+	                "5;GARCIA Inès;Oeufs;Oeufs;1.2.3;6;\n"             /* 6: price */
+	                "6;PETIT Jean;Oeufs;Oeufs;0,50;6;trois\n"          /* 7: total */
+	                ";;Oeufs;Oeufs;0,50;1;0,50\n"                      /* 8: no name */
+	                "7;\"LEROY \"Ana;Oeufs;Oeufs;0,50;1;0,50\n");      /* 9: quoting */
+	for (int i = 0; i < 40; i++)                                       /* 10..49 */
 		p += sprintf(p, "%d;ROW %d;Oeufs;Oeufs;0,50;x%d;\n", 100 + i, i, i);
 	p += sprintf(p, "8;FAURE Luc;Panier G;Légumes;12,00;1;12,00\n"); /* 50: good */
 	n = (size_t)(p - csv);
@@ -363,11 +363,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_camap_import),  cmocka_unit_test(test_sheet_import),
-		cmocka_unit_test(test_find_and_check_in), cmocka_unit_test(test_exports),
-		cmocka_unit_test(test_unknown_layout), cmocka_unit_test(test_csv_reader),
-		cmocka_unit_test(test_card_column), cmocka_unit_test(test_contract_category),
-		cmocka_unit_test(test_every_bad_row),
+	    cmocka_unit_test(test_camap_import),      cmocka_unit_test(test_sheet_import),
+	    cmocka_unit_test(test_find_and_check_in), cmocka_unit_test(test_exports),
+	    cmocka_unit_test(test_unknown_layout),    cmocka_unit_test(test_csv_reader),
+	    cmocka_unit_test(test_card_column),       cmocka_unit_test(test_contract_category),
+	    cmocka_unit_test(test_every_bad_row),
 	};
 	return cmocka_run_group_tests_name("amap", tests, NULL, NULL);
 }

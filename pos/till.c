@@ -1000,7 +1000,11 @@ till_new_sale(struct till *t)
 	t->state = TILL_SELLING;
 	t->last_line = 0;
 	t->pending_grams = 0;
-	till_entry_clear(t);
+	/* The entry line is what the person at the till is typing now, for the new sale: a "3*"
+	 * or a weight typed on the receipt screen is kept for the scan that follows.  Only a
+	 * weight asked for an item of the old sale goes with it. */
+	if (t->weight_for_product)
+		till_entry_clear(t);
 }
 
 void
@@ -1011,6 +1015,7 @@ till_cancel_sale(struct till *t)
 	if (debit_pending(t))
 		return;
 	till_new_sale(t);
+	till_entry_clear(t);
 	if (n == 0)
 		till_message(t, TILL_MSG_WARN, "%s", _("The basket is empty."));
 	else

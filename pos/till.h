@@ -191,7 +191,8 @@ enum ssa_err till_add_entry(struct till *t, const struct till_entry *e);
 /* Void line @p id of the sale. */
 enum ssa_err till_void_line(struct till *t, uint32_t id);
 
-/* Start a new, empty sale (after a recorded one). */
+/* Start a new, empty sale (after a recorded one).  The entry line is kept: what is being typed
+ * (a quantity "3*", a weight after F6, a code) is for the new sale. */
 void till_new_sale(struct till *t);
 
 /* Cancel the sale: every line goes, nothing is recorded.  Refused (a message) while a card

@@ -75,7 +75,7 @@ receipt_draw(struct ui *ui, int top, int rows)
 	}
 	attrset(crt_attr(CRT_INFO));
 	crt_put(top + rows - 1, 0, COLS, true,
-		_("Scan the next item, or Esc for a new sale.  Up/Down scroll."));
+		_("Next sale: scan or type (3*code, F6 weight), or Esc.  Up/Down scroll."));
 	attrset(crt_attr(CRT_NORMAL));
 }
 
@@ -100,6 +100,11 @@ receipt_request(struct ui *ui, enum request req)
 		if (ui->till->state == TILL_PAID)
 			till_new_sale(ui->till);
 		return REQ_SALE;
+	case REQ_WEIGHT:
+		/* A weight is the next sale's first item, as on an empty basket (the sale screen
+		 * starts the sale and opens the prompt). */
+		ui_switch(ui, &ui_sale_ops);
+		return REQ_WEIGHT;
 	default:
 		return REQ_NONE;
 	}

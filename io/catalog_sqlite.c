@@ -39,6 +39,9 @@ static const char *const migrations[] = {
 	" vat_bp INTEGER PRIMARY KEY NOT NULL, products INTEGER NOT NULL, example TEXT NOT NULL)"
 	" WITHOUT ROWID;"
 	"INSERT INTO product_vat SELECT vat_bp, count(*), min(code) FROM product GROUP BY vat_bp;",
+	/* 3 -> 4: the caisse's age limit of the list in force (days, 0 = none; lists put before
+	 * could not carry one) */
+	"ALTER TABLE list ADD COLUMN max_age INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -780,7 +783,8 @@ load_list(struct catalog_store *s, const char *caisse, struct convention_list **
 	enum ssa_err e;
 	int rc;
 
-	if ((e = prepare(s, "SELECT version, valid_from, valid_to FROM list WHERE caisse = ?1",
+	if ((e = prepare(s,
+			 "SELECT version, valid_from, valid_to, max_age FROM list WHERE caisse = ?1",
 			 &h)) ||
 	    (e = prepare(s,
 			 "SELECT kind, key, rate_bp, ceiling, cap, date_from, date_to"
@@ -801,6 +805,7 @@ load_list(struct catalog_store *s, const char *caisse, struct convention_list **
 	l->version = (uint32_t)sqlite3_column_int64(h, 0);
 	l->valid_from = sqlite3_column_int(h, 1);
 	l->valid_to = sqlite3_column_int(h, 2);
+	l->max_age = (uint32_t)sqlite3_column_int(h, 3);
 	sqlite3_bind_text(q, 1, caisse, -1, SQLITE_STATIC);
 	/* ORDER BY kind, key in BINARY collation is strcmp's order: the entries come sorted as
 	 * convention_list_find expects. */
@@ -1010,8 +1015,9 @@ catalog_store_put_list(struct catalog_store *s, const char *caisse, const uint8_
 	    (e = prepare(s, "DELETE FROM list_entry WHERE caisse = ?1 AND kind = ?2 AND key = ?3",
 			 &del)) ||
 	    (e = prepare(s,
-			 "INSERT OR REPLACE INTO list (caisse, version, valid_from, valid_to, received)"
-			 " VALUES (?1, ?2, ?3, ?4, CAST(strftime('%s', 'now') AS INTEGER))",
+			 "INSERT OR REPLACE INTO list (caisse, version, valid_from, valid_to, received,"
+			 " max_age) VALUES (?1, ?2, ?3, ?4, CAST(strftime('%s', 'now') AS INTEGER),"
+			 " ?5)",
 			 &head)) ||
 	    (e = prepare(s,
 			 "INSERT OR REPLACE INTO list_text (caisse, version, base, text)"
@@ -1027,6 +1033,7 @@ catalog_store_put_list(struct catalog_store *s, const char *caisse, const uint8_
 	sqlite3_bind_int64(head, 2, l->version);
 	sqlite3_bind_int(head, 3, l->valid_from);
 	sqlite3_bind_int(head, 4, l->valid_to);
+	sqlite3_bind_int(head, 5, (int)l->max_age); /* a delta's header is the new one */
 	sqlite3_bind_text(txt, 1, caisse, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(txt, 2, l->version);
 	sqlite3_bind_int64(txt, 3, l->base);
@@ -1097,6 +1104,26 @@ catalog_store_each_list(struct catalog_store *s,
 		   sqlite3_column_int(st, 3), (size_t)sqlite3_column_int64(st, 4));
 	if (rc != SQLITE_DONE)
 		e = db_err(s);
+	sqlite3_finalize(st);
+	return e;
+}
+
+enum ssa_err
+catalog_store_list_max_age(struct catalog_store *s, const char *caisse, uint32_t *days)
+{
+	sqlite3_stmt *st = NULL;
+	enum ssa_err e;
+	int rc;
+
+	read_end(s);
+	if ((e = prepare(s, "SELECT max_age FROM list WHERE caisse = ?1", &st)))
+		return e;
+	sqlite3_bind_text(st, 1, caisse, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*days = (uint32_t)sqlite3_column_int(st, 0);
+	else
+		e = rc == SQLITE_DONE ? SSA_ERR_NOT_FOUND : db_err(s);
 	sqlite3_finalize(st);
 	return e;
 }

@@ -334,6 +334,24 @@ parse_entry(struct parser *p, char **f, size_t nf, uint32_t base, struct convent
 	return SSA_ERR_OK;
 }
 
+/* "max_age,<days>": format 2 only, once, after base (the order convention_list_format writes). */
+static enum ssa_err
+parse_max_age(struct parser *p, const char *s, int format, struct convention_list *l)
+{
+	uint32_t days;
+
+	if (format < CONVENTION_FORMAT_MAX_AGE)
+		return fail(p, "max_age needs list format %d (first line 'ssa-list,%d')",
+			    CONVENTION_FORMAT_MAX_AGE, CONVENTION_FORMAT_MAX_AGE);
+	if (l->max_age != 0)
+		return fail(p, "max_age given twice");
+	if (!parse_u32(s, &days) || days < 1 || days > CONVENTION_MAX_AGE_MAX)
+		return fail(p, "max_age '%.20s' is not a number of days in 1..%d", s,
+			    CONVENTION_MAX_AGE_MAX);
+	l->max_age = days;
+	return SSA_ERR_OK;
+}
+
 static enum ssa_err
 parse_signature(struct parser *p, struct convention_list *l)
 {
@@ -356,7 +374,8 @@ convention_list_parse(const char *text, size_t len, struct convention_list **out
 	char *f[ENTRY_FIELDS + 1];
 	size_t nf, cap = 0, start = 0;
 	enum ssa_err e = SSA_ERR_OK;
-	int r, state = 0; /* 0 magic, 1 caisse, 2 version, 3 base/valid, 4 entries, 5 after sig */
+	int r, format = 1;
+	int state = 0; /* 0 magic, 1 caisse, 2 version, 3 base/max_age/valid, 4 entries, 5 after sig */
 
 	if (err != NULL) {
 		err->line = 0;
@@ -397,8 +416,13 @@ convention_list_parse(const char *text, size_t len, struct convention_list **out
 					 CONVENTION_FORMAT_VERSION);
 				goto out;
 			}
-			if (strcmp(f[1], "1") != 0) {
-				e = fail(&p, "unknown list format version '%s'", f[1]);
+			if (strcmp(f[1], "1") == 0) {
+				format = 1;
+			} else if (strcmp(f[1], "2") == 0) {
+				format = 2;
+			} else {
+				e = fail(&p, "unknown list format version '%s' (this program reads 1 and %d)",
+					 f[1], CONVENTION_FORMAT_VERSION);
 				goto out;
 			}
 			state = 1;
@@ -421,12 +445,21 @@ convention_list_parse(const char *text, size_t len, struct convention_list **out
 			state = 3;
 			break;
 		case 3:
+			if (nf == 2 && strcmp(f[0], "base") == 0 && l->max_age != 0) {
+				e = fail(&p, "base must come before max_age");
+				goto out;
+			}
 			if (nf == 2 && strcmp(f[0], "base") == 0 && l->base == 0) {
 				if (!parse_u32(f[1], &l->base) || l->base == 0 ||
 				    l->base >= l->version) {
 					e = fail(&p, "base must be a version below %u", l->version);
 					goto out;
 				}
+				break;
+			}
+			if (nf == 2 && strcmp(f[0], "max_age") == 0) {
+				if ((e = parse_max_age(&p, f[1], format, l)) != SSA_ERR_OK)
+					goto out;
 				break;
 			}
 			if (nf != 3 || strcmp(f[0], "valid") != 0) {
@@ -610,6 +643,66 @@ out:
 	return e;
 }
 
+/* --- the caisse's age limit in a body ------------------------------------------------------ */
+
+static int
+starts(const char *line, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return n >= k && memcmp(line, prefix, k) == 0;
+}
+
+enum ssa_err
+convention_body_set_max_age(const char *body, size_t len, uint32_t days, char **out,
+			    size_t *out_len)
+{
+	char *buf = NULL;
+	size_t pos = 0, n = 0, cap;
+	int header = 1, first = 1;
+
+	if (body == NULL || out == NULL || days > CONVENTION_MAX_AGE_MAX || len > SIZE_MAX / 2)
+		return SSA_ERR_INVAL;
+	cap = len + 64;
+	if ((buf = malloc(cap)) == NULL)
+		return SSA_ERR_NOMEM;
+	while (pos < len) {
+		const char *line = body + pos, *nl = memchr(line, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - line) : len - pos, all = ll + (nl != NULL);
+
+		pos += all;
+		if (first) {
+			/* The lowest format that carries the list, as convention_list_format. */
+			first = 0;
+			if (!starts(line, ll, "ssa-list,"))
+				break;
+			/* Another version is left for the parser to refuse. */
+			if (ll == 10 && (line[9] == '1' || line[9] == '2')) {
+				n += (size_t)snprintf(buf + n, cap - n, "ssa-list,%d\n",
+						      days != 0 ? CONVENTION_FORMAT_MAX_AGE : 1);
+				continue;
+			}
+		}
+		if (header && starts(line, ll, "max_age,"))
+			continue; /* replaced */
+		if (header && starts(line, ll, "valid,")) {
+			header = 0;
+			if (days != 0)
+				n += (size_t)snprintf(buf + n, cap - n, "max_age,%u\n", days);
+		}
+		memcpy(buf + n, line, all);
+		n += all;
+	}
+	if (first || header) {
+		free(buf);
+		return SSA_ERR_LIST_FORMAT;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*out_len = n;
+	return SSA_ERR_OK;
+}
+
 /* --- formatting ------------------------------------------------------------------------- */
 
 struct sbuf {
@@ -691,10 +784,14 @@ convention_list_format(const struct convention_list *l, char **out, size_t *out_
 	b.p[0] = '\0';
 	convention_date_format(l->valid_from, d1, sizeof(d1));
 	fmt_opt_date(l->valid_to, d2, sizeof(d2));
-	sb_printf(&b, "ssa-list,%d\ncaisse,%s\nversion,%u\n", CONVENTION_FORMAT_VERSION, l->caisse,
-		  l->version);
+	/* The lowest format that carries the list: a till older than max_age reads a list without
+	 * it. */
+	sb_printf(&b, "ssa-list,%d\ncaisse,%s\nversion,%u\n",
+		  l->max_age != 0 ? CONVENTION_FORMAT_MAX_AGE : 1, l->caisse, l->version);
 	if (l->base != 0)
 		sb_printf(&b, "base,%u\n", l->base);
+	if (l->max_age != 0)
+		sb_printf(&b, "max_age,%u\n", l->max_age);
 	sb_printf(&b, "valid,%s,%s\n", d1, d2);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct convention_entry *e = &l->entries[i];
@@ -744,6 +841,9 @@ convention_list_apply_delta(const struct convention_list *base,
 	r->version = delta->version;
 	r->valid_from = delta->valid_from;
 	r->valid_to = delta->valid_to;
+	/* The delta's header is the new header: its limit replaces the base's, and a delta
+	 * without max_age lifts it (as its dates replace the base's). */
+	r->max_age = delta->max_age;
 	if (base->n + delta->n > 0 &&
 	    (r->entries = malloc((base->n + delta->n) * sizeof(*r->entries))) == NULL) {
 		e = SSA_ERR_NOMEM;

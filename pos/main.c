@@ -470,8 +470,10 @@ main(int argc, char **argv)
 	ui.amap_by = -1;
 	ui.amap_paying = -1;
 	ui.caisse = cfg.caisse;
-	if (spool_init(&spool, cfg.spool) == SSA_ERR_OK)
+	if (spool_init(&spool, cfg.spool) == SSA_ERR_OK) {
+		spool.max_age_default = till.status.max_age; /* a list without max_age */
 		ui.spool = &spool;
+	}
 	ui_status_refresh(&ui, true);
 	ui.shop_name = cfg.shop_name;
 	ui.shop_address = cfg.shop_address;

@@ -310,7 +310,7 @@ spool_till_status(const struct spool *sp, struct ssa_journal_store *journal,
 	const struct spool_status *ss = sp && sp->have_status ? &sp->st : NULL;
 	uint8_t hash[JOURNAL_HASH_LEN];
 	uint64_t last = 0, acked = 0;
-	uint32_t version = 0;
+	uint32_t version = 0, days = 0;
 	int64_t received = 0;
 
 	st->online = ss && ss->online;
@@ -334,7 +334,15 @@ spool_till_status(const struct spool *sp, struct ssa_journal_store *journal,
 			st->list_version = 0;
 			st->list_time = 0;
 		}
+		if (catalog_store_list_max_age(catalog, caisse, &days) != SSA_ERR_OK)
+			days = 0;
 	}
+	/* The caisse decides how old its list and hot list may get; the till's own limit is
+	 * only for a list that does not say. */
+	if (days != 0)
+		st->max_age = (int64_t)days * 86400;
+	else if (sp != NULL)
+		st->max_age = sp->max_age_default;
 	st->hotlist_time = sp ? sp->hotlist_mtime : 0;
 	if (st->hotlist_time && ss && ss->hotlist_version)
 		st->hotlist_time = later(st->hotlist_time, ss->last_success);

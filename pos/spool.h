@@ -84,6 +84,8 @@ struct spool {
 	int64_t status_mtime_ns;   /* of the file st was read from; -1 none */
 	int64_t status_size;
 	int64_t hotlist_mtime;     /* UTC seconds of <dir>/hotlist.txt, 0 = none */
+	int64_t max_age_default;   /* seconds: the age limit when the list in force sets none
+				    * ([till] list_max_age); 0 = no limit */
 };
 
 /* Watch directory @p dir (copied). */
@@ -101,7 +103,9 @@ void spool_refresh(struct spool *sp);
  * acknowledged; may be NULL) and the catalog @p catalog (when the list in force of @p caisse
  * was received; may be NULL).  A list or hot list is known current since it was received, or
  * since the last successful sync that saw the same version (ssa-syncd asks for a newer one at
- * every sync), whichever is later.  max_age is left as it is. */
+ * every sync), whichever is later.  max_age, the limit of both ages, is the caisse's: the
+ * max_age line of the list in force of @p caisse; without one (or without list, catalog or
+ * caisse) sp->max_age_default; with @p sp NULL as well, it is left as it is. */
 void spool_till_status(const struct spool *sp, struct ssa_journal_store *journal,
 		       struct catalog_store *catalog, const char *caisse, struct till_status *st);
 

@@ -20,7 +20,7 @@
 #include "ssa/err.h"
 #include "ssa/vat.h"
 
-#define CATALOG_STORE_SCHEMA 3
+#define CATALOG_STORE_SCHEMA 4
 
 struct catalog_store;
 
@@ -89,6 +89,11 @@ enum ssa_err catalog_store_get_list(struct catalog_store *s, const char *caisse,
  * again unchanged keeps its time.  SSA_ERR_NOT_FOUND without one. */
 enum ssa_err catalog_store_list_received(struct catalog_store *s, const char *caisse,
 					 uint32_t *version, int64_t *received);
+
+/* The caisse's age limit of the list in force of @p caisse (its max_age line, docs/lists.md):
+ * @p days, 0 when the list sets none.  SSA_ERR_NOT_FOUND without a list. */
+enum ssa_err catalog_store_list_max_age(struct catalog_store *s, const char *caisse,
+					uint32_t *days);
 
 /* The caisses that have a list in force, with their versions: calls @p fn for each. */
 enum ssa_err catalog_store_each_list(struct catalog_store *s,

@@ -3,10 +3,11 @@
  * One list per caisse, versioned, signed by the caisse with Ed25519.  The text format is in
  * docs/lists.md; in short:
  *
- *     ssa-list,1
+ *     ssa-list,2                              (1 for a list without max_age)
  *     caisse,caisse-34
  *     version,7
  *     base,6                                  (deltas only: applies to version 6)
+ *     max_age,7                               (optional, format 2: the caisse's age limit)
  *     valid,2026-01-01,2026-12-31             (to may be empty: open-ended)
  *     code,3560070123456,100,,,,
  *     category,fruits-legumes,100,4.00,,2026-02-01,
@@ -15,6 +16,8 @@
  *     -code,3560070999999,,,,,                (deltas only: remove an entry)
  *     signature,ed25519,<128 hex digits>
  *
+ * max_age is how many days the caisse lets a till work with this list (and its hot list) before
+ * the till warns that they are too old; a list without it leaves the till's own default.
  * Entry lines are kind,key,rate %,ceiling €,cap €,from,to.  The signature line covers the exact
  * bytes before it.  Dates are days written YYYY-MM-DD and held as integers YYYYMMDD; the caller
  * passes "today" (the core has no clock).
@@ -40,7 +43,9 @@
 #define CONVENTION_CAISSE_MAX 32 /* [A-Za-z0-9._-] */
 #define CONVENTION_NONE (-1)     /* no ceiling / no cap */
 #define CONVENTION_MAX_ENTRIES 2000000
-#define CONVENTION_FORMAT_VERSION 1
+#define CONVENTION_FORMAT_VERSION 2 /* the newest format read (1 and 2) */
+#define CONVENTION_FORMAT_MAX_AGE 2 /* the first format with a max_age line */
+#define CONVENTION_MAX_AGE_MAX 365  /* days */
 /* The outlet category of alcoholic drinks (docs/lists.md): never eligible, whatever the list. */
 #define CONVENTION_CATEGORY_ALCOHOL "alcool"
 
@@ -64,6 +69,7 @@ struct convention_list {
 	uint32_t base;      /* 0: a full list; N: a delta against version N */
 	int32_t valid_from; /* YYYYMMDD */
 	int32_t valid_to;   /* YYYYMMDD inclusive, 0 = open */
+	uint32_t max_age;   /* days, 1..CONVENTION_MAX_AGE_MAX: the caisse's age limit; 0 = none */
 	size_t n;
 	struct convention_entry *entries; /* sorted by (kind, key), unique */
 	size_t signed_len;                /* bytes covered by the signature */
@@ -80,7 +86,8 @@ struct convention_error {
 /* Parse @p len bytes of list text (format above) into a new list @p *out (free with
  * convention_list_free).  Does not verify the signature (see convention_list_load).  Refuses, with
  * SSA_ERR_LIST_FORMAT and @p err filled (may be NULL): unknown or missing header lines, bad
- * dates/rates/amounts, duplicate entries, a cap on something else than a category, a removal in
+ * dates/rates/amounts, a max_age out of 1..CONVENTION_MAX_AGE_MAX, twice, or in a format 1
+ * list, duplicate entries, a cap on something else than a category, a removal in
  * a full list, a category entry for CONVENTION_CATEGORY_ALCOHOL, a NUL byte, a missing or
  * misplaced signature line, data after it. */
 enum ssa_err convention_list_parse(const char *text, size_t len, struct convention_list **out,
@@ -98,6 +105,16 @@ enum ssa_err convention_list_load(const char *text, size_t len, const uint8_t pu
 enum ssa_err convention_sign(const char *body, size_t len, const uint8_t priv[32], char **out,
 			     size_t *out_len);
 
+/* The caisse's age limit written into a list body before it is signed: @p body (@p len bytes,
+ * without signature line) with its max_age line replaced by "max_age,<days>" (placed right
+ * before the valid line) and its first line "ssa-list,2", or, with @p days 0, without any
+ * max_age line and "ssa-list,1"; every other line (comments included) is kept as it is.
+ * SSA_ERR_INVAL for days over CONVENTION_MAX_AGE_MAX, SSA_ERR_LIST_FORMAT when the body has no
+ * "ssa-list," first line or no valid line (the caller parses the signed result anyway).
+ * @p *out is malloc'd, NUL-terminated, @p *out_len bytes, owned by the caller. */
+enum ssa_err convention_body_set_max_age(const char *body, size_t len, uint32_t days, char **out,
+					 size_t *out_len);
+
 /* Derive the raw public key of a raw private key. */
 enum ssa_err convention_public_key(const uint8_t priv[32], uint8_t pub[32]);
 
@@ -108,16 +125,17 @@ enum ssa_err convention_public_key(const uint8_t priv[32], uint8_t pub[32]);
 enum ssa_err convention_verify(const uint8_t pub[32], const uint8_t sig[64], const void *msg,
 			       size_t len);
 
-/* Write @p list as text without signature line (the body convention_sign signs).  @p *out is
- * malloc'd, NUL-terminated, owned by the caller. */
+/* Write @p list as text without signature line (the body convention_sign signs), in the lowest
+ * format that carries it (2 with a max_age, else 1).  @p *out is malloc'd, NUL-terminated,
+ * owned by the caller. */
 enum ssa_err convention_list_format(const struct convention_list *list, char **out,
 				    size_t *out_len);
 
 /* Apply delta @p delta to full list @p base: same caisse (SSA_ERR_LIST_CAISSE), delta->base ==
  * base->version (SSA_ERR_LIST_BASE), delta->version > base->version (SSA_ERR_LIST_OLDER).  Entries
  * of the delta are added or replace the base's; removals must name an existing entry
- * (SSA_ERR_LIST_FORMAT).  The result (a full list: base 0, version and validity of the delta, no
- * signature of its own) is new in @p *out. */
+ * (SSA_ERR_LIST_FORMAT).  The result (a full list: base 0, version, validity and max_age of the
+ * delta — a delta without max_age lifts the base's — no signature of its own) is new in @p *out. */
 enum ssa_err convention_list_apply_delta(const struct convention_list *base,
 					 const struct convention_list *delta,
 					 struct convention_list **out);

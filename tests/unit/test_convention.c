@@ -164,7 +164,7 @@ test_format_errors_name_lines(void **state)
 	unsigned line = 0;
 	(void)state;
 	assert_int_equal(parse_body(HDR "code,123,100,,,,\n", &line), SSA_ERR_OK);
-	assert_int_equal(parse_body("ssa-list,2\ncaisse,c1\n", &line), SSA_ERR_LIST_FORMAT);
+	assert_int_equal(parse_body("ssa-list,3\ncaisse,c1\n", &line), SSA_ERR_LIST_FORMAT);
 	assert_int_equal(line, 1);
 	assert_int_equal(parse_body("ssa-list,1\ncaisse,c 1\n", &line), SSA_ERR_LIST_FORMAT);
 	assert_int_equal(line, 2);
@@ -230,6 +230,202 @@ test_format_roundtrip(void **state)
 	free(text);
 	convention_list_free(again);
 	convention_list_free(l);
+}
+
+#define HDR2 "ssa-list,2\ncaisse,c1\nversion,2\n"
+
+/* The caisse's age limit: "max_age,<days>" in a format 2 header, before valid. */
+static void
+test_max_age(void **state)
+{
+	struct convention_list *l = NULL, *again = NULL;
+	struct convention_error err;
+	char *text = NULL, *body = NULL, *text2 = NULL, *copy;
+	size_t len, blen, len2;
+	uint8_t pub[32];
+	unsigned line = 0;
+	(void)state;
+	pub_of(priv_a, pub);
+	text = signed_list(HDR2 "max_age,7\nvalid,2026-01-01,\ncode,123,100,,,,\n", priv_a, &len);
+	assert_int_equal(convention_list_load(text, len, pub, &l, &err), SSA_ERR_OK);
+	assert_int_equal(l->max_age, 7);
+	/* the signature covers it: 7 days edited to 9 */
+	copy = strdup(text);
+	assert_non_null(copy);
+	strstr(copy, "max_age,7")[8] = '9';
+	assert_int_equal(convention_list_load(copy, len, pub, &again, &err),
+			 SSA_ERR_LIST_SIGNATURE);
+	assert_null(again);
+	free(copy);
+	free(text);
+	/* format round trip: format 2 with the line, and the same list again */
+	assert_int_equal(convention_list_format(l, &body, &blen), SSA_ERR_OK);
+	assert_non_null(strstr(body, "ssa-list,2\ncaisse,c1\nversion,2\nmax_age,7\nvalid,"));
+	assert_int_equal(convention_sign(body, blen, priv_a, &text2, &len2), SSA_ERR_OK);
+	assert_int_equal(convention_list_load(text2, len2, pub, &again, &err), SSA_ERR_OK);
+	assert_int_equal(again->max_age, 7);
+	assert_int_equal(again->n, 1);
+	free(body);
+	free(text2);
+	convention_list_free(again);
+	again = NULL;
+	/* without a limit: format 1, read by a till older than max_age */
+	l->max_age = 0;
+	assert_int_equal(convention_list_format(l, &body, &blen), SSA_ERR_OK);
+	assert_int_equal(strncmp(body, "ssa-list,1\n", 11), 0);
+	assert_null(strstr(body, "max_age"));
+	free(body);
+	convention_list_free(l);
+	l = NULL;
+	/* optional: a format 2 list without it, and every format 1 list, have none */
+	assert_int_equal(parse_body(HDR2 "valid,2026-01-01,\n", &line), SSA_ERR_OK);
+	text = signed_list(HDR "code,123,100,,,,\n", priv_a, &len);
+	assert_int_equal(convention_list_parse(text, len, &l, NULL), SSA_ERR_OK);
+	assert_int_equal(l->max_age, 0);
+	free(text);
+	convention_list_free(l);
+	l = NULL;
+	/* the bounds, 1 and 365 days, and after base in a delta */
+	assert_int_equal(parse_body(HDR2 "max_age,1\nvalid,2026-01-01,\n", &line), SSA_ERR_OK);
+	assert_int_equal(parse_body(HDR2 "max_age,365\nvalid,2026-01-01,\n", &line), SSA_ERR_OK);
+	assert_int_equal(parse_body("ssa-list,2\ncaisse,c1\nversion,3\nbase,2\nmax_age,3\n"
+				    "valid,2026-01-01,\n",
+				    &line),
+			 SSA_ERR_OK);
+	/* refused, with the line */
+	static const char *const bad[] = {
+		HDR2 "max_age,0\nvalid,2026-01-01,\n",
+		HDR2 "max_age,366\nvalid,2026-01-01,\n",
+		HDR2 "max_age,-1\nvalid,2026-01-01,\n",
+		HDR2 "max_age,07\nvalid,2026-01-01,\n",
+		HDR2 "max_age,7 days\nvalid,2026-01-01,\n",
+		HDR2 "max_age,\nvalid,2026-01-01,\n",
+		HDR2 "max_age,4294967303\nvalid,2026-01-01,\n",
+		HDR2 "max_age,7,8\nvalid,2026-01-01,\n",
+		"ssa-list,1\ncaisse,c1\nversion,2\nmax_age,7\nvalid,2026-01-01,\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse_body(bad[i], &line), SSA_ERR_LIST_FORMAT);
+		assert_int_equal(line, 4);
+	}
+	/* twice; base after it; after valid (an entry line there) */
+	assert_int_equal(parse_body(HDR2 "max_age,7\nmax_age,7\nvalid,2026-01-01,\n", &line),
+			 SSA_ERR_LIST_FORMAT);
+	assert_int_equal(line, 5);
+	assert_int_equal(parse_body("ssa-list,2\ncaisse,c1\nversion,3\nmax_age,3\nbase,2\n"
+				    "valid,2026-01-01,\n",
+				    &line),
+			 SSA_ERR_LIST_FORMAT);
+	assert_int_equal(line, 5);
+	assert_int_equal(parse_body(HDR2 "valid,2026-01-01,\nmax_age,7\n", &line),
+			 SSA_ERR_LIST_FORMAT);
+	assert_int_equal(line, 5);
+	/* the message says what is wrong */
+	{
+		const char *b = HDR2 "max_age,400\nvalid,2026-01-01,\n";
+		text = signed_list(b, priv_a, &len);
+		assert_int_equal(convention_list_parse(text, len, &l, &err), SSA_ERR_LIST_FORMAT);
+		assert_non_null(strstr(err.msg, "1..365"));
+		free(text);
+		b = "ssa-list,1\ncaisse,c1\nversion,2\nmax_age,7\nvalid,2026-01-01,\n";
+		text = signed_list(b, priv_a, &len);
+		assert_int_equal(convention_list_parse(text, len, &l, &err), SSA_ERR_LIST_FORMAT);
+		assert_non_null(strstr(err.msg, "ssa-list,2"));
+		free(text);
+	}
+}
+
+/* A delta's header replaces the base's: its max_age, or none. */
+static void
+test_max_age_delta(void **state)
+{
+	struct convention_list *base = NULL, *delta = NULL, *merged = NULL, *m2 = NULL;
+	const char *full = HDR2 "max_age,7\nvalid,2026-01-01,\ncode,123,100,,,,\n";
+	const char *d3 = "ssa-list,2\ncaisse,c1\nversion,3\nbase,2\nmax_age,3\n"
+			 "valid,2026-01-01,\ncode,124,100,,,,\n";
+	const char *d4 = "ssa-list,1\ncaisse,c1\nversion,4\nbase,3\nvalid,2026-01-01,\n";
+	char *text;
+	size_t len;
+	(void)state;
+	text = signed_list(full, priv_a, &len);
+	assert_int_equal(convention_list_parse(text, len, &base, NULL), SSA_ERR_OK);
+	free(text);
+	text = signed_list(d3, priv_a, &len);
+	assert_int_equal(convention_list_parse(text, len, &delta, NULL), SSA_ERR_OK);
+	free(text);
+	assert_int_equal(delta->max_age, 3);
+	assert_int_equal(convention_list_apply_delta(base, delta, &merged), SSA_ERR_OK);
+	assert_int_equal(merged->max_age, 3);
+	assert_int_equal(merged->n, 2);
+	convention_list_free(delta);
+	delta = NULL;
+	/* a delta without the line lifts the limit */
+	text = signed_list(d4, priv_a, &len);
+	assert_int_equal(convention_list_parse(text, len, &delta, NULL), SSA_ERR_OK);
+	free(text);
+	assert_int_equal(convention_list_apply_delta(merged, delta, &m2), SSA_ERR_OK);
+	assert_int_equal(m2->max_age, 0);
+	/* dup keeps it */
+	convention_list_free(m2);
+	m2 = NULL;
+	assert_int_equal(convention_list_dup(merged, &m2), SSA_ERR_OK);
+	assert_int_equal(m2->max_age, 3);
+	convention_list_free(m2);
+	convention_list_free(delta);
+	convention_list_free(merged);
+	convention_list_free(base);
+}
+
+/* What the caisse's signing command does to a body: the line set, replaced or taken out, the
+ * format line following it, every other line kept. */
+static void
+test_body_set_max_age(void **state)
+{
+	const char *b1 = "ssa-list,1\ncaisse,c1\nversion,2\n# the header\nvalid,2026-01-01,\n"
+			 "code,123,100,,,,\n";
+	const char *b2 = "ssa-list,2\ncaisse,c1\nversion,3\nbase,2\nmax_age,30\n"
+			 "valid,2026-01-01,\n-code,123,,,,,";
+	char *out = NULL, *out2 = NULL;
+	size_t len, len2;
+	unsigned line = 0;
+	(void)state;
+	assert_int_equal(convention_body_set_max_age(b1, strlen(b1), 7, &out, &len), SSA_ERR_OK);
+	assert_string_equal(out, "ssa-list,2\ncaisse,c1\nversion,2\n# the header\nmax_age,7\n"
+				 "valid,2026-01-01,\ncode,123,100,,,,\n");
+	assert_int_equal(len, strlen(out));
+	assert_int_equal(parse_body(out, &line), SSA_ERR_OK);
+	/* again with another value: replaced, not added */
+	assert_int_equal(convention_body_set_max_age(out, len, 14, &out2, &len2), SSA_ERR_OK);
+	assert_non_null(strstr(out2, "\nmax_age,14\nvalid,"));
+	assert_null(strstr(out2, "max_age,7"));
+	free(out);
+	free(out2);
+	/* a delta's line replaced; its last line without a newline kept as it is */
+	assert_int_equal(convention_body_set_max_age(b2, strlen(b2), 3, &out, &len), SSA_ERR_OK);
+	assert_string_equal(out, "ssa-list,2\ncaisse,c1\nversion,3\nbase,2\nmax_age,3\n"
+				 "valid,2026-01-01,\n-code,123,,,,,");
+	free(out);
+	/* 0: no line, format 1 */
+	assert_int_equal(convention_body_set_max_age(b2, strlen(b2), 0, &out, &len), SSA_ERR_OK);
+	assert_string_equal(out, "ssa-list,1\ncaisse,c1\nversion,3\nbase,2\n"
+				 "valid,2026-01-01,\n-code,123,,,,,");
+	free(out);
+	out = NULL;
+	/* refused: a limit out of range, a body that is not a list or has no valid line */
+	assert_int_equal(convention_body_set_max_age(b1, strlen(b1), 366, &out, &len),
+			 SSA_ERR_INVAL);
+	assert_int_equal(convention_body_set_max_age("code,1\n", 7, 7, &out, &len),
+			 SSA_ERR_LIST_FORMAT);
+	assert_int_equal(convention_body_set_max_age("ssa-list,1\ncaisse,c1\n", 21, 7, &out, &len),
+			 SSA_ERR_LIST_FORMAT);
+	assert_int_equal(convention_body_set_max_age("", 0, 7, &out, &len), SSA_ERR_LIST_FORMAT);
+	assert_null(out);
+	/* another format version is left for the parser to refuse */
+	assert_int_equal(convention_body_set_max_age("ssa-list,9\nvalid,2026-01-01,\n", 27, 7, &out,
+						     &len),
+			 SSA_ERR_OK);
+	assert_int_equal(strncmp(out, "ssa-list,9\n", 11), 0);
+	free(out);
 }
 
 static struct convention_line
@@ -562,6 +758,9 @@ main(void)
 		cmocka_unit_test(test_signature_failures),
 		cmocka_unit_test(test_format_errors_name_lines),
 		cmocka_unit_test(test_format_roundtrip),
+		cmocka_unit_test(test_max_age),
+		cmocka_unit_test(test_max_age_delta),
+		cmocka_unit_test(test_body_set_max_age),
 		cmocka_unit_test(test_every_reason),
 		cmocka_unit_test(test_partial_rounding),
 		cmocka_unit_test(test_ceiling_weight_and_embedded),

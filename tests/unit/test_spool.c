@@ -19,6 +19,7 @@
 #include "ssa/journal_store.h"
 
 #include "../../pos/spool.h"
+#include "../../pos/ui.h"
 
 #define GOOD \
 	"last_attempt=1700000100\nlast_success=1700000000\nonline=1\nacked=41\n" \
@@ -275,9 +276,10 @@ test_refresh(void **state)
 {
 	struct fixture *f = *state;
 	struct spool sp;
-	struct till_status ts = { .list_version = 9, .max_age = 5 };
+	struct till_status ts = { .list_version = 9, .max_age = 1 };
 
 	assert_int_equal(spool_init(&sp, f->dir), SSA_ERR_OK);
+	sp.max_age_default = 5;
 	spool_refresh(&sp);
 	assert_false(sp.have_status);
 	assert_int_equal(sp.hotlist_mtime, 0);
@@ -285,7 +287,7 @@ test_refresh(void **state)
 	assert_false(ts.online);
 	assert_int_equal(ts.last_sync, 0);
 	assert_int_equal(ts.list_version, 9); /* no catalog: left as it was */
-	assert_int_equal(ts.max_age, 5);
+	assert_int_equal(ts.max_age, 5);      /* and no list to say: the till's own limit */
 
 	put_file(f->dir, "status", GOOD, 1700000200);
 	put_file(f->dir, "hotlist.txt", "ssa-hotlist,1\n", 1690000000);
@@ -434,6 +436,125 @@ test_status_sources(void **state)
 	journal_store_free(j);
 }
 
+/* Put @p body signed by caisse-34 into @p cat; returns what the store says. */
+static enum ssa_err
+put34(struct catalog_store *cat, const char *body)
+{
+	struct convention_error cerr;
+	uint8_t pub[32];
+	char *text = NULL;
+	size_t len = 0;
+	uint32_t v = 0;
+	enum ssa_err e;
+
+	assert_int_equal(convention_public_key(priv34, pub), SSA_ERR_OK);
+	assert_int_equal(convention_sign(body, strlen(body), priv34, &text, &len), SSA_ERR_OK);
+	e = catalog_store_put_list(cat, "caisse-34", pub, text, len, &cerr, &v);
+	free(text);
+	return e;
+}
+
+/* The age limit on the status line is the caisse's: the max_age of the list in force of the
+ * main caisse (through deltas, and a new version that drops it), else the till's own. */
+static void
+test_status_max_age(void **state)
+{
+	struct fixture *f = *state;
+	struct catalog_store *cat = NULL;
+	struct till_status ts = { 0 };
+	struct spool sp;
+	char path[256], buf[256];
+	int64_t now = (int64_t)time(NULL);
+	uint32_t days = 99;
+	bool warn;
+
+	snprintf(path, sizeof(path), "%s/catalog.db", f->dir);
+	assert_int_equal(catalog_store_open(path, &cat), SSA_ERR_OK);
+	assert_int_equal(spool_init(&sp, f->dir), SSA_ERR_OK);
+	sp.max_age_default = 7 * 86400; /* [till] list_max_age = 7 */
+	assert_int_equal(catalog_store_list_max_age(cat, "caisse-34", &days), SSA_ERR_NOT_FOUND);
+	/* no list yet: the till's limit */
+	spool_till_status(&sp, NULL, cat, "caisse-34", &ts);
+	assert_int_equal(ts.max_age, 7 * 86400);
+	/* a list of the old format: no limit of its own */
+	assert_int_equal(put34(cat, "ssa-list,1\ncaisse,caisse-34\nversion,7\n"
+				    "valid,2026-01-01,\ncategory,epicerie,50,,,,\n"),
+			 SSA_ERR_OK);
+	assert_int_equal(catalog_store_list_max_age(cat, "caisse-34", &days), SSA_ERR_OK);
+	assert_int_equal(days, 0);
+	spool_till_status(&sp, NULL, cat, "caisse-34", &ts);
+	assert_int_equal(ts.list_version, 7);
+	assert_int_equal(ts.max_age, 7 * 86400);
+	/* a delta says 2 days: in force as soon as the till looks */
+	assert_int_equal(put34(cat, "ssa-list,2\ncaisse,caisse-34\nversion,8\nbase,7\n"
+				    "max_age,2\nvalid,2026-01-01,\ncode,123,100,,,,\n"),
+			 SSA_ERR_OK);
+	assert_int_equal(catalog_store_list_max_age(cat, "caisse-34", &days), SSA_ERR_OK);
+	assert_int_equal(days, 2);
+	spool_till_status(&sp, NULL, cat, "caisse-34", &ts);
+	assert_int_equal(ts.list_version, 8);
+	assert_int_equal(ts.max_age, 2 * 86400);
+	/* the status line: a hot list 3 days old is under the till's 7 days, over the caisse's 2 */
+	ts.list_time = now - 3600;
+	ts.hotlist_time = now - 3 * 86400;
+	ui_status_text(&ts, now, buf, sizeof(buf), &warn);
+	assert_true(warn);
+	assert_non_null(strstr(buf, "hot list: 3 d !"));
+	assert_null(strstr(buf, "1 h !"));
+	ts.hotlist_time = now - 86400;
+	ui_status_text(&ts, now, buf, sizeof(buf), &warn);
+	assert_false(warn);
+	ts.list_time = now - 2 * 86400 - 60;
+	ui_status_text(&ts, now, buf, sizeof(buf), &warn);
+	assert_true(warn);
+	assert_non_null(strstr(buf, "list: v8, 2 d !"));
+	/* the list in force reopened: the limit is the store's, not only the delta's text */
+	catalog_store_close(cat);
+	assert_int_equal(catalog_store_open(path, &cat), SSA_ERR_OK);
+	{
+		struct convention_list *l = NULL;
+
+		assert_int_equal(catalog_store_get_list(cat, "caisse-34", &l), SSA_ERR_OK);
+		assert_int_equal(l->max_age, 2);
+		assert_int_equal(l->n, 2);
+		convention_list_free(l);
+	}
+	/* a longer limit than the till's own: 30 days, no warning at 8 days */
+	assert_int_equal(put34(cat, "ssa-list,2\ncaisse,caisse-34\nversion,9\nmax_age,30\n"
+				    "valid,2026-01-01,\ncode,123,100,,,,\n"),
+			 SSA_ERR_OK);
+	spool_till_status(&sp, NULL, cat, "caisse-34", &ts);
+	assert_int_equal(ts.max_age, 30 * 86400);
+	ts.list_time = now - 8 * 86400;
+	ts.hotlist_time = now - 8 * 86400;
+	ui_status_text(&ts, now, buf, sizeof(buf), &warn);
+	assert_false(warn);
+	/* a refused list changes nothing: max_age 0 is out of range */
+	assert_int_equal(put34(cat, "ssa-list,2\ncaisse,caisse-34\nversion,10\nmax_age,0\n"
+				    "valid,2026-01-01,\n"),
+			 SSA_ERR_LIST_FORMAT);
+	spool_till_status(&sp, NULL, cat, "caisse-34", &ts);
+	assert_int_equal(ts.list_version, 9);
+	assert_int_equal(ts.max_age, 30 * 86400);
+	/* a delta without the line lifts the caisse's limit: the till's own again */
+	assert_int_equal(put34(cat, "ssa-list,1\ncaisse,caisse-34\nversion,10\nbase,9\n"
+				    "valid,2026-01-01,\n"),
+			 SSA_ERR_OK);
+	spool_till_status(&sp, NULL, cat, "caisse-34", &ts);
+	assert_int_equal(ts.list_version, 10);
+	assert_int_equal(ts.max_age, 7 * 86400);
+	/* another caisse's list does not set the main caisse's limit */
+	spool_till_status(&sp, NULL, cat, "caisse-99", &ts);
+	assert_int_equal(ts.list_version, 0);
+	assert_int_equal(ts.max_age, 7 * 86400);
+	/* no spool to hold the till's limit: left as it is */
+	ts.max_age = 123;
+	spool_till_status(NULL, NULL, cat, "caisse-34", &ts);
+	assert_int_equal(ts.max_age, 123);
+	spool_fini(&sp);
+	catalog_store_close(cat);
+}
+
 int
 main(void)
 {
@@ -444,6 +565,7 @@ main(void)
 		cmocka_unit_test(test_parse_message),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_max_age, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

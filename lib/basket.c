@@ -44,11 +44,12 @@ used_before(const struct basket *b, const char *category)
 	return 0;
 }
 
-/* Decide line @p i into @p d[i]; @p d[0..i) are the decisions of the lines before it (caps
- * count the period's earlier sales, then the earlier lines of this basket in the same
- * category: order matters). */
+/* Decide line @p i into @p *out.  The decisions of the lines before it are @p d[0..i), or
+ * with @p d NULL the ones the lines hold (caps count the period's earlier sales, then the
+ * earlier lines of this basket in the same category: order matters). */
 static enum ssa_err
-decide_line(const struct basket *b, size_t i, struct convention_decision *d)
+decide_with(const struct basket *b, size_t i, const struct convention_decision *d,
+	    struct convention_decision *out)
 {
 	const struct basket_line *l = &b->lines[i];
 	struct convention_line cl = {
@@ -63,26 +64,42 @@ decide_line(const struct basket *b, size_t i, struct convention_decision *d)
 	enum ssa_err e;
 	int64_t used;
 
-	if ((e = convention_decide(b->list, b->today, &cl, &d[i])) != SSA_ERR_OK)
+	if ((e = convention_decide(b->list, b->today, &cl, out)) != SSA_ERR_OK)
 		return e;
-	if (d[i].cap == CONVENTION_NONE)
+	if (out->cap == CONVENTION_NONE)
 		return SSA_ERR_OK;
 	used = used_before(b, l->product.category);
-	for (size_t j = 0; j < i; j++)
-		if (d[j].cap != CONVENTION_NONE &&
+	for (size_t j = 0; j < i; j++) {
+		const struct convention_decision *dj = d != NULL ? &d[j] : &b->lines[j].decision;
+
+		if (dj->cap != CONVENTION_NONE &&
 		    strcmp(b->lines[j].product.category, l->product.category) == 0 &&
-		    (e = money_add(used, d[j].covered, &used)) != SSA_ERR_OK)
+		    (e = money_add(used, dj->covered, &used)) != SSA_ERR_OK)
 			return e;
-	convention_apply_cap(&d[i], used);
+	}
+	convention_apply_cap(out, used);
 	return SSA_ERR_OK;
 }
 
-/* Decide the lines from index @p from on again, in line order, and the totals.  A line's decision
- * depends on the list, the day and the lines before it, never on later ones: lines before
- * @p from keep theirs when lines were only appended after them.  Nothing is written unless
- * everything succeeds, so that the caller can undo its own change on error. */
+/* Line @p i decided into @p d[i], @p d[0..i) holding the decisions of the lines before it. */
 static enum ssa_err
-recompute_from(struct basket *b, size_t from)
+decide_line(const struct basket *b, size_t i, struct convention_decision *d)
+{
+	return decide_with(b, i, d, &d[i]);
+}
+
+/* Line @p i decided into @p *out, the lines before it keeping the decisions they hold. */
+static enum ssa_err
+decide_one(const struct basket *b, size_t i, struct convention_decision *out)
+{
+	return decide_with(b, i, NULL, out);
+}
+
+/* Decide every line again, in line order, and the totals (the list, the day or a line in the
+ * middle changed).  Nothing is written unless everything succeeds, so that the caller can undo
+ * its own change on error. */
+static enum ssa_err
+recompute(struct basket *b)
 {
 	struct convention_decision *d = NULL;
 	int64_t total = 0, covered = 0;
@@ -91,9 +108,7 @@ recompute_from(struct basket *b, size_t from)
 	if (b->n > 0 && (d = malloc(b->n * sizeof(*d))) == NULL)
 		return SSA_ERR_NOMEM;
 	for (size_t i = 0; i < b->n; i++) {
-		if (i < from)
-			d[i] = b->lines[i].decision;
-		else if ((e = decide_line(b, i, d)) != SSA_ERR_OK)
+		if ((e = decide_line(b, i, d)) != SSA_ERR_OK)
 			goto out;
 		if ((e = money_add(total, b->lines[i].amount, &total)) != SSA_ERR_OK ||
 		    (e = money_add(covered, d[i].covered, &covered)) != SSA_ERR_OK)
@@ -111,11 +126,29 @@ out:
 	return e;
 }
 
-/* Decide every line again (the list, the day or a line in the middle changed). */
+/* Decide the line just appended (the last one) and add it to the totals.  A line's decision
+ * depends on the list, the day and the lines before it, never on later ones: the lines before
+ * keep theirs, and scanning n lines decides n lines, not n * (n + 1) / 2.  Nothing is written
+ * unless everything succeeds. */
 static enum ssa_err
-recompute(struct basket *b)
+decide_appended(struct basket *b)
 {
-	return recompute_from(b, 0);
+	struct basket_line *l = &b->lines[b->n - 1];
+	struct convention_decision d;
+	int64_t total, covered;
+	enum ssa_err e;
+
+	if ((e = decide_one(b, b->n - 1, &d)) != SSA_ERR_OK ||
+	    (e = money_add(b->total, l->amount, &total)) != SSA_ERR_OK ||
+	    (e = money_add(b->covered, d.covered, &covered)) != SSA_ERR_OK)
+		return e;
+	l->decision = d;
+	for (size_t i = 0; i < b->n; i++)
+		b->lines[i].paid_ssa = 0;
+	b->total = total;
+	b->covered = covered;
+	b->generation++;
+	return SSA_ERR_OK;
 }
 
 static enum ssa_err
@@ -144,7 +177,7 @@ add_line(struct basket *b, const struct catalog_product *p, enum basket_measure 
 	l->grams = grams;
 	l->amount = amount;
 	b->n++;
-	if ((e = recompute_from(b, b->n - 1)) != SSA_ERR_OK) {
+	if ((e = decide_appended(b)) != SSA_ERR_OK) {
 		b->n--;
 		return e;
 	}

@@ -5,10 +5,12 @@
  * (a GS1 variable-measure code with the price embedded: the amount is the embedded price).  A
  * GS1 code with an embedded weight is a weight line.
  *
- * Every change (add, quantity, remove, the card's caisse becoming known) recomputes every line's
+ * Every change (quantity, remove, the card's caisse becoming known) recomputes every line's
  * decision in line order with convention_decide, then applies the category caps in line order
  * (what earlier lines covered counts against the cap, after what the caller said was already used
- * this period).  Before a card is known the list is NULL and every line is CONVENTION_NO_CARD.
+ * this period); an added line is decided the same way after the others, which keep theirs (a
+ * line's decision never depends on later lines).  Before a card is known the list is NULL and
+ * every line is CONVENTION_NO_CARD.
  *
  * A failed operation changes nothing (overflow, bad quantity, unit mismatch, full basket).
  */

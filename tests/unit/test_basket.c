@@ -206,6 +206,7 @@ test_added_lines_as_whole_basket(void **state)
 	};
 	struct basket_use used = { .category = "epicerie", .used = 300 };
 	struct convention_decision inc[40];
+	struct basket_totals before, after;
 	struct basket b;
 	unsigned seed = 7;
 	size_t capped = 0;
@@ -226,9 +227,14 @@ test_added_lines_as_whole_basket(void **state)
 		capped += inc[i].reason == CONVENTION_CAP_REACHED;
 	}
 	assert_true(capped > 0 && capped < b.n); /* the cap is reached on the way */
+	basket_totals(&b, &before);
 	assert_int_equal(basket_set_list(&b, l, 20260415, &used, 1), SSA_ERR_OK);
 	for (size_t i = 0; i < b.n; i++)
 		assert_memory_equal(&inc[i], &b.lines[i].decision, sizeof(inc[i]));
+	basket_totals(&b, &after); /* the running totals are the whole basket's */
+	assert_int_equal(before.total, after.total);
+	assert_int_equal(before.covered, after.covered);
+	assert_int_equal(before.lines, after.lines);
 	basket_fini(&b);
 	convention_list_free(l);
 }

@@ -739,11 +739,20 @@ debit_and_append(struct till *t, const struct card_intent *in, struct journal_re
 	if (err == SSA_ERR_OK)
 		return append_sale(t, r, t->pending_id, rc);
 	if (err == SSA_ERR_CARD_BALANCE) {
+		enum ssa_err derr;
+
 		/* Nothing touched the card: the intent goes, the split is computed again at the
-		 * next tap. */
-		journal_store_drop_pending(t->journal, t->pending_id);
-		t->pending_id = 0;
+		 * next tap.  Order matters: pending_id is forgotten only once the row is gone (a
+		 * row left behind would hold this card sequence for another sale). */
 		t->has_card = false;
+		if ((derr = journal_store_drop_pending(t->journal, t->pending_id)) != SSA_ERR_OK) {
+			till_message(t, TILL_MSG_ERROR,
+				     _("The card was not debited, but its payment could not be "
+				       "cleared from the journal (%s): tap the card again."),
+				     _(ssa_strerror(derr)));
+			return derr;
+		}
+		t->pending_id = 0;
 		till_message(t, TILL_MSG_ERROR, "%s",
 			     _("The card's balance changed: tap the card again."));
 		return err;
@@ -856,8 +865,13 @@ settle_pending(struct till *t, const struct card_identity *id, int64_t now_ms,
 	case CARD_SETTLE_NOT_DEBITED:
 		if (ours) {
 			err = debit_and_append(t, &in, &r, now_ms, rc);
+		} else if ((err = journal_store_drop_pending(t->journal, pid)) != SSA_ERR_OK) {
+			/* The intent stays, and its card sequence stays taken. */
+			till_message(t, TILL_MSG_ERROR,
+				     _("The interrupted card payment did not happen, but it could not "
+				       "be cleared from the journal (%s): tap the card again."),
+				     _(ssa_strerror(err)));
 		} else {
-			journal_store_drop_pending(t->journal, pid);
 			t->pending_id = 0;
 			till_message(t, TILL_MSG_INFO, "%s",
 				     _("The interrupted card payment did not happen: nothing was "

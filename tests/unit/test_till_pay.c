@@ -507,6 +507,97 @@ test_x_and_z(void **state)
 	journal_record_fini(&r);
 }
 
+/* A journal that cannot drop an intent (SQLITE_BUSY, disk full): the store's answer. */
+static enum ssa_err
+drop_fails(void *cls, uint64_t id)
+{
+	(void)cls;
+	(void)id;
+	return SSA_ERR_DB;
+}
+
+/* The intent pending in the journal, 0: none. */
+static uint64_t
+stored_intent(struct fixture *f)
+{
+	void *blob = NULL;
+	size_t len = 0;
+	uint64_t id = 0;
+
+	if (journal_store_get_pending(f->journal, &id, &blob, &len) != SSA_ERR_OK)
+		return 0;
+	free(blob);
+	return id;
+}
+
+/* The card's balance fell short at the debit (paid elsewhere meanwhile) and the journal could
+ * not drop the intent: the till keeps it (the card sequence stays taken), says so, and drops it
+ * at the next tap once the journal can. */
+static void
+test_drop_fails_short_balance(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	enum ssa_err (*drop)(void *, uint64_t) = f->journal->drop_pending;
+	uint64_t pid;
+
+	start(f);
+	f->card.balance = 100;
+	f->journal->drop_pending = drop_fails;
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_DB);
+	pid = stored_intent(f);
+	assert_true(pid > 0);
+	assert_int_equal(f->t.pending_id, pid);
+	assert_non_null(strstr(f->t.msg, "could not be cleared from the journal"));
+	assert_int_equal(f->card.debits, 0);
+	assert_int_equal(records(f), 0);
+	/* the sale cannot be dropped while the till holds the intent */
+	assert_int_equal(till_pay_back(&f->t), SSA_ERR_INVAL);
+	/* the journal is back: the next tap finds the card short again and drops the intent */
+	f->journal->drop_pending = drop;
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000001000, &rc), SSA_ERR_CARD_BALANCE);
+	assert_int_equal(stored_intent(f), 0);
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(f->card.debits, 0);
+	assert_int_equal(records(f), 0);
+}
+
+/* After a restart, an interrupted payment that did not happen is dropped at its card's tap: a
+ * drop that fails keeps it pending, as the till does, with a message; the next tap drops it. */
+static void
+test_drop_fails_not_debited(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	enum ssa_err (*drop)(void *, uint64_t) = f->journal->drop_pending;
+	struct till t2;
+	uint64_t pid;
+
+	start(f);
+	f->card.tear = 1;
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
+	till_fini(&f->t);
+	till_setup(f, &t2);
+	till_recover(&t2);
+	pid = stored_intent(f);
+	assert_int_equal(t2.pending_id, pid);
+	f->card.present = true;
+	f->journal->drop_pending = drop_fails;
+	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_DB);
+	assert_int_equal(stored_intent(f), pid);
+	assert_int_equal(t2.pending_id, pid);
+	assert_non_null(strstr(t2.msg, "could not be cleared from the journal"));
+	f->journal->drop_pending = drop;
+	assert_int_equal(till_poll_card(&t2, 10, 1795000003000, &rc), SSA_ERR_OK);
+	assert_string_equal(t2.msg,
+			    "The interrupted card payment did not happen: nothing was recorded.");
+	assert_int_equal(stored_intent(f), 0);
+	assert_int_equal(t2.pending_id, 0);
+	assert_int_equal(records(f), 0);
+	assert_int_equal(f->card.debits, 0);
+	f->t = t2;
+}
+
 int
 main(void)
 {
@@ -520,6 +611,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refused_cards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cash_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_x_and_z, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_fails_short_balance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_fails_not_debited, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_pay", tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* ssa-pos — the till.  This file: options, language, configuration, stores, start-up and exit. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "ssa/catalog_store.h"
@@ -341,6 +343,46 @@ open_spool(const struct pos_config *cfg, struct till *t, struct till_card_files 
 
 enum { OPT_IMPORT_PRODUCTS = 256, OPT_IMPORT_LIST, OPT_AMAP, OPT_AMAP_STATEMENT };
 
+/* One till per journal: an exclusive flock(2) on "<journal>.lock", held (through @p *fd, close
+ * on exec) until the process ends, so that two tills never store intents or sequence numbers in
+ * one journal.  ssa-admin and ssa-syncd do not take it: they work alongside.  A lock held by a
+ * till that is stopping is waited for, 5 s at most.  A lock file that cannot be made (no such
+ * directory) locks nothing: the journal cannot be opened either, and the screen says why.
+ * @return 0, or -1 with the message on stderr: another till holds the journal. */
+static int
+lock_journal(const char *journal, int *fd)
+{
+	char path[PATH_MAX + 8], pid[32] = "";
+	ssize_t n;
+
+	*fd = -1;
+	if ((size_t)snprintf(path, sizeof(path), "%s.lock", journal) >= sizeof(path))
+		return 0;
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		log_warn("%s: %s: the journal is not locked", path, strerror(errno));
+		return 0;
+	}
+	for (int i = 0; flock(*fd, LOCK_EX | LOCK_NB) != 0; i++) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || i == 50) {
+			if (errno == EWOULDBLOCK && (n = pread(*fd, pid, sizeof(pid) - 1, 0)) > 0)
+				pid[strcspn(pid, "\n")] = '\0';
+			fprintf(stderr,
+				"ssa-pos: journal %s is in use by another ssa-pos%s%s%s (lock %s): one "
+				"till per journal; stop the other till first.\n",
+				journal, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", path);
+			close(*fd);
+			*fd = -1;
+			return -1;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	}
+	/* Who holds it, for the message of a till started second. */
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(*fd, 0) != 0 || pwrite(*fd, pid, (size_t)n, 0) != n)
+		log_warn("%s: %s", path, strerror(errno));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -372,7 +414,7 @@ main(int argc, char **argv)
 	const char *config_path = NULL, *products_csv = NULL;
 	bool list_import = false;
 	enum ssa_err err;
-	int opt, rc = 1;
+	int opt, rc = 1, lock_fd = -1;
 
 	while ((opt = getopt_long(argc, argv, "c:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -445,6 +487,11 @@ main(int argc, char **argv)
 		return rc;
 	}
 
+	if (lock_journal(cfg.journal, &lock_fd) != 0) {
+		catalog_store_close(store);
+		pos_config_free(&cfg);
+		return 1;
+	}
 	till_init(&till, local_today());
 	till.money_locale = ui.money_locale;
 	snprintf(till.establishment, sizeof(till.establishment), "%s", cfg.establishment_id);
@@ -520,5 +567,7 @@ out:
 	journal_store_free(journal);
 	catalog_store_close(store);
 	pos_config_free(&cfg);
+	if (lock_fd >= 0)
+		close(lock_fd); /* Order matters: the journal is closed before another till may open it */
 	return rc;
 }

@@ -32,3 +32,28 @@ ui_sign_in 7
 ui_expect_screen startup_en
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status without catalog"
+ui_stop
+
+# One till per journal: a second ssa-pos on the same journal refuses to start and says why,
+# whatever its terminal; ssa-admin still closes the day alongside; the first one stopped, the
+# next starts.
+ui_start LANG=en_GB.UTF-8
+ui_sign_in 7
+second=$(timeout 30 "$UI_BIN" -c "$UI_CONF" </dev/null 2>&1)
+st=$?
+[ "$st" = 1 ] || ui_fail "second till on the journal: exit status $st ($second)"
+echo "$second" | grep -qF "ssa-pos: journal $UI_DATA/journal.db is in use by another ssa-pos (pid " ||
+	ui_fail "second till: $second"
+echo "$second" | grep -qF "one till per journal; stop the other till first." ||
+	ui_fail "second till: $second"
+timeout 30 "$UI_TOP/$SSA_BUILD/ssa-admin" journal close --db "$UI_DATA/journal.db" \
+	--key "$UI_DATA/terminal.key" --kind z --period 20261123 --establishment epicerie-test \
+	--terminal T01 >/dev/null || ui_fail "ssa-admin journal close beside the till"
+ui_wait_text "Operator 7 | F1 help"
+ui_keys F10
+[ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status of the first till"
+ui_stop
+ui_start LANG=en_GB.UTF-8
+ui_sign_in 7
+ui_keys F10
+[ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status of the next till"

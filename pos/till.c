@@ -722,6 +722,29 @@ append_sale(struct till *t, struct journal_record *r, uint64_t pending_id, struc
 	return SSA_ERR_OK;
 }
 
+/* The card's balance is not the one the sale's split was computed with (spent elsewhere
+ * meanwhile), and the card was not debited: the intent goes, the split is computed again at the
+ * next tap.  Order matters: pending_id is forgotten only once the row is gone (a row left behind
+ * would hold this card sequence for another sale).
+ * @return SSA_ERR_CARD_BALANCE, or the journal's error (the intent kept). */
+static enum ssa_err
+balance_changed(struct till *t)
+{
+	enum ssa_err err;
+
+	t->has_card = false;
+	if ((err = journal_store_drop_pending(t->journal, t->pending_id)) != SSA_ERR_OK) {
+		till_message(t, TILL_MSG_ERROR,
+			     _("The card was not debited, but its payment could not be cleared from "
+			       "the journal (%s): tap the card again."),
+			     _(ssa_strerror(err)));
+		return err;
+	}
+	t->pending_id = 0;
+	till_message(t, TILL_MSG_ERROR, "%s", _("The card's balance changed: tap the card again."));
+	return SSA_ERR_CARD_BALANCE;
+}
+
 /* The card's debit for intent @p in, then the record.  Order matters: the intent is pending in
  * the journal before this runs, so a tear at any point is settled at the next tap. */
 static enum ssa_err
@@ -738,25 +761,8 @@ debit_and_append(struct till *t, const struct card_intent *in, struct journal_re
 
 	if (err == SSA_ERR_OK)
 		return append_sale(t, r, t->pending_id, rc);
-	if (err == SSA_ERR_CARD_BALANCE) {
-		enum ssa_err derr;
-
-		/* Nothing touched the card: the intent goes, the split is computed again at the
-		 * next tap.  Order matters: pending_id is forgotten only once the row is gone (a
-		 * row left behind would hold this card sequence for another sale). */
-		t->has_card = false;
-		if ((derr = journal_store_drop_pending(t->journal, t->pending_id)) != SSA_ERR_OK) {
-			till_message(t, TILL_MSG_ERROR,
-				     _("The card was not debited, but its payment could not be "
-				       "cleared from the journal (%s): tap the card again."),
-				     _(ssa_strerror(derr)));
-			return derr;
-		}
-		t->pending_id = 0;
-		till_message(t, TILL_MSG_ERROR, "%s",
-			     _("The card's balance changed: tap the card again."));
-		return err;
-	}
+	if (err == SSA_ERR_CARD_BALANCE)
+		return balance_changed(t);
 	till_message(t, TILL_MSG_ERROR, _("Card payment interrupted (%s): put the card back on "
 					  "the reader."),
 		     _(ssa_strerror(err)));
@@ -864,7 +870,16 @@ settle_pending(struct till *t, const struct card_identity *id, int64_t now_ms,
 		break;
 	case CARD_SETTLE_NOT_DEBITED:
 		if (ours) {
-			err = debit_and_append(t, &in, &r, now_ms, rc);
+			int64_t bal = 0;
+
+			/* The card may have paid elsewhere since the split was computed: the record
+			 * would say balances the card does not have.  Read it again. */
+			if ((err = t->reader->read_balance(t->reader->cls, &bal)) != SSA_ERR_OK)
+				till_message(t, TILL_MSG_ERROR, _("Card: %s."), _(ssa_strerror(err)));
+			else if (bal != r.balance_before)
+				err = balance_changed(t);
+			else
+				err = debit_and_append(t, &in, &r, now_ms, rc);
 		} else if ((err = journal_store_drop_pending(t->journal, pid)) != SSA_ERR_OK) {
 			/* The intent stays, and its card sequence stays taken. */
 			till_message(t, TILL_MSG_ERROR,

@@ -598,6 +598,59 @@ test_drop_fails_not_debited(void **state)
 	f->t = t2;
 }
 
+/* A sale torn before the card's commit; the card pays 1.00 at another till, comes back: it is not
+ * debited with the old split (its record would say 10.00 -> 2.95 of a card at 9.00), the
+ * intent goes and the split is made again from the balance read now. */
+static void
+test_not_debited_balance_changed(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	struct journal_record r;
+
+	scan(&f->t, "3*3560070894222");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000000000, &rc), SSA_ERR_OK);
+	assert_int_equal(f->t.alloc.ssa_debit, 705);
+	assert_int_equal(till_due(&f->t), 0);
+	f->card.tear = 1;
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
+	assert_int_equal(f->card.debits, 0);
+	/* another till debits 1.00 */
+	f->card.recs[f->card.n++] =
+		(struct card_debit_record){ .terminal_id = 9, .seq = 50, .amount = 100 };
+	f->card.balance -= 100;
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000001000, &rc), SSA_ERR_CARD_BALANCE);
+	assert_string_equal(f->t.msg, "The card's balance changed: tap the card again.");
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(stored_intent(f), 0);
+	assert_int_equal(f->card.debits, 0);
+	assert_int_equal(records(f), 0);
+	/* the next tap reads 9.00: the split again, debited and recorded with the card's balances */
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000002000, &rc), SSA_ERR_OK);
+	assert_true(f->t.has_card);
+	assert_int_equal(f->t.alloc.ssa_debit, 705);
+	assert_int_equal(till_pay_commit(&f->t, 1795000002000, &rc), SSA_ERR_OK);
+	assert_int_equal(f->card.debits, 1);
+	assert_int_equal(f->card.balance, 195);
+	assert_int_equal(records(f), 1);
+	{
+		char *enc = NULL;
+		size_t len = 0;
+		const char *why;
+
+		assert_int_equal(journal_store_get(f->journal, 1, &enc, &len), SSA_ERR_OK);
+		assert_int_equal(journal_record_decode(enc, len, &r, &why), SSA_ERR_OK);
+		free(enc);
+	}
+	assert_int_equal(r.balance_before, 900);
+	assert_int_equal(r.balance_after, 195);
+	assert_int_equal(r.ssa_covered, 705);
+	journal_record_fini(&r);
+}
+
 int
 main(void)
 {
@@ -613,6 +666,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_x_and_z, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_fails_short_balance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_fails_not_debited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_debited_balance_changed, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_pay", tests, NULL, NULL);
 }

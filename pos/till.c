@@ -722,13 +722,11 @@ append_sale(struct till *t, struct journal_record *r, uint64_t pending_id, struc
 	return SSA_ERR_OK;
 }
 
-/* The card's balance is not the one the sale's split was computed with (spent elsewhere
- * meanwhile), and the card was not debited: the intent goes, the split is computed again at the
- * next tap.  Order matters: pending_id is forgotten only once the row is gone (a row left behind
- * would hold this card sequence for another sale).
- * @return SSA_ERR_CARD_BALANCE, or the journal's error (the intent kept). */
+/* The sale's intent goes: the card was not debited.  Order matters: pending_id is forgotten
+ * only once the row is gone (a row left behind would hold this card sequence for another sale).
+ * @return SSA_ERR_OK, or the journal's error (the intent kept, a message). */
 static enum ssa_err
-balance_changed(struct till *t)
+drop_sale_intent(struct till *t)
 {
 	enum ssa_err err;
 
@@ -741,6 +739,20 @@ balance_changed(struct till *t)
 		return err;
 	}
 	t->pending_id = 0;
+	return SSA_ERR_OK;
+}
+
+/* The card's balance is not the one the sale's split was computed with (spent elsewhere
+ * meanwhile), and the card was not debited: the intent goes, the split is computed again at the
+ * next tap.
+ * @return SSA_ERR_CARD_BALANCE, or the journal's error (the intent kept). */
+static enum ssa_err
+balance_changed(struct till *t)
+{
+	enum ssa_err err;
+
+	if ((err = drop_sale_intent(t)) != SSA_ERR_OK)
+		return err;
 	till_message(t, TILL_MSG_ERROR, "%s", _("The card's balance changed: tap the card again."));
 	return SSA_ERR_CARD_BALANCE;
 }
@@ -822,9 +834,11 @@ till_pay_commit(struct till *t, int64_t now_ms, struct receipt *rc)
 	return err;
 }
 
-/* Settle the pending intent with the card on the reader (identity @p id already checked). */
+/* Settle the pending intent with the card on the reader (identity @p id already checked).
+ * @p may_debit false: the card may pay nothing new (blocked, out of its dates), so a sale of
+ * this payment that it did not pay is dropped instead of debited afresh. */
 static enum ssa_err
-settle_pending(struct till *t, const struct card_identity *id, int64_t now_ms,
+settle_pending(struct till *t, const struct card_identity *id, bool may_debit, int64_t now_ms,
 	       struct receipt *rc)
 {
 	struct card_debit_record recs[CARD_DEBIT_RECORDS];
@@ -874,7 +888,13 @@ settle_pending(struct till *t, const struct card_identity *id, int64_t now_ms,
 
 			/* The card may have paid elsewhere since the split was computed: the record
 			 * would say balances the card does not have.  Read it again. */
-			if ((err = t->reader->read_balance(t->reader->cls, &bal)) != SSA_ERR_OK)
+			if (!may_debit) {
+				if ((err = drop_sale_intent(t)) == SSA_ERR_OK)
+					till_message(t, TILL_MSG_INFO, "%s",
+						     _("The card was not debited: nothing was "
+						       "recorded."));
+			} else if ((err = t->reader->read_balance(t->reader->cls, &bal)) !=
+				   SSA_ERR_OK)
 				till_message(t, TILL_MSG_ERROR, _("Card: %s."), _(ssa_strerror(err)));
 			else if (bal != r.balance_before)
 				err = balance_changed(t);
@@ -911,6 +931,31 @@ out:
 	return err;
 }
 
+/* A card refused by @p err whose identity verified (till_card_check checks the signature
+ * first): blocked, or out of its dates.  Its serial can be trusted, so it settles what it left
+ * pending here (torn on its last valid day, or before it was blocked); it pays nothing new. */
+static bool
+refusal_after_signature(enum ssa_err err)
+{
+	return err == SSA_ERR_CARD_HOTLISTED || err == SSA_ERR_CARD_EXPIRED ||
+	       err == SSA_ERR_CARD_NOT_YET_VALID;
+}
+
+/* After a settlement that ended with @p err by a card refused by @p refused (@p why: its
+ * message): the refusal is said after what the settlement said (unless the settlement ended
+ * the sale being paid: the card had paid it); the settlement's error, else the refusal. */
+static enum ssa_err
+refused_after_settling(struct till *t, enum ssa_err err, enum ssa_err refused, const char *why)
+{
+	char done[sizeof(t->msg)];
+
+	if (refused == SSA_ERR_OK || t->state == TILL_PAID)
+		return err;
+	memcpy(done, t->msg, sizeof(done));
+	till_message(t, TILL_MSG_ERROR, "%s %s", done, why);
+	return err != SSA_ERR_OK ? err : refused;
+}
+
 enum ssa_err
 till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *rc)
 {
@@ -918,7 +963,8 @@ till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *r
 	struct till_card c = { .balance = 0 };
 	uint8_t uid[CARD_UID_MAX];
 	size_t uid_len = 0;
-	enum ssa_err err;
+	char why[sizeof(t->msg)];
+	enum ssa_err err, refused_err;
 
 	if (!t->reader || !t->journal)
 		return SSA_ERR_CARD_ABSENT;
@@ -933,19 +979,29 @@ till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *r
 		err = t->reader->read_identity(t->reader->cls, &id);
 	if (err != SSA_ERR_OK)
 		goto refused;
-	/* Signature, hot list, dates (till_card.c): the message names the reason. */
-	if ((err = till_card_check(t, &id, uid, uid_len)) != SSA_ERR_OK) {
+	/* Signature, hot list, dates (till_card.c): the message names the reason.  Order matters:
+	 * a card blocked or out of its dates since it left an intent here settles it first (the
+	 * signature verified, and the settlement reads the card with its AES keys), then is
+	 * refused. */
+	refused_err = till_card_check(t, &id, uid, uid_len);
+	if (refused_err != SSA_ERR_OK &&
+	    !(t->pending_id && refusal_after_signature(refused_err))) {
 		t->reader->release(t->reader->cls);
-		return err;
+		return refused_err;
 	}
+	memcpy(why, t->msg, sizeof(why));
 	if (t->pending_id && till_card_pending_is_sale(t)) {
-		err = settle_pending(t, &id, now_ms, rc);
+		err = settle_pending(t, &id, refused_err == SSA_ERR_OK, now_ms, rc);
 		t->reader->release(t->reader->cls);
-		return err;
+		return refused_after_settling(t, err, refused_err, why);
 	}
 	/* A reload's intent settled from the card, then this month's grant (till_card.c). */
 	if ((t->pending_id && (err = till_card_settle(t, &id, now_ms)) != SSA_ERR_OK) ||
-	    t->state != TILL_PAYING || (err = till_card_reload(t, &id, now_ms, NULL)) != SSA_ERR_OK) {
+	    refused_err != SSA_ERR_OK) {
+		t->reader->release(t->reader->cls);
+		return refused_after_settling(t, t->pending_id ? err : SSA_ERR_OK, refused_err, why);
+	}
+	if (t->state != TILL_PAYING || (err = till_card_reload(t, &id, now_ms, NULL)) != SSA_ERR_OK) {
 		t->reader->release(t->reader->cls);
 		return err;
 	}
@@ -968,7 +1024,8 @@ till_inquiry(struct till *t, int timeout_ms, int64_t now_ms, struct card_identit
 {
 	uint8_t uid[CARD_UID_MAX];
 	size_t uid_len = 0;
-	enum ssa_err err;
+	char why[sizeof(t->msg)];
+	enum ssa_err err, refused_err;
 
 	if (!t->reader)
 		return SSA_ERR_CARD_ABSENT;
@@ -979,13 +1036,24 @@ till_inquiry(struct till *t, int timeout_ms, int64_t now_ms, struct card_identit
 		err = t->reader->read_identity(t->reader->cls, id);
 	if (err != SSA_ERR_OK)
 		goto refused;
-	if ((err = till_card_check(t, id, uid, uid_len)) != SSA_ERR_OK)
+	/* A card blocked or out of its dates settles its pending reload or refund first, as
+	 * till_poll_card, then is refused. */
+	refused_err = till_card_check(t, id, uid, uid_len);
+	if (refused_err != SSA_ERR_OK &&
+	    !(t->pending_id && !till_card_pending_is_sale(t) &&
+	      refusal_after_signature(refused_err))) {
+		err = refused_err;
 		goto out;
+	}
+	memcpy(why, t->msg, sizeof(why));
 	/* A pending reload of this card is settled, then this month's grant applied: both say
 	 * what went wrong themselves. */
-	if (t->pending_id && !till_card_pending_is_sale(t) &&
-	    (err = till_card_settle(t, id, now_ms)) != SSA_ERR_OK)
+	if ((t->pending_id && !till_card_pending_is_sale(t) &&
+	     (err = till_card_settle(t, id, now_ms)) != SSA_ERR_OK) ||
+	    refused_err != SSA_ERR_OK) {
+		err = refused_after_settling(t, err, refused_err, why);
 		goto out;
+	}
 	if ((err = till_card_reload(t, id, now_ms, NULL)) != SSA_ERR_OK)
 		goto out;
 	if ((err = t->reader->read_balance(t->reader->cls, balance)) == SSA_ERR_OK)

@@ -1281,6 +1281,67 @@ test_refund_after_late_reload(void **state)
 	till_refund_fini(&rf);
 }
 
+/* A reload torn after the card's commit, then the card is blocked (the hot list arrives): its
+ * next tap records the RELOAD, once, then refuses the card; the inquiry likewise. */
+static void
+test_reload_torn_then_hotlisted(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = tf_receipt();
+	struct card_identity id;
+	int64_t bal = -1;
+
+	put_grants(f, "caisse-34", 100, 15000, CARD_RELOAD_EXPIRE, 0);
+	f->card.tear_grant = 2;
+	assert_int_equal(pay(f), SSA_ERR_CARD_TORN);
+	assert_int_equal(f->card.grants, 1);
+	assert_true(f->t.pending_id > 0);
+	put_hotlist(f, 3, SERIAL, HOTLIST_STOLEN, doc_key);
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
+	assert_string_equal(f->t.msg, "Allocation of November credited: €150.00. Card refused: "
+				      "blocked, card reported stolen on 01/11/2026.");
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(reloads(f), 1);
+	check_reload(f, 1, 1000, 15000, 1000);
+	assert_false(f->t.has_card);
+	assert_int_equal(f->card.debits, 0);
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_HOTLISTED);
+	assert_string_equal(f->t.msg, "Card refused: blocked, card reported stolen on 01/11/2026.");
+	assert_int_equal(reloads(f), 1);
+	assert_int_equal(f->card.grants, 1);
+	assert_int_equal(till_inquiry(&f->t, 10, NOW, &id, &bal), SSA_ERR_CARD_HOTLISTED);
+	assert_int_equal(bal, -1);
+}
+
+/* A refund torn after the card took it, then the card expires: the inquiry the next day
+ * records the REFUND, once, then refuses the card. */
+static void
+test_refund_torn_then_expired(void **state)
+{
+	struct fixture *f = *state;
+	struct card_identity id;
+	int64_t bal = -1;
+	struct till_refund rf;
+
+	sale_mixed(f);
+	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 1), SSA_ERR_OK);
+	f->card.tear_refund = 2;
+	f->card.present = true;
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW + 1000), SSA_ERR_CARD_TORN);
+	assert_true(f->t.pending_id > 0);
+	till_refund_fini(&rf);
+	f->t.today = 20280101;
+	f->card.present = true;
+	assert_int_equal(till_inquiry(&f->t, 10, NOW + 2000, &id, &bal), SSA_ERR_CARD_EXPIRED);
+	assert_non_null(strstr(f->t.msg, "Refund 2 of sale 1 recorded"));
+	assert_non_null(strstr(f->t.msg, "Card refused: card has expired."));
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(tf_last_seq(f->journal), 2);
+	assert_int_equal(bal, -1);
+}
+
 int
 main(void)
 {
@@ -1305,6 +1366,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refund_after_reload_next_month, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refund_after_reload_same_balance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refund_after_late_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_torn_then_hotlisted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_torn_then_expired, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_card", tests, NULL, NULL);
 }

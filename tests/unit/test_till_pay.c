@@ -651,6 +651,65 @@ test_not_debited_balance_changed(void **state)
 	journal_record_fini(&r);
 }
 
+/* A sale torn after the card's commit on the card's last valid day: the till restarted the
+ * next day settles it (recorded once) before refusing the expired card for anything new. */
+static void
+test_expired_card_settles(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+	struct till t2;
+
+	start(f);
+	f->card.tear = 2;
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
+	till_fini(&f->t);
+	till_setup(f, &t2);
+	t2.today = 20280101; /* the card is valid to 20271231 */
+	till_recover(&t2);
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_CARD_EXPIRED);
+	assert_string_equal(t2.msg, "The interrupted card payment was recorded. Card refused: card "
+				    "has expired.");
+	assert_int_equal(t2.pending_id, 0);
+	assert_int_equal(stored_intent(f), 0);
+	assert_int_equal(records(f), 1);
+	assert_int_equal(f->card.debits, 1);
+	/* it pays nothing new */
+	scan(&t2, "3560070894222");
+	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
+	assert_int_equal(till_poll_card(&t2, 10, 1795000003000, &rc), SSA_ERR_CARD_EXPIRED);
+	assert_string_equal(t2.msg, "Card refused: card has expired.");
+	assert_false(t2.has_card);
+	assert_int_equal(f->card.debits, 1);
+	assert_int_equal(records(f), 1);
+	f->t = t2;
+}
+
+/* Torn before the card's commit, and midnight passes on the card's last valid day: the card is
+ * not debited afresh; the intent goes, the sale is paid otherwise. */
+static void
+test_expired_card_not_debited(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	start(f);
+	f->card.tear = 1;
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
+	f->t.today = 20280101;
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000001000, &rc), SSA_ERR_CARD_EXPIRED);
+	assert_string_equal(f->t.msg, "The card was not debited: nothing was recorded. Card "
+				      "refused: card has expired.");
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(stored_intent(f), 0);
+	assert_int_equal(f->card.debits, 0);
+	assert_int_equal(records(f), 0);
+	assert_false(f->t.has_card);
+	assert_int_equal(till_pay_back(&f->t), SSA_ERR_OK);
+}
+
 int
 main(void)
 {
@@ -667,6 +726,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_drop_fails_short_balance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_fails_not_debited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_debited_balance_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_card_settles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_card_not_debited, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_pay", tests, NULL, NULL);
 }

@@ -392,12 +392,23 @@ card_settle(const struct card_intent *intent, uint64_t card_serial,
 	    const struct card_debit_record *recs, size_t n, enum card_settle_outcome *out,
 	    struct card_debit_record *matched)
 {
+	return card_settle_card(intent, NULL, card_serial, NULL, recs, n, out, matched);
+}
+
+enum ssa_err
+card_settle_card(const struct card_intent *intent, const char *intent_caisse, uint64_t card_serial,
+		 const char *card_caisse, const struct card_debit_record *recs, size_t n,
+		 enum card_settle_outcome *out, struct card_debit_record *matched)
+{
 	const struct card_debit_record *hit = NULL;
 	bool older_of_terminal = false;
 
 	if (intent == NULL || out == NULL || (recs == NULL && n > 0))
 		return SSA_ERR_INVAL;
-	if (card_serial != intent->card_serial) {
+	/* Order matters: another card's records say nothing about this intent. */
+	if (card_serial != intent->card_serial ||
+	    (card_caisse != NULL && (intent_caisse == NULL || intent_caisse[0] == '\0' ||
+				     strcmp(card_caisse, intent_caisse) != 0))) {
 		*out = CARD_SETTLE_OTHER_CARD;
 		return SSA_ERR_OK;
 	}

@@ -624,12 +624,16 @@ till_sale_record(const struct till *t, int64_t time_ms, struct journal_record *r
 
 /* --- recording, with the card's debit (anti-tearing, docs/card.md) -------------------------- */
 
-#define PENDING_TAG "ssa-pending,1,"
+/* Version 2 names the card's caisse; version 1 (before) did not: its card is read as of the
+ * till's main caisse. */
+#define PENDING_TAG "ssa-pending,2,"
+#define PENDING_TAG_V1 "ssa-pending,1,"
 
 /* The pending blob: the card intent, then the sale's record (encoded with its provisional
  * sequence number; the store seals it again when it appends it). */
 static enum ssa_err
-pending_encode(const struct card_intent *in, struct journal_record *r, char **out, size_t *len)
+pending_encode(const struct card_intent *in, const char *caisse, struct journal_record *r,
+	       char **out, size_t *len)
 {
 	char head[128], *rec = NULL;
 	size_t rlen = 0, hlen;
@@ -637,9 +641,9 @@ pending_encode(const struct card_intent *in, struct journal_record *r, char **ou
 
 	if ((err = journal_record_encode(r, &rec, &rlen)) != SSA_ERR_OK)
 		return err;
-	hlen = (size_t)snprintf(head, sizeof(head), PENDING_TAG "%016llx,%u,%u,%lld\n",
+	hlen = (size_t)snprintf(head, sizeof(head), PENDING_TAG "%016llx,%u,%u,%lld,%s\n",
 				(unsigned long long)in->card_serial, (unsigned)in->terminal_id,
-				(unsigned)in->seq, (long long)in->amount);
+				(unsigned)in->seq, (long long)in->amount, caisse);
 	if ((*out = malloc(hlen + rlen + 1)) == NULL) {
 		free(rec);
 		return SSA_ERR_NOMEM;
@@ -651,20 +655,41 @@ pending_encode(const struct card_intent *in, struct journal_record *r, char **ou
 	return SSA_ERR_OK;
 }
 
+/* The intent in @p buf (NUL after @p len bytes), of a card of caisse @p caisse; one of version 1
+ * is of a card of @p main_caisse. */
 static enum ssa_err
-pending_decode(const char *buf, size_t len, struct card_intent *in, struct journal_record *r)
+pending_decode(const char *buf, size_t len, const char *main_caisse, struct card_intent *in,
+	       char caisse[CARD_CAISSE_MAX + 1], struct journal_record *r)
 {
 	const char *nl = memchr(buf, '\n', len);
 	unsigned long long serial;
 	unsigned term, seq;
 	long long amount;
 	const char *why;
+	int end = -1;
 
 	journal_record_init(r, JOURNAL_SALE);
-	if (!nl || len < sizeof(PENDING_TAG) || memcmp(buf, PENDING_TAG, sizeof(PENDING_TAG) - 1) ||
-	    sscanf(buf + sizeof(PENDING_TAG) - 1, "%16llx,%u,%u,%lld", &serial, &term, &seq,
-		   &amount) != 4)
+	memset(in, 0, sizeof(*in));
+	memset(caisse, 0, CARD_CAISSE_MAX + 1);
+	if (!nl || len < sizeof(PENDING_TAG))
 		return SSA_ERR_JOURNAL_FORMAT;
+	if (memcmp(buf, PENDING_TAG, sizeof(PENDING_TAG) - 1) == 0) {
+		const char *c;
+
+		if (sscanf(buf + sizeof(PENDING_TAG) - 1, "%16llx,%u,%u,%lld,%n", &serial, &term,
+			   &seq, &amount, &end) != 4 ||
+		    end < 0 || (c = buf + sizeof(PENDING_TAG) - 1 + end) > nl ||
+		    (size_t)(nl - c) > CARD_CAISSE_MAX ||
+		    strspn(c, CARD_CAISSE_CHARS) < (size_t)(nl - c))
+			return SSA_ERR_JOURNAL_FORMAT;
+		memcpy(caisse, c, (size_t)(nl - c));
+	} else if (memcmp(buf, PENDING_TAG_V1, sizeof(PENDING_TAG_V1) - 1) == 0 &&
+		   sscanf(buf + sizeof(PENDING_TAG_V1) - 1, "%16llx,%u,%u,%lld", &serial, &term,
+			  &seq, &amount) == 4) {
+		snprintf(caisse, CARD_CAISSE_MAX + 1, "%.*s", (int)CARD_CAISSE_MAX, main_caisse);
+	} else {
+		return SSA_ERR_JOURNAL_FORMAT;
+	}
 	in->card_serial = serial;
 	in->terminal_id = term;
 	in->seq = seq;
@@ -802,7 +827,7 @@ commit_with_card(struct till *t, struct journal_record *r, int64_t now_ms, struc
 	in = (struct card_intent){ t->card_identity.serial, t->card_terminal, (uint32_t)(last + 1),
 				   t->alloc.ssa_debit };
 	r->seq = last + 1;
-	if ((err = pending_encode(&in, r, &blob, &len)) != SSA_ERR_OK ||
+	if ((err = pending_encode(&in, t->card_identity.caisse, r, &blob, &len)) != SSA_ERR_OK ||
 	    (err = journal_store_put_pending(t->journal, blob, len, &t->pending_id)) != SSA_ERR_OK) {
 		till_message(t, TILL_MSG_ERROR, _("The sale could not be recorded: %s."),
 			     _(ssa_strerror(err)));
@@ -844,6 +869,7 @@ settle_pending(struct till *t, const struct card_identity *id, bool may_debit, i
 	struct card_debit_record recs[CARD_DEBIT_RECORDS];
 	struct journal_record r;
 	struct card_intent in;
+	char caisse[CARD_CAISSE_MAX + 1]; /* the intent's card's */
 	enum card_settle_outcome o;
 	void *blob = NULL;
 	size_t len = 0, n = 0;
@@ -854,7 +880,8 @@ settle_pending(struct till *t, const struct card_identity *id, bool may_debit, i
 	if ((err = journal_store_get_pending(t->journal, &pid, &blob, &len)) != SSA_ERR_OK)
 		return err;
 	ours = t->state == TILL_PAYING && pid == t->sale_pending_id;
-	err = pending_decode(blob, len, &in, &r);
+	err = pending_decode(blob, len, t->n_caisses ? t->caisses[0].id : t->preview_caisse, &in,
+			     caisse, &r);
 	free(blob);
 	if (err != SSA_ERR_OK) {
 		till_message(t, TILL_MSG_ERROR, _("The interrupted payment cannot be read: %s."),
@@ -863,7 +890,8 @@ settle_pending(struct till *t, const struct card_identity *id, bool may_debit, i
 	}
 	if ((err = t->reader->read_debits(t->reader->cls, recs, CARD_DEBIT_RECORDS, &n)) !=
 		    SSA_ERR_OK ||
-	    (err = card_settle(&in, id->serial, recs, n, &o, NULL)) != SSA_ERR_OK) {
+	    (err = card_settle_card(&in, caisse, id->serial, t->n_caisses ? id->caisse : NULL, recs,
+				    n, &o, NULL)) != SSA_ERR_OK) {
 		till_message(t, TILL_MSG_ERROR, _("Card: %s."), _(ssa_strerror(err)));
 		goto out;
 	}

@@ -16,7 +16,11 @@
 #include "i18n.h"
 #include "till_card.h"
 
-#define RELOAD_TAG "ssa-reload,1,"
+/* Version 2 names the card's caisse; version 1 (before) did not: its card is read as of the
+ * till's main caisse.  RELOAD_KIND tells a reload's intent of either version. */
+#define RELOAD_KIND "ssa-reload,"
+#define RELOAD_TAG "ssa-reload,2,"
+#define RELOAD_TAG_V1 "ssa-reload,1,"
 
 /* --- files ---------------------------------------------------------------------------------- */
 
@@ -387,6 +391,7 @@ struct reload_intent {
 	uint64_t serial;
 	uint64_t grant_id;
 	int32_t period;
+	char caisse[CARD_CAISSE_MAX + 1]; /* the card's */
 };
 
 static enum ssa_err
@@ -399,9 +404,9 @@ reload_encode(const struct reload_intent *in, const struct journal_record *r, ch
 
 	if ((err = journal_record_encode(r, &rec, &rlen)) != SSA_ERR_OK)
 		return err;
-	hlen = (size_t)snprintf(head, sizeof(head), RELOAD_TAG "%016llx,%016llx,%06d\n",
+	hlen = (size_t)snprintf(head, sizeof(head), RELOAD_TAG "%016llx,%016llx,%06d,%s\n",
 				(unsigned long long)in->serial, (unsigned long long)in->grant_id,
-				(int)in->period);
+				(int)in->period, in->caisse);
 	if ((*out = malloc(hlen + rlen + 1)) == NULL) {
 		free(rec);
 		return SSA_ERR_NOMEM;
@@ -413,19 +418,36 @@ reload_encode(const struct reload_intent *in, const struct journal_record *r, ch
 	return SSA_ERR_OK;
 }
 
+/* The intent in @p buf (NUL after @p len bytes); one of version 1 is of a card of
+ * @p main_caisse. */
 static enum ssa_err
-reload_decode(const char *buf, size_t len, struct reload_intent *in, struct journal_record *r)
+reload_decode(const char *buf, size_t len, const char *main_caisse, struct reload_intent *in,
+	      struct journal_record *r)
 {
-	const char *nl = memchr(buf, '\n', len);
+	const char *nl = memchr(buf, '\n', len), *c;
 	unsigned long long serial, grant;
-	int period;
+	int period, end = -1;
 	const char *why;
 
 	journal_record_init(r, JOURNAL_RELOAD);
-	if (!nl || len < sizeof(RELOAD_TAG) || memcmp(buf, RELOAD_TAG, sizeof(RELOAD_TAG) - 1) ||
-	    sscanf(buf + sizeof(RELOAD_TAG) - 1, "%16llx,%16llx,%6d", &serial, &grant, &period) !=
-		    3)
+	memset(in, 0, sizeof(*in));
+	if (!nl || len < sizeof(RELOAD_TAG))
 		return SSA_ERR_JOURNAL_FORMAT;
+	if (memcmp(buf, RELOAD_TAG, sizeof(RELOAD_TAG) - 1) == 0) {
+		if (sscanf(buf + sizeof(RELOAD_TAG) - 1, "%16llx,%16llx,%6d,%n", &serial, &grant,
+			   &period, &end) != 3 ||
+		    end < 0 || (c = buf + sizeof(RELOAD_TAG) - 1 + end) > nl ||
+		    (size_t)(nl - c) >= sizeof(in->caisse) ||
+		    strspn(c, CARD_CAISSE_CHARS) < (size_t)(nl - c))
+			return SSA_ERR_JOURNAL_FORMAT;
+		memcpy(in->caisse, c, (size_t)(nl - c));
+	} else if (memcmp(buf, RELOAD_TAG_V1, sizeof(RELOAD_TAG_V1) - 1) == 0 &&
+		   sscanf(buf + sizeof(RELOAD_TAG_V1) - 1, "%16llx,%16llx,%6d", &serial, &grant,
+			  &period) == 3) {
+		snprintf(in->caisse, sizeof(in->caisse), "%.*s", (int)CARD_CAISSE_MAX, main_caisse);
+	} else {
+		return SSA_ERR_JOURNAL_FORMAT;
+	}
 	in->serial = serial;
 	in->grant_id = grant;
 	in->period = period;
@@ -450,7 +472,7 @@ till_card_pending_is_sale(struct till *t)
 
 	if (!t->journal || journal_store_get_pending(t->journal, &id, &blob, &len) != SSA_ERR_OK)
 		return false;
-	sale = !has_tag(blob, len, RELOAD_TAG) && !till_refund_is_intent(blob, len);
+	sale = !has_tag(blob, len, RELOAD_KIND) && !till_refund_is_intent(blob, len);
 	free(blob);
 	return sale;
 }
@@ -458,7 +480,7 @@ till_card_pending_is_sale(struct till *t)
 void
 till_card_recover_message(struct till *t, const void *blob, size_t len)
 {
-	if (has_tag(blob, len, RELOAD_TAG))
+	if (has_tag(blob, len, RELOAD_KIND))
 		till_message(t, TILL_MSG_WARN, "%s",
 			     _("A monthly reload was interrupted: tap that card to settle it."));
 	else if (till_refund_is_intent(blob, len))
@@ -704,7 +726,9 @@ settle_reload(struct till *t, const struct card_identity *id, uint64_t pid,
 	struct card_period_state st;
 	enum ssa_err err;
 
-	if (id->serial != in->serial) {
+	/* A card is its caisse and serial (a till of one caisse reads every card with its one
+	 * key, whatever caisse it names). */
+	if (id->serial != in->serial || (t->n_caisses && strcmp(id->caisse, in->caisse) != 0)) {
 		till_message(t, TILL_MSG_WARN,
 			     _("This is not the card of the interrupted reload (card %016llx)."),
 			     (unsigned long long)in->serial);
@@ -772,11 +796,12 @@ till_card_settle(struct till *t, const struct card_identity *id, int64_t now_ms)
 		free(blob);
 		return err;
 	}
-	if (!has_tag(blob, len, RELOAD_TAG)) {
+	if (!has_tag(blob, len, RELOAD_KIND)) {
 		free(blob);
 		return SSA_ERR_INVAL; /* a sale's: till.c settles those */
 	}
-	err = reload_decode(blob, len, &in, &r);
+	err = reload_decode(blob, len, t->n_caisses ? t->caisses[0].id : t->preview_caisse, &in,
+			    &r);
 	free(blob);
 	if (err != SSA_ERR_OK) {
 		till_message(t, TILL_MSG_ERROR, _("The interrupted reload cannot be read: %s."),
@@ -842,7 +867,8 @@ till_card_reload(struct till *t, const struct card_identity *id, int64_t now_ms,
 	}
 	/* Order matters: the intent is pending before the card is touched, so that a card torn
 	 * away or a till stopped after the card's commit records the RELOAD at the next tap. */
-	in = (struct reload_intent){ id->serial, g->id, period };
+	in = (struct reload_intent){ id->serial, g->id, period, "" };
+	memcpy(in.caisse, id->caisse, sizeof(in.caisse));
 	if ((err = journal_store_last(t->journal, &last, hash)) != SSA_ERR_OK)
 		goto journal_error;
 	r.seq = last + 1;

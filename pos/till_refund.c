@@ -17,7 +17,11 @@
 #include "i18n.h"
 #include "till_card.h"
 
-#define REFUND_TAG "ssa-refund,1,"
+/* Version 2 names the card's caisse; version 1 (before) did not: its card is read as of the
+ * till's main caisse.  REFUND_KIND tells a refund's intent of either version. */
+#define REFUND_KIND "ssa-refund,"
+#define REFUND_TAG "ssa-refund,2,"
+#define REFUND_TAG_V1 "ssa-refund,1,"
 
 /* --- the sale and its earlier refunds ------------------------------------------------------- */
 
@@ -269,6 +273,7 @@ struct refund_intent {
 	uint64_t serial;
 	int64_t before; /* the card's balance before the limited credit */
 	int64_t amount;
+	char caisse[CARD_CAISSE_MAX + 1]; /* the card's */
 };
 
 static enum ssa_err
@@ -281,9 +286,9 @@ refund_encode(const struct refund_intent *in, const struct journal_record *r, ch
 
 	if ((err = journal_record_encode(r, &rec, &rlen)) != SSA_ERR_OK)
 		return err;
-	hlen = (size_t)snprintf(head, sizeof(head), REFUND_TAG "%016llx,%lld,%lld\n",
+	hlen = (size_t)snprintf(head, sizeof(head), REFUND_TAG "%016llx,%lld,%lld,%s\n",
 				(unsigned long long)in->serial, (long long)in->before,
-				(long long)in->amount);
+				(long long)in->amount, in->caisse);
 	if ((*out = malloc(hlen + rlen + 1)) == NULL) {
 		free(rec);
 		return SSA_ERR_NOMEM;
@@ -298,22 +303,41 @@ refund_encode(const struct refund_intent *in, const struct journal_record *r, ch
 bool
 till_refund_is_intent(const void *blob, size_t len)
 {
-	return len >= sizeof(REFUND_TAG) - 1 && memcmp(blob, REFUND_TAG, sizeof(REFUND_TAG) - 1) == 0;
+	return len >= sizeof(REFUND_KIND) - 1 &&
+	       memcmp(blob, REFUND_KIND, sizeof(REFUND_KIND) - 1) == 0;
 }
 
+/* The intent in @p buf (NUL after @p len bytes); one of version 1 is of a card of
+ * @p main_caisse. */
 static enum ssa_err
-refund_decode(const char *buf, size_t len, struct refund_intent *in, struct journal_record *r)
+refund_decode(const char *buf, size_t len, const char *main_caisse, struct refund_intent *in,
+	      struct journal_record *r)
 {
-	const char *nl = memchr(buf, '\n', len);
+	const char *nl = memchr(buf, '\n', len), *c;
 	unsigned long long serial;
 	long long before, amount;
 	const char *why;
+	int end = -1;
 
 	journal_record_init(r, JOURNAL_REFUND);
-	if (!nl || !till_refund_is_intent(buf, len) ||
-	    sscanf(buf + sizeof(REFUND_TAG) - 1, "%16llx,%lld,%lld", &serial, &before, &amount) !=
-		    3)
+	memset(in, 0, sizeof(*in));
+	if (!nl || len < sizeof(REFUND_TAG))
 		return SSA_ERR_JOURNAL_FORMAT;
+	if (memcmp(buf, REFUND_TAG, sizeof(REFUND_TAG) - 1) == 0) {
+		if (sscanf(buf + sizeof(REFUND_TAG) - 1, "%16llx,%lld,%lld,%n", &serial, &before,
+			   &amount, &end) != 3 ||
+		    end < 0 || (c = buf + sizeof(REFUND_TAG) - 1 + end) > nl ||
+		    (size_t)(nl - c) >= sizeof(in->caisse) ||
+		    strspn(c, CARD_CAISSE_CHARS) < (size_t)(nl - c))
+			return SSA_ERR_JOURNAL_FORMAT;
+		memcpy(in->caisse, c, (size_t)(nl - c));
+	} else if (memcmp(buf, REFUND_TAG_V1, sizeof(REFUND_TAG_V1) - 1) == 0 &&
+		   sscanf(buf + sizeof(REFUND_TAG_V1) - 1, "%16llx,%lld,%lld", &serial, &before,
+			  &amount) == 3) {
+		snprintf(in->caisse, sizeof(in->caisse), "%.*s", (int)CARD_CAISSE_MAX, main_caisse);
+	} else {
+		return SSA_ERR_JOURNAL_FORMAT;
+	}
 	in->serial = serial;
 	in->before = before;
 	in->amount = amount;
@@ -351,12 +375,15 @@ till_refund_settle(struct till *t, const struct card_identity *id, uint64_t pid,
 	int64_t bal = 0;
 	enum ssa_err err;
 
-	if ((err = refund_decode(blob, len, &in, &r)) != SSA_ERR_OK) {
+	if ((err = refund_decode(blob, len, t->n_caisses ? t->caisses[0].id : t->preview_caisse,
+				 &in, &r)) != SSA_ERR_OK) {
 		till_message(t, TILL_MSG_ERROR, _("The interrupted refund cannot be read: %s."),
 			     _(ssa_strerror(err)));
 		goto out;
 	}
-	if (id->serial != in.serial) {
+	/* A card is its caisse and serial (a till of one caisse reads every card with its one
+	 * key, whatever caisse it names). */
+	if (id->serial != in.serial || (t->n_caisses && strcmp(id->caisse, in.caisse) != 0)) {
 		till_message(t, TILL_MSG_WARN,
 			     _("This is not the card of the interrupted refund (card %016llx)."),
 			     (unsigned long long)in.serial);
@@ -549,7 +576,8 @@ till_refund_commit(struct till *t, struct till_refund *rf, int timeout_ms, int64
 	r.balance_after = before + rf->ssa;
 	/* Order matters: the intent is pending before the card is touched; a tear is settled at
 	 * the card's next tap from its balance. */
-	in = (struct refund_intent){ id.serial, before, rf->ssa };
+	in = (struct refund_intent){ id.serial, before, rf->ssa, "" };
+	memcpy(in.caisse, id.caisse, sizeof(in.caisse));
 	if ((err = journal_store_last(t->journal, &last, hash)) != SSA_ERR_OK)
 		goto journal_error;
 	r.seq = last + 1;

@@ -95,6 +95,8 @@ enum card_file_no {
 #define CARD_IDENTITY_SIGNED_LEN 50
 #define CARD_IDENTITY_LEN 114
 #define CARD_CAISSE_MAX 16
+/* The characters of a caisse id (1..CARD_CAISSE_MAX of them), for strspn. */
+#define CARD_CAISSE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 #define CARD_DEBIT_RECORD_LEN 20
 #define CARD_PERIOD_VERSION 1 /* without the terminal */
 #define CARD_PERIOD_VERSION_TERMINAL 2
@@ -208,7 +210,8 @@ enum ssa_err card_reload_balance(int64_t old, int64_t amount, enum card_reload_p
 
 /* --- anti-tearing settlement ---------------------------------------------------------------- */
 
-/* A sale's card debit, stored in the journal as pending before the card is touched. */
+/* A sale's card debit, stored in the journal as pending before the card is touched (with the
+ * card's caisse: card_settle_card). */
 struct card_intent {
 	uint64_t card_serial;
 	uint32_t terminal_id;
@@ -231,10 +234,21 @@ enum card_settle_outcome {
  * record: NOT_DEBITED if the file is not full (n < CARD_DEBIT_RECORDS: records are only lost by
  * overwriting, oldest first), or if a record of the same terminal with an earlier sequence is
  * still there (the terminal's debits of this card are written in sequence order, so ours would
- * be newer than that one and could not have been overwritten before it); UNKNOWN otherwise.  @p matched (may be NULL) receives the record on DEBITED. */
+ * be newer than that one and could not have been overwritten before it); UNKNOWN otherwise.  @p matched (may be NULL) receives the record on DEBITED.  Caisses are not
+ * compared: card_settle_card does. */
 enum ssa_err card_settle(const struct card_intent *intent, uint64_t card_serial,
 			 const struct card_debit_record *recs, size_t n,
 			 enum card_settle_outcome *out, struct card_debit_record *matched);
+
+/* card_settle for an intent of the card of caisse @p intent_caisse, the card tapped now being
+ * of caisse @p card_caisse: OTHER_CARD also when the caisses differ (a card is its caisse and
+ * serial: two caisses may number their cards alike).  @p card_caisse NULL compares serials only,
+ * as card_settle does (a till of one caisse reads every card with its one key, whatever caisse
+ * it names); else an @p intent_caisse NULL or "" matches no card. */
+enum ssa_err card_settle_card(const struct card_intent *intent, const char *intent_caisse,
+			      uint64_t card_serial, const char *card_caisse,
+			      const struct card_debit_record *recs, size_t n,
+			      enum card_settle_outcome *out, struct card_debit_record *matched);
 
 /* "DEBITED", ...; static storage. */
 const char *card_settle_name(enum card_settle_outcome o);

@@ -381,6 +381,47 @@ test_settle_other_card(void **state)
 	assert_string_equal(card_settle_name(CARD_SETTLE_UNKNOWN), "UNKNOWN");
 }
 
+/* Two caisses may number their cards alike: card B (caisse-12, serial 0x55) is not card A
+ * (caisse-34, serial 0x55), whose debit it could otherwise be taken for. */
+static void
+test_settle_other_caisse(void **state)
+{
+	struct card_debit_record recs[1] = { { 7, 100, 2550, 2450, 2 } };
+	enum card_settle_outcome o;
+	(void)state;
+	assert_int_equal(card_settle_card(&intent, "caisse-34", 0x55, "caisse-12", NULL, 0, &o,
+					  NULL),
+			 SSA_ERR_OK);
+	assert_int_equal(o, CARD_SETTLE_OTHER_CARD);
+	assert_int_equal(card_settle_card(&intent, "caisse-34", 0x55, "caisse-340", recs, 1, &o,
+					  NULL),
+			 SSA_ERR_OK);
+	assert_int_equal(o, CARD_SETTLE_OTHER_CARD);
+	assert_int_equal(card_settle_card(&intent, "caisse-34", 0x55, "caisse-34", recs, 1, &o,
+					  NULL),
+			 SSA_ERR_OK);
+	assert_int_equal(o, CARD_SETTLE_DEBITED);
+	assert_int_equal(card_settle_card(&intent, "caisse-34", 0x55, "caisse-34", NULL, 0, &o,
+					  NULL),
+			 SSA_ERR_OK);
+	assert_int_equal(o, CARD_SETTLE_NOT_DEBITED);
+	assert_int_equal(card_settle_card(&intent, "caisse-34", 0x56, "caisse-34", recs, 1, &o,
+					  NULL),
+			 SSA_ERR_OK);
+	assert_int_equal(o, CARD_SETTLE_OTHER_CARD);
+	/* serials only (a till of one caisse) */
+	assert_int_equal(card_settle_card(&intent, "caisse-34", 0x55, NULL, recs, 1, &o, NULL),
+			 SSA_ERR_OK);
+	assert_int_equal(o, CARD_SETTLE_DEBITED);
+	/* an intent without its caisse matches no caisse */
+	assert_int_equal(card_settle_card(&intent, "", 0x55, "caisse-34", recs, 1, &o, NULL),
+			 SSA_ERR_OK);
+	assert_int_equal(o, CARD_SETTLE_OTHER_CARD);
+	assert_int_equal(card_settle_card(&intent, NULL, 0x55, "caisse-34", recs, 1, &o, NULL),
+			 SSA_ERR_OK);
+	assert_int_equal(o, CARD_SETTLE_OTHER_CARD);
+}
+
 /* --- key files ------------------------------------------------------------------------------ */
 
 static void
@@ -485,6 +526,7 @@ main(void)
 		cmocka_unit_test(test_settle_unknown),
 		cmocka_unit_test(test_settle_contradictions),
 		cmocka_unit_test(test_settle_other_card),
+		cmocka_unit_test(test_settle_other_caisse),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_keys_refused),
 	};

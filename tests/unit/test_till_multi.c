@@ -74,6 +74,8 @@ struct fake_card {
 	struct card_debit_record recs[CARD_DEBIT_RECORDS];
 	size_t n;
 	struct card_period_state period;
+	int tear; /* next debit: 1 torn before it happens, 2 torn after it happened */
+	int tear_grant; /* next grant: 2 torn after the card took it */
 	unsigned debits, grants;
 };
 
@@ -150,11 +152,21 @@ f_debit(void *cls, struct card_debit_record *rec)
 		return err;
 	if (rec->amount > c->balance)
 		return SSA_ERR_CARD_BALANCE;
+	if (c->tear == 1) {
+		c->tear = 0;
+		((struct fake_reader *)cls)->on = NULL;
+		return SSA_ERR_CARD_TORN;
+	}
 	c->balance -= rec->amount;
 	rec->balance_after = c->balance;
 	assert_true(c->n < CARD_DEBIT_RECORDS);
 	c->recs[c->n++] = *rec;
 	c->debits++;
+	if (c->tear == 2) {
+		c->tear = 0;
+		((struct fake_reader *)cls)->on = NULL;
+		return SSA_ERR_CARD_TORN;
+	}
 	return SSA_ERR_OK;
 }
 
@@ -189,6 +201,11 @@ f_apply_grant(void *cls, const struct card_grant *g, int64_t *balance)
 	c->period.period = g->period;
 	c->period.grant_id = g->grant_id;
 	c->grants++;
+	if (c->tear_grant == 2) {
+		c->tear_grant = 0;
+		((struct fake_reader *)cls)->on = NULL;
+		return SSA_ERR_CARD_TORN;
+	}
 	*balance = now;
 	return SSA_ERR_OK;
 }
@@ -633,6 +650,142 @@ test_grants_per_caisse(void **state)
 	assert_int_equal(tf_last_seq(f->journal), 4); /* reload, reload + sale, sale */
 }
 
+/* --- a card is its caisse and serial: intents name the caisse ---------------------------- */
+
+/* A fresh till on the same journal, spool and reader (a restart), as setup makes it. */
+static void
+restart(struct fixture *f)
+{
+	till_fini(&f->t);
+	tf_till(&f->t, TODAY, "9", f->journal, f->signer);
+	till_set_catalog(&f->t, f->cat, "caisse-34");
+	f->t.reader = &f->reader;
+	f->t.card_terminal = 3;
+	f->t.money_locale = MONEY_EN;
+	f->t.caisse_verify_key = f->keys[0].verify;
+	f->t.files = f->files[0];
+	f->t.caisses = f->caisses;
+	f->t.n_caisses = 2;
+	till_recover(&f->t);
+}
+
+/* Tap card @p c once. */
+static enum ssa_err
+tap(struct fixture *f, struct fake_card *c)
+{
+	struct receipt rc = tf_receipt();
+	enum ssa_err err;
+
+	f->fr.on = c;
+	err = till_poll_card(&f->t, 10, NOW + 1000, &rc);
+	f->fr.on = NULL;
+	return err;
+}
+
+/* caisse-34's card's sale torn before its debit: caisse-12's card of the same serial, tapped
+ * next, is another card (neither debited for it nor taken for its record); caisse-34's card
+ * then pays it, once. */
+static void
+test_intent_names_caisse(void **state)
+{
+	struct fixture *f = *state;
+
+	f->card[0].tear = 1;
+	assert_int_equal(pay(f, &f->card[0]), SSA_ERR_CARD_TORN);
+	assert_true(f->t.pending_id > 0);
+	assert_int_equal(tap(f, &f->card[1]), SSA_ERR_CARD_ABSENT);
+	assert_non_null(strstr(f->t.msg, "This is not the card of the interrupted payment"));
+	assert_int_equal(f->card[1].debits, 0);
+	assert_int_equal(f->card[1].balance, 1000);
+	assert_int_equal(tf_last_seq(f->journal), 0);
+	assert_true(f->t.pending_id > 0);
+	assert_int_equal(tap(f, &f->card[0]), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAID);
+	assert_int_equal(f->card[0].debits, 1);
+	assert_int_equal(f->card[0].balance, 1000 - 470);
+	assert_int_equal(tf_last_seq(f->journal), 1);
+	check_sale(f, 1, &f->card[0], 470);
+	assert_int_equal(f->t.pending_id, 0);
+}
+
+/* An intent stored by a till of before caisses were named in intents ("ssa-pending,1,", no
+ * caisse) is of a card of the till's main caisse: caisse-12's card of the same serial does not
+ * settle it (its records would say NOT_DEBITED and drop a sale caisse-34's card paid);
+ * caisse-34's card records it, once. */
+static void
+test_old_intent_is_main_caisse(void **state)
+{
+	struct fixture *f = *state;
+	void *blob = NULL;
+	char *v1, *comma, *nl;
+	size_t len = 0;
+	uint64_t id = 0, id1 = 0;
+
+	f->card[0].tear = 2;
+	assert_int_equal(pay(f, &f->card[0]), SSA_ERR_CARD_TORN);
+	assert_int_equal(f->card[0].debits, 1);
+	/* the intent as the older version wrote it */
+	assert_int_equal(journal_store_get_pending(f->journal, &id, &blob, &len), SSA_ERR_OK);
+	assert_int_equal(memcmp(blob, "ssa-pending,2,", 14), 0);
+	assert_non_null(v1 = calloc(1, len + 1));
+	memcpy(v1, blob, len);
+	v1[12] = '1';
+	nl = strchr(v1, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	comma = strrchr(v1, ',');
+	assert_string_equal(comma, ",caisse-34");
+	memmove(comma, nl, len - (size_t)(nl - v1) + 1);
+	*comma = '\n';
+	assert_int_equal(journal_store_drop_pending(f->journal, id), SSA_ERR_OK);
+	assert_int_equal(journal_store_put_pending(f->journal, v1, strlen(v1), &id1), SSA_ERR_OK);
+	free(v1);
+	free(blob);
+	restart(f);
+	assert_int_equal(f->t.pending_id, id1);
+	assert_string_equal(f->t.msg, "A card payment was interrupted: tap that card to settle it.");
+	assert_int_equal(tap(f, &f->card[1]), SSA_ERR_CARD_ABSENT);
+	assert_non_null(strstr(f->t.msg, "This is not the card of the interrupted payment"));
+	assert_int_equal(f->t.pending_id, id1);
+	assert_int_equal(tf_last_seq(f->journal), 0);
+	assert_int_equal(f->card[1].debits, 0);
+	assert_int_equal(tap(f, &f->card[0]), SSA_ERR_OK);
+	assert_string_equal(f->t.msg, "The interrupted card payment was recorded.");
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(tf_last_seq(f->journal), 1);
+	check_sale(f, 1, &f->card[0], 470);
+	assert_int_equal(f->card[0].debits, 1);
+}
+
+/* caisse-34's card's monthly reload torn after the card took the grant: caisse-12's card of the
+ * same serial is another card (its period state would drop the intent, and the grant would
+ * never be recorded); caisse-34's card records the RELOAD, once. */
+static void
+test_reload_intent_names_caisse(void **state)
+{
+	struct fixture *f = *state;
+	struct journal_record r;
+
+	put_grants(f, 0, "caisse-34", f->card[0].id.member_id, 5000, doc_key[0]);
+	f->card[0].tear_grant = 2;
+	assert_int_equal(pay(f, &f->card[0]), SSA_ERR_CARD_TORN);
+	assert_int_equal(f->card[0].grants, 1);
+	assert_true(f->t.pending_id > 0);
+	assert_int_equal(tap(f, &f->card[1]), SSA_ERR_CARD_ABSENT);
+	assert_non_null(strstr(f->t.msg, "This is not the card of the interrupted reload"));
+	assert_true(f->t.pending_id > 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
+	assert_int_equal(f->card[1].grants, 0);
+	assert_int_equal(tap(f, &f->card[0]), SSA_ERR_OK);
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(tf_last_seq(f->journal), 1);
+	tf_record(f->journal, 1, &r);
+	assert_int_equal(r.kind, JOURNAL_RELOAD);
+	assert_int_equal(r.reload.amount, 5000);
+	journal_record_fini(&r);
+	assert_int_equal(f->card[0].grants, 1);
+}
+
 int
 main(void)
 {
@@ -642,6 +795,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_single_caisse_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotlist_per_caisse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grants_per_caisse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intent_names_caisse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_intent_is_main_caisse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_intent_names_caisse, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_multi", tests, NULL, NULL);
 }

@@ -365,6 +365,15 @@ till_pay_start(struct till *t)
 		till_message(t, TILL_MSG_WARN, "%s", _("The basket is empty."));
 		return SSA_ERR_INVAL;
 	}
+	if (t->pending_id) {
+		/* An intent of another sale, reload or refund (left by a crash or a torn card): its
+		 * card settles it first, so that card is not read as this basket's payment, and this
+		 * sale cannot take the journal's next card sequence from it. */
+		till_message(t, TILL_MSG_WARN, "%s",
+			     _("A card payment, reload or refund was interrupted: tap that card "
+			       "first to settle it; no payment can be taken before."));
+		return SSA_ERR_INVAL;
+	}
 	err = allocation_compute(&t->basket, 0, &t->alloc);
 	if (err != SSA_ERR_OK)
 		return add_failed(t, err, _("the payment"));
@@ -1001,8 +1010,18 @@ till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *r
 	if (t->state != TILL_PAYING && !t->pending_id)
 		return SSA_ERR_CARD_ABSENT;
 	err = t->reader->wait_card(t->reader->cls, timeout_ms, uid, &uid_len);
-	if (err == SSA_ERR_CARD_ABSENT)
+	if (err == SSA_ERR_CARD_ABSENT) {
+		t->card_must_leave = false;
 		return err;
+	}
+	if (err == SSA_ERR_OK && t->state == TILL_PAYING && t->card_must_leave) {
+		/* The card that settled another customer's operation must not pay this basket. */
+		t->reader->release(t->reader->cls);
+		till_message(t, TILL_MSG_WARN, "%s",
+			     _("The card that settled the interrupted operation is still on the "
+			       "reader: lift it, then tap the card that pays."));
+		return SSA_ERR_CARD_ABSENT;
+	}
 	if (err == SSA_ERR_OK)
 		err = t->reader->read_identity(t->reader->cls, &id);
 	if (err != SSA_ERR_OK)
@@ -1103,6 +1122,9 @@ till_recover(struct till *t)
 	if (!t->journal || journal_store_get_pending(t->journal, &id, &blob, &len) != SSA_ERR_OK)
 		return;
 	t->pending_id = id;
+	/* Another customer's card settles it: once it did, that card must leave the reader before
+	 * a card pays the next basket. */
+	t->card_must_leave = true;
 	till_card_recover_message(t, blob, len);
 	free(blob);
 }

@@ -102,6 +102,8 @@ struct till {
 	uint64_t sale_pending_id; /* the intent this sale stored (an intent left by a crash before
 				   * a restart is another sale's: settled on its own) */
 	uint64_t last_sale_seq;  /* sequence number of the last recorded sale */
+	bool card_must_leave;    /* an intent was pending at start-up (another customer's card
+				  * settles it): no card pays before the reader was seen empty */
 
 	/* The ports (borrowed, may be NULL: then no payment can be recorded / no card read). */
 	struct ssa_journal_store *journal;
@@ -200,7 +202,8 @@ void till_new_sale(struct till *t);
 void till_cancel_sale(struct till *t);
 
 /* Start paying: the basket must have lines; it is frozen.  No card yet: everything is due from
- * other tenders until a card is read. */
+ * other tenders until a card is read.  Refused while an intent of another sale, reload or refund
+ * is pending (its card settles it first: till_poll_card). */
 enum ssa_err till_pay_start(struct till *t);
 
 /* The card @p c was read: the lines are decided again with the list of the card's caisse, and
@@ -220,7 +223,10 @@ struct receipt;
 
 /* While paying, look for the food card for at most @p timeout_ms: identity checked offline
  * (signature, validity), balance read, then till_pay_card.  A card whose payment was torn away
- * earlier is settled first: its debit is recorded exactly once, or tried again.
+ * earlier is settled first: its debit is recorded exactly once, or tried again.  Also outside a
+ * payment while an intent is pending.  After a start-up with an intent pending, a card pays only
+ * once the reader was seen empty (t->card_must_leave, set by till_recover: the card that settled
+ * it is another customer's; a message says so while it stays).
  * SSA_ERR_CARD_ABSENT quietly when no card came; other card errors are a message. */
 enum ssa_err till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *rc);
 

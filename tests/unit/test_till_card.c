@@ -728,6 +728,7 @@ static void
 test_reload_crash_restart(void **state)
 {
 	struct fixture *f = *state;
+	struct receipt rc = tf_receipt();
 	struct journal_record other;
 	struct card_identity id;
 	int64_t bal = 0;
@@ -750,7 +751,19 @@ test_reload_crash_restart(void **state)
 	assert_int_equal(tf_last_seq(f->journal), 0);
 	f->card.id.serial = SERIAL;
 	assert_int_equal(card_identity_sign(&f->card.id, uid, sizeof(uid), caisse_key), SSA_ERR_OK);
-	/* the card: recorded once */
+	/* no payment starts before the card settles the reload */
+	tf_scan(&f->t, "2*3560070894222");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_INVAL);
+	assert_non_null(strstr(f->t.msg, "tap that card first to settle it"));
+	/* the card: recorded once; lifted, it pays */
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_OK);
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(reloads(f), 1);
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_ABSENT);
+	assert_non_null(strstr(f->t.msg, "lift it, then tap the card that pays"));
+	f->card.present = false;
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_ABSENT);
 	assert_int_equal(pay(f), SSA_ERR_OK);
 	assert_int_equal(f->card.grants, 1);
 	assert_int_equal(reloads(f), 1);

@@ -78,6 +78,7 @@ struct card {
 	const char *dir;
 	struct card_identity id;
 	struct card_file f;
+	bool lifted; /* off the reader for the next look only */
 };
 
 static void
@@ -131,6 +132,10 @@ f_wait(void *cls, int timeout_ms, uint8_t u[CARD_UID_MAX], size_t *len)
 	struct card *c = cls;
 
 	(void)timeout_ms;
+	if (c->lifted) {
+		c->lifted = false;
+		return SSA_ERR_CARD_ABSENT;
+	}
 	if (card_load(c->dir, &c->f) != 0)
 		return SSA_ERR_CARD_FORMAT;
 	memcpy(u, uid, sizeof(uid));
@@ -346,6 +351,12 @@ sell(struct till *t, const char *dir, int n)
 	}
 	if (till_pay_start(t) != SSA_ERR_OK)
 		return -1;
+	/* A card that settled an interrupted payment is lifted before a card pays. */
+	if (s->card && t->card_must_leave) {
+		((struct card *)t->reader->cls)->lifted = true;
+		if (till_poll_card(t, 0, now_ms, &rc) != SSA_ERR_CARD_ABSENT || t->card_must_leave)
+			return -1;
+	}
 	if (s->card && (till_poll_card(t, 0, now_ms, &rc) != SSA_ERR_OK || !t->has_card ||
 			t->alloc.ssa_debit != s->ssa))
 		return -1;

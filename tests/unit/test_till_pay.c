@@ -354,9 +354,10 @@ test_restart_settles_pending(void **state)
 	f->t = t2; /* teardown finis it */
 }
 
-/* A till restarted with a card payment pending rings up the next customer: the old intent is
- * settled on its own when that card is tapped during the new payment, and the new sale goes on
- * and is recorded too (the new basket was lost when the old intent was taken for it). */
+/* A till restarted with a card payment pending rings up the next customer: the payment cannot
+ * start before the old intent is settled (its card tapped on the sale screen records it on its
+ * own), and that card, left on the reader, does not pay the new basket: it must be lifted first;
+ * the new sale is then recorded too. */
 static void
 test_restart_pending_during_next_sale(void **state)
 {
@@ -375,18 +376,29 @@ test_restart_pending_during_next_sale(void **state)
 	till_setup(f, &t2);
 	till_recover(&t2);
 	assert_true(t2.pending_id > 0);
-	/* the next customer: a bottle of wine, cash */
+	/* the next customer: a bottle of wine; no payment before the old intent is settled */
 	scan(&t2, "3176582033303");
-	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
-	assert_int_equal(till_pay_tender(&t2, TENDER_CASH, 590), SSA_ERR_OK);
+	assert_int_equal(till_pay_start(&t2), SSA_ERR_INVAL);
+	assert_string_equal(t2.msg, "A card payment, reload or refund was interrupted: tap that "
+				    "card first to settle it; no payment can be taken before.");
+	assert_int_equal(t2.state, TILL_SELLING);
 	/* the first customer's card comes back */
 	f->card.present = true;
 	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_OK);
 	assert_string_equal(t2.msg, "The interrupted card payment was recorded.");
 	assert_int_equal(t2.pending_id, 0);
 	assert_int_equal(records(f), 1);
-	assert_int_equal(t2.state, TILL_PAYING);
+	assert_int_equal(t2.state, TILL_SELLING);
 	assert_int_equal(t2.basket.n, 1);
+	/* that card stays on the reader: it does not pay the wine */
+	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
+	assert_int_equal(till_poll_card(&t2, 10, 1795000002500, &rc), SSA_ERR_CARD_ABSENT);
+	assert_string_equal(t2.msg, "The card that settled the interrupted operation is still on "
+				    "the reader: lift it, then tap the card that pays.");
+	assert_false(t2.has_card);
+	f->card.present = false;
+	assert_int_equal(till_poll_card(&t2, 10, 1795000002600, &rc), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(till_pay_tender(&t2, TENDER_CASH, 590), SSA_ERR_OK);
 	assert_int_equal(till_pay_commit(&t2, 1795000003000, &rc), SSA_ERR_OK);
 	assert_int_equal(records(f), 2);
 	assert_int_equal(f->card.debits, 1);
@@ -397,6 +409,13 @@ test_restart_pending_during_next_sale(void **state)
 	assert_int_equal(r.ssa_covered, 0);
 	journal_record_fini(&r);
 	free(enc);
+	/* lifted, a card tapped again pays (the next sale) */
+	till_new_sale(&t2);
+	scan(&t2, "3560070894222");
+	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&t2, 10, 1795000004000, &rc), SSA_ERR_OK);
+	assert_true(t2.has_card);
 	f->t = t2;
 }
 
@@ -675,9 +694,12 @@ test_expired_card_settles(void **state)
 	assert_int_equal(stored_intent(f), 0);
 	assert_int_equal(records(f), 1);
 	assert_int_equal(f->card.debits, 1);
-	/* it pays nothing new */
+	/* it pays nothing new (lifted and tapped again) */
 	scan(&t2, "3560070894222");
 	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
+	f->card.present = false;
+	assert_int_equal(till_poll_card(&t2, 10, 1795000003000, &rc), SSA_ERR_CARD_ABSENT);
+	f->card.present = true;
 	assert_int_equal(till_poll_card(&t2, 10, 1795000003000, &rc), SSA_ERR_CARD_EXPIRED);
 	assert_string_equal(t2.msg, "Card refused: card has expired.");
 	assert_false(t2.has_card);

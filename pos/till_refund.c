@@ -370,9 +370,12 @@ enum ssa_err
 till_refund_settle(struct till *t, const struct card_identity *id, uint64_t pid, const void *blob,
 		   size_t len)
 {
+	struct card_debit_record recs[CARD_DEBIT_RECORDS];
 	struct refund_intent in;
 	struct journal_record r;
 	int64_t bal = 0;
+	size_t n = 0;
+	bool sale_newest;
 	enum ssa_err err;
 
 	if ((err = refund_decode(blob, len, t->n_caisses ? t->caisses[0].id : t->preview_caisse,
@@ -390,12 +393,27 @@ till_refund_settle(struct till *t, const struct card_identity *id, uint64_t pid,
 		err = SSA_ERR_CARD_ABSENT;
 		goto out;
 	}
-	if ((err = t->reader->read_balance(t->reader->cls, &bal)) != SSA_ERR_OK) {
+	if ((err = t->reader->read_debits(t->reader->cls, recs, CARD_DEBIT_RECORDS, &n)) !=
+		    SSA_ERR_OK ||
+	    (err = t->reader->read_balance(t->reader->cls, &bal)) != SSA_ERR_OK) {
 		till_message(t, TILL_MSG_ERROR, _("Card: %s."), _(ssa_strerror(err)));
 		goto out;
 	}
 	t->pending_id = pid;
-	if (bal == in.before + in.amount) {
+	/* The balance tells only while the sale is still the card's newest debit, with the
+	 * balance the refund started from: a card that paid since (elsewhere) could be back at
+	 * either balance by chance. */
+	sale_newest = n > 0 && recs[0].terminal_id == t->card_terminal &&
+		      recs[0].seq == (uint32_t)r.link_seq && recs[0].balance_after == in.before;
+	if (!sale_newest) {
+		err = SSA_ERR_CARD_ABSENT;
+		till_message(t, TILL_MSG_ERROR, "%s",
+			     _("The card cannot tell whether the refund reached it: it stays pending "
+			       "for the caisse."));
+		log_warn("refund intent of sale %llu kept: the card paid since (balance %lld, %lld "
+			 "before the refund)",
+			 (unsigned long long)r.link_seq, (long long)bal, (long long)in.before);
+	} else if (bal == in.before + in.amount) {
 		/* The card took the credit: record it, once. */
 		err = append_refund(t, &r, pid);
 	} else if (bal == in.before) {

@@ -1355,6 +1355,37 @@ test_refund_torn_then_expired(void **state)
 	assert_int_equal(bal, -1);
 }
 
+/* A refund torn after the card took it; the card then pays 2.35 at another till, back at the
+ * balance the refund started from: the balance alone would say the refund never reached the
+ * card (and it would be made again); the card's newest debit is not the sale's any more, so the
+ * refund stays pending for the caisse. */
+static void
+test_refund_torn_then_paid_elsewhere(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = tf_receipt();
+	struct till_refund rf;
+
+	sale_mixed(f);
+	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 1), SSA_ERR_OK);
+	f->card.present = true;
+	f->card.tear_refund = 2;
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW), SSA_ERR_CARD_TORN);
+	assert_int_equal(f->card.balance, 295 + 235);
+	till_refund_fini(&rf);
+	f->card.recs[f->card.n++] = (struct card_debit_record){ .terminal_id = 9, .seq = 40,
+								 .amount = 235,
+								 .balance_after = 295 };
+	f->card.balance = 295;
+	f->card.present = true;
+	assert_int_equal(till_poll_card(&f->t, 10, NOW, &rc), SSA_ERR_CARD_ABSENT);
+	assert_string_equal(f->t.msg, "The card cannot tell whether the refund reached it: it "
+				      "stays pending for the caisse.");
+	assert_true(f->t.pending_id > 0);
+	assert_int_equal(tf_last_seq(f->journal), 1);
+}
+
 int
 main(void)
 {
@@ -1381,6 +1412,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refund_after_late_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_torn_then_hotlisted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refund_torn_then_expired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_torn_then_paid_elsewhere, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_card", tests, NULL, NULL);
 }

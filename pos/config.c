@@ -29,7 +29,8 @@ const struct config_key pos_config_schema[] = {
 	CONFIG_PATH(S, key_file, "till", "key_file", NULL,
 		    "the terminal's signing key (default: data_dir/terminal.key)"),
 	CONFIG_INT(S, list_max_age, "till", "list_max_age", 0, 365, "7",
-		   "days after which the product list and hot list are shown as too old (0: never)"),
+		   "days after which the product list and hot list are shown as too old, when the "
+		   "caisse's list in force sets no max_age of its own (0: never)"),
 	CONFIG_BOOL(S, color, "till", "color", "yes", "draw in color (symbols show every state too)"),
 	CONFIG_INT(S, receipt_width, "receipt", "width", 32, 64, "40", "characters per line"),
 	CONFIG_PATH(S, receipt_dir, "receipt", "directory", NULL,

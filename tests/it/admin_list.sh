@@ -1,7 +1,8 @@
 #!/bin/sh
 # ssa-admin list: a caisse's key pair, signing, verifying (an edited byte and another key fail),
 # importing into a real catalog database (older list, other caisse and bad signature refused,
-# the list in force kept), a delta, showing, and the product CSV import (all or nothing).
+# the list in force kept), a delta, showing, the caisse's age limit (max_age: --max-age,
+# [caisse] list_max_age), and the product CSV import (all or nothing).
 set -eu
 b=${SSA_BUILD:-build}
 adm="$b/ssa-admin"
@@ -59,6 +60,75 @@ timeout 30 "$adm" list show "$db" caisse-34 >"$tmp/show"
 grep -q '^code,0036000291452,80,,,,$' "$tmp/show" || fail "delta entry: $(cat "$tmp/show")"
 ! grep -q '^exclude,alcool' "$tmp/show" || fail "delta removal"
 grep -q '^version,8$' "$tmp/show" || fail "delta version"
+
+# the caisse's age limit (docs/lists.md, max_age): --max-age, else the body's own line, else
+# [caisse] list_max_age of ssa-admin.ini; the till's catalog keeps it with the list in force
+sed 's/^version,7$/version,9/' "$tmp/v7.body" >"$tmp/v9.body"
+timeout 30 "$adm" list sign "$tmp/c34.key" "$tmp/v9.body" "$tmp/v9.list" --max-age 3 2>"$tmp/err" ||
+	fail "sign --max-age: $(cat "$tmp/err")"
+grep -q "max age 3 days" "$tmp/err" || fail "sign message: $(cat "$tmp/err")"
+[ "$(head -5 "$tmp/v9.list" | tr '\n' ' ')" = "ssa-list,2 caisse,caisse-34 version,9 max_age,3 valid,2026-01-01, " ] ||
+	fail "max_age line: $(head -5 "$tmp/v9.list")"
+timeout 30 "$adm" list verify "$tmp/c34.pub" "$tmp/v9.list" | grep -q "entries, max age 3 days$" ||
+	fail "verify max age"
+# signed: an edited limit does not verify
+sed 's/^max_age,3$/max_age,30/' "$tmp/v9.list" >"$tmp/edited9.list"
+must_fail timeout 30 "$adm" list verify "$tmp/c34.pub" "$tmp/edited9.list"
+grep -q "does not verify" "$tmp/out" || fail "edited max_age: $(cat "$tmp/out")"
+timeout 30 "$adm" list import "$db" caisse-34 "$tmp/c34.pub" "$tmp/v9.list" | grep -q "version 9 in force"
+timeout 30 "$adm" list show "$db" caisse-34 | grep -q '^max_age,3$' || fail "show max_age"
+# a delta without the line, signed with [caisse] list_max_age = 5: the caisse's limit is written
+printf '[caisse]\nlist_max_age = 5\n' >"$tmp/admin.ini"
+printf 'ssa-list,1\ncaisse,caisse-34\nversion,10\nbase,9\nvalid,2026-01-01,\ncode,3560070123452,90,,,,\n' \
+	>"$tmp/d10.body"
+timeout 30 "$adm" -c "$tmp/admin.ini" list sign "$tmp/c34.key" "$tmp/d10.body" "$tmp/d10.list" 2>/dev/null ||
+	fail "sign with [caisse] list_max_age"
+grep -q '^max_age,5$' "$tmp/d10.list" || fail "config max_age: $(cat "$tmp/d10.list")"
+grep -q '^base,9$' "$tmp/d10.list" || fail "delta base kept"
+timeout 30 "$adm" list import "$db" caisse-34 "$tmp/c34.pub" "$tmp/d10.list" | grep -q "version 10 in force"
+timeout 30 "$adm" list show "$db" caisse-34 >"$tmp/show"
+grep -q '^max_age,5$' "$tmp/show" || fail "delta max_age in force: $(cat "$tmp/show")"
+grep -q '^code,3560070123452,90,,,,$' "$tmp/show" || fail "delta entry"
+# the caisse publishes it; a limit other than its configured one is published with a warning
+timeout 30 "$adm" -c "$tmp/admin.ini" list publish "$tmp/v9.list" --key "$tmp/c34.pub" \
+	--caisse caisse-34 --db "$tmp/caisse.db" >"$tmp/pub" 2>"$tmp/err" || fail "publish: $(cat "$tmp/err")"
+grep -q "^published list of caisse-34: version 9, 4 entries, max age 3 days$" "$tmp/pub" ||
+	fail "publish message: $(cat "$tmp/pub")"
+grep -q "warning: .*v9.list says max_age 3 days, \[caisse\] list_max_age 5" "$tmp/err" ||
+	fail "publish warning: $(cat "$tmp/err")"
+sed 's/^version,7$/version,12/' "$tmp/v7.body" >"$tmp/v12.body"
+timeout 30 "$adm" -c "$tmp/admin.ini" list sign --max-age 0 "$tmp/c34.key" "$tmp/v12.body" \
+	"$tmp/v12.list" 2>/dev/null
+timeout 30 "$adm" -c "$tmp/admin.ini" list publish "$tmp/v12.list" --key "$tmp/c34.pub" \
+	--caisse caisse-34 --db "$tmp/caisse.db" >"$tmp/pub" 2>"$tmp/err" || fail "publish 12"
+grep -q "^published list of caisse-34: version 12, 4 entries$" "$tmp/pub" || fail "publish 12"
+grep -q "warning: .*v12.list has no max_age: tills use their own \[till\] list_max_age" "$tmp/err" ||
+	fail "publish warning without max_age: $(cat "$tmp/err")"
+# the body's own line beats the configuration; --max-age beats both; 0 takes it out (format 1)
+sed 's/^version,7$/version,11/; s/^valid,/max_age,10\nvalid,/; s/^ssa-list,1$/ssa-list,2/' \
+	"$tmp/v7.body" >"$tmp/v11.body"
+timeout 30 "$adm" -c "$tmp/admin.ini" list sign "$tmp/c34.key" "$tmp/v11.body" >"$tmp/v11.list" 2>/dev/null
+grep -q '^max_age,10$' "$tmp/v11.list" && ! grep -q '^max_age,5$' "$tmp/v11.list" ||
+	fail "body's max_age"
+timeout 30 "$adm" -c "$tmp/admin.ini" list sign --max-age 0 "$tmp/c34.key" "$tmp/v11.body" \
+	>"$tmp/v11.list" 2>/dev/null
+! grep -q '^max_age' "$tmp/v11.list" && head -1 "$tmp/v11.list" | grep -q '^ssa-list,1$' ||
+	fail "--max-age 0: $(head -5 "$tmp/v11.list")"
+# refused: a limit out of range, not a number; a format 1 body with the line (named by its line)
+must_fail timeout 30 "$adm" list sign "$tmp/c34.key" "$tmp/v9.body" --max-age 366
+grep -q "0..365" "$tmp/out" || fail "--max-age 366: $(cat "$tmp/out")"
+must_fail timeout 30 "$adm" list sign "$tmp/c34.key" "$tmp/v9.body" --max-age 7d
+printf '[caisse]\nlist_max_age = 400\n' >"$tmp/bad.ini"
+must_fail timeout 30 "$adm" -c "$tmp/bad.ini" list sign "$tmp/c34.key" "$tmp/v9.body"
+grep -q "list_max_age" "$tmp/out" || fail "bad [caisse] list_max_age: $(cat "$tmp/out")"
+sed 's/^valid,/max_age,7\nvalid,/' "$tmp/v9.body" >"$tmp/v1age.body"
+must_fail timeout 30 "$adm" list sign "$tmp/c34.key" "$tmp/v1age.body" "$tmp/v1age.list"
+grep -q "v1age.body:4: max_age needs list format 2" "$tmp/out" || fail "format 1 max_age: $(cat "$tmp/out")"
+[ ! -e "$tmp/v1age.list" ] || fail "a bad body was signed"
+printf 'ssa-list,2\ncaisse,caisse-34\nversion,12\nmax_age,0\nvalid,2026-01-01,\n' >"$tmp/zero.body"
+must_fail timeout 30 "$adm" list sign "$tmp/c34.key" "$tmp/zero.body"
+grep -q "zero.body:4: max_age '0' is not a number of days in 1..365" "$tmp/out" ||
+	fail "max_age 0: $(cat "$tmp/out")"
 
 cat >"$tmp/p.csv" <<'C'
 code,name,price,unit,vat,category,quick_key

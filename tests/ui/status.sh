@@ -4,9 +4,10 @@
 # the product list's age (when the catalog received it, or the last sync that saw that version)
 # and the age of the hot list in force at the till (when the till took it from the spool, or the
 # last sync that saw that very version: a newer file in the spool that the till refuses does not
-# make it younger), with a warning ("!" and the warning colors) once older than [till]
-# list_max_age.  The till re-reads the spool by itself while it runs; a malformed status file is
-# no status.  Rejections: the count on the status line, ^E lists them (seq, error, message).
+# make it younger), with a warning ("!" and the warning colors) once older than the caisse's
+# limit: the max_age of its list in force (here 2 days, set by ssa-admin list sign --max-age in a
+# delta), [till] list_max_age (here 30 days) only for a list without one.  The till re-reads the
+# spool and the catalog by itself while it runs; a malformed status file is no status.  Rejections: the count on the status line, ^E lists them (seq, error, message).
 . tests/ui/lib.sh
 . tests/ui/data/spool.sh
 
@@ -16,11 +17,22 @@ mkdir -p "$spool"
 openssl genpkey -algorithm ed25519 -out "$UI_TMP/doc.pem" 2>/dev/null || ui_fail "doc key"
 openssl pkey -in "$UI_TMP/doc.pem" -pubout -out "$UI_TMP/doc.pub.pem" 2>/dev/null ||
 	ui_fail "doc pubkey"
-ui_config "list_max_age = 2" "[sync]" "spool = $spool" "caisse_key = $UI_TMP/doc.pub.pem"
+ui_config "list_max_age = 30" "[sync]" "spool = $spool" "caisse_key = $UI_TMP/doc.pub.pem"
 # the [till] section is first in the file: list_max_age lands there only if it follows it
-sed -i '/^list_max_age = 2$/d' "$UI_CONF"
-sed -i 's/^\[till\]$/[till]\nlist_max_age = 2/' "$UI_CONF"
+sed -i '/^list_max_age = 30$/d' "$UI_CONF"
+sed -i 's/^\[till\]$/[till]\nlist_max_age = 30/' "$UI_CONF"
 ui_demo_data
+# list_delta VERSION DAYS: the caisse's delta on the version before it, signed by the caisse's
+# tool with its age limit (0: none), put in force as ssa-syncd would
+list_delta() {
+	printf 'ssa-list,1\ncaisse,caisse-34\nversion,%s\nbase,%s\nvalid,2020-01-01,\n' "$1" \
+		"$(($1 - 1))" >"$UI_TMP/d$1.body"
+	timeout 30 "$UI_ADMIN" list sign --max-age "$2" "$UI_TMP/caisse.pem" "$UI_TMP/d$1.body" \
+		"$UI_TMP/d$1.list" 2>/dev/null || ui_fail "sign delta $1"
+	ui_pos --import-list caisse-34 "$UI_TMP/caisse.pub" "$UI_TMP/d$1.list" >/dev/null ||
+		ui_fail "import delta $1"
+}
+list_delta 8 2
 
 # status FILE-CONTENT: written the way ssa-syncd writes it (temp name, renamed over)
 status() {
@@ -32,7 +44,7 @@ status "last_attempt=$now
 last_success=$((now - 4 * 86400))
 online=0
 acked=0
-list_version=7
+list_version=8
 hotlist_version=1
 rejections=0
 "
@@ -52,7 +64,7 @@ status_attrs() {
 ui_start
 ui_sign_in 42
 # offline for 4 days: the hot list was last confirmed by that sync, older than 2 days
-ui_wait_text "hors ligne | sync 4 j | 0 en attente | liste v7, 0 min | opposition 4 j !"
+ui_wait_text "hors ligne | sync 4 j | 0 en attente | liste v8, 0 min | opposition 4 j !"
 warn_attrs=$(status_attrs)
 
 # a sale: one record waiting
@@ -69,13 +81,13 @@ status "last_attempt=$now
 last_success=$((now - 120))
 online=1
 acked=1
-list_version=7
+list_version=8
 hotlist_version=1
 rejections=0
 future_key=whatever
 "
-ui_wait_text "en ligne | sync 2 min | 0 en attente | liste v7, "
-ui_screen | tail -1 | grep -Eq '^en ligne \| sync 2 min \| 0 en attente \| liste v7, [0-9]+ min \| opposition 2 min$' ||
+ui_wait_text "en ligne | sync 2 min | 0 en attente | liste v8, "
+ui_screen | tail -1 | grep -Eq '^en ligne \| sync 2 min \| 0 en attente \| liste v8, [0-9]+ min \| opposition 2 min$' ||
 	ui_fail "status line when fresh"
 ok_attrs=$(status_attrs)
 [ -n "$ok_attrs" ] && [ "$ok_attrs" != "$warn_attrs" ] ||
@@ -96,12 +108,12 @@ status "last_attempt=$now
 last_success=$((now - 60))
 online=1
 acked=1
-list_version=7
+list_version=8
 hotlist_version=2
 rejections=0
 "
 ui_wait_text "Liste d'opposition"
-ui_wait_text "en ligne | sync 1 min | 0 en attente | liste v7, "
+ui_wait_text "en ligne | sync 1 min | 0 en attente | liste v8, "
 ui_wait_text "| opposition 5 j !"
 # the caisse's version 2 (its file 3 days old): in force, and confirmed by the sync a minute ago
 mkdir -p "$UI_TMP/stage"
@@ -113,7 +125,7 @@ SPOOL="$UI_TMP/stage" spool_put hotlist.txt <<-EOF
 touch -d "3 days ago" "$UI_TMP/stage/hotlist.txt"
 mv "$UI_TMP/stage/hotlist.txt" "$spool/hotlist.txt" || ui_fail "spool hot list"
 ui_wait_text "| opposition 1 min"
-ui_screen | tail -1 | grep -Eq '^en ligne \| sync 1 min \| 0 en attente \| liste v7, [0-9]+ min \| opposition 1 min$' ||
+ui_screen | tail -1 | grep -Eq '^en ligne \| sync 1 min \| 0 en attente \| liste v8, [0-9]+ min \| opposition 1 min$' ||
 	ui_fail "status line with the new hot list"
 
 # the caisse refused two records
@@ -121,7 +133,7 @@ status "last_attempt=$now
 last_success=$((now - 60))
 online=1
 acked=1
-list_version=7
+list_version=8
 hotlist_version=2
 rejections=25
 rejection=1 SIGNATURE la signature de l'enregistrement ne se vérifie pas
@@ -129,7 +141,7 @@ rejection=1 DUPLICATE
 rejection=1 LIST_UNKNOWN the record names list version 9 of caisse-34, which the caisse never published
 rejection=0 LIST_SIGNATURE the list's signature does not verify
 "
-ui_wait_text "en ligne | 25 refus ^E | sync 1 min | 0 att. | liste v7"
+ui_wait_text "en ligne | 25 refus ^E | sync 1 min | 0 att. | liste v8"
 [ "$(status_attrs)" = "$warn_attrs" ] || ui_fail "rejections: not the warning colors"
 ui_keys C-e
 ui_wait_text "ssa-pos - Refusés par la caisse"
@@ -157,7 +169,7 @@ status "last_attempt=$now
 last_success=$((now - 60))
 online=1
 acked=1
-list_version=7
+list_version=8
 hotlist_version=2
 rejections=1
 rejection=1 DUPLICATE
@@ -165,7 +177,7 @@ anomalies=2
 anomaly=demo-card-0 T-02 1 DOUBLE_SPEND 99700 100000 1795500000
 anomaly=00000000000004d2 T-01 61 EXCESS 99550 100000 1795000060
 "
-ui_wait_text "en ligne | 3 refus ^E | sync 1 min | 0 att. | liste v7"
+ui_wait_text "en ligne | 3 refus ^E | sync 1 min | 0 att. | liste v8"
 ui_keys C-e
 ui_wait_text "La caisse a refusé 1 enregistrement(s) :"
 ui_wait_text "Anomalies de carte : 2 (la caisse peut mettre ces cartes en opposition) :"
@@ -180,13 +192,13 @@ status "last_attempt=$now
 last_success=$((now - 60))
 online=1
 acked=1
-list_version=7
+list_version=8
 hotlist_version=2
 rejections=0
 anomalies=1
 anomaly=demo-card-0 T-02 1 DOUBLE_SPEND 99700 100000 1795500000
 "
-ui_wait_text "en ligne | 1 refus ^E | sync 1 min | 0 att. | liste v7"
+ui_wait_text "en ligne | 1 refus ^E | sync 1 min | 0 att. | liste v8"
 ui_keys C-e
 ui_wait_text "Anomalies de carte : 1 (la caisse peut mettre ces cartes en opposition) :"
 ui_wait_text "La caisse n'a refusé aucun enregistrement."
@@ -196,7 +208,7 @@ ui_wait_text "ssa-pos - Vente"
 # a malformed status file is no status; the hot list's own age shows again: version 2, 3 days
 status "online=1
 "
-ui_wait_text "hors ligne | sync jamais | 1 en attente | liste v7, "
+ui_wait_text "hors ligne | sync jamais | 1 en attente | liste v8, "
 ui_wait_text "| opposition 3 j !"
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
@@ -207,8 +219,13 @@ rm "$spool/hotlist.txt"
 ui_stop
 ui_start
 ui_sign_in 42
-ui_wait_text "hors ligne | sync jamais | 1 en attente | liste v7, "
+ui_wait_text "hors ligne | sync jamais | 1 en attente | liste v8, "
 ui_wait_text "| opposition 3 j !"
+# the caisse's next delta has no limit: the till's own 30 days, no warning any more
+list_delta 9 0
+ui_wait_text "hors ligne | sync jamais | 1 en attente | liste v9, "
+ui_screen | tail -1 | grep -Eq '\| opposition 3 j$' || ui_fail "the till's own limit"
+[ "$(status_attrs)" != "$warn_attrs" ] || ui_fail "no limit passed: still the warning colors"
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
 exit 0

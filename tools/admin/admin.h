@@ -19,6 +19,7 @@ struct admin_config {
 	char *journal, *key_file, *pubkey_file, *catalog; /* [till] */
 	char *caisse_db, *caisse_dir;                     /* [caisse] */
 	char *caisse_id, *caisse_doc_key, *caisse_list_key, *caisse_rules;
+	int64_t caisse_list_max_age; /* days written into each list signed; 0 = none */
 	struct vat_rates vat_rates; /* [vat] rates: the till's, for products imported here */
 };
 

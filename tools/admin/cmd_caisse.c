@@ -693,6 +693,19 @@ admin_list_publish(struct admin_ctx *ctx, int argc, char **argv)
 			l->caisse, caisse);
 		goto out;
 	}
+	/* Published all the same (the text is signed already), but the caisse should know. */
+	if (ctx->cfg.caisse_list_max_age > 0 && l->max_age != ctx->cfg.caisse_list_max_age) {
+		if (l->max_age == 0)
+			fprintf(stderr,
+				"ssa-admin: warning: %s has no max_age: tills use their own "
+				"[till] list_max_age, not the %lld days of [caisse] list_max_age\n",
+				o.args[0], (long long)ctx->cfg.caisse_list_max_age);
+		else
+			fprintf(stderr,
+				"ssa-admin: warning: %s says max_age %u days, [caisse] "
+				"list_max_age %lld\n",
+				o.args[0], l->max_age, (long long)ctx->cfg.caisse_list_max_age);
+	}
 	if (caisse_open(ctx, &o, &st) != 0)
 		goto out;
 	e = st.list_latest(st.cls, caisse, &latest);
@@ -741,12 +754,16 @@ admin_list_publish(struct admin_ctx *ctx, int argc, char **argv)
 	}
 	rc = caisse_close(&st, 0);
 	if (rc == 0) {
+		char age[40] = "";
+
+		if (l->max_age != 0)
+			snprintf(age, sizeof(age), ", max age %u days", l->max_age);
 		if (l->base != 0)
-			printf("published list of %s: delta %u to %u, %zu entries\n", caisse,
-			       l->base, l->version, l->n);
+			printf("published list of %s: delta %u to %u, %zu entries%s\n", caisse,
+			       l->base, l->version, l->n, age);
 		else
-			printf("published list of %s: version %u, %zu entries\n", caisse,
-			       l->version, l->n);
+			printf("published list of %s: version %u, %zu entries%s\n", caisse,
+			       l->version, l->n, age);
 	}
 out:
 	convention_list_free(l);

@@ -1,7 +1,10 @@
 /* cmd_list.c — ssa-admin list: the caisse's signed convention lists and the catalog database.
  *
  *   ssa-admin list keygen PRIVATE PUBLIC        a caisse's Ed25519 key pair (hex files)
- *   ssa-admin list sign PRIVATE BODY [OUT]      check BODY parses, append the signature line
+ *   ssa-admin list sign PRIVATE BODY [OUT] [--max-age DAYS]
+ *                                               check BODY parses, append the signature line;
+ *                                               the caisse's age limit (--max-age, else the
+ *                                               body's own, else [caisse] list_max_age)
  *   ssa-admin list verify PUBLIC LIST           parse and verify; print the header
  *   ssa-admin list import DB CAISSE PUBLIC LIST put a list (full or delta) into a catalog database
  *   ssa-admin list show DB [CAISSE]             lists in force; one list's entries
@@ -34,7 +37,7 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: ssa-admin list keygen PRIVATE PUBLIC\n"
-		"       ssa-admin list sign PRIVATE BODY [OUT]\n"
+		"       ssa-admin list sign PRIVATE BODY [OUT] [--max-age DAYS]\n"
 		"       ssa-admin list verify PUBLIC LIST\n"
 		"       ssa-admin list import DB CAISSE PUBLIC LIST\n"
 		"       ssa-admin list show DB [CAISSE]\n"
@@ -140,46 +143,118 @@ print_error(const char *file, enum ssa_err e, const struct convention_error *err
 		log_err("%s: %s", file, ssa_strerror(e));
 }
 
-static int
-cmd_sign(int argc, char **argv)
+/* "0".."365" days; -1 otherwise. */
+static long
+parse_days(const char *text)
 {
+	long v = 0;
+
+	if (text == NULL || text[0] == '\0' || strlen(text) > 3 || (text[0] == '0' && text[1]))
+		return -1;
+	for (const char *c = text; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		v = v * 10 + (*c - '0');
+	}
+	return v <= CONVENTION_MAX_AGE_MAX ? v : -1;
+}
+
+/* Sign @p body (@p len bytes) and parse the result into @p l (new). */
+static enum ssa_err
+sign_parse(const char *body, size_t len, const uint8_t priv[32], char **out, size_t *olen,
+	   struct convention_list **l, struct convention_error *err)
+{
+	enum ssa_err e;
+
+	free(*out);
+	*out = NULL;
+	convention_list_free(*l);
+	*l = NULL;
+	if ((e = convention_sign(body, len, priv, out, olen)) != SSA_ERR_OK)
+		return e;
+	return convention_list_parse(*out, *olen, l, err);
+}
+
+static int
+cmd_sign(const struct admin_ctx *ctx, int argc, char **argv)
+{
+	const char *max_age = NULL;
+	const struct admin_opt opts[] = { { "max-age", &max_age }, { NULL, NULL } };
 	uint8_t priv[32];
-	char *body = NULL, *out = NULL;
-	size_t len = 0, olen = 0;
+	char *body = NULL, *out = NULL, *limited = NULL, **pos;
+	size_t len = 0, olen = 0, llen = 0;
 	struct convention_list *l = NULL;
 	struct convention_error err = { 0 };
+	long days = -1;
+	int first, npos;
 	enum ssa_err e;
 	int rc = 1;
 
-	if (argc != 4 && argc != 5)
+	if ((first = admin_getopt(argc - 1, argv + 1, opts)) < 0)
 		return usage();
-	if (admin_read_key(argv[2], 1, priv) != 0)
+	pos = argv + 1 + first;
+	npos = argc - 1 - first;
+	if (npos != 2 && npos != 3)
+		return usage();
+	if (max_age != NULL && (days = parse_days(max_age)) < 0) {
+		log_err("--max-age '%s' is not a number of days in 0..%d", max_age,
+			CONVENTION_MAX_AGE_MAX);
+		return 2;
+	}
+	if (admin_read_key(pos[0], 1, priv) != 0)
 		return 1;
-	if ((body = slurp(argv[3], LIST_MAX_BYTES, &len)) == NULL) {
-		log_err("%s: %s", argv[3], strerror(errno));
+	if ((body = slurp(pos[1], LIST_MAX_BYTES, &len)) == NULL) {
+		log_err("%s: %s", pos[1], strerror(errno));
 		goto out;
 	}
-	if ((e = convention_sign(body, len, priv, &out, &olen)) != SSA_ERR_OK) {
-		log_err("%s", ssa_strerror(e));
-		goto out;
+	/* The caisse decides how old a list may get at the till: --max-age, else the body's own
+	 * line, else [caisse] list_max_age. */
+	if (days >= 0) {
+		if ((e = convention_body_set_max_age(body, len, (uint32_t)days, &limited, &llen)) ==
+		    SSA_ERR_OK) {
+			free(body);
+			body = limited;
+			len = llen;
+			limited = NULL;
+		}
 	}
 	/* Never sign what a till would refuse: the signed text must parse. */
-	if ((e = convention_list_parse(out, olen, &l, &err)) != SSA_ERR_OK) {
-		print_error(argv[3], e, &err);
+	if ((e = sign_parse(body, len, priv, &out, &olen, &l, &err)) != SSA_ERR_OK) {
+		if (e == SSA_ERR_LIST_FORMAT)
+			print_error(pos[1], e, &err);
+		else
+			log_err("%s", ssa_strerror(e));
 		goto out;
 	}
-	if (argc == 5) {
-		if (write_file(argv[4], out, olen, 0644) != 0)
+	if (days < 0 && l->max_age == 0 && ctx->cfg.caisse_list_max_age > 0) {
+		if ((e = convention_body_set_max_age(body, len,
+						     (uint32_t)ctx->cfg.caisse_list_max_age,
+						     &limited, &llen)) != SSA_ERR_OK ||
+		    (e = sign_parse(limited, llen, priv, &out, &olen, &l, &err)) != SSA_ERR_OK) {
+			if (e == SSA_ERR_LIST_FORMAT)
+				print_error(pos[1], e, &err);
+			else
+				log_err("%s", ssa_strerror(e));
+			goto out;
+		}
+	}
+	if (npos == 3) {
+		if (write_file(pos[2], out, olen, 0644) != 0)
 			goto out;
 	} else if (fwrite(out, 1, olen, stdout) != olen) {
 		goto out;
 	}
-	log_info("signed list of %s, version %u%s, %zu entries", l->caisse, l->version,
-	         l->base ? " (delta)" : "", l->n);
+	if (l->max_age != 0)
+		log_info("signed list of %s, version %u%s, %zu entries, max age %u days", l->caisse,
+			 l->version, l->base ? " (delta)" : "", l->n, l->max_age);
+	else
+		log_info("signed list of %s, version %u%s, %zu entries, no max age", l->caisse,
+			 l->version, l->base ? " (delta)" : "", l->n);
 	rc = 0;
 out:
 	OPENSSL_cleanse(priv, sizeof(priv));
 	convention_list_free(l);
+	free(limited);
 	free(out);
 	free(body);
 	return rc;
@@ -196,7 +271,10 @@ print_header(const struct convention_list *l)
 	printf("caisse %s, version %u", l->caisse, l->version);
 	if (l->base != 0)
 		printf(", delta against version %u", l->base);
-	printf(", valid %s to %s, %zu entries\n", from, to, l->n);
+	printf(", valid %s to %s, %zu entries", from, to, l->n);
+	if (l->max_age != 0)
+		printf(", max age %u days", l->max_age);
+	printf("\n");
 }
 
 static int
@@ -386,7 +464,7 @@ admin_cmd_list(struct admin_ctx *ctx, int argc, char **argv)
 	if (strcmp(argv[1], "keygen") == 0)
 		return cmd_keygen(argc, argv);
 	if (strcmp(argv[1], "sign") == 0)
-		return cmd_sign(argc, argv);
+		return cmd_sign(ctx, argc, argv);
 	if (strcmp(argv[1], "verify") == 0)
 		return cmd_verify(argc, argv);
 	if (strcmp(argv[1], "import") == 0)

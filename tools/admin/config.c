@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "admin.h"
+#include "ssa/convention.h"
 #include "ssa/log.h"
 
 #define S struct admin_config
@@ -24,6 +25,9 @@ const struct config_key admin_config_schema[] = {
 		    "the caisse's private document key (signs grants and hot lists)"),
 	CONFIG_PATH(S, caisse_list_key, "caisse", "list_key", NULL,
 		    "the caisse's public document key (checks lists before publishing)"),
+	CONFIG_INT(S, caisse_list_max_age, "caisse", "list_max_age", 0, CONVENTION_MAX_AGE_MAX, "0",
+		   "days a till may work with the caisse's list and hot list before it warns, "
+		   "written into each list signed (0: lists carry no limit)"),
 	CONFIG_PATH(S, caisse_rules, "caisse", "household_rules", NULL,
 		    "the household allocation rules (docs/caisse.md)"),
 	CONFIG_VAT_RATES(S, vat_rates, "vat", "rates", "2.1, 5.5, 10, 20",

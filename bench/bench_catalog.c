@@ -3,12 +3,16 @@
  *
  * The till's start-up is what ssa-pos does with its catalog before the first scan: open it, read
  * the lists in force, check the products' VAT rates against [vat] rates.
+ * Two floors are timed on the same file, in this process (their RSS is not the till's): a pread
+ * of one random 4 KiB page, what a uniform lookup costs at least when the catalog cannot stay in
+ * the process's memory, and a bare SQLite point SELECT of the same products (no code of ours).
  * The CSV is generated here (codes are 13-digit GTINs in ascending order, as an export sorted by
  * code comes).  The till part runs in a fresh process (this program re-executed with "till") so
  * that its peak RSS is its own.  Prints a table with ratios; asserts nothing.
  *
  * Usage: bench_catalog [N]   (SSA_BENCH_DIR: scratch directory, default /tmp) */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "ssa/catalog_store.h"
 
@@ -165,6 +171,81 @@ till(const char *db, uint64_t n, uint64_t lookups)
 	return found == 2 * lookups ? 0 : 1;
 }
 
+/* Random 4 KiB pages of @p db read with pread, per second (the uniform lookups' floor). */
+static double
+floor_pread(const char *db, uint64_t reads)
+{
+	char page[4096];
+	uint64_t x = 88172645463325252ULL, pages;
+	double t0;
+	off_t size;
+	int fd = open(db, O_RDONLY);
+
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < (off_t)sizeof(page)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	pages = (uint64_t)size / sizeof(page);
+	t0 = now();
+	for (uint64_t i = 0; i < reads; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (pread(fd, page, sizeof(page), (off_t)(x % pages * sizeof(page))) != (ssize_t)sizeof(page))
+			break;
+	}
+	t0 = now() - t0;
+	close(fd);
+	return (double)reads / t0;
+}
+
+/* Bare SQLite: the product SELECT by code, uniform over the catalog, in one read transaction,
+ * its columns read, per second (what the catalog store wraps). */
+static double
+floor_sqlite(const char *db, uint64_t n, uint64_t lookups)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	uint64_t x = 88172645463325252ULL, found = 0;
+	char code[16];
+	double t0, rate = 0;
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h,
+			       "SELECT code, name, price, unit, vat_bp, category, quick_key"
+			       " FROM product WHERE code = ?1",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_exec(h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	t0 = now();
+	for (uint64_t i = 0; i < lookups; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		code_of(x % n, code);
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			/* the columns read as the store reads them, not copied */
+			for (int c = 0; c < 7; c++)
+				if (sqlite3_column_type(st, c) == SQLITE_TEXT)
+					sqlite3_column_bytes(st, c);
+				else
+					sqlite3_column_int64(st, c);
+			found++;
+		}
+		sqlite3_reset(st);
+	}
+	t0 = now() - t0;
+	if (found == lookups)
+		rate = (double)lookups / t0;
+	sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return rate;
+}
+
 /* Run "this program till DB N LOOKUPS" and read its figures and its own rusage. */
 static int
 run_till(const char *db, uint64_t n, uint64_t lookups, double *startup, double *rate,
@@ -216,7 +297,7 @@ main(int argc, char **argv)
 	struct catalog_store *s = NULL;
 	struct catalog_import_result res;
 	struct rusage ru;
-	double t0, ours, theirs, startup = 0, rate = 0, rate_hot = 0;
+	double t0, ours, theirs, startup = 0, rate = 0, rate_hot = 0, raw_read, raw_sql;
 	int status;
 	enum ssa_err e;
 
@@ -266,6 +347,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	raw_read = floor_pread(db, lookups);
+	raw_sql = floor_sqlite(db, n, lookups);
+
 	printf("catalog: %" PRIu64 " products, CSV %.1f MB, database %.1f MB (scratch %s)\n", n,
 	       file_mb(csv), file_mb(db), dir);
 	printf("  %-22s %-16s %-26s %-8s %s\n", "", "ssa-pos", "baseline", "ratio", "goal");
@@ -278,6 +362,12 @@ main(int argc, char **argv)
 	printf("  %-22s %-16s %-26s %-8s %s\n", "till start-up", line, "", "", "");
 	snprintf(line, sizeof(line), "%.0f/s", rate);
 	printf("  %-22s %-16s %-26s %-8s %s\n", "lookups, uniform", line, "", "", ">= 500000/s");
+	snprintf(line, sizeof(line), "%.0f/s", raw_sql);
+	printf("  %-22s %-16s %-26s %-8s %s\n", "  floor: bare SQLite", line, "(the same SELECT, no wrapper)",
+	       "", "");
+	snprintf(line, sizeof(line), "%.0f/s", raw_read);
+	printf("  %-22s %-16s %-26s %-8s %s\n", "  floor: pread 4 KiB", line, "(one random page a lookup)",
+	       "", "");
 	snprintf(line, sizeof(line), "%.0f/s", rate_hot);
 	snprintf(cmd, sizeof(cmd), "(%d hot products)", HOT);
 	printf("  %-22s %-16s %-26s %-8s %s\n", "lookups, shop-like", line, cmd, "",

@@ -1,7 +1,8 @@
 /* test_catalog_store.c — the SQLite catalog on a real file: schema creation and version check,
  * CSV import (all or nothing, line numbers), the port's lookups, lists put, refused (bad
  * signature, older, other caisse, wrong base) with the previous list staying in force, deltas,
- * a second connection seeing a new list, a version 1 database migrated to the current version,
+ * a second connection seeing a new list, lookups through the product cache (more products than it
+ * holds), a version 1 database migrated to the current version,
  * and the VAT rates the products carry (the till's start-up check). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -373,6 +374,50 @@ test_product_changes_seen(void **state)
 	catalog_close(cat);
 }
 
+/* More products than the product cache holds (2 x 16,384), looked up in a scrambled order
+ * twice, with unknown codes between: every answer is the product of that code (cache hits,
+ * misses, evictions from both ways of a set). */
+static void
+test_many_lookups(void **state)
+{
+	struct fx *f = *state;
+	struct catalog_store *s = NULL;
+	struct ssa_catalog *cat;
+	struct catalog_product p;
+	struct catalog_import_result res;
+	enum { N = 40000 };
+	unsigned x = 12345;
+	char code[16], name[32];
+	FILE *fp = fopen(f->csv, "w");
+
+	assert_non_null(fp);
+	fputs(CSV_HEAD, fp);
+	for (unsigned i = 0; i < N; i++)
+		fprintf(fp, "C%u,Produit %u,%u.%02u,piece,5.5,epicerie,\n", i, i, i / 100, i % 100);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(catalog_store_open(f->db, &s), SSA_ERR_OK);
+	assert_int_equal(catalog_store_import_csv(s, f->csv, &f->fr, &res), SSA_ERR_OK);
+	cat = catalog_store_port(s);
+	for (unsigned k = 0; k < 3 * N; k++) {
+		unsigned i;
+
+		x = x * 1103515245u + 12345u;
+		i = (x >> 8) % (N + N / 10); /* about one code in eleven is unknown */
+		snprintf(code, sizeof(code), "C%u", i);
+		if (i >= N) {
+			assert_int_equal(cat->find(cat->cls, code, &p), SSA_ERR_NOT_FOUND);
+			continue;
+		}
+		assert_int_equal(cat->find(cat->cls, code, &p), SSA_ERR_OK);
+		snprintf(name, sizeof(name), "Produit %u", i);
+		assert_string_equal(p.code, code);
+		assert_string_equal(p.name, name);
+		assert_int_equal(p.price, (int64_t)i);
+		assert_string_equal(p.category, "epicerie");
+	}
+	catalog_close(cat);
+}
+
 /* The schema as version 1 shipped it (io/catalog_sqlite.c, migration 0 -> 1), kept here on
  * purpose: a database made by that ssa-pos must open with this one. */
 #define SCHEMA_V1 \
@@ -632,6 +677,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lists_refused_keep_previous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deltas_and_second_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_product_changes_seen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_lookups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vat_rates, setup, teardown),
 	};

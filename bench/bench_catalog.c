@@ -192,7 +192,8 @@ floor_pread(const char *db, uint64_t reads)
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		if (pread(fd, page, sizeof(page), (off_t)(x % pages * sizeof(page))) != (ssize_t)sizeof(page))
+		if (pread(fd, page, sizeof(page), (off_t)(x % pages * sizeof(page))) !=
+		    (ssize_t)sizeof(page))
 			break;
 	}
 	t0 = now() - t0;
@@ -363,11 +364,11 @@ main(int argc, char **argv)
 	snprintf(line, sizeof(line), "%.0f/s", rate);
 	printf("  %-22s %-16s %-26s %-8s %s\n", "lookups, uniform", line, "", "", ">= 500000/s");
 	snprintf(line, sizeof(line), "%.0f/s", raw_sql);
-	printf("  %-22s %-16s %-26s %-8s %s\n", "  floor: bare SQLite", line, "(the same SELECT, no wrapper)",
-	       "", "");
+	printf("  %-22s %-16s %-26s %-8s %s\n", "  floor: bare SQLite", line,
+	       "(the same SELECT, no wrapper)", "", "");
 	snprintf(line, sizeof(line), "%.0f/s", raw_read);
-	printf("  %-22s %-16s %-26s %-8s %s\n", "  floor: pread 4 KiB", line, "(one random page a lookup)",
-	       "", "");
+	printf("  %-22s %-16s %-26s %-8s %s\n", "  floor: pread 4 KiB", line,
+	       "(one random page a lookup)", "", "");
 	snprintf(line, sizeof(line), "%.0f/s", rate_hot);
 	snprintf(cmd, sizeof(cmd), "(%d hot products)", HOT);
 	printf("  %-22s %-16s %-26s %-8s %s\n", "lookups, shop-like", line, cmd, "",

@@ -382,6 +382,9 @@ till_pay_start(struct till *t)
 	t->has_card = false;
 	t->card_note[0] = '\0';
 	t->state = TILL_PAYING;
+	/* A card on the reader from now on is this payment's: back to the sale, it must be
+	 * lifted and tapped again to pay. */
+	till_tap_reset(t);
 	till_message(t, TILL_MSG_INFO, "%s",
 		     _("Tap the food card, or take the payment by other tenders."));
 	return SSA_ERR_OK;
@@ -747,6 +750,9 @@ append_sale(struct till *t, struct journal_record *r, uint64_t pending_id, struc
 		t->reader->release(t->reader->cls);
 	make_receipt(t, seq, rc);
 	t->state = TILL_PAID;
+	/* Order matters: the sale ended with its card on the reader; that card must never pay
+	 * the next basket (tap to pay waits for the reader seen empty). */
+	till_tap_reset(t);
 	fmt(t, t->alloc.change, total, sizeof(total));
 	if (t->alloc.change > 0)
 		till_message(t, TILL_MSG_INFO, _("Sale %llu recorded. Change to give: %s."),
@@ -1065,6 +1071,51 @@ refused:
 	return err;
 }
 
+bool
+till_tap_wanted(const struct till *t)
+{
+	return t->reader && t->journal && t->signer && t->state == TILL_SELLING &&
+	       t->basket.n > 0 && !t->pending_id;
+}
+
+void
+till_tap_reset(struct till *t)
+{
+	t->tap = TILL_TAP_UNKNOWN;
+}
+
+enum ssa_err
+till_tap(struct till *t, int timeout_ms, int64_t now_ms)
+{
+	uint8_t uid[CARD_UID_MAX];
+	size_t uid_len = 0;
+	enum ssa_err err;
+
+	if (!till_tap_wanted(t))
+		return SSA_ERR_CARD_ABSENT;
+	err = t->reader->wait_card(t->reader->cls, timeout_ms, uid, &uid_len);
+	if (err == SSA_ERR_CARD_ABSENT) {
+		t->tap = TILL_TAP_READY;
+		t->card_must_leave = false; /* the reader seen empty, as till_poll_card does */
+		return err;
+	}
+	/* The card is let go here: a card that pays is read again below. */
+	t->reader->release(t->reader->cls);
+	if (err != SSA_ERR_OK)
+		return SSA_ERR_CARD_ABSENT; /* something there, no card connected: nothing changes */
+	if (t->tap != TILL_TAP_READY) {
+		/* Not seen arriving: the card of the previous sale, or one that stayed after a
+		 * payment or an inquiry.  It pays only once lifted and tapped again (or F3). */
+		t->tap = TILL_TAP_LEFT;
+		return SSA_ERR_CARD_ABSENT;
+	}
+	/* Arrived: the payment starts as with F3 (t->tap is reset), and the card is read at once
+	 * by the very path F3's payment reads it with (checks, settlement, grant, split). */
+	if ((err = till_pay_start(t)) != SSA_ERR_OK)
+		return err;
+	return till_poll_card(t, timeout_ms, now_ms, NULL);
+}
+
 enum ssa_err
 till_inquiry(struct till *t, int timeout_ms, int64_t now_ms, struct card_identity *id,
 	     int64_t *balance)
@@ -1079,6 +1130,8 @@ till_inquiry(struct till *t, int timeout_ms, int64_t now_ms, struct card_identit
 	err = t->reader->wait_card(t->reader->cls, timeout_ms, uid, &uid_len);
 	if (err == SSA_ERR_CARD_ABSENT)
 		return err;
+	/* The card stays on the reader after the inquiry: it must not pay a basket then. */
+	till_tap_reset(t);
 	if (err == SSA_ERR_OK)
 		err = t->reader->read_identity(t->reader->cls, id);
 	if (err != SSA_ERR_OK)
@@ -1147,6 +1200,7 @@ till_new_sale(struct till *t)
 	t->state = TILL_SELLING;
 	t->last_line = 0;
 	t->pending_grams = 0;
+	till_tap_reset(t);
 	/* The entry line is what the person at the till is typing now, for the new sale: a "3*"
 	 * or a weight typed on the receipt screen is kept for the scan that follows.  Only a
 	 * weight asked for an item of the old sale goes with it. */
@@ -1178,6 +1232,7 @@ till_enter(struct till *t)
 	enum ssa_err err;
 	bool weight = t->weight_prompt;
 	bool for_product = t->weight_for_product;
+	bool paying = t->state == TILL_PAYING;
 
 	memcpy(text, t->entry, sizeof(text));
 	till_entry_clear(t);
@@ -1215,5 +1270,15 @@ till_enter(struct till *t)
 		e.qty = 1;
 	}
 	t->pending_grams = 0;
-	return till_add_entry(t, &e);
+	err = till_add_entry(t, &e);
+	if (err == SSA_ERR_OK && paying && t->msg_level == TILL_MSG_INFO) {
+		/* The card read for the payment was dropped with it (the amounts change): say how
+		 * to pay again. */
+		char added[sizeof(t->msg)];
+
+		memcpy(added, t->msg, sizeof(added));
+		till_message(t, TILL_MSG_WARN,
+			     _("%s Pay again: F3, or lift the card and tap it again."), added);
+	}
+	return err;
 }

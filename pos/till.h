@@ -69,6 +69,15 @@ enum till_state {
 	TILL_PAID,    /* recorded; the receipt is shown until the next scan or key */
 };
 
+/* What the till last saw on the reader, for tap to pay (till_tap).  Only a card that arrives
+ * pays: one left on the reader after the previous sale must never pay the next basket. */
+enum till_tap {
+	TILL_TAP_UNKNOWN, /* not looked at since a card was last used (a sale ended, a payment
+			   * started, an inquiry): a card seen now did not arrive */
+	TILL_TAP_READY,   /* seen empty: the next card seen there arrives, and pays */
+	TILL_TAP_LEFT,    /* a card is there that did not arrive: lift it and tap it again */
+};
+
 struct till_card_files;
 
 /* A caisse whose cards this till reads: its main caisse and those of [caisse.<id>]
@@ -104,6 +113,7 @@ struct till {
 	uint64_t last_sale_seq;  /* sequence number of the last recorded sale */
 	bool card_must_leave;    /* an intent was pending at start-up (another customer's card
 				  * settles it): no card pays before the reader was seen empty */
+	enum till_tap tap;       /* the reader as tap to pay last saw it */
 
 	/* The ports (borrowed, may be NULL: then no payment can be recorded / no card read). */
 	struct ssa_journal_store *journal;
@@ -236,6 +246,28 @@ enum ssa_err till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, stru
  * (till_poll_card settles it).  On success state is TILL_PAID and t->receipt holds the receipt
  * layout of @p rc (its basket, allocation and sale number are filled here). */
 enum ssa_err till_pay_commit(struct till *t, int64_t now_ms, struct receipt *rc);
+
+/* Tap to pay: may the sale screen look at the reader now?  A reader, a journal and a signer, a
+ * sale with lines and no payment under way, no card debit pending. */
+bool till_tap_wanted(const struct till *t);
+
+/* Tap to pay, between keys on the sale screen: look at the reader once, for at most
+ * @p timeout_ms (0: one look).  The reader empty: t->tap becomes TILL_TAP_READY.  A card there
+ * while TILL_TAP_READY has arrived: the payment starts (till_pay_start) and the card is read at
+ * once by till_poll_card (checked, monthly grant, balance, split), as after F3.  A card there
+ * otherwise was left on the reader (t->tap TILL_TAP_LEFT): it is let go, nothing starts.
+ * Only SSA_ERR_CARD_ABSENT and a card connected change t->tap; a reader error is a look that
+ * saw nothing.
+ * @return what till_poll_card returned when the payment started (t->state TILL_PAYING; a card
+ * lifted meanwhile is waited for, as after F3); else SSA_ERR_CARD_ABSENT quietly, or
+ * till_pay_start's refusal. */
+enum ssa_err till_tap(struct till *t, int timeout_ms, int64_t now_ms);
+
+/* Forget what tap to pay saw (t->tap = TILL_TAP_UNKNOWN): the reader must be seen empty again
+ * before a card pays.  The till does so itself when a sale ends or is cancelled, a payment
+ * starts and a card is read for an inquiry; the UI when the sale screen loses the focus or the
+ * reader is gone (a reader that is gone answers "no card" and must not arm it). */
+void till_tap_reset(struct till *t);
 
 /* At start-up: an intent left pending by a crash is reported (and settled at the card's next
  * tap by till_poll_card). */

@@ -106,6 +106,11 @@ void ui_switch(struct ui *ui, const struct view_ops *ops);
  * screen when it is recorded.  Called by the loop; @p timeout_ms bounds the wait for a card. */
 void ui_pay_step(struct ui *ui, int timeout_ms);
 
+/* Tap to pay, called by the loop when no key is waiting: on the sale screen, one short look at
+ * the reader (till_tap); a card that arrived starts the payment and the payment screen gets the
+ * focus, the card read. */
+void ui_sale_tap(struct ui *ui);
+
 /* AMAP distribution, while the card pays a household's baskets: called by ui_pay_step after the
  * card was polled (the card must be the household's; the member's part the card does not pay
  * is left to the AMAP contract), and once the sale is recorded (the household collected). */

@@ -39,6 +39,8 @@ static const char *const entry_help[][2] = {
 	{ "0,350*code", N_("0.350 kg of an item sold by weight") },
 	{ "/3", N_("the item on quick key 3, no barcode needed (2*/3: two)") },
 	{ "Backspace", N_("erase the last character typed") },
+	{ N_("card"), N_("tapped on the reader, items in the basket: pays, as F3 does") },
+	{ "", N_("a card left there since the last sale: lift it and tap it again") },
 };
 
 #define N_ENTRY_HELP (sizeof(entry_help) / sizeof(entry_help[0]))
@@ -67,7 +69,10 @@ help_draw(struct ui *ui, int top, int rows)
 		if (i == 0) {
 			crt_put(y++, 1, COLS - 1, true, _("Typing and scanning (on every screen):"));
 		} else if (i <= (int)N_ENTRY_HELP) {
-			help_row(y++, entry_help[i - 1][0], _(entry_help[i - 1][1]));
+			const char *key = entry_help[i - 1][0];
+
+			/* (gettext("") is the catalog's header) */
+			help_row(y++, key[0] ? _(key) : key, _(entry_help[i - 1][1]));
 		} else if (i == (int)N_ENTRY_HELP + 1) {
 			y++;
 		} else if (i == (int)N_ENTRY_HELP + 2) {

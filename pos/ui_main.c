@@ -373,8 +373,8 @@ handle_key(struct ui *ui, int key)
 	 * a scan on a closing waiting for its Enter must never record the closing. */
 	if (req == REQ_ENTER && ui->view->owns_enter && !ui->view->takes_text &&
 	    ui->till->operator_id[0] && till_entry_is_scan(ui->till->entry)) {
-		ui_switch(ui, &ui_sale_ops);
 		till_enter(ui->till);
+		ui_switch(ui, &ui_sale_ops);
 		return;
 	}
 	if (req == REQ_ENTER && (ui->view->takes_text || ui->view->owns_enter ||
@@ -383,8 +383,11 @@ handle_key(struct ui *ui, int key)
 		return;
 	}
 	if (req == REQ_ENTER && (ui->till->entry[0] || ui->till->weight_prompt)) {
-		ui_switch(ui, &ui_sale_ops);
+		/* Order matters: the till takes the entry first, on whatever screen (a scan while
+		 * paying drops the payment and says so; after a recorded sale it starts the next
+		 * one), then the sale screen shows it. */
 		till_enter(ui->till);
+		ui_switch(ui, &ui_sale_ops);
 		return;
 	}
 	if (req == REQ_BACK && (ui->till->entry[0] || ui->till->weight_prompt)) {
@@ -411,11 +414,14 @@ ui_run(struct ui *ui)
 	while (!ui->quit && !crt_quit_signal()) {
 		/* While a card is awaited, keys are read briefly and the reader polled in turn. */
 		bool card = ui->till->state == TILL_PAYING || ui->till->pending_id;
+		/* Tap to pay: on the sale screen with lines, the reader is looked at when no key
+		 * came for a while (never between a scanner's keys). */
+		bool tap = ui->view == &ui_sale_ops && ui->reader && till_tap_wanted(ui->till);
 		int key;
 
 		ui_status_refresh(ui, false);
 		ui_draw(ui);
-		key = crt_read_key(card || ui->view->idle ? 50 : 1000);
+		key = crt_read_key(card || ui->view->idle ? 50 : tap ? 150 : 1000);
 		if (key != ERR && key != KEY_RESIZE)
 			handle_key(ui, key);
 		if (card || ui->till->state == TILL_PAYING) {
@@ -424,6 +430,13 @@ ui_run(struct ui *ui)
 		} else if (ui->view->idle) {
 			ui_draw(ui);
 			ui->view->idle(ui);
+		} else if (key == ERR && tap) {
+			ui_sale_tap(ui);
+			if (ui->till->state == TILL_PAYING) {
+				/* The card was read: record at once when nothing else is due. */
+				ui_draw(ui);
+				ui_pay_step(ui, 0);
+			}
 		}
 	}
 	if (ui->view && ui->view->done)

@@ -5,11 +5,13 @@
  * below it. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ssa/convention.h"
 
 #include "crt.h"
 #include "i18n.h"
+#include "reader.h"
 #include "ui.h"
 
 /* Columns of a line row. */
@@ -117,12 +119,44 @@ draw_totals(struct ui *ui, int y)
 	attrset(crt_attr(CRT_NORMAL));
 }
 
+/* The line saying how to pay with the card, or NULL: no reader, an empty basket. */
+static const char *
+tap_hint(struct ui *ui)
+{
+	if (!ui->reader || !till_tap_wanted(ui->till))
+		return NULL;
+	switch (ui->till->tap) {
+	case TILL_TAP_READY:
+		return _("Food card: tap it on the reader to pay (F3: other tenders).");
+	case TILL_TAP_LEFT:
+		return _("A card was on the reader already: lift it and tap it again to pay, or F3.");
+	default:
+		return _("F3 to pay.");
+	}
+}
+
+void
+ui_sale_tap(struct ui *ui)
+{
+	struct till *t = ui->till;
+
+	if (ui->view != &ui_sale_ops || !till_tap_wanted(t))
+		return;
+	/* One short look: the keys come first (the loop looks only when none is waiting). */
+	till_tap(t, 0, (int64_t)time(NULL) * 1000);
+	if (pos_reader_lost(ui->reader))
+		till_tap_reset(t); /* a reader gone answers "no card": that is no empty reader */
+	if (t->state == TILL_PAYING)
+		ui_switch(ui, &ui_pay_ops);
+}
+
 static void
 sale_draw(struct ui *ui, int top, int rows)
 {
 	const struct basket *b = &ui->till->basket;
 	size_t sel, first;
 	int avail = rows - 2, used;
+	const char *hint = tap_hint(ui);
 
 	if (ui->till->last_line != ui->seen_last) {
 		/* A line was just added: select it, so that F4 voids what was just scanned. */
@@ -137,6 +171,13 @@ sale_draw(struct ui *ui, int top, int rows)
 		crt_put(top + 2, 2, COLS - 2, true,
 			_("The basket is empty: scan an item or type its code."));
 		return;
+	}
+	if (hint) {
+		/* How to pay, above the totals: the card reader's state says it. */
+		avail--;
+		attrset(crt_attr(ui->till->tap == TILL_TAP_LEFT ? CRT_WARN : CRT_INFO));
+		crt_put(top + rows - 2, 0, COLS, true, hint);
+		attrset(crt_attr(CRT_NORMAL));
 	}
 	sel = selected_index(ui);
 	ui->selected = b->lines[sel].id;
@@ -218,10 +259,19 @@ sale_open(struct ui *ui)
 		till_new_sale(ui->till);
 }
 
+/* Another screen (help, inquiry, refund, payment): a card put on the reader meanwhile did not
+ * arrive for this basket.  Tap to pay waits for the reader seen empty again. */
+static void
+sale_done(struct ui *ui)
+{
+	till_tap_reset(ui->till);
+}
+
 const struct view_ops ui_sale_ops = {
 	.name = "sale",
 	.title = N_("Sale"),
 	.open = sale_open,
+	.done = sale_done,
 	.draw = sale_draw,
 	.request = sale_request,
 };

@@ -1,7 +1,8 @@
 /* test_till_pay.c — paying and recording with fakes behind the ports: the in-memory journal
  * store (journal_mem_new) and a fake card reader that can tear the card away before or after
  * its debit.  A sale is recorded once, or not at all; a torn debit keeps the sale pending
- * until the card comes back, also across a restart of the till. */
+ * until the card comes back, also across a restart of the till.  Tap to pay: only a card that
+ * arrives on a reader seen empty pays; one left after the previous sale never does. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +41,8 @@ struct fake_card {
 	size_t n;
 	int tear; /* next debit: 0 normal, 1 torn before it happens, 2 torn after it happened */
 	unsigned debits;
+	unsigned waits;       /* wait_card calls */
+	enum ssa_err wait_err; /* wait_card answers this with a card there, unless SSA_ERR_OK */
 };
 
 static enum ssa_err
@@ -48,8 +51,11 @@ f_wait(void *cls, int timeout_ms, uint8_t u[CARD_UID_MAX], size_t *len)
 	struct fake_card *c = cls;
 
 	(void)timeout_ms;
+	c->waits++;
 	if (!c->present)
 		return SSA_ERR_CARD_ABSENT;
+	if (c->wait_err != SSA_ERR_OK)
+		return c->wait_err;
 	memcpy(u, uid, sizeof(uid));
 	*len = sizeof(uid);
 	return SSA_ERR_OK;
@@ -732,6 +738,209 @@ test_expired_card_not_debited(void **state)
 	assert_int_equal(till_pay_back(&f->t), SSA_ERR_OK);
 }
 
+/* 3 lentils (7.05, covered) and a wine (5.90) in the basket. */
+static void
+fill(struct fixture *f)
+{
+	scan(&f->t, "3*3560070894222");
+	scan(&f->t, "3176582033303");
+}
+
+static void
+test_tap_arrival_pays(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	fill(f);
+	assert_int_equal(f->t.tap, TILL_TAP_UNKNOWN);
+	/* the reader seen empty: ready; then the card arrives and is read in the same call */
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.tap, TILL_TAP_READY);
+	assert_int_equal(f->t.state, TILL_SELLING);
+	f->card.present = true;
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAYING);
+	assert_true(f->t.has_card);
+	assert_int_equal(f->t.alloc.ssa_debit, 705);
+	assert_int_equal(till_due(&f->t), 590);
+	/* a payment under way: no tap looks at the reader */
+	assert_false(till_tap_wanted(&f->t));
+	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 0), SSA_ERR_OK);
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAID);
+	assert_int_equal(f->card.debits, 1);
+	assert_int_equal(f->card.balance, 295);
+	assert_int_equal(records(f), 1);
+	/* the sale ended: the reader must be seen empty again */
+	assert_int_equal(f->t.tap, TILL_TAP_UNKNOWN);
+}
+
+static void
+test_tap_card_left_never_pays(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	fill(f);
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_CARD_ABSENT);
+	f->card.present = true;
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_OK);
+	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 0), SSA_ERR_OK);
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_OK);
+	/* the card stays on the reader; the next customer's basket (started by a scan) */
+	scan(&f->t, "3560070894222");
+	assert_int_equal(f->t.state, TILL_SELLING);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(till_tap(&f->t, 0, 1795000001000), SSA_ERR_CARD_ABSENT);
+		assert_int_equal(f->t.tap, TILL_TAP_LEFT);
+		assert_int_equal(f->t.state, TILL_SELLING);
+	}
+	assert_false(f->t.has_card);
+	assert_int_equal(f->card.debits, 1);
+	assert_int_equal(records(f), 1);
+	/* lifted, then tapped again: that is an arrival */
+	f->card.present = false;
+	assert_int_equal(till_tap(&f->t, 0, 1795000001000), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.tap, TILL_TAP_READY);
+	f->card.present = true;
+	assert_int_equal(till_tap(&f->t, 0, 1795000001000), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAYING);
+	assert_int_equal(f->t.alloc.ssa_debit, 235);
+}
+
+static void
+test_tap_card_left_f3_still_pays(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	/* a card on the reader before the first look (start-up, or left): F3 reads it */
+	f->card.present = true;
+	fill(f);
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.tap, TILL_TAP_LEFT);
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000000000, &rc), SSA_ERR_OK);
+	assert_true(f->t.has_card);
+	/* back to the sale: the card still there did not arrive again */
+	assert_int_equal(till_pay_back(&f->t), SSA_ERR_OK);
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.state, TILL_SELLING);
+	assert_int_equal(f->t.tap, TILL_TAP_LEFT);
+	/* a payment started by a tap, then dropped: the same */
+	f->card.present = false;
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_CARD_ABSENT);
+	f->card.present = true;
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_OK);
+	assert_int_equal(till_pay_back(&f->t), SSA_ERR_OK);
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.state, TILL_SELLING);
+	assert_int_equal(f->card.debits, 0);
+	assert_int_equal(records(f), 0);
+}
+
+static void
+test_tap_when_not_wanted(void **state)
+{
+	struct fixture *f = *state;
+	struct card_identity id;
+	int64_t balance;
+
+	/* an empty basket: the reader is not looked at, a card there changes nothing */
+	f->card.present = true;
+	assert_false(till_tap_wanted(&f->t));
+	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->card.waits, 0);
+	assert_int_equal(f->t.state, TILL_SELLING);
+	/* no reader, no journal or signer: no look either */
+	fill(f);
+	f->t.reader = NULL;
+	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
+	f->t.reader = &f->reader;
+	f->t.signer = NULL;
+	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
+	f->t.signer = f->signer;
+	assert_int_equal(f->card.waits, 0);
+	/* a look that finds something that is no card connected changes nothing */
+	f->card.present = false;
+	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.tap, TILL_TAP_READY);
+	f->card.present = true;
+	f->card.wait_err = SSA_ERR_CARD_FORMAT;
+	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.tap, TILL_TAP_READY);
+	assert_int_equal(f->t.state, TILL_SELLING);
+	f->card.wait_err = SSA_ERR_OK;
+	/* a balance inquiry leaves its card on the reader: it did not arrive for this basket */
+	assert_int_equal(till_inquiry(&f->t, 0, 0, &id, &balance), SSA_ERR_OK);
+	assert_int_equal(f->t.tap, TILL_TAP_UNKNOWN);
+	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.tap, TILL_TAP_LEFT);
+	/* the UI forgets what it saw (another screen had the focus) */
+	f->card.present = false;
+	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
+	till_tap_reset(&f->t);
+	f->card.present = true;
+	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.state, TILL_SELLING);
+	/* cancelled: the next basket waits for the reader seen empty too */
+	till_cancel_sale(&f->t);
+	assert_int_equal(f->t.tap, TILL_TAP_UNKNOWN);
+	assert_int_equal(f->card.debits, 0);
+}
+
+static void
+test_scan_while_paying(void **state)
+{
+	struct fixture *f = *state;
+
+	fill(f);
+	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
+	f->card.present = true;
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_OK);
+	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 100), SSA_ERR_OK);
+	/* a scan before the debit: back to the sale with the line, the card and tenders dropped */
+	scan(&f->t, "3560070894222");
+	assert_int_equal(f->t.state, TILL_SELLING);
+	assert_int_equal(f->t.basket.n, 3);
+	assert_false(f->t.has_card);
+	assert_int_equal(f->t.msg_level, TILL_MSG_WARN);
+	assert_string_equal(f->t.msg,
+			    "Lentilles. Pay again: F3, or lift the card and tap it again.");
+	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.tap, TILL_TAP_LEFT);
+	assert_int_equal(f->card.debits, 0);
+	assert_int_equal(records(f), 0);
+}
+
+static void
+test_entry_kept_for_next_sale(void **state)
+{
+	struct fixture *f = *state;
+	struct receipt rc = receipt();
+
+	f->t.reader = NULL;
+	scan(&f->t, "3176582033303");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 0), SSA_ERR_OK);
+	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_OK);
+	/* "3*" typed on the receipt, the sale screen opens the next sale, then the scan */
+	assert_true(till_entry_type(&f->t, '3'));
+	assert_true(till_entry_type(&f->t, '*'));
+	till_new_sale(&f->t);
+	assert_string_equal(f->t.entry, "3*");
+	for (const char *p = "3560070894222"; *p; p++)
+		assert_true(till_entry_type(&f->t, *p));
+	assert_int_equal(till_enter(&f->t), SSA_ERR_OK);
+	assert_int_equal(f->t.basket.n, 1);
+	assert_int_equal(f->t.basket.lines[0].qty, 3);
+	/* cancelling the sale clears what was typed */
+	assert_true(till_entry_type(&f->t, '4'));
+	till_cancel_sale(&f->t);
+	assert_string_equal(f->t.entry, "");
+}
+
 int
 main(void)
 {
@@ -750,6 +959,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_not_debited_balance_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_card_settles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_card_not_debited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_arrival_pays, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_card_left_never_pays, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_card_left_f3_still_pays, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_when_not_wanted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_while_paying, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entry_kept_for_next_sale, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_pay", tests, NULL, NULL);
 }

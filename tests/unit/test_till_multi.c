@@ -76,6 +76,7 @@ struct fake_card {
 	struct card_period_state period;
 	int tear; /* next debit: 1 torn before it happens, 2 torn after it happened */
 	int tear_grant; /* next grant: 2 torn after the card took it */
+	int tear_refund; /* next refund: 2 torn after the card took it */
 	unsigned debits, grants;
 };
 
@@ -210,6 +211,25 @@ f_apply_grant(void *cls, const struct card_grant *g, int64_t *balance)
 	return SSA_ERR_OK;
 }
 
+/* Limited credit (the tests refund a sale's whole SSA part once). */
+static enum ssa_err
+f_refund(void *cls, int64_t amount, int64_t *balance)
+{
+	struct fake_card *c;
+	enum ssa_err err = authed(cls, &c);
+
+	if (err != SSA_ERR_OK)
+		return err;
+	c->balance += amount;
+	if (c->tear_refund == 2) {
+		c->tear_refund = 0;
+		((struct fake_reader *)cls)->on = NULL;
+		return SSA_ERR_CARD_TORN;
+	}
+	*balance = c->balance;
+	return SSA_ERR_OK;
+}
+
 static enum ssa_err
 f_use_keys(void *cls, const struct card_keys *keys)
 {
@@ -310,7 +330,8 @@ setup(void **state)
 					      .read_identity = f_identity,
 					      .read_balance = f_balance, .read_debits = f_debits,
 					      .debit = f_debit, .read_period = f_read_period,
-					      .apply_grant = f_apply_grant, .use_keys = f_use_keys,
+					      .apply_grant = f_apply_grant, .refund = f_refund,
+					      .use_keys = f_use_keys,
 					      .release = f_release };
 
 	tf_till(&f->t, TODAY, "9", f->journal, f->signer);
@@ -786,6 +807,46 @@ test_reload_intent_names_caisse(void **state)
 	assert_int_equal(f->card[0].grants, 1);
 }
 
+/* caisse-34's card's refund torn after the card took it, the till restarted: caisse-12's card
+ * of the same serial is another card (its balance says nothing of that refund); caisse-34's card
+ * records the REFUND, once. */
+static void
+test_refund_intent_names_caisse(void **state)
+{
+	struct fixture *f = *state;
+	struct till_refund rf;
+	struct journal_record r;
+
+	assert_int_equal(pay(f, &f->card[0]), SSA_ERR_OK);
+	assert_int_equal(f->card[0].balance, 1000 - 470);
+	till_new_sale(&f->t);
+	assert_int_equal(till_refund_open(&f->t, 1, &rf), SSA_ERR_OK);
+	assert_int_equal(till_refund_set_qty(&f->t, &rf, 0, 2), SSA_ERR_OK);
+	assert_int_equal(rf.ssa, 470);
+	f->card[0].tear_refund = 2;
+	f->fr.on = &f->card[0];
+	assert_int_equal(till_refund_commit(&f->t, &rf, 10, NOW + 500), SSA_ERR_CARD_TORN);
+	f->fr.on = NULL;
+	till_refund_fini(&rf);
+	assert_int_equal(f->card[0].balance, 1000);
+	restart(f);
+	assert_string_equal(f->t.msg, "A refund to a card was interrupted: tap that card to settle it.");
+	/* caisse-12's card: 10.00 is before + amount of the refund; it is not the card */
+	assert_int_equal(f->card[1].balance, 1000);
+	assert_int_equal(tap(f, &f->card[1]), SSA_ERR_CARD_ABSENT);
+	assert_non_null(strstr(f->t.msg, "This is not the card of the interrupted refund"));
+	assert_true(f->t.pending_id > 0);
+	assert_int_equal(tf_last_seq(f->journal), 1);
+	assert_int_equal(tap(f, &f->card[0]), SSA_ERR_OK);
+	assert_string_equal(f->t.msg, "Refund 2 of sale 1 recorded: €4.70.");
+	assert_int_equal(f->t.pending_id, 0);
+	assert_int_equal(tf_last_seq(f->journal), 2);
+	tf_record(f->journal, 2, &r);
+	assert_int_equal(r.kind, JOURNAL_REFUND);
+	assert_int_equal(r.link_seq, 1);
+	journal_record_fini(&r);
+}
+
 int
 main(void)
 {
@@ -798,6 +859,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_intent_names_caisse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_intent_is_main_caisse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_intent_names_caisse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_intent_names_caisse, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("till_multi", tests, NULL, NULL);
 }

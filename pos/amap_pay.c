@@ -99,7 +99,27 @@ find_one(void *arg, uint64_t seq, const void *buf, size_t len)
 	return SSA_ERR_OK;
 }
 
-/* Scan @p j after the last Z for @p c's sale. */
+/* Is record @p seq of @p j dated before @p ms?  (false when it cannot be read: scan more) */
+static bool
+before(struct ssa_journal_store *j, uint64_t seq, int64_t ms)
+{
+	struct journal_record r;
+	char *buf = NULL;
+	size_t len = 0;
+	bool yes = false;
+
+	if (journal_store_get(j, seq, &buf, &len) == SSA_ERR_OK &&
+	    journal_record_decode(buf, len, &r, NULL) == SSA_ERR_OK) {
+		yes = r.time_ms < ms;
+		journal_record_fini(&r);
+	}
+	free(buf);
+	return yes;
+}
+
+/* Scan @p j for @p c's sale: after the last Z when that Z is older than @p c's day (the scan
+ * stays short), else the whole journal: a Z closed the day after the sale was recorded (and the
+ * till stopped before the sign-in log had the pickup) must not hide that sale. */
 static enum ssa_err
 find(struct ssa_journal_store *j, struct find_ctx *c)
 {
@@ -107,9 +127,10 @@ find(struct ssa_journal_store *j, struct find_ctx *c)
 	enum ssa_err err;
 
 	journal_record_init(&c->found, JOURNAL_SALE);
-	/* A distribution's sales come after the last Z (the scan stays short). */
 	if ((err = journal_store_last_of_kind(j, JOURNAL_CLOSING_Z, &from)) != SSA_ERR_OK)
 		return err;
+	if (from > 0 && !before(j, from, c->since_ms))
+		from = 0;
 	return journal_store_scan(j, from + 1, find_one, c);
 }
 

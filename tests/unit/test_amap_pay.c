@@ -31,11 +31,18 @@ static uint64_t
 sale(struct fixture *f, int64_t time_ms, const char *category)
 {
 	struct journal_record r;
-	struct journal_line l = { .code = "amap-1", .name = "Legumes panier", .qty = 1,
-				  .unit_price = 900, .amount = 900, .vat_bp = 0, .covered = 900,
-				  .paid_ssa = 900, .reason = CONVENTION_COVERED,
-				  .list_caisse = "caisse-34", .list_version = 1 };
-	struct journal_tender tn = { TENDER_SSA, 900, 900, 0 };
+	struct journal_line l = {.code = "amap-1",
+	                         .name = "Legumes panier",
+	                         .qty = 1,
+	                         .unit_price = 900,
+	                         .amount = 900,
+	                         .vat_bp = 0,
+	                         .covered = 900,
+	                         .paid_ssa = 900,
+	                         .reason = CONVENTION_COVERED,
+	                         .list_caisse = "caisse-34",
+	                         .list_version = 1};
+	struct journal_tender tn = {TENDER_SSA, 900, 900, 0};
 	uint64_t seq = 0;
 
 	snprintf(l.category, sizeof(l.category), "%s", category);
@@ -50,7 +57,8 @@ sale(struct fixture *f, int64_t time_ms, const char *category)
 	assert_int_equal(journal_record_add_tender(&r, &tn), SSA_ERR_OK);
 	assert_int_equal(vat_summary_add(&r.vat, 0, 900), SSA_ERR_OK);
 	assert_int_equal(vat_summary_finish(&r.vat), SSA_ERR_OK);
-	assert_int_equal(journal_store_append(f->journal, &r, f->signer, 0, &seq, NULL), SSA_ERR_OK);
+	assert_int_equal(journal_store_append(f->journal, &r, f->signer, 0, &seq, NULL),
+	                 SSA_ERR_OK);
 	journal_record_fini(&r);
 	return seq;
 }
@@ -62,9 +70,9 @@ close_z(struct fixture *f, int64_t time_ms)
 
 	journal_record_init(&r, JOURNAL_CLOSING_Z);
 	jf_header(&r, time_ms);
-	assert_int_equal(closing_append(f->journal, JOURNAL_CLOSING_Z, 20261123, &r, f->signer, NULL,
-					NULL),
-			 SSA_ERR_OK);
+	assert_int_equal(
+	    closing_append(f->journal, JOURNAL_CLOSING_Z, 20261123, &r, f->signer, NULL, NULL),
+	    SSA_ERR_OK);
 	journal_record_fini(&r);
 }
 
@@ -106,7 +114,7 @@ test_found_after_last_z(void **state)
 	struct fixture *f = *state;
 	uint64_t seq;
 
-	assert_int_equal(found(f), 0); /* an empty journal */
+	assert_int_equal(found(f), 0);             /* an empty journal */
 	sale(f, DAY_MS - 3600000, "amap-legumes"); /* yesterday's distribution */
 	close_z(f, DAY_MS - 1800000);
 	assert_int_equal(found(f), 0);
@@ -132,7 +140,7 @@ test_found_before_a_z_of_the_same_day(void **state)
 		uint64_t seq2 = 99;
 
 		assert_int_equal(amap_pay_find(f->journal, CARD, DAY_MS + 86400000, &seq2),
-				 SSA_ERR_OK);
+		                 SSA_ERR_OK);
 		assert_int_equal(seq2, 0);
 	}
 }
@@ -141,9 +149,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_found_after_last_z, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_found_before_a_z_of_the_same_day, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_found_after_last_z, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_found_before_a_z_of_the_same_day, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -108,7 +108,7 @@ check_books() {
 			sum(CASE kind WHEN 'SALE' THEN 1 WHEN 'VOID' THEN -1 WHEN 'REFUND' THEN -1
 			ELSE 0 END * json_extract(record, '$.ssa')) AS o FROM journal)"
 	done >"$T/owed.want"
-	A caisse settlement --period 202611 2>"$T/settle.err" | tr -d '\r' | sed 1d | grep -v ',\*,' |
+	A caisse settlement --caisse caisse-test --period 202611 2>"$T/settle.err" | tr -d '\r' | sed 1d | grep -v ',\*,' |
 		cut -d, -f3,10 | tr , '|' >"$T/owed.got"
 	cmp -s "$T/owed.want" "$T/owed.got" || fail "seed $seed: settlement: $(diff "$T/owed.want" "$T/owed.got")"
 	[ ! -s "$T/settle.err" ] || fail "seed $seed: settlement: $(cat "$T/settle.err")"

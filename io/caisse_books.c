@@ -98,7 +98,8 @@ caisse_books_load(struct caisse_store *st, struct caisse_books *out)
 		}
 		out->n_batches++;
 	}
-	err = st->issued_card_scan(st->cls, NULL, card_add, out);
+	if (!(err = st->issued_card_scan(st->cls, NULL, card_add, out)))
+		out->loaded = true;
 out:
 	free(k.v);
 	return err;
@@ -182,17 +183,8 @@ caisse_record_owner(struct caisse_store *st, const struct journal_record *r, cha
 	return err;
 }
 
-/* Whether @p serial is a card of @p member in @p b. */
-static bool
-books_card_of(const struct caisse_books *b, uint64_t serial, uint64_t member)
-{
-	for (size_t i = 0; i < b->n_cards; i++)
-		if (b->cards[i].serial == serial && b->cards[i].member == member)
-			return true;
-	return false;
-}
-
-/* Whether a batch of @p b holds RELOAD @p r's grant for member @p member or one of its cards. */
+/* Whether a batch of @p b holds RELOAD @p r's grant for member @p member (a grant to one of
+ * its cards: the caisse issued the card, which caisse_books_mine looks at first). */
 static bool
 books_grant_of(const struct caisse_books *b, const struct journal_record *r, uint64_t member)
 {
@@ -206,8 +198,7 @@ books_grant_of(const struct caisse_books *b, const struct journal_record *r, uin
 		if (b->batches[i]->period != r->reload.period ||
 		    !(g = grant_by_id(b->batches[i], id)))
 			continue;
-		if (g->target == GRANT_MEMBER ? g->holder == member
-					      : books_card_of(b, g->holder, member))
+		if (g->target == GRANT_MEMBER && g->holder == member)
 			return true;
 	}
 	return false;
@@ -222,7 +213,7 @@ any_card(void *ctx, const struct caisse_card *c)
 }
 
 enum ssa_err
-caisse_books_mine(struct caisse_store *st, const char *caisse, const struct caisse_books *b,
+caisse_books_mine(struct caisse_store *st, const char *caisse, struct caisse_books *b,
 		  const struct journal_record *const *recs, size_t n, bool *mine)
 {
 	struct caisse_books loaded = { 0 };
@@ -251,16 +242,20 @@ caisse_books_mine(struct caisse_store *st, const char *caisse, const struct cais
 			goto out;
 		card_mine = issued;
 	}
-	if (!card_mine && member && !b) {
-		err = caisse_books_load(st, &loaded);
+	if (!b)
+		b = &loaded;
+	if (!card_mine && member && !b->loaded) {
+		err = caisse_books_load(st, b);
 		if (err == SSA_ERR_DB || err == SSA_ERR_NOMEM)
 			goto out;
-		if (err)
+		if (err) {
 			log_err("card %s: the caisse's grant batches cannot be read (%s): its "
 				"reloads are checked without them",
 				recs[0]->card, ssa_strerror(err));
+			caisse_books_fini(b);
+			b->loaded = true; /* not again for the next card */
+		}
 		err = SSA_ERR_OK;
-		b = &loaded;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (recs[i]->kind == JOURNAL_RELOAD)

@@ -32,6 +32,7 @@ struct caisse_books {
 	struct grant_batch **batches; /* owned, every stored batch */
 	size_t n_cards;
 	struct caisse_books_card *cards; /* owned, the issued cards */
+	bool loaded;                     /* caisse_books_load filled it */
 };
 
 /* Load every stored grant batch (parsed: the caisse signed them itself) and every issued card
@@ -74,11 +75,12 @@ enum ssa_err caisse_record_owner(struct caisse_store *st, const struct journal_r
  * caisse the card names), so it is @p caisse's when another record of the card is (its lists
  * decided the card's lines), else when @p caisse issued a card to the member (its stored
  * cards), else when one of its grant batches of the reload's period holds the reload's grant
- * for this member or one of its cards (@p b; NULL: loaded here when needed, a batch that does
- * not parse then only logged).  Closings and reprints are nobody's.  Storage errors as the
- * store's, SSA_ERR_NOMEM. */
-enum ssa_err caisse_books_mine(struct caisse_store *st, const char *caisse,
-			       const struct caisse_books *b,
+ * for this member (@p b: used as they are when loaded, else loaded into
+ * @p b only when a reload needs them, for the caller's next calls (it fini's @p b); NULL:
+ * loaded and freed here when needed; a batch that does not parse is then only logged, and the
+ * books taken as empty).  Closings and reprints are nobody's.  Storage errors as the store's,
+ * SSA_ERR_NOMEM. */
+enum ssa_err caisse_books_mine(struct caisse_store *st, const char *caisse, struct caisse_books *b,
 			       const struct journal_record *const *recs, size_t n, bool *mine);
 
 /* --- the settlement: what the caisse owes each outlet (lib/settlement.c) -------------------- */

@@ -142,7 +142,7 @@ reply_card(struct protocol_push_reply *reply, const char *card,
 }
 
 static enum ssa_err
-ledger(struct caisse_store *st, const char *caisse, const char *card,
+ledger(struct caisse_store *st, const char *caisse, struct caisse_books *books, const char *card,
        struct protocol_push_reply *reply)
 {
 	struct card_recs c = { 0 };
@@ -161,7 +161,7 @@ ledger(struct caisse_store *st, const char *caisse, const char *card,
 		err = SSA_ERR_NOMEM;
 		goto out;
 	}
-	if ((err = caisse_books_mine(st, caisse, NULL, (const struct journal_record *const *)c.v,
+	if ((err = caisse_books_mine(st, caisse, books, (const struct journal_record *const *)c.v,
 				     c.n, mine)))
 		goto out;
 	for (size_t i = 0; i < c.n; i++) {
@@ -333,6 +333,7 @@ caisse_push(struct caisse_store *st, const char *caisse, const char *terminal,
 {
 	uint8_t hash[CAISSE_HASH_LEN];
 	struct card_set cards = { 0 };
+	struct caisse_books books = { 0 }; /* loaded once, if a reload needs them */
 	char outlet[PROTOCOL_ID_MAX + 1] = "";
 	size_t elsewhere = 0;
 	uint64_t count;
@@ -376,15 +377,17 @@ caisse_push(struct caisse_store *st, const char *caisse, const char *terminal,
 			 terminal, elsewhere, outlet, outlet);
 	/* The ledgers in the same transaction as the records they are made of. */
 	for (size_t i = 0; i < cards.n; i++)
-		if ((err = ledger(st, caisse, cards.v[i], reply)))
+		if ((err = ledger(st, caisse, &books, cards.v[i], reply)))
 			goto fail;
 	/* Order matters: the caller replies 2xx only after this commit is durable. */
 	if ((err = st->commit(st->cls)))
 		goto fail;
+	caisse_books_fini(&books);
 	free(cards.v);
 	return SSA_ERR_OK;
 fail:
 	st->rollback(st->cls);
+	caisse_books_fini(&books);
 	free(cards.v);
 	reply->n = 0;
 	return err;

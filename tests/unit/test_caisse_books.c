@@ -378,6 +378,21 @@ test_two_caisses(void **state)
 		}
 		ca[0] = &r[1], ca[1] = &r[9], ca[2] = &r[10];
 		ce[0] = &r[8];
+		/* books not loaded: loaded when a reload needs them, kept for the next card */
+		memset(&books, 0, sizeof(books));
+		assert_int_equal(caisse_books_mine(&st[1], "caisse-12", &books, ca, 3, mine),
+				 SSA_ERR_OK);
+		assert_true(books.loaded); /* for the reload of CA, a card of no record of its */
+		assert_int_equal(books.n_batches, 1);
+		assert_false(mine[0] || mine[1] || mine[2]);
+		assert_int_equal(caisse_books_mine(&st[1], "caisse-12", &books, ce, 1, mine),
+				 SSA_ERR_OK);
+		assert_true(mine[0]);
+		caisse_books_fini(&books);
+		assert_int_equal(caisse_books_mine(&st[0], "caisse-34", &books, ca, 3, mine),
+				 SSA_ERR_OK);
+		assert_false(books.loaded); /* CA's sales say whose its reload is */
+		assert_true(mine[0] && mine[1] && mine[2]);
 		assert_int_equal(caisse_books_load(&st[1], &books), SSA_ERR_OK);
 		assert_int_equal(caisse_books_mine(&st[1], "caisse-12", &books, ce, 1, mine),
 				 SSA_ERR_OK);

@@ -11,10 +11,12 @@
  *   ssa-admin outlet attach OUTLET TERMINAL...
  *   ssa-admin outlet list
  *   ssa-admin list publish FILE [--key PUBLIC]
- *   ssa-admin caisse settlement --period YYYYMM [--outlet O] [--separator ';']
+ *   ssa-admin caisse settlement --period YYYYMM [--outlet O] [--separator ';'] [--caisse C]
  *   ssa-admin caisse closings [--terminal T]
  *   ssa-admin caisse anomalies
  *   ssa-admin caisse ledger [--card CARD] [--opening AMOUNT] [--policy expire|rollover:CAP]
+ *                           [--caisse C]
+ * (settlement and ledger count only caisse C's records: docs/caisse.md, "Whose records")
  *
  * Every command takes --db DB (else [caisse] database) and --caisse ID (else [caisse] id) where
  * it needs them.  Households and members have pseudonymous ids of 16 hex digits (the member id is
@@ -1166,11 +1168,12 @@ caisse_usage(void)
 		"       ssa-admin outlet list\n"
 		"       ssa-admin list publish FILE [--key PUBLIC] [--caisse C]\n"
 		"       ssa-admin list published\n"
-		"       ssa-admin caisse settlement --period YYYYMM [--outlet O] [--separator ';']\n"
+		"       ssa-admin caisse settlement --period YYYYMM [--outlet O] [--separator ';'] "
+		"[--caisse C]\n"
 		"       ssa-admin caisse closings [--terminal T]\n"
 		"       ssa-admin caisse anomalies\n"
 		"       ssa-admin caisse ledger [--card CARD] [--opening AMOUNT] "
-		"[--policy expire|rollover:CAP]\n"
+		"[--policy expire|rollover:CAP] [--caisse C]\n"
 		"  every command: [--db DB] (else [caisse] database)\n");
 	return 2;
 }

@@ -6,6 +6,7 @@
 
 #include "ssa/caisse_books.h"
 #include "ssa/card.h"
+#include "ssa/convention.h"
 #include "ssa/log.h"
 
 void
@@ -97,7 +98,8 @@ caisse_books_load(struct caisse_store *st, struct caisse_books *out)
 		}
 		out->n_batches++;
 	}
-	err = st->issued_card_scan(st->cls, NULL, card_add, out);
+	if (!(err = st->issued_card_scan(st->cls, NULL, card_add, out)))
+		out->loaded = true;
 out:
 	free(k.v);
 	return err;
@@ -123,8 +125,149 @@ caisse_books_params(const struct caisse_books *b, const char *card,
 			params->card_serial = b->cards[i].serial;
 }
 
+/* The caisse whose list decided @p r's lines: "" when none did, NULL when two did. */
+static const char *
+lines_caisse(const struct journal_record *r)
+{
+	const char *c = "";
+
+	for (size_t i = 0; i < r->n_lines; i++) {
+		const char *l = r->lines[i].list_caisse;
+
+		if (!l[0])
+			continue;
+		if (c[0] && strcmp(c, l) != 0)
+			return NULL;
+		c = l;
+	}
+	return c;
+}
+
+enum ssa_err
+caisse_record_owner(struct caisse_store *st, const struct journal_record *r, char *owner,
+		    size_t size)
+{
+	struct journal_record sale;
+	const char *c;
+	char *data = NULL;
+	size_t len;
+	enum ssa_err err = SSA_ERR_OK;
+
+	owner[0] = '\0';
+	if (r->kind == JOURNAL_SALE) {
+		if (!(c = lines_caisse(r))) {
+			log_warn("record %s/%llu: its lines name two caisses' lists: no caisse's",
+				 r->terminal, (unsigned long long)r->seq);
+			return SSA_ERR_OK;
+		}
+		snprintf(owner, size, "%s", c);
+		return SSA_ERR_OK;
+	}
+	if (r->kind != JOURNAL_VOID && r->kind != JOURNAL_REFUND)
+		return SSA_ERR_OK;
+	/* The sale's caisse, not the lines the void or refund repeats: what it undoes is what
+	 * that caisse counted. */
+	err = st->journal_get(st->cls, r->terminal, r->link_seq, &data, &len);
+	if (err == SSA_ERR_NOT_FOUND)
+		return SSA_ERR_OK;
+	if (err)
+		return err;
+	if (journal_record_decode(data, len, &sale, NULL) != SSA_ERR_OK) {
+		log_err("a stored record of %s does not decode", r->terminal);
+		err = SSA_ERR_DB;
+	} else if (sale.kind == JOURNAL_SALE) {
+		err = caisse_record_owner(st, &sale, owner, size);
+	}
+	journal_record_fini(&sale);
+	free(data);
+	return err;
+}
+
+/* Whether a batch of @p b holds RELOAD @p r's grant for member @p member (a grant to one of
+ * its cards: the caisse issued the card, which caisse_books_mine looks at first). */
+static bool
+books_grant_of(const struct caisse_books *b, const struct journal_record *r, uint64_t member)
+{
+	uint64_t id;
+
+	if (grant_id_parse(r->reload.grant_id, &id) != SSA_ERR_OK)
+		return false;
+	for (size_t i = 0; i < b->n_batches; i++) {
+		const struct grant *g;
+
+		if (b->batches[i]->period != r->reload.period ||
+		    !(g = grant_by_id(b->batches[i], id)))
+			continue;
+		if (g->target == GRANT_MEMBER && g->holder == member)
+			return true;
+	}
+	return false;
+}
+
+static enum ssa_err
+any_card(void *ctx, const struct caisse_card *c)
+{
+	(void)c;
+	*(bool *)ctx = true;
+	return SSA_ERR_OK;
+}
+
+enum ssa_err
+caisse_books_mine(struct caisse_store *st, const char *caisse, struct caisse_books *b,
+		  const struct journal_record *const *recs, size_t n, bool *mine)
+{
+	struct caisse_books loaded = { 0 };
+	char owner[CONVENTION_CAISSE_MAX + 1], member_hex[CAISSE_HEX_ID_LEN + 1];
+	bool reloads = false, card_mine = false, issued = false;
+	uint64_t member = 0;
+	enum ssa_err err = SSA_ERR_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		mine[i] = false;
+		if (recs[i]->kind == JOURNAL_RELOAD) {
+			reloads = true;
+			continue;
+		}
+		if ((err = caisse_record_owner(st, recs[i], owner, sizeof(owner))))
+			goto out;
+		mine[i] = owner[0] && strcmp(owner, caisse) == 0;
+		card_mine = card_mine || mine[i];
+	}
+	if (!reloads)
+		goto out;
+	/* The card's caisse: its records say it, else the caisse's books. */
+	if (!card_mine && card_id_parse(recs[0]->card, &member) == SSA_ERR_OK) {
+		card_id_format(member, member_hex, sizeof(member_hex));
+		if ((err = st->issued_card_scan(st->cls, member_hex, any_card, &issued)))
+			goto out;
+		card_mine = issued;
+	}
+	if (!b)
+		b = &loaded;
+	if (!card_mine && member && !b->loaded) {
+		err = caisse_books_load(st, b);
+		if (err == SSA_ERR_DB || err == SSA_ERR_NOMEM)
+			goto out;
+		if (err) {
+			log_err("card %s: the caisse's grant batches cannot be read (%s): its "
+				"reloads are checked without them",
+				recs[0]->card, ssa_strerror(err));
+			caisse_books_fini(b);
+			b->loaded = true; /* not again for the next card */
+		}
+		err = SSA_ERR_OK;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (recs[i]->kind == JOURNAL_RELOAD)
+			mine[i] = card_mine || (member && books_grant_of(b, recs[i], member));
+out:
+	caisse_books_fini(&loaded);
+	return err;
+}
+
 struct settle_ctx {
 	struct caisse_store *st;
+	const char *caisse;
 	struct settlement *s;
 	caisse_settle_note_fn *note;
 	void *cls;
@@ -137,6 +280,7 @@ settle_one(void *ctx, const char *terminal, const char *outlet, const char *data
 {
 	struct settle_ctx *c = ctx;
 	struct journal_record r;
+	char owner[CONVENTION_CAISSE_MAX + 1];
 	enum ssa_err err;
 
 	if ((err = journal_record_decode(data, len, &r, NULL))) {
@@ -147,6 +291,10 @@ settle_one(void *ctx, const char *terminal, const char *outlet, const char *data
 	if ((r.kind != JOURNAL_SALE && r.kind != JOURNAL_VOID && r.kind != JOURNAL_REFUND) ||
 	    r.ssa_covered == 0)
 		goto out;
+	if ((err = caisse_record_owner(c->st, &r, owner, sizeof(owner))))
+		goto out;
+	if (strcmp(owner, c->caisse) != 0)
+		goto out; /* another caisse's card: its caisse settles it */
 	if (!outlet) {
 		/* records are scanned by terminal: one look-up per terminal */
 		if (strcmp(c->terminal, terminal) != 0) {
@@ -179,10 +327,10 @@ out:
 }
 
 enum ssa_err
-caisse_settle(struct caisse_store *st, int64_t from_ms, int64_t to_ms, struct settlement *s,
-	      caisse_settle_note_fn *note, void *cls)
+caisse_settle(struct caisse_store *st, const char *caisse, int64_t from_ms, int64_t to_ms,
+	      struct settlement *s, caisse_settle_note_fn *note, void *cls)
 {
-	struct settle_ctx c = { .st = st, .s = s, .note = note, .cls = cls };
+	struct settle_ctx c = { .st = st, .caisse = caisse, .s = s, .note = note, .cls = cls };
 
 	return st->journal_scan_time(st->cls, from_ms, to_ms, settle_one, &c);
 }

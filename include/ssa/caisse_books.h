@@ -11,6 +11,7 @@
 #ifndef SSA_CAISSE_BOOKS_H
 #define SSA_CAISSE_BOOKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,7 @@ struct caisse_books {
 	struct grant_batch **batches; /* owned, every stored batch */
 	size_t n_cards;
 	struct caisse_books_card *cards; /* owned, the issued cards */
+	bool loaded;                     /* caisse_books_load filled it */
 };
 
 /* Load every stored grant batch (parsed: the caisse signed them itself) and every issued card
@@ -50,6 +52,37 @@ void caisse_books_params(const struct caisse_books *b, const char *card,
 			 const struct journal_record *const *recs, size_t n,
 			 struct ledger_params *params);
 
+/* --- whose records: one till's journal at several caisses (docs/caisse.md) ------------------ */
+
+/* A till conventioned by several caisses pushes its one journal to each of them, so a caisse
+ * stores records of other caisses' cards too; its settlement and its card ledgers count only
+ * its own.  Whose a record is: */
+
+/* The caisse whose books sale, void or refund @p r belongs to, in @p owner (@p size >=
+ * CONVENTION_CAISSE_MAX + 1): a SALE's is the caisse whose list decided its lines (the
+ * card's caisse: the lines' list_caisse, all alike); a VOID's or a REFUND's is that of the
+ * sale it links to, read from @p st (same terminal, seq link_seq).  "" for a record of no
+ * caisse: a sale whose lines no list decided (no card: cash), one whose lines name two
+ * caisses (logged: no till makes it), a void or refund linking to no stored sale, and every
+ * other kind (a RELOAD is decided with its card's records: caisse_books_mine).  SSA_ERR_DB
+ * (a stored record that does not decode too), SSA_ERR_NOMEM. */
+enum ssa_err caisse_record_owner(struct caisse_store *st, const struct journal_record *r,
+				 char *owner, size_t size);
+
+/* For each of the @p n records @p recs of one card (the journal's card id, in all of them),
+ * whether it is caisse @p caisse's: @p mine[i].  Sales, voids, refunds: caisse_record_owner.
+ * A RELOAD applied a grant of the card's caisse (the till takes it from the batch of the
+ * caisse the card names), so it is @p caisse's when another record of the card is (its lists
+ * decided the card's lines), else when @p caisse issued a card to the member (its stored
+ * cards), else when one of its grant batches of the reload's period holds the reload's grant
+ * for this member (@p b: used as they are when loaded, else loaded into
+ * @p b only when a reload needs them, for the caller's next calls (it fini's @p b); NULL:
+ * loaded and freed here when needed; a batch that does not parse is then only logged, and the
+ * books taken as empty).  Closings and reprints are nobody's.  Storage errors as the store's,
+ * SSA_ERR_NOMEM. */
+enum ssa_err caisse_books_mine(struct caisse_store *st, const char *caisse, struct caisse_books *b,
+			       const struct journal_record *const *recs, size_t n, bool *mine);
+
 /* --- the settlement: what the caisse owes each outlet (lib/settlement.c) -------------------- */
 
 /* A record caisse_settle met that the caisse should know of: it names establishment @p named
@@ -58,7 +91,9 @@ void caisse_books_params(const struct caisse_books *b, const char *card,
 typedef void caisse_settle_note_fn(void *cls, const char *terminal, uint64_t seq,
 				   const char *named, const char *outlet);
 
-/* Count every stored record of @p from_ms <= time < @p to_ms into @p s (settlement_add_for)
+/* Count every stored record of caisse @p caisse (caisse_record_owner: the sales its lists
+ * decided, their voids and refunds; other caisses' cards' records are theirs to settle) of
+ * @p from_ms <= time < @p to_ms into @p s (settlement_add_for)
  * for the outlet its terminal was attached to when it pushed it (outlet_mark), else — pushed
  * before the terminal was attached, or by an older ssa-caissed — the outlet the terminal is
  * attached to now.  A record is never counted for the establishment it names: a terminal can
@@ -66,7 +101,8 @@ typedef void caisse_settle_note_fn(void *cls, const char *terminal, uint64_t seq
  * tender that names another establishment than its outlet, or that is not counted.  The one
  * settlement of the caisse: ssa-caissed's GET /v1/settlement and ssa-admin caisse settlement.
  * SSA_ERR_DB (a stored record that does not decode too), SSA_ERR_OVERFLOW, SSA_ERR_NOMEM. */
-enum ssa_err caisse_settle(struct caisse_store *st, int64_t from_ms, int64_t to_ms,
-			   struct settlement *s, caisse_settle_note_fn *note, void *cls);
+enum ssa_err caisse_settle(struct caisse_store *st, const char *caisse, int64_t from_ms,
+			   int64_t to_ms, struct settlement *s, caisse_settle_note_fn *note,
+			   void *cls);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ssa/caisse_books.h"
 #include "ssa/journal.h"
 #include "ssa/ledger.h"
 #include "ssa/log.h"
@@ -141,24 +142,49 @@ reply_card(struct protocol_push_reply *reply, const char *card,
 }
 
 static enum ssa_err
-ledger(struct caisse_store *st, const char *card, struct protocol_push_reply *reply)
+ledger(struct caisse_store *st, const char *caisse, struct caisse_books *books, const char *card,
+       struct protocol_push_reply *reply)
 {
 	struct card_recs c = { 0 };
 	struct ledger_report rep = { 0 };
 	struct ledger_params params = { .policy = CARD_RELOAD_EXPIRE };
 	const struct journal_record *const *recs;
+	bool *mine = NULL;
+	size_t n = 0;
 	enum ssa_err err;
 
 	if ((err = st->card_records(st->cls, card, card_recs_add, &c)))
 		goto out;
+	/* Only this caisse's records of the card: on a till of several caisses, another
+	 * caisse's card (or one of its cards with the same id) is that caisse's to check. */
+	if (c.n && !(mine = calloc(c.n, sizeof(*mine)))) {
+		err = SSA_ERR_NOMEM;
+		goto out;
+	}
+	if ((err = caisse_books_mine(st, caisse, books, (const struct journal_record *const *)c.v,
+				     c.n, mine)))
+		goto out;
+	for (size_t i = 0; i < c.n; i++) {
+		struct journal_record *r = c.v[i];
+
+		if (!mine[i]) {
+			journal_record_fini(r);
+			free(r);
+			continue;
+		}
+		c.v[n++] = r;
+	}
+	c.n = n;
+	if ((err = st->anomaly_clear(st->cls, card)))
+		goto out;
+	if (!n)
+		goto out; /* none of this caisse's: nothing to check, nothing to tell */
 	recs = (const struct journal_record *const *)c.v;
 	params.opening = ledger_opening(recs, c.n);
 	if ((err = ledger_check(card, recs, c.n, &params, &rep))) {
 		log_err("card %s: ledger: %s", card, ssa_strerror(err));
 		goto out;
 	}
-	if ((err = st->anomaly_clear(st->cls, card)))
-		goto out;
 	for (size_t i = 0; i < rep.n_anomalies; i++) {
 		const struct ledger_anomaly *a = &rep.anomalies[i];
 		const struct journal_record *r = recs[a->record];
@@ -185,6 +211,7 @@ ledger(struct caisse_store *st, const char *card, struct protocol_push_reply *re
 	}
 out:
 	ledger_report_fini(&rep);
+	free(mine);
 	for (size_t i = 0; i < c.n; i++) {
 		journal_record_fini(c.v[i]);
 		free(c.v[i]);
@@ -300,12 +327,13 @@ out:
 }
 
 enum ssa_err
-caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
-	    const struct protocol_push *push, int64_t now_ms, struct protocol_push_reply *reply,
-	    struct caisse_refusal *ref)
+caisse_push(struct caisse_store *st, const char *caisse, const char *terminal,
+	    const uint8_t *pub, const struct protocol_push *push, int64_t now_ms,
+	    struct protocol_push_reply *reply, struct caisse_refusal *ref)
 {
 	uint8_t hash[CAISSE_HASH_LEN];
 	struct card_set cards = { 0 };
+	struct caisse_books books = { 0 }; /* loaded once, if a reload needs them */
 	char outlet[PROTOCOL_ID_MAX + 1] = "";
 	size_t elsewhere = 0;
 	uint64_t count;
@@ -349,15 +377,17 @@ caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
 			 terminal, elsewhere, outlet, outlet);
 	/* The ledgers in the same transaction as the records they are made of. */
 	for (size_t i = 0; i < cards.n; i++)
-		if ((err = ledger(st, cards.v[i], reply)))
+		if ((err = ledger(st, caisse, &books, cards.v[i], reply)))
 			goto fail;
 	/* Order matters: the caller replies 2xx only after this commit is durable. */
 	if ((err = st->commit(st->cls)))
 		goto fail;
+	caisse_books_fini(&books);
 	free(cards.v);
 	return SSA_ERR_OK;
 fail:
 	st->rollback(st->cls);
+	caisse_books_fini(&books);
 	free(cards.v);
 	reply->n = 0;
 	return err;
@@ -381,8 +411,8 @@ caisse_h_journal(struct caisse_request *rq)
 		protocol_push_fini(&push);
 		return caisse_reply_error(rq, 400, "PROTOCOL", 0, "journal push: %s", why);
 	}
-	err = caisse_push(rq->store, rq->terminal, rq->has_key ? rq->pub : NULL, &push,
-			  caisse_now_ms(), &reply, &ref);
+	err = caisse_push(rq->store, rq->srv->caisse, rq->terminal, rq->has_key ? rq->pub : NULL,
+			  &push, caisse_now_ms(), &reply, &ref);
 	if (err == SSA_ERR_REJECTED) {
 		ret = caisse_reply_error(rq, ref.status, ref.name, ref.seq, "%s", ref.msg);
 		goto out;

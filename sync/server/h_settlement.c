@@ -54,8 +54,8 @@ note(void *cls, const char *terminal, uint64_t seq, const char *named, const cha
 }
 
 enum ssa_err
-caisse_settlement(struct caisse_store *st, const char *outlet, int32_t period,
-		  struct protocol_settlement *out)
+caisse_settlement(struct caisse_store *st, const char *caisse, const char *outlet,
+		  int32_t period, struct protocol_settlement *out)
 {
 	struct settlement s;
 	struct notes notes = { .outlet = outlet };
@@ -71,7 +71,7 @@ caisse_settlement(struct caisse_store *st, const char *outlet, int32_t period,
 	from = days_from_civil(y, m) * 86400000;
 	to = days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1) * 86400000;
 	settlement_init(&s, NULL, NULL);
-	if ((err = caisse_settle(st, from, to, &s, note, &notes)))
+	if ((err = caisse_settle(st, caisse, from, to, &s, note, &notes)))
 		goto out;
 	if (notes.elsewhere)
 		log_warn("settlement %06d of %s: %zu records name another establishment (counted for "
@@ -144,7 +144,7 @@ caisse_h_settlement(struct caisse_request *rq)
 					  "(ssa-admin outlet attach), so it has no settlement",
 					  rq->terminal);
 	if (!err)
-		err = caisse_settlement(st, outlet, (int32_t)period, &s);
+		err = caisse_settlement(st, rq->srv->caisse, outlet, (int32_t)period, &s);
 	if (!err)
 		err = csv ? protocol_settlement_csv(&s, &body, &len)
 			  : protocol_settlement_encode(&s, &body, &len);

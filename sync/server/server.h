@@ -103,9 +103,10 @@ enum MHD_Result caisse_h_grants(struct caisse_request *rq);
 enum MHD_Result caisse_h_settlement(struct caisse_request *rq);
 
 /* The settlement of outlet @p outlet for month @p period (YYYYMM, UTC) from @p st into @p out
- * (fini it).  SSA_ERR_INVAL for a bad period; storage errors as the store's. */
-enum ssa_err caisse_settlement(struct caisse_store *st, const char *outlet, int32_t period,
-			       struct protocol_settlement *out);
+ * (fini it): the records of caisse @p caisse (caisse_settle).  SSA_ERR_INVAL for a bad period;
+ * storage errors as the store's. */
+enum ssa_err caisse_settlement(struct caisse_store *st, const char *caisse, const char *outlet,
+			       int32_t period, struct protocol_settlement *out);
 enum MHD_Result caisse_h_journal(struct caisse_request *rq);
 
 /* Why a batch was refused: HTTP status, error name (static), the record, a sentence. */
@@ -117,12 +118,13 @@ struct caisse_refusal {
 };
 
 /* Store @p push for @p terminal, all or nothing, by the rules of docs/protocol.md, in one
- * transaction of @p st.  @p pub (may be NULL) is the journal key of the terminal's certificate,
- * registered first.  SSA_ERR_OK: @p reply (fini it) has one result per record.
- * SSA_ERR_REJECTED: nothing kept, @p ref says why (409 or 422).  Other codes: the server failed
- * (nothing kept either). */
-enum ssa_err caisse_push(struct caisse_store *st, const char *terminal, const uint8_t *pub,
-			 const struct protocol_push *push, int64_t now_ms,
+ * transaction of @p st, and recompute the ledgers of the cards it brought records of with the
+ * records of caisse @p caisse (caisse_books_mine: another caisse's cards are left out).  @p pub
+ * (may be NULL) is the journal key of the terminal's certificate, registered first.
+ * SSA_ERR_OK: @p reply (fini it) has one result per record.  SSA_ERR_REJECTED: nothing kept,
+ * @p ref says why (409 or 422).  Other codes: the server failed (nothing kept either). */
+enum ssa_err caisse_push(struct caisse_store *st, const char *caisse, const char *terminal,
+			 const uint8_t *pub, const struct protocol_push *push, int64_t now_ms,
 			 struct protocol_push_reply *reply, struct caisse_refusal *ref);
 
 #endif

@@ -29,7 +29,7 @@ dec=$(( $(date -u -d 2026-12-05 +%s) * 1000 ))
 syncd t1 --once || fail "sync t1"
 syncd t2 --once || fail "sync t2"
 
-A settlement --period 202611 >"$T/nov.csv" || fail "settlement"
+A settlement --caisse caisse-test --period 202611 >"$T/nov.csv" || fail "settlement"
 cat >"$T/want" <<'W'
 period,establishment,terminal,sales,sales_ssa,voids,voids_ssa,refunds,refunds_ssa,owed
 202611,demo,T-01,12,18.00,0,0.00,0,0.00,18.00
@@ -43,14 +43,14 @@ want=$(( $(sql "$T/t1.journal" "SELECT count(*) FROM journal WHERE kind = 'SALE'
 [ "$want" = 2550 ] || fail "journals: $want"
 ccurl t1 "https://localhost:$PORT/v1/settlement?period=202611" | grep -q "\"owed\":$want,\"period\":202611" ||
 	fail "the server's statement differs"
-A settlement --period 202612 | tr -d '\r' | grep -q '^202612,demo,\*,3,4.50,0,0.00,0,0.00,4.50$' ||
+A settlement --caisse caisse-test --period 202612 | tr -d '\r' | grep -q '^202612,demo,\*,3,4.50,0,0.00,0,0.00,4.50$' ||
 	fail "December"
-A settlement --period 202611 --separator ';' | tr -d '\r' | grep -q '^202611;demo;T-01;12;18.00;' ||
+A settlement --caisse caisse-test --period 202611 --separator ';' | tr -d '\r' | grep -q '^202611;demo;T-01;12;18.00;' ||
 	fail "separator"
-[ "$(A settlement --period 202611 --outlet elsewhere | wc -l)" = 1 ] || fail "another outlet"
-A settlement --period 202610 | grep -q ',demo,' && fail "October has no sales"
-A settlement --period 2026 >/dev/null 2>&1 && fail "a bad period"
-A settlement --period 202611 --separator x >/dev/null 2>&1 && fail "a bad separator"
+[ "$(A settlement --caisse caisse-test --period 202611 --outlet elsewhere | wc -l)" = 1 ] || fail "another outlet"
+A settlement --caisse caisse-test --period 202610 | grep -q ',demo,' && fail "October has no sales"
+A settlement --caisse caisse-test --period 2026 >/dev/null 2>&1 && fail "a bad period"
+A settlement --caisse caisse-test --period 202611 --separator x >/dev/null 2>&1 && fail "a bad separator"
 
 A closings >"$T/closings.csv" || fail "closings"
 [ "$(wc -l <"$T/closings.csv")" = 2 ] || fail "closings: $(cat "$T/closings.csv")"
@@ -65,12 +65,12 @@ grep -q '^demo-card-0,T-02,1,998.50,1000.00,1795000000000$' "$T/anomalies.csv" |
 grep -q ',T-01,' "$T/anomalies.csv" && fail "T-01 flagged"
 # every card's ledger rebuilt by lib/ledger.c, from the balance the card's story starts at as
 # the server does (the demo cards were issued with 1 000 EUR: the same as --opening 1000)
-A ledger >"$T/ledger.csv" || fail "ledger"
+A ledger --caisse caisse-test >"$T/ledger.csv" || fail "ledger"
 [ "$(wc -l <"$T/ledger.csv")" = 13 ] || fail "ledger: $(cat "$T/ledger.csv")"
 grep -q '^demo-card-0,2,997.00,998.50,flagged,DOUBLE_SPEND T-02/1$' "$T/ledger.csv" || fail "card 0 ledger"
 grep -q '^demo-card-9,1,998.50,998.50,ok,$' "$T/ledger.csv" || fail "card 9 ledger"
 [ "$(grep -c ',flagged,DOUBLE_SPEND T-02/' "$T/ledger.csv")" = 8 ] || fail "double spends"
-A ledger --opening 1000 | cmp -s - "$T/ledger.csv" || fail "--opening 1000 differs"
+A ledger --caisse caisse-test --opening 1000 | cmp -s - "$T/ledger.csv" || fail "--opening 1000 differs"
 # the balance anomalies it prints are the ones the server stored at the pushes, one for one
 sed 1d "$T/anomalies.csv" | tr -d '\r' | while IFS=, read -r card term seq rest; do
 	grep -q "^$card,.*[A-Z_]* $term/$seq\( \|\$\)" "$T/ledger.csv" || fail "server's $card $term/$seq"
@@ -78,7 +78,7 @@ done || exit 1
 [ "$(grep -o '\(GAP\|EXCESS\|DOUBLE_SPEND\) [^ ,]*' "$T/ledger.csv" | wc -l)" = \
 	"$(sed 1d "$T/anomalies.csv" | wc -l)" ] || fail "ledger and anomalies differ"
 # a card issued empty that spends: more than the caisse granted
-A ledger --card demo-card-8 --opening 0 |
+A ledger --caisse caisse-test --card demo-card-8 --opening 0 |
 	grep -q '^demo-card-8,1,-1.50,998.50,flagged,EXCESS T-01/9 OVERDRAWN T-01/9$' ||
 	fail "card 8 issued empty"
 # with the caisse's grant batches stored (household rules, grant make): loaded, the same
@@ -89,10 +89,10 @@ G() { timeout 30 "$adm" -c "$T/admin.ini" "$@"; }
 G household add 00000000000000a1 >/dev/null && G member add 00000000000000b1 --household 00000000000000a1 \
 	--birth 1980-04-02 --card 1122334455667788 >/dev/null || fail "member"
 G grant make --period 202611 --policy rollover:50 >/dev/null || fail "grant make"
-A ledger | cmp -s - "$T/ledger.csv" || fail "ledger with a grant batch: $(A ledger)"
+A ledger --caisse caisse-test | cmp -s - "$T/ledger.csv" || fail "ledger with a grant batch: $(A ledger --caisse caisse-test)"
 sql "$T/caisse.db" "UPDATE grant_batch SET text = 'garbage'" || fail "break the batch"
-A ledger >"$T/out" 2>"$T/err" && fail "a broken batch was read"
+A ledger --caisse caisse-test >"$T/out" 2>"$T/err" && fail "a broken batch was read"
 grep -q 'grant batch' "$T/err" || fail "broken batch: $(cat "$T/err")"
-A ledger --opening -5 >/dev/null 2>&1 && fail "a negative opening"
-A ledger --policy keep >/dev/null 2>&1 && fail "a bad policy"
+A ledger --caisse caisse-test --opening -5 >/dev/null 2>&1 && fail "a negative opening"
+A ledger --caisse caisse-test --policy keep >/dev/null 2>&1 && fail "a bad policy"
 echo ok

@@ -85,7 +85,7 @@ awk -F'|' '{ if (($5 in last) && last[$5] != $6) { print "chain " $0; bad = 1 } 
 	"$T/all" >&2 || fail "the generator's cards do not chain, or miss a case"
 
 # (a) and (b): the caisse's ledgers
-A caisse ledger >"$T/ledger.csv" 2>"$T/ledger.err" || fail "ledger: $(cat "$T/ledger.err")"
+A caisse ledger --caisse caisse-test >"$T/ledger.csv" 2>"$T/ledger.err" || fail "ledger: $(cat "$T/ledger.err")"
 [ "$(wc -l <"$T/ledger.csv")" = 5 ] || fail "ledger: $(cat "$T/ledger.csv")"
 for c in 1 2 3 4; do
 	card=00000000000000b$c
@@ -132,7 +132,7 @@ want 202612 "$(ms 2026-12-01)" "$(ms 2027-01-01)" >"$T/want12"
 [ "$(wc -l <"$T/want10")" = 4 ] && [ "$(wc -l <"$T/want11")" = 5 ] && [ "$(wc -l <"$T/want12")" = 6 ] ||
 	fail "journals' settlement: $(cat "$T/want10" "$T/want11" "$T/want12")"
 for p in 10 11 12; do
-	A caisse settlement --period 2026$p 2>"$T/settle.err" | tr -d '\r' >"$T/got$p" ||
+	A caisse settlement --caisse caisse-test --period 2026$p 2>"$T/settle.err" | tr -d '\r' >"$T/got$p" ||
 		fail "settlement 2026$p: $(cat "$T/settle.err")"
 	cmp -s "$T/got$p" "$T/want$p" ||
 		fail "settlement 2026$p: $(cat "$T/got$p") -- the journals say: $(cat "$T/want$p")"
@@ -166,7 +166,7 @@ grep '^00000000000000b4 ' "$T/cards" >>"$T/cards.b4"
 timeout 60 "$adm" terminal demo-books "$T/t1.journal" "$T/t1.jkey" T-01 "$T/cards.b4" "$T/forged" 33 3 \
 	>/dev/null || fail "the forged reload"
 for n in 1 2 3; do syncd t$n --once || fail "sync t$n again"; done
-A caisse ledger >"$T/ledger2.csv" || fail "ledger again"
+A caisse ledger --caisse caisse-test >"$T/ledger2.csv" || fail "ledger again"
 grep -q '^00000000000000b1,[0-9]*,[-0-9.]*,[0-9.]*,flagged,.*DOUBLE_SPEND T-0[23]/' "$T/ledger2.csv" ||
 	fail "the clone is not reported: $(cat "$T/ledger2.csv")"
 grep -q '^00000000000000b4,[0-9]*,[-0-9.]*,[0-9.]*,flagged,GRANT_UNKNOWN T-01/[0-9]*$' "$T/ledger2.csv" ||

@@ -89,7 +89,7 @@ check_books() {
 	cmp -s "$T/cards.want" "$T/cards.got" || fail "seed $seed: cards: $(diff "$T/cards.want" "$T/cards.got")"
 	# each card's balance and anomalies are those of its ledger rebuilt at once from all the
 	# records (lib/ledger.c over the stored records, which are the journals' bytes: see above)
-	A caisse ledger | tr -d '\r' | sed 1d >"$T/ledger.csv" || fail "seed $seed: caisse ledger"
+	A caisse ledger --caisse caisse-test | tr -d '\r' | sed 1d >"$T/ledger.csv" || fail "seed $seed: caisse ledger"
 	cut -d, -f1,4 "$T/ledger.csv" | tr , '|' >"$T/bal.want"
 	sql "$T/caisse.db" "SELECT card, printf('%d.%02d', balance / 100, balance % 100)
 		FROM card_ledger ORDER BY card" >"$T/bal.got"
@@ -108,7 +108,7 @@ check_books() {
 			sum(CASE kind WHEN 'SALE' THEN 1 WHEN 'VOID' THEN -1 WHEN 'REFUND' THEN -1
 			ELSE 0 END * json_extract(record, '$.ssa')) AS o FROM journal)"
 	done >"$T/owed.want"
-	A caisse settlement --period 202611 2>"$T/settle.err" | tr -d '\r' | sed 1d | grep -v ',\*,' |
+	A caisse settlement --caisse caisse-test --period 202611 2>"$T/settle.err" | tr -d '\r' | sed 1d | grep -v ',\*,' |
 		cut -d, -f3,10 | tr , '|' >"$T/owed.got"
 	cmp -s "$T/owed.want" "$T/owed.got" || fail "seed $seed: settlement: $(diff "$T/owed.want" "$T/owed.got")"
 	[ ! -s "$T/settle.err" ] || fail "seed $seed: settlement: $(cat "$T/settle.err")"

@@ -58,7 +58,7 @@ printf '%s\n' "$out" | grep -q '^demo,202611,total,,,,,,,25.50$' || fail "csv to
 
 # ssa-admin caisse settlement is the same settlement: every outlet, T-03 under its own, T-04
 # (attached to none) not settled and reported
-A caisse settlement --period 202611 >"$T/adm.csv" 2>"$T/adm.err" || fail "ssa-admin settlement"
+A caisse settlement --caisse caisse-test --period 202611 >"$T/adm.csv" 2>"$T/adm.err" || fail "ssa-admin settlement"
 cat >"$T/want.csv" <<'W'
 period,establishment,terminal,sales,sales_ssa,voids,voids_ssa,refunds,refunds_ssa,owed
 202611,demo,T-01,12,18.00,0,0.00,0,0.00,18.00
@@ -79,15 +79,15 @@ echo "$out" | grep -q 'T-04 is attached to no outlet' || fail "unattached termin
 A outlet attach epicerie-2 T-02 >/dev/null || fail "move T-02"
 $D "$T/t2.journal" "$T/t2.jkey" T-02 3 || fail "demo-sales t2 after the move"
 syncd t2 --once || fail "sync t2 after the move"
-A caisse settlement --period 202611 2>/dev/null | tr -d '\r' >"$T/adm.csv" || fail "settlement after the move"
+A caisse settlement --caisse caisse-test --period 202611 2>/dev/null | tr -d '\r' >"$T/adm.csv" || fail "settlement after the move"
 grep -q '^202611,demo,T-02,5,7.50,0,0.00,0,0.00,7.50$' "$T/adm.csv" || fail "T-02 at demo: $(cat "$T/adm.csv")"
 grep -q '^202611,epicerie-2,T-02,3,4.50,0,0.00,0,0.00,4.50$' "$T/adm.csv" || fail "T-02 moved: $(cat "$T/adm.csv")"
 ccurl t2 "https://localhost:$PORT/v1/settlement?period=202611" | grep -q '"outlet":"epicerie-2","owed":1050,' ||
 	fail "T-02's statement after the move: $(ccurl t2 "https://localhost:$PORT/v1/settlement?period=202611")"
 # T-04 attached after its push: its records go to the outlet it has now
 A outlet attach demo T-04 >/dev/null || fail "attach T-04"
-A caisse settlement --period 202611 --outlet demo 2>"$T/adm.err" | tr -d '\r' | grep -q '^202611,demo,\*,19,28.50,' ||
-	fail "T-04 attached later: $(A caisse settlement --period 202611 --outlet demo)"
+A caisse settlement --caisse caisse-test --period 202611 --outlet demo 2>"$T/adm.err" | tr -d '\r' | grep -q '^202611,demo,\*,19,28.50,' ||
+	fail "T-04 attached later: $(A caisse settlement --caisse caisse-test --period 202611 --outlet demo)"
 [ ! -s "$T/adm.err" ] || fail "messages: $(cat "$T/adm.err")"
 
 out=$(ccurl t1 "https://localhost:$PORT/v1/settlement?period=202612")

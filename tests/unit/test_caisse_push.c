@@ -130,7 +130,7 @@ push(struct fixture *f, const char *terminal, const uint8_t *pub, uint64_t from,
 		assert_int_equal(protocol_push_add(&p, i, f->rec[i], f->len[i]), SSA_ERR_OK);
 	if (extra)
 		assert_int_equal(protocol_push_add(&p, extra_seq, extra, strlen(extra)), SSA_ERR_OK);
-	err = caisse_push(&f->st, terminal, pub, &p, 1795000001000, reply, ref);
+	err = caisse_push(&f->st, "caisse-34", terminal, pub, &p, 1795000001000, reply, ref);
 	protocol_push_fini(&p);
 	return err;
 }
@@ -221,8 +221,8 @@ test_refusals_keep_nothing(void **state)
 		protocol_push_init(&pp);
 		assert_int_equal(protocol_push_add(&pp, 2, other, olen), SSA_ERR_OK);
 		assert_int_equal(protocol_push_add(&pp, 4, f->rec[4], f->len[4]), SSA_ERR_OK);
-		expect_refused(f, caisse_push(&f->st, "T1", NULL, &pp, 0, &r, &ref), &ref, 409,
-			       "CONFLICT", 2, "differs");
+		expect_refused(f, caisse_push(&f->st, "caisse-34", "T1", NULL, &pp, 0, &r, &ref),
+			       &ref, 409, "CONFLICT", 2, "differs");
 		protocol_push_fini(&pp);
 		protocol_push_reply_fini(&r);
 	}
@@ -344,7 +344,7 @@ test_settlement(void **state)
 	protocol_push_init(&p);
 	assert_int_equal(protocol_push_add(&p, N + 1, extra[0], elen[0]), SSA_ERR_OK);
 	assert_int_equal(protocol_push_add(&p, N + 2, extra[1], elen[1]), SSA_ERR_OK);
-	assert_int_equal(caisse_push(&f->st, "T1", NULL, &p, 0, &r, &ref), SSA_ERR_OK);
+	assert_int_equal(caisse_push(&f->st, "caisse-34", "T1", NULL, &p, 0, &r, &ref), SSA_ERR_OK);
 	protocol_push_fini(&p);
 	protocol_push_reply_fini(&r);
 	/* T2, same outlet, one sale; T3, another outlet, one sale */
@@ -356,12 +356,14 @@ test_settlement(void **state)
 	for (int k = 2; k < 4; k++) {
 		protocol_push_init(&p);
 		assert_int_equal(protocol_push_add(&p, 1, extra[k], elen[k]), SSA_ERR_OK);
-		assert_int_equal(caisse_push(&f->st, k == 2 ? "T2" : "T3", f->pub_b, &p, 0, &r, &ref),
+		assert_int_equal(caisse_push(&f->st, "caisse-34", k == 2 ? "T2" : "T3", f->pub_b,
+					     &p, 0, &r, &ref),
 				 SSA_ERR_OK);
 		protocol_push_fini(&p);
 		protocol_push_reply_fini(&r);
 	}
-	assert_int_equal(caisse_settlement(&f->st, "epicerie-34", 202611, &s), SSA_ERR_OK);
+	assert_int_equal(caisse_settlement(&f->st, "caisse-34", "epicerie-34", 202611, &s),
+			 SSA_ERR_OK);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.line[0].terminal, "T1");
 	assert_int_equal(s.line[0].sales, N);
@@ -371,15 +373,17 @@ test_settlement(void **state)
 	assert_string_equal(s.line[1].terminal, "T2");
 	assert_int_equal(s.owed, N * 150);
 	protocol_settlement_fini(&s);
-	assert_int_equal(caisse_settlement(&f->st, "epicerie-34", 202612, &s), SSA_ERR_OK);
+	assert_int_equal(caisse_settlement(&f->st, "caisse-34", "epicerie-34", 202612, &s),
+			 SSA_ERR_OK);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.owed, 150);
 	protocol_settlement_fini(&s);
-	assert_int_equal(caisse_settlement(&f->st, "autre", 202611, &s), SSA_ERR_OK);
+	assert_int_equal(caisse_settlement(&f->st, "caisse-34", "autre", 202611, &s), SSA_ERR_OK);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.line[0].terminal, "T3");
 	protocol_settlement_fini(&s);
-	assert_int_equal(caisse_settlement(&f->st, "epicerie-34", 202613, &s), SSA_ERR_INVAL);
+	assert_int_equal(caisse_settlement(&f->st, "caisse-34", "epicerie-34", 202613, &s),
+			 SSA_ERR_INVAL);
 	for (int k = 0; k < 4; k++)
 		free(extra[k]);
 }

@@ -11,10 +11,12 @@
  *   ssa-admin outlet attach OUTLET TERMINAL...
  *   ssa-admin outlet list
  *   ssa-admin list publish FILE [--key PUBLIC]
- *   ssa-admin caisse settlement --period YYYYMM [--outlet O] [--separator ';']
+ *   ssa-admin caisse settlement --period YYYYMM [--outlet O] [--separator ';'] [--caisse C]
  *   ssa-admin caisse closings [--terminal T]
  *   ssa-admin caisse anomalies
  *   ssa-admin caisse ledger [--card CARD] [--opening AMOUNT] [--policy expire|rollover:CAP]
+ *                           [--caisse C]
+ * (settlement and ledger count only caisse C's records: docs/caisse.md, "Whose records")
  *
  * Every command takes --db DB (else [caisse] database) and --caisse ID (else [caisse] id) where
  * it needs them.  Households and members have pseudonymous ids of 16 hex digits (the member id is
@@ -863,6 +865,7 @@ caisse_settlement_csv(struct admin_ctx *ctx, struct caisse_opts *o)
 	struct caisse_store st;
 	struct settlement s;
 	struct settle_notes notes = { .only = o->outlet };
+	const char *caisse;
 	int32_t period, next;
 	char sep = ',', *csv = NULL;
 	size_t len = 0;
@@ -881,11 +884,11 @@ caisse_settlement_csv(struct admin_ctx *ctx, struct caisse_opts *o)
 		sep = o->separator[0];
 	}
 	next = period % 100 == 12 ? (period / 100 + 1) * 100 + 1 : period + 1;
-	if (caisse_open(ctx, o, &st) != 0)
+	if ((caisse = caisse_id(ctx, o)) == NULL || caisse_open(ctx, o, &st) != 0)
 		return 1;
 	settlement_init(&s, NULL, NULL);
-	e = caisse_settle(&st, month_start_ms(period), month_start_ms(next), &s, settle_note,
-			  &notes);
+	e = caisse_settle(&st, caisse, month_start_ms(period), month_start_ms(next), &s,
+			  settle_note, &notes);
 	if (e == SSA_ERR_DB || e == SSA_ERR_NOMEM) {
 		caisse_db_failed(e);
 	} else if (e != SSA_ERR_OK) {
@@ -1079,12 +1082,17 @@ caisse_ledger(struct admin_ctx *ctx, struct caisse_opts *o)
 	struct ledger_ctx c = { .only = o->card };
 	struct ledger_params params = { .policy = CARD_RELOAD_EXPIRE };
 	struct caisse_books books = { 0 };
+	const struct journal_record **own = NULL;
+	const char *caisse;
 	int64_t opening = -1;
+	bool *mine = NULL;
 	enum ssa_err e;
 	int rc = 1;
 
 	if (o->nargs != 0)
 		return caisse_usage();
+	if ((caisse = caisse_id(ctx, o)) == NULL)
+		return 2;
 	if (o->opening && (money_parse(o->opening, &opening) != SSA_ERR_OK || opening < 0 ||
 			   opening > CARD_BALANCE_MAX)) {
 		fprintf(stderr, "ssa-admin: --opening '%s' is not 0 to %d.00 euros\n", o->opening,
@@ -1126,16 +1134,31 @@ caisse_ledger(struct admin_ctx *ctx, struct caisse_opts *o)
 		goto out;
 	}
 	qsort(c.v, c.n, sizeof(*c.v), cmp_card);
+	if (c.n && (!(mine = calloc(c.n, sizeof(*mine))) || !(own = calloc(c.n, sizeof(*own))))) {
+		caisse_db_failed(SSA_ERR_NOMEM);
+		goto out;
+	}
 	printf("card,records,books,card_balance,status,anomalies\n");
-	for (size_t i = 0, j; i < c.n; i = j) {
+	for (size_t i = 0, j, n; i < c.n; i = j) {
 		for (j = i + 1; j < c.n && strcmp(c.v[j]->card, c.v[i]->card) == 0; j++)
 			;
-		if (print_ledger(c.v[i]->card, (const struct journal_record *const *)(c.v + i),
-				 j - i, &books, &params, opening) != 0)
+		/* this caisse's records of the card: another caisse's card is that caisse's */
+		e = caisse_books_mine(&st, caisse, &books,
+				      (const struct journal_record *const *)(c.v + i), j - i, mine);
+		if (e != SSA_ERR_OK) {
+			caisse_db_failed(e);
+			goto out;
+		}
+		for (size_t k = n = 0; k < j - i; k++)
+			if (mine[k])
+				own[n++] = c.v[i + k];
+		if (n && print_ledger(c.v[i]->card, own, n, &books, &params, opening) != 0)
 			goto out;
 	}
 	rc = 0;
 out:
+	free(mine);
+	free(own);
 	caisse_books_fini(&books);
 	for (size_t i = 0; i < c.n; i++) {
 		journal_record_fini(c.v[i]);
@@ -1162,11 +1185,12 @@ caisse_usage(void)
 		"       ssa-admin outlet list\n"
 		"       ssa-admin list publish FILE [--key PUBLIC] [--caisse C]\n"
 		"       ssa-admin list published\n"
-		"       ssa-admin caisse settlement --period YYYYMM [--outlet O] [--separator ';']\n"
+		"       ssa-admin caisse settlement --period YYYYMM [--outlet O] [--separator ';'] "
+		"[--caisse C]\n"
 		"       ssa-admin caisse closings [--terminal T]\n"
 		"       ssa-admin caisse anomalies\n"
 		"       ssa-admin caisse ledger [--card CARD] [--opening AMOUNT] "
-		"[--policy expire|rollover:CAP]\n"
+		"[--policy expire|rollover:CAP] [--caisse C]\n"
 		"  every command: [--db DB] (else [caisse] database)\n");
 	return 2;
 }

@@ -17,17 +17,19 @@
  *   ssa-admin terminal journal-uri KEYFILE
  *       print the subjectAltName URI that binds the journal key KEYFILE (Ed25519 PEM, private or
  *       public) to the terminal's certificate (docs/protocol.md)
- *   ssa-admin terminal demo-sales JOURNAL KEYFILE TERMINAL COUNT [START_MS [FIRST]]
+ *   ssa-admin terminal demo-sales [--caisse ID] JOURNAL KEYFILE TERMINAL COUNT [START_MS [FIRST]]
  *       append COUNT small demonstration sales to the journal database JOURNAL, signed with
  *       KEYFILE, as terminal TERMINAL, one a second from START_MS (UTC milliseconds, default
  *       1795000000000), numbered (card, balance: demo_sale) from FIRST (default: the number of
- *       records in JOURNAL) (demos, tests and benchmarks of the sync)
+ *       records in JOURNAL), the cards of caisse ID (whose list decided the lines; default
+ *       caisse-test) (demos, tests and benchmarks of the sync)
  *   ssa-admin terminal demo-books JOURNAL KEYFILE TERMINAL CARDS BATCH SEED COUNT [START_MS]
  *       append COUNT records of card histories whose balances chain, drawn from SEED
  *       (deterministic): the first use of a card in BATCH's period reloads it with its member's
  *       grant of BATCH (a grant batch as `ssa-admin grant show` prints it; the old balance
  *       expires or rolls over as its policy says), then sales of 1 to 3 items (the covered ones
- *       paid by the card as far as its balance goes, the rest cash), voids of the run's last
+ *       paid by the card as far as its balance goes, the rest cash; the lines decided by the
+ *       list of BATCH's caisse, the cards'), voids of the run's last
  *       sale, refunds of a card-paid line of an earlier sale of the run.  CARDS is the cards'
  *       own state (balances, last grant period, the clock), read and written back (created
  *       when missing), so that several terminals run one after the other sell the same cards
@@ -81,20 +83,25 @@ journal_uri(int argc, char **argv)
 	return 0;
 }
 
+/* The caisse of demo-sales' cards unless --caisse: the tests' caisse (tests/it/sync_common.inc). */
+#define DEMO_CAISSE "caisse-test"
+
 /* Sale number @p i (0-based, over the whole journal) of one conventioned item (1,50 €) paid by
  * card "demo-card-<i mod 100>", at @p time_ms.  Each card's balance starts at 1 000 € and goes
  * down 1,50 € per sale, so that one journal is consistent card by card — and two journals that
  * sell the same cards are what a card spent at two outlets offline looks like. */
 static enum ssa_err
-demo_sale(struct journal_record *r, const char *terminal, uint64_t i, int64_t time_ms)
+demo_sale(struct journal_record *r, const char *caisse, const char *terminal, uint64_t i,
+	  int64_t time_ms)
 {
 	struct journal_line l = { .code = "3560070123456", .name = "Lentilles vertes 500 g",
 				  .category = "epicerie", .qty = 1, .unit_price = 150, .amount = 150,
 				  .vat_bp = 550, .covered = 150, .paid_ssa = 150,
-				  .reason = CONVENTION_COVERED, .list_caisse = "demo", .list_version = 1 };
+				  .reason = CONVENTION_COVERED, .list_version = 1 };
 	struct journal_tender t = { TENDER_SSA, 150, 150, 0 };
 	enum ssa_err err;
 
+	snprintf(l.list_caisse, sizeof(l.list_caisse), "%s", caisse);
 	journal_record_init(r, JOURNAL_SALE);
 	snprintf(r->establishment, sizeof(r->establishment), "demo");
 	snprintf(r->terminal, sizeof(r->terminal), "%s", terminal);
@@ -124,12 +131,24 @@ demo_sales(int argc, char **argv)
 	long long start = INT64_C(1795000000000);
 	uint64_t first = 0, number = UINT64_MAX;
 	uint8_t hash[JOURNAL_HASH_LEN];
+	const char *caisse = DEMO_CAISSE;
 	enum ssa_err err = SSA_ERR_OK;
 	int status = 1;
 
+	/* The cards' caisse, whose list decided the lines (a caisse counts only its own). */
+	if (argc >= 4 && strcmp(argv[2], "--caisse") == 0) {
+		caisse = argv[3];
+		argv[3] = argv[1];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 6 || argc > 8) {
-		fprintf(stderr, "usage: ssa-admin terminal demo-sales JOURNAL KEYFILE TERMINAL COUNT "
-				"[START_MS [FIRST]]\n");
+		fprintf(stderr, "usage: ssa-admin terminal demo-sales [--caisse ID] JOURNAL "
+				"KEYFILE TERMINAL COUNT [START_MS [FIRST]]\n");
+		return 2;
+	}
+	if (!protocol_id_valid(caisse) || strlen(caisse) > CONVENTION_CAISSE_MAX) {
+		log_err("--caisse '%s' is not a caisse id", caisse);
 		return 2;
 	}
 	if (argc == 8) {
@@ -168,7 +187,7 @@ demo_sales(int argc, char **argv)
 	for (unsigned long long i = 0; i < count; i++) {
 		struct journal_record r;
 
-		err = demo_sale(&r, argv[4], (number != UINT64_MAX ? number : first) + i,
+		err = demo_sale(&r, caisse, argv[4], (number != UINT64_MAX ? number : first) + i,
 				(int64_t)start + (int64_t)i * 1000);
 		if (!err)
 			err = journal_store_append(store, &r, signer, 0, NULL, NULL);
@@ -346,8 +365,8 @@ demo_tenders(struct journal_record *r, int64_t ssa)
 /* A sale of 1 to 3 items to card @p card: the covered items are paid by the card as far as
  * its balance goes (in line order), the rest in cash. */
 static enum ssa_err
-demo_books_sale(struct journal_record *r, const char *terminal, const struct demo_card *card,
-		int64_t time_ms, uint64_t *rng)
+demo_books_sale(struct journal_record *r, const char *caisse, const char *terminal,
+		const struct demo_card *card, int64_t time_ms, uint64_t *rng)
 {
 	size_t n = 1 + demo_rand(rng) % 3;
 	int64_t left = card->balance, ssa = 0;
@@ -359,8 +378,8 @@ demo_books_sale(struct journal_record *r, const char *terminal, const struct dem
 			&demo_items[demo_rand(rng) % (sizeof(demo_items) / sizeof(demo_items[0]))];
 		int64_t qty = 1 + (int64_t)(demo_rand(rng) % 3), amount = it->price * qty;
 		struct journal_line l = { .qty = qty, .unit_price = it->price, .amount = amount,
-					  .vat_bp = it->vat_bp, .list_caisse = "demo",
-					  .list_version = 1 };
+					  .vat_bp = it->vat_bp, .list_version = 1 };
+		snprintf(l.list_caisse, sizeof(l.list_caisse), "%s", caisse);
 		snprintf(l.code, sizeof(l.code), "%s", it->code);
 		snprintf(l.name, sizeof(l.name), "%s", it->name);
 		snprintf(l.category, sizeof(l.category), "%s", it->category);
@@ -539,7 +558,8 @@ demo_books(int argc, char **argv)
 			err = demo_books_undo(&r, what == 7 ? JOURNAL_VOID : JOURNAL_REFUND,
 					      &sales[pick], card, cards->clock_ms);
 		} else {
-			err = demo_books_sale(&r, argv[4], card, cards->clock_ms, &rng);
+			err = demo_books_sale(&r, batch->caisse, argv[4], card, cards->clock_ms,
+					      &rng);
 		}
 		if (!err)
 			err = journal_store_append(store, &r, signer, 0, NULL, NULL);
@@ -1045,8 +1065,8 @@ admin_cmd_terminal(struct admin_ctx *ctx, int argc, char **argv)
 	fprintf(stderr, "usage: ssa-admin terminal enroll ID JOURNAL_KEYFILE KEY CSR\n"
 			"       ssa-admin terminal sign DIR CSR CERT [DAYS]\n"
 			"       ssa-admin terminal journal-uri KEYFILE\n"
-			"       ssa-admin terminal demo-sales JOURNAL KEYFILE TERMINAL COUNT "
-			"[START_MS [FIRST]]\n"
+			"       ssa-admin terminal demo-sales [--caisse ID] JOURNAL KEYFILE "
+			"TERMINAL COUNT [START_MS [FIRST]]\n"
 			"       ssa-admin terminal demo-books JOURNAL KEYFILE TERMINAL CARDS BATCH "
 			"SEED COUNT [START_MS]\n");
 	return 2;

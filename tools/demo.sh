@@ -126,7 +126,7 @@ setup() {
 		>>"$D/log" 2>&1 || die "ca server"
 	"$ADMIN" list keygen "$D/caisse/list.key" "$D/caisse/list.pub" >>"$D/log" 2>&1 || die "list keygen"
 	"$ADMIN" list sign "$D/caisse/list.key" "$top/config/demo/list-caisse-34.txt" \
-		"$D/caisse/list-caisse-34.txt" >>"$D/log" 2>&1 || die "list sign"
+		"$D/caisse/list-caisse-34.txt" --max-age 7 >>"$D/log" 2>&1 || die "list sign"
 	"$ADMIN" card keygen "$D/caisse/card.keys" --caisse caisse-34 >>"$D/log" 2>&1 || die "card keygen"
 	cat >"$D/caisse/ssa-admin.ini" <<EOI
 [caisse]

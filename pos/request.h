@@ -23,7 +23,7 @@
 #define REQ_INFO(_) \
 	_(HELP, KEY_F(1), '?', "F1 ?", N_("show this help")) \
 	_(SALE, KEY_F(2), 0, "F2", N_("the sale screen (AMAP: totals)")) \
-	_(PAY, KEY_F(3), 0, "F3", N_("pay the sale")) \
+	_(PAY, KEY_F(3), 0, "F3", N_("pay the sale (AMAP: the rows the import left out)")) \
 	_(VOID_LINE, KEY_F(4), KEY_DC, "F4 Del", N_("void the selected line (AMAP: undo)")) \
 	_(CANCEL_SALE, KEY_F(5), 0, "F5", N_("cancel the whole sale")) \
 	_(WEIGHT, KEY_F(6), 0, "F6", N_("type a weight in kg, then the item (AMAP: collected by)")) \

@@ -100,7 +100,7 @@ sign_list "$T/doc.key" caisse-test 6 "$W/v1/list?caisse=caisse-test&since=7"
 check_refused "older" LIST_OLDER
 # a byte changed after signing
 sign_list "$T/doc.key" caisse-test 8 "$T/v8.list"
-sed 's/4.00/9.00/' "$T/v8.list" >"$W/v1/list?caisse=caisse-test&since=7"
+sed '/^category,/s/4\.00/9\.00/' "$T/v8.list" >"$W/v1/list?caisse=caisse-test&since=7"
 check_refused "edited" LIST_SIGNATURE
 # garbage
 head -c 3000 /dev/urandom >"$W/v1/list?caisse=caisse-test&since=7"

@@ -108,6 +108,16 @@ ui_wait_text "Le panier est vide"
 
 # the daemon was pushing all along (it pushed at least once while the till sold)
 [ "$(pushes)" -gt "$p0" ] || ui_fail "ssa-syncd did not push while the till sold: $(tail -5 "$UI_TMP/syncd.log")"
+# every record reaches the caisse (bounded: the daemon pushes every second); only then is the
+# status line's "0 waiting" news: it is refreshed every 2 s, and may still show the count from
+# before the last sales
+i=0
+while [ "$(sqlite3 "$D/caisse/caisse.db" "SELECT count(*) FROM journal WHERE terminal = 'T01'")" != 8 ]; do
+	i=$((i + 1))
+	[ $i -gt 300 ] && ui_fail "the caisse holds $(sqlite3 "$D/caisse/caisse.db" \
+		"SELECT count(*) FROM journal WHERE terminal = 'T01'") records of 8: $(tail -20 "$UI_TMP/syncd.log")"
+	sleep 0.1
+done
 # everything acknowledged: the status line, read from the spool while the till runs
 UI_POLLS=300 ui_wait_text "en ligne | sync "
 UI_POLLS=300 ui_wait_text "| 0 en attente |"

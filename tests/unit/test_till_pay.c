@@ -19,6 +19,7 @@
 
 #include "../../pos/receipt.h"
 #include "../../pos/till.h"
+#include "till_fixture.h"
 
 static const uint8_t list_key[32] = { 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
 				      3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3 };
@@ -142,13 +143,8 @@ struct fixture {
 static void
 till_setup(struct fixture *f, struct till *t)
 {
-	till_init(t, 20261123);
+	tf_till(t, 20261123, "9", f->journal, f->signer);
 	till_set_catalog(t, f->cat, "caisse-34");
-	strcpy(t->establishment, "epicerie-test");
-	strcpy(t->terminal, "T01");
-	strcpy(t->operator_id, "9");
-	t->journal = f->journal;
-	t->signer = f->signer;
 	t->reader = &f->reader;
 	t->caisse_verify_key = f->verify;
 	t->card_terminal = 3;
@@ -212,37 +208,17 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-scan(struct till *t, const char *code)
-{
-	strcpy(t->entry, code);
-	assert_int_equal(till_enter(t), SSA_ERR_OK);
-}
 
-static uint64_t
-records(struct fixture *f)
-{
-	uint64_t seq = 0;
-	uint8_t hash[JOURNAL_HASH_LEN];
 
-	assert_int_equal(journal_store_last(f->journal, &seq, hash), SSA_ERR_OK);
-	return seq;
-}
-
-static struct receipt
-receipt(void)
-{
-	return (struct receipt){ .time_text = "now", .loc = MONEY_EN, .width = 40 };
-}
 
 /* Start paying 3 lentils (7.05, covered) and a wine (5.90): the card pays 7.05. */
 static void
 start(struct fixture *f)
 {
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
-	scan(&f->t, "3*3560070894222");
-	scan(&f->t, "3176582033303");
+	tf_scan(&f->t, "3*3560070894222");
+	tf_scan(&f->t, "3176582033303");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	assert_int_equal(till_poll_card(&f->t, 10, 1795000000000, &rc), SSA_ERR_CARD_ABSENT);
 	f->card.present = true;
@@ -257,14 +233,14 @@ static void
 test_card_and_cash(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	struct journal_chain c;
 	uint8_t pub[32], kid[JOURNAL_KEY_ID_LEN];
 
 	start(f);
 	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_OK);
 	assert_int_equal(f->t.state, TILL_PAID);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_int_equal(f->card.balance, 295);
 	assert_int_equal(f->card.debits, 1);
 	assert_int_equal(f->card.recs[0].terminal_id, 3);
@@ -276,19 +252,19 @@ test_card_and_cash(void **state)
 	assert_int_equal(journal_store_verify(f->journal, pub, &c), SSA_ERR_OK);
 	/* a second commit records nothing more */
 	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_INVAL);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 }
 
 static void
 test_torn_after_debit(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
 	start(f);
 	f->card.tear = 2;
 	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_true(f->t.pending_id > 0);
 	assert_non_null(strstr(f->t.msg, "put the card back"));
 	/* the sale cannot be dropped or changed while its debit may have happened */
@@ -305,7 +281,7 @@ test_torn_after_debit(void **state)
 	assert_int_equal(till_poll_card(&f->t, 10, 1795000001000, &rc), SSA_ERR_OK);
 	assert_int_equal(f->t.state, TILL_PAID);
 	assert_int_equal(f->t.pending_id, 0);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_int_equal(f->card.debits, 1);
 	assert_int_equal(f->card.balance, 295);
 	assert_non_null(f->t.receipt);
@@ -315,18 +291,18 @@ static void
 test_torn_before_debit(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
 	start(f);
 	f->card.tear = 1;
 	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_int_equal(f->card.debits, 0);
 	f->card.present = true;
 	/* the card never paid: the debit is made now, then recorded */
 	assert_int_equal(till_poll_card(&f->t, 10, 1795000001000, &rc), SSA_ERR_OK);
 	assert_int_equal(f->t.state, TILL_PAID);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_int_equal(f->card.debits, 1);
 	assert_int_equal(f->card.balance, 295);
 }
@@ -335,7 +311,7 @@ static void
 test_restart_settles_pending(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	struct till t2;
 
 	start(f);
@@ -349,13 +325,13 @@ test_restart_settles_pending(void **state)
 	assert_string_equal(t2.msg, "A card payment was interrupted: tap that card to settle it.");
 	f->card.present = true;
 	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_OK);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_int_equal(t2.pending_id, 0);
 	assert_string_equal(t2.msg, "The interrupted card payment was recorded.");
 	/* and again: nothing pending, nothing more */
 	till_recover(&t2);
 	assert_int_equal(t2.pending_id, 0);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_int_equal(f->card.debits, 1);
 	f->t = t2; /* teardown finis it */
 }
@@ -368,7 +344,7 @@ static void
 test_restart_pending_during_next_sale(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	struct journal_record r;
 	struct till t2;
 	char *enc = NULL;
@@ -383,7 +359,7 @@ test_restart_pending_during_next_sale(void **state)
 	till_recover(&t2);
 	assert_true(t2.pending_id > 0);
 	/* the next customer: a bottle of wine; no payment before the old intent is settled */
-	scan(&t2, "3176582033303");
+	tf_scan(&t2, "3176582033303");
 	assert_int_equal(till_pay_start(&t2), SSA_ERR_INVAL);
 	assert_string_equal(t2.msg, "A card payment, reload or refund was interrupted: tap that "
 				    "card first to settle it; no payment can be taken before.");
@@ -393,7 +369,7 @@ test_restart_pending_during_next_sale(void **state)
 	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_OK);
 	assert_string_equal(t2.msg, "The interrupted card payment was recorded.");
 	assert_int_equal(t2.pending_id, 0);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_int_equal(t2.state, TILL_SELLING);
 	assert_int_equal(t2.basket.n, 1);
 	/* that card stays on the reader: it does not pay the wine */
@@ -406,7 +382,7 @@ test_restart_pending_during_next_sale(void **state)
 	assert_int_equal(till_poll_card(&t2, 10, 1795000002600, &rc), SSA_ERR_CARD_ABSENT);
 	assert_int_equal(till_pay_tender(&t2, TENDER_CASH, 590), SSA_ERR_OK);
 	assert_int_equal(till_pay_commit(&t2, 1795000003000, &rc), SSA_ERR_OK);
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	assert_int_equal(f->card.debits, 1);
 	assert_int_equal(journal_store_get(f->journal, 2, &enc, &len), SSA_ERR_OK);
 	assert_int_equal(journal_record_decode(enc, len, &r, &why), SSA_ERR_OK);
@@ -417,7 +393,7 @@ test_restart_pending_during_next_sale(void **state)
 	free(enc);
 	/* lifted, a card tapped again pays (the next sale) */
 	till_new_sale(&t2);
-	scan(&t2, "3560070894222");
+	tf_scan(&t2, "3560070894222");
 	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
 	f->card.present = true;
 	assert_int_equal(till_poll_card(&t2, 10, 1795000004000, &rc), SSA_ERR_OK);
@@ -429,7 +405,7 @@ static void
 test_restart_not_debited(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	struct till t2;
 
 	start(f);
@@ -442,7 +418,7 @@ test_restart_not_debited(void **state)
 	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_OK);
 	assert_string_equal(t2.msg,
 			    "The interrupted card payment did not happen: nothing was recorded.");
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_int_equal(f->card.debits, 0);
 	assert_int_equal(t2.pending_id, 0);
 	f->t = t2;
@@ -452,9 +428,9 @@ static void
 test_refused_cards(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
-	scan(&f->t, "3560070894222");
+	tf_scan(&f->t, "3560070894222");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	f->card.present = true;
 	/* an identity signed for another card's UID (a copied file) */
@@ -468,27 +444,27 @@ test_refused_cards(void **state)
 	f->t.today = 20280101;
 	assert_int_equal(till_poll_card(&f->t, 10, 0, &rc), SSA_ERR_CARD_EXPIRED);
 	assert_false(f->t.has_card);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 }
 
 static void
 test_cash_only(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
 	f->t.reader = NULL;
-	scan(&f->t, "3176582033303");
+	tf_scan(&f->t, "3176582033303");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	assert_int_equal(till_pay_commit(&f->t, 0, &rc), SSA_ERR_BASKET_UNPAID);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_int_equal(till_pay_tender(&f->t, TENDER_BANK_CARD, 0), SSA_ERR_OK);
 	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_OK);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_null(strstr(f->t.receipt, "SSA card"));
 	assert_non_null(strstr(f->t.receipt, "bank card"));
 	/* the next scan starts the next sale */
-	scan(&f->t, "3560070894222");
+	tf_scan(&f->t, "3560070894222");
 	assert_int_equal(f->t.state, TILL_SELLING);
 	assert_int_equal(f->t.basket.n, 1);
 }
@@ -497,10 +473,10 @@ static void
 test_x_and_z(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	struct journal_record r;
 
-	scan(&f->t, "3*3560070894222");
+	tf_scan(&f->t, "3*3560070894222");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	/* no closing while a sale is under way */
 	assert_int_equal(till_closing(&f->t, JOURNAL_CLOSING_Z, 20261123, 0, false, &r),
@@ -515,14 +491,14 @@ test_x_and_z(void **state)
 	assert_int_equal(r.closing.total, 705);
 	assert_int_equal(r.closing.tenders[TENDER_CASH], 705);
 	journal_record_fini(&r);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	/* Z: recorded */
 	assert_int_equal(till_closing(&f->t, JOURNAL_CLOSING_Z, 20261123, 1795000002000, true, &r),
 			 SSA_ERR_OK);
 	assert_int_equal(r.closing.number, 1);
 	assert_int_equal(r.closing.perpetual, 705);
 	journal_record_fini(&r);
-	assert_int_equal(records(f), 2);
+	assert_int_equal(tf_last_seq(f->journal), 2);
 	assert_string_equal(f->t.msg, "Closing 1 recorded (record 2).");
 	/* the next X starts from that Z */
 	assert_int_equal(till_closing(&f->t, JOURNAL_CLOSING_Z, 20261123, 1795000003000, false, &r),
@@ -562,7 +538,7 @@ static void
 test_drop_fails_short_balance(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	enum ssa_err (*drop)(void *, uint64_t) = f->journal->drop_pending;
 	uint64_t pid;
 
@@ -575,7 +551,7 @@ test_drop_fails_short_balance(void **state)
 	assert_int_equal(f->t.pending_id, pid);
 	assert_non_null(strstr(f->t.msg, "could not be cleared from the journal"));
 	assert_int_equal(f->card.debits, 0);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	/* the sale cannot be dropped while the till holds the intent */
 	assert_int_equal(till_pay_back(&f->t), SSA_ERR_INVAL);
 	/* the journal is back: the next tap finds the card short again and drops the intent */
@@ -584,7 +560,7 @@ test_drop_fails_short_balance(void **state)
 	assert_int_equal(stored_intent(f), 0);
 	assert_int_equal(f->t.pending_id, 0);
 	assert_int_equal(f->card.debits, 0);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 }
 
 /* After a restart, an interrupted payment that did not happen is dropped at its card's tap: a
@@ -593,7 +569,7 @@ static void
 test_drop_fails_not_debited(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	enum ssa_err (*drop)(void *, uint64_t) = f->journal->drop_pending;
 	struct till t2;
 	uint64_t pid;
@@ -618,7 +594,7 @@ test_drop_fails_not_debited(void **state)
 			    "The interrupted card payment did not happen: nothing was recorded.");
 	assert_int_equal(stored_intent(f), 0);
 	assert_int_equal(t2.pending_id, 0);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_int_equal(f->card.debits, 0);
 	f->t = t2;
 }
@@ -630,10 +606,10 @@ static void
 test_not_debited_balance_changed(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	struct journal_record r;
 
-	scan(&f->t, "3*3560070894222");
+	tf_scan(&f->t, "3*3560070894222");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	f->card.present = true;
 	assert_int_equal(till_poll_card(&f->t, 10, 1795000000000, &rc), SSA_ERR_OK);
@@ -652,7 +628,7 @@ test_not_debited_balance_changed(void **state)
 	assert_int_equal(f->t.pending_id, 0);
 	assert_int_equal(stored_intent(f), 0);
 	assert_int_equal(f->card.debits, 0);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	/* the next tap reads 9.00: the split again, debited and recorded with the card's balances */
 	assert_int_equal(till_poll_card(&f->t, 10, 1795000002000, &rc), SSA_ERR_OK);
 	assert_true(f->t.has_card);
@@ -660,7 +636,7 @@ test_not_debited_balance_changed(void **state)
 	assert_int_equal(till_pay_commit(&f->t, 1795000002000, &rc), SSA_ERR_OK);
 	assert_int_equal(f->card.debits, 1);
 	assert_int_equal(f->card.balance, 195);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	{
 		char *enc = NULL;
 		size_t len = 0;
@@ -682,7 +658,7 @@ static void
 test_expired_card_settles(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 	struct till t2;
 
 	start(f);
@@ -698,10 +674,10 @@ test_expired_card_settles(void **state)
 				    "has expired.");
 	assert_int_equal(t2.pending_id, 0);
 	assert_int_equal(stored_intent(f), 0);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_int_equal(f->card.debits, 1);
 	/* it pays nothing new (lifted and tapped again) */
-	scan(&t2, "3560070894222");
+	tf_scan(&t2, "3560070894222");
 	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
 	f->card.present = false;
 	assert_int_equal(till_poll_card(&t2, 10, 1795000003000, &rc), SSA_ERR_CARD_ABSENT);
@@ -710,7 +686,7 @@ test_expired_card_settles(void **state)
 	assert_string_equal(t2.msg, "Card refused: card has expired.");
 	assert_false(t2.has_card);
 	assert_int_equal(f->card.debits, 1);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	f->t = t2;
 }
 
@@ -720,7 +696,7 @@ static void
 test_expired_card_not_debited(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
 	start(f);
 	f->card.tear = 1;
@@ -733,7 +709,7 @@ test_expired_card_not_debited(void **state)
 	assert_int_equal(f->t.pending_id, 0);
 	assert_int_equal(stored_intent(f), 0);
 	assert_int_equal(f->card.debits, 0);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_false(f->t.has_card);
 	assert_int_equal(till_pay_back(&f->t), SSA_ERR_OK);
 }
@@ -742,15 +718,15 @@ test_expired_card_not_debited(void **state)
 static void
 fill(struct fixture *f)
 {
-	scan(&f->t, "3*3560070894222");
-	scan(&f->t, "3176582033303");
+	tf_scan(&f->t, "3*3560070894222");
+	tf_scan(&f->t, "3176582033303");
 }
 
 static void
 test_tap_arrival_pays(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
 	fill(f);
 	assert_int_equal(f->t.tap, TILL_TAP_UNKNOWN);
@@ -771,7 +747,7 @@ test_tap_arrival_pays(void **state)
 	assert_int_equal(f->t.state, TILL_PAID);
 	assert_int_equal(f->card.debits, 1);
 	assert_int_equal(f->card.balance, 295);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	/* the sale ended: the reader must be seen empty again */
 	assert_int_equal(f->t.tap, TILL_TAP_UNKNOWN);
 }
@@ -780,7 +756,7 @@ static void
 test_tap_card_left_never_pays(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
 	fill(f);
 	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_CARD_ABSENT);
@@ -789,7 +765,7 @@ test_tap_card_left_never_pays(void **state)
 	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 0), SSA_ERR_OK);
 	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_OK);
 	/* the card stays on the reader; the next customer's basket (started by a scan) */
-	scan(&f->t, "3560070894222");
+	tf_scan(&f->t, "3560070894222");
 	assert_int_equal(f->t.state, TILL_SELLING);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(till_tap(&f->t, 0, 1795000001000), SSA_ERR_CARD_ABSENT);
@@ -798,7 +774,7 @@ test_tap_card_left_never_pays(void **state)
 	}
 	assert_false(f->t.has_card);
 	assert_int_equal(f->card.debits, 1);
-	assert_int_equal(records(f), 1);
+	assert_int_equal(tf_last_seq(f->journal), 1);
 	/* lifted, then tapped again: that is an arrival */
 	f->card.present = false;
 	assert_int_equal(till_tap(&f->t, 0, 1795000001000), SSA_ERR_CARD_ABSENT);
@@ -813,7 +789,7 @@ static void
 test_tap_card_left_f3_still_pays(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
 	/* a card on the reader before the first look (start-up, or left): F3 reads it */
 	f->card.present = true;
@@ -837,7 +813,7 @@ test_tap_card_left_f3_still_pays(void **state)
 	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_CARD_ABSENT);
 	assert_int_equal(f->t.state, TILL_SELLING);
 	assert_int_equal(f->card.debits, 0);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 }
 
 static void
@@ -901,7 +877,7 @@ test_scan_while_paying(void **state)
 	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_OK);
 	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 100), SSA_ERR_OK);
 	/* a scan before the debit: back to the sale with the line, the card and tenders dropped */
-	scan(&f->t, "3560070894222");
+	tf_scan(&f->t, "3560070894222");
 	assert_int_equal(f->t.state, TILL_SELLING);
 	assert_int_equal(f->t.basket.n, 3);
 	assert_false(f->t.has_card);
@@ -911,17 +887,17 @@ test_scan_while_paying(void **state)
 	assert_int_equal(till_tap(&f->t, 0, 0), SSA_ERR_CARD_ABSENT);
 	assert_int_equal(f->t.tap, TILL_TAP_LEFT);
 	assert_int_equal(f->card.debits, 0);
-	assert_int_equal(records(f), 0);
+	assert_int_equal(tf_last_seq(f->journal), 0);
 }
 
 static void
 test_entry_kept_for_next_sale(void **state)
 {
 	struct fixture *f = *state;
-	struct receipt rc = receipt();
+	struct receipt rc = tf_receipt();
 
 	f->t.reader = NULL;
-	scan(&f->t, "3176582033303");
+	tf_scan(&f->t, "3176582033303");
 	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 0), SSA_ERR_OK);
 	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_OK);

@@ -13,21 +13,14 @@
 
 D="$UI_TMP/demo"
 B="$UI_TOP/$SSA_BUILD"
-demo() { SSA_DEMO_DIR="$D" timeout 600 sh "$UI_TOP/tools/demo.sh" "$SSA_BUILD" "$@"; }
-sync_stop() {
-	for p in syncd cardsim caissed; do
-		[ -f "$D/$p.pid" ] && kill "$(cat "$D/$p.pid")" 2>/dev/null
-		rm -f "$D/$p.pid"
-	done
-}
-trap 'sync_stop; ui_cleanup' EXIT
+trap 'ui_demo_stop; ui_cleanup' EXIT
 admin() { timeout 60 "$B/ssa-admin" -c "$D/caisse/ssa-admin.ini" "$@"; }
 syncd_once() { SSA_LOG=stderr timeout 120 "$B/ssa-syncd" -f --once -c "$D/ssa-syncd.ini" >>"$UI_TMP/syncd.log" 2>&1; }
 card() { # NAME | off
-	demo card "$1" >"$UI_TMP/card.out" 2>&1 || ui_fail "demo card $1: $(cat "$UI_TMP/card.out")"
+	ui_demo card "$1" >"$UI_TMP/card.out" 2>&1 || ui_fail "demo card $1: $(cat "$UI_TMP/card.out")"
 }
 
-demo setup >"$UI_TMP/setup.log" 2>&1 || {
+ui_demo setup >"$UI_TMP/setup.log" 2>&1 || {
 	cat "$UI_TMP/setup.log" >&2
 	ui_fail "demo setup"
 }
@@ -170,5 +163,5 @@ grep -q "3 member(s), 4 basket(s) from 1 statement file(s): 30.00 in all, 27.00 
 	"$UI_TMP/stmt.out" || ui_fail "monthly statement: $(cat "$UI_TMP/stmt.out")"
 ui_journal verify --db "$D/pos/journal.db" --pubkey "$D/pos/terminal.pub" >"$UI_TMP/verify.txt" 2>&1 ||
 	ui_fail "journal verify: $(cat "$UI_TMP/verify.txt")"
-sync_stop
+ui_demo_stop
 exit 0

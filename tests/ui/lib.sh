@@ -35,6 +35,16 @@ ui_cleanup() {
 trap 'ui_cleanup' EXIT
 trap 'exit 1' INT TERM HUP
 
+# ui_demo ARGS...: tools/demo.sh on a demo chain of its own, in $UI_TMP/demo (setup, card NAME,
+# ...); ui_demo_stop stops the daemons it started (put it in the script's EXIT trap)
+ui_demo() { SSA_DEMO_DIR="$UI_TMP/demo" timeout 600 sh "$UI_TOP/tools/demo.sh" "$SSA_BUILD" "$@"; }
+ui_demo_stop() {
+	for _p in syncd cardsim caissed; do
+		[ -f "$UI_TMP/demo/$_p.pid" ] && kill "$(cat "$UI_TMP/demo/$_p.pid")" 2>/dev/null
+		rm -f "$UI_TMP/demo/$_p.pid"
+	done
+}
+
 ui_fail() {
 	echo "FAIL: $*" >&2
 	if [ -S "$UI_SOCK" ]; then

@@ -10,16 +10,9 @@
 . tests/ui/lib.sh
 
 D="$UI_TMP/demo"
-demo() { SSA_DEMO_DIR="$D" timeout 600 sh "$UI_TOP/tools/demo.sh" "$SSA_BUILD" "$@"; }
-sync_stop() {
-	for p in syncd cardsim caissed; do
-		[ -f "$D/$p.pid" ] && kill "$(cat "$D/$p.pid")" 2>/dev/null
-		rm -f "$D/$p.pid"
-	done
-}
-trap 'sync_stop; ui_cleanup' EXIT
+trap 'ui_demo_stop; ui_cleanup' EXIT
 
-demo setup >"$UI_TMP/setup.log" 2>&1 || {
+ui_demo setup >"$UI_TMP/setup.log" 2>&1 || {
 	cat "$UI_TMP/setup.log" >&2
 	ui_fail "demo setup"
 }
@@ -32,7 +25,7 @@ SSA_LOG=stderr timeout 600 "$UI_TOP/$SSA_BUILD/ssa-syncd" -f -c "$D/ssa-syncd.in
 echo $! >"$D/syncd.pid"
 
 card() { # NAME | off
-	demo card "$1" >"$UI_TMP/card.out" 2>&1 || ui_fail "demo card $1: $(cat "$UI_TMP/card.out")"
+	ui_demo card "$1" >"$UI_TMP/card.out" 2>&1 || ui_fail "demo card $1: $(cat "$UI_TMP/card.out")"
 }
 pushes() { grep -c "acknowledged by the caisse" "$UI_TMP/syncd.log" 2>/dev/null || true; }
 
@@ -123,7 +116,7 @@ UI_POLLS=300 ui_wait_text "en ligne | sync "
 UI_POLLS=300 ui_wait_text "| 0 en attente |"
 ui_keys F10
 [ "$(ui_wait_exit)" = 0 ] || ui_fail "exit status"
-sync_stop
+ui_demo_stop
 
 # 8 records (2 reloads, 5 sales, a reprint), each once at the caisse with the till's hash
 n=$(sqlite3 "$D/pos/journal.db" "SELECT count(*) FROM journal")

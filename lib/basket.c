@@ -1,4 +1,5 @@
 /* basket.c — basket lines, decisions, totals, VAT per rate (see ssa/basket.h for the rules). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,11 +281,34 @@ basket_remove(struct basket *b, uint32_t id)
 	return recompute(b);
 }
 
+/* Is @p list the list the lines were decided with?  The catalog hands out the same list again
+ * while its version is unchanged, and replaces it only by a higher version (the port's
+ * contract, include/ssa/catalog.h); a newer list may sit where the old one was freed, so the
+ * version and caisse kept when it was set are compared too. */
+static bool
+same_list(const struct basket *b, const struct convention_list *list)
+{
+	if (list == NULL || b->list == NULL)
+		return list == b->list;
+	return list == b->list && list->version == b->list_version &&
+	       strcmp(list->caisse, b->list_caisse) == 0;
+}
+
+static void
+keep_list(struct basket *b, const struct convention_list *list)
+{
+	b->list = list;
+	b->list_version = list != NULL ? list->version : 0;
+	snprintf(b->list_caisse, sizeof(b->list_caisse), "%s", list != NULL ? list->caisse : "");
+}
+
 enum ssa_err
 basket_set_list(struct basket *b, const struct convention_list *list, int32_t today,
 		const struct basket_use *uses, size_t n_uses)
 {
 	const struct convention_list *old_list = b->list;
+	uint32_t old_version = b->list_version;
+	char old_caisse[sizeof(b->list_caisse)];
 	struct basket_use old_uses[BASKET_MAX_USES];
 	size_t old_n = b->n_uses;
 	int32_t old_today = b->today;
@@ -295,14 +319,25 @@ basket_set_list(struct basket *b, const struct convention_list *list, int32_t to
 	for (size_t i = 0; i < n_uses; i++)
 		if (uses[i].used < 0)
 			return SSA_ERR_NEGATIVE;
+	if (n_uses == 0 && old_n == 0 && today == old_today && same_list(b, list)) {
+		/* Nothing a decision depends on changed (the till reads the list in force afresh at
+		 * every payment): keep the decisions, drop what a previous split paid. */
+		for (size_t i = 0; i < b->n; i++)
+			b->lines[i].paid_ssa = 0;
+		b->generation++;
+		return SSA_ERR_OK;
+	}
 	memcpy(old_uses, b->uses, sizeof(old_uses));
-	b->list = list;
+	memcpy(old_caisse, b->list_caisse, sizeof(old_caisse));
+	keep_list(b, list);
 	b->today = today;
 	if (n_uses > 0)
 		memcpy(b->uses, uses, n_uses * sizeof(*uses));
 	b->n_uses = n_uses;
 	if ((e = recompute(b)) != SSA_ERR_OK) {
 		b->list = old_list;
+		b->list_version = old_version;
+		memcpy(b->list_caisse, old_caisse, sizeof(old_caisse));
 		b->today = old_today;
 		memcpy(b->uses, old_uses, sizeof(old_uses));
 		b->n_uses = old_n;

@@ -384,6 +384,8 @@ catalog_mem_set_list(struct ssa_catalog *cat, struct convention_list *list)
 		return SSA_ERR_INVAL;
 	for (size_t i = 0; i < m->n_lists; i++)
 		if (strcmp(m->lists[i]->caisse, list->caisse) == 0) {
+			if (list->version <= m->lists[i]->version)
+				return SSA_ERR_INVAL; /* the port's contract: only a newer list */
 			convention_list_free(m->lists[i]);
 			m->lists[i] = list;
 			return SSA_ERR_OK;

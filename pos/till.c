@@ -226,6 +226,17 @@ add_weight(struct till *t, const struct catalog_product *p, int64_t grams)
 	return SSA_ERR_OK;
 }
 
+/* "<name>." as the added line's message: every scan sets it, and it needs no formatting. */
+static void
+message_added(struct till *t, const char *name)
+{
+	size_t n = strnlen(name, sizeof(t->msg) - 2);
+
+	memcpy(t->msg, name, n);
+	memcpy(t->msg + n, ".", 2);
+	t->msg_level = TILL_MSG_INFO;
+}
+
 /* Add product @p p (found by its code or its quick key) as entry @p e says: pieces, or the
  * weight of a per-kg item (the weight prompt opens when none was typed). */
 static enum ssa_err
@@ -261,7 +272,7 @@ add_product(struct till *t, const struct till_entry *e, const struct catalog_pro
 	if (e->qty > 1)
 		till_message(t, TILL_MSG_INFO, _("%d x %s."), (int)e->qty, p->name);
 	else
-		till_message(t, TILL_MSG_INFO, "%s.", p->name);
+		message_added(t, p->name);
 	return SSA_ERR_OK;
 }
 

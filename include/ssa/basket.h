@@ -55,6 +55,8 @@ struct basket {
 	size_t n, cap;
 	uint32_t next_id;
 	const struct convention_list *list; /* borrowed; NULL = no card yet */
+	uint32_t list_version;              /* list's version and caisse when it was set: the */
+	char list_caisse[CONVENTION_CAISSE_MAX + 1]; /* address alone may be a newer list's */
 	int32_t today;                      /* YYYYMMDD */
 	struct basket_use uses[BASKET_MAX_USES];
 	size_t n_uses;

@@ -48,7 +48,8 @@ struct ssa_catalog {
 	/* Product on quick key @p slot (1..CATALOG_QUICK_KEY_MAX). */
 	enum ssa_err (*find_quick_key)(void *cls, int slot, struct catalog_product *out);
 	/* Convention list in force for caisse @p caisse; @p *out is owned by the catalog and stays
-	 * valid until the next call for the same caisse or until close. */
+	 * valid until the next call for the same caisse or until close.  A caisse's list is only
+	 * ever replaced by one of a higher version: the same caisse and version is the same list. */
 	enum ssa_err (*list_in_force)(void *cls, const char *caisse,
 				      const struct convention_list **out);
 	/* Release everything; the struct itself is freed too. */
@@ -101,7 +102,8 @@ enum ssa_err catalog_mem_new(struct ssa_catalog **out);
 enum ssa_err catalog_mem_put(struct ssa_catalog *cat, const struct catalog_product *p);
 
 /* Put @p list in force for its caisse; the catalog takes ownership (the previous list of that
- * caisse is freed).  Performs no verification: the caller verified it. */
+ * caisse is freed).  Performs no verification: the caller verified it.  SSA_ERR_INVAL (the
+ * caller keeps @p list) when it is not newer than the caisse's list in force. */
 enum ssa_err catalog_mem_set_list(struct ssa_catalog *cat, struct convention_list *list);
 
 #endif

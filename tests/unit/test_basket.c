@@ -266,6 +266,46 @@ test_vat_totals(void **state)
 	convention_list_free(l);
 }
 
+/* The till sets the list in force again at every payment: the same list keeps the decisions
+ * (and drops what a previous split paid); a newer list, even at the same address, decides
+ * again. */
+static void
+test_same_list_again(void **state)
+{
+	struct convention_list *l34 = list(L34), *l30 = list(L30);
+	struct catalog_product riz = product("3000000000014", "epicerie", 300, CATALOG_PIECE, 550);
+	struct basket b;
+	uint64_t gen;
+	(void)state;
+
+	basket_init(&b, 20260301);
+	assert_int_equal(basket_set_list(&b, l34, 20260301, NULL, 0), SSA_ERR_OK);
+	assert_int_equal(basket_add_pieces(&b, &riz, 1, NULL), SSA_ERR_OK);
+	assert_int_equal(b.lines[0].decision.covered, 150); /* epicerie 50 % */
+	b.lines[0].paid_ssa = 150;
+	gen = b.generation;
+	assert_int_equal(basket_set_list(&b, l34, 20260301, NULL, 0), SSA_ERR_OK);
+	assert_int_equal(b.lines[0].decision.covered, 150);
+	assert_int_equal(b.lines[0].paid_ssa, 0);
+	assert_true(b.generation > gen);
+	/* A newer version where the old one was: the entry's rate is now 100 %. */
+	l34->version = 8;
+	for (size_t i = 0; i < l34->n; i++)
+		if (l34->entries[i].rate_bp == 5000)
+			l34->entries[i].rate_bp = 10000;
+	assert_int_equal(basket_set_list(&b, l34, 20260301, NULL, 0), SSA_ERR_OK);
+	assert_int_equal(b.lines[0].decision.covered, 300);
+	assert_int_equal(b.lines[0].decision.version, 8);
+	/* Another caisse, then another day: decided again. */
+	assert_int_equal(basket_set_list(&b, l30, 20260301, NULL, 0), SSA_ERR_OK);
+	assert_string_equal(b.lines[0].decision.caisse, "caisse-30");
+	assert_int_equal(basket_set_list(&b, l30, 20251231, NULL, 0), SSA_ERR_OK);
+	assert_int_equal(b.lines[0].decision.covered, 0); /* not yet in force */
+	basket_fini(&b);
+	convention_list_free(l34);
+	convention_list_free(l30);
+}
+
 int
 main(void)
 {
@@ -275,6 +315,7 @@ main(void)
 		cmocka_unit_test(test_caps_across_lines_and_period),
 		cmocka_unit_test(test_added_lines_as_whole_basket),
 		cmocka_unit_test(test_vat_totals),
+		cmocka_unit_test(test_same_list_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,16 @@ test_mem_catalog_port(void **state)
 	assert_int_equal(catalog_mem_set_list(cat, l), SSA_ERR_OK);
 	assert_int_equal(cat->list_in_force(cat->cls, "c1", &in_force), SSA_ERR_OK);
 	assert_int_equal(in_force->version, 5);
+	/* only a newer list replaces it: the same caisse and version is the same list */
+	l = calloc(1, sizeof(*l));
+	strcpy(l->caisse, "c1");
+	l->version = 5;
+	assert_int_equal(catalog_mem_set_list(cat, l), SSA_ERR_INVAL);
+	l->version = 3;
+	assert_int_equal(catalog_mem_set_list(cat, l), SSA_ERR_INVAL);
+	convention_list_free(l);
+	assert_int_equal(cat->list_in_force(cat->cls, "c1", &in_force), SSA_ERR_OK);
+	assert_int_equal(in_force->version, 5);
 	catalog_close(cat);
 	catalog_close(NULL);
 }

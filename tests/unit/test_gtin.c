@@ -592,6 +592,22 @@ test_format(void **state)
 	assert_int_equal(gtin_format(UINT64_C(3) << 60, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
 	assert_int_equal(gtin_format(GTIN_KEY_PLU | 123456, buf, sizeof(buf)), 0);
+	/* zero-padded to the code's own width */
+	{
+		char wide[32];
+		assert_int_equal(gtin_format(123, wide, sizeof(wide)), 8);
+		assert_string_equal(wide, "00000123");
+		assert_int_equal(gtin_format(UINT64_C(400638133393), wide, sizeof(wide)), 13);
+		assert_string_equal(wide, "0400638133393");
+		assert_int_equal(gtin_format(UINT64_C(10400638133390), wide, sizeof(wide)), 14);
+		assert_string_equal(wide, "10400638133390");
+		assert_int_equal(gtin_format(GTIN_KEY_PLU | 42, wide, sizeof(wide)), 4);
+		assert_string_equal(wide, "0042");
+		assert_int_equal(gtin_format(GTIN_KEY_PLU | 94011, wide, sizeof(wide)), 5);
+		assert_string_equal(wide, "94011");
+		assert_int_equal(gtin_format(123, wide, 1), 8);
+		assert_string_equal(wide, "");
+	}
 	assert_string_equal(gtin_kind_name(GTIN_VARIABLE_WEIGHT), "variable weight");
 	assert_string_equal(gtin_kind_name((enum gtin_kind)99), "none");
 }

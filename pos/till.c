@@ -1010,6 +1010,29 @@ refused_after_settling(struct till *t, enum ssa_err err, enum ssa_err refused, c
 	return err != SSA_ERR_OK ? err : refused;
 }
 
+/* The reader must be seen empty again before a card on it is used (till.h, enum till_tap): a
+ * card was used, or may be there unseen.  @p how is TILL_TAP_UNKNOWN, TILL_TAP_LEFT (a card
+ * seen there) or TILL_TAP_MUST_LEAVE (F3 neither); TILL_TAP_MUST_LEAVE stays until
+ * tap_seen_empty. */
+static void
+tap_unseen(struct till *t, enum till_tap how)
+{
+	if (t->tap != TILL_TAP_MUST_LEAVE)
+		t->tap = how;
+}
+
+/* The reader was seen empty.  @p arm: by tap to pay, whose next card seen there arrived and
+ * pays (TILL_TAP_READY); else by a payment's look (till_poll_card), where a card that comes is
+ * that payment's: a card may pay again, tap to pay is not armed. */
+static void
+tap_seen_empty(struct till *t, bool arm)
+{
+	if (arm)
+		t->tap = TILL_TAP_READY;
+	else if (t->tap == TILL_TAP_MUST_LEAVE)
+		t->tap = TILL_TAP_UNKNOWN;
+}
+
 enum ssa_err
 till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *rc)
 {
@@ -1028,10 +1051,10 @@ till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *r
 		return SSA_ERR_CARD_ABSENT;
 	err = t->reader->wait_card(t->reader->cls, timeout_ms, uid, &uid_len);
 	if (err == SSA_ERR_CARD_ABSENT) {
-		t->card_must_leave = false;
+		tap_seen_empty(t, false);
 		return err;
 	}
-	if (err == SSA_ERR_OK && t->state == TILL_PAYING && t->card_must_leave) {
+	if (err == SSA_ERR_OK && t->state == TILL_PAYING && t->tap == TILL_TAP_MUST_LEAVE) {
 		/* The card that settled another customer's operation must not pay this basket. */
 		t->reader->release(t->reader->cls);
 		till_message(t, TILL_MSG_WARN, "%s",
@@ -1092,7 +1115,7 @@ till_tap_wanted(const struct till *t)
 void
 till_tap_reset(struct till *t)
 {
-	t->tap = TILL_TAP_UNKNOWN;
+	tap_unseen(t, TILL_TAP_UNKNOWN);
 }
 
 enum ssa_err
@@ -1106,8 +1129,7 @@ till_tap(struct till *t, int timeout_ms, int64_t now_ms)
 		return SSA_ERR_CARD_ABSENT;
 	err = t->reader->wait_card(t->reader->cls, timeout_ms, uid, &uid_len);
 	if (err == SSA_ERR_CARD_ABSENT) {
-		t->tap = TILL_TAP_READY;
-		t->card_must_leave = false; /* the reader seen empty, as till_poll_card does */
+		tap_seen_empty(t, true);
 		return err;
 	}
 	/* The card is let go here: a card that pays is read again below. */
@@ -1117,7 +1139,7 @@ till_tap(struct till *t, int timeout_ms, int64_t now_ms)
 	if (t->tap != TILL_TAP_READY) {
 		/* Not seen arriving: the card of the previous sale, or one that stayed after a
 		 * payment or an inquiry.  It pays only once lifted and tapped again (or F3). */
-		t->tap = TILL_TAP_LEFT;
+		tap_unseen(t, TILL_TAP_LEFT);
 		return SSA_ERR_CARD_ABSENT;
 	}
 	/* Arrived: the payment starts as with F3 (t->tap is reset), and the card is read at once
@@ -1188,7 +1210,7 @@ till_recover(struct till *t)
 	t->pending_id = id;
 	/* Another customer's card settles it: once it did, that card must leave the reader before
 	 * a card pays the next basket. */
-	t->card_must_leave = true;
+	tap_unseen(t, TILL_TAP_MUST_LEAVE);
 	till_card_recover_message(t, blob, len);
 	free(blob);
 }

@@ -69,13 +69,22 @@ enum till_state {
 	TILL_PAID,    /* recorded; the receipt is shown until the next scan or key */
 };
 
-/* What the till last saw on the reader, for tap to pay (till_tap).  Only a card that arrives
- * pays: one left on the reader after the previous sale must never pay the next basket. */
+/* The reader must be seen empty before a card on it is used: the one rule behind tap to pay and
+ * the start-up after a crash.  A card that stays on the reader (after the sale it paid, a
+ * payment dropped, an inquiry, the settlement of an interrupted operation) must never pay the
+ * next basket by itself.  t->tap says how far the reader was seen; only a look that saw it
+ * empty lowers it (till_tap, till_poll_card), and every "a card was used" raises it again
+ * (till_tap_reset, till_recover). */
 enum till_tap {
-	TILL_TAP_UNKNOWN, /* not looked at since a card was last used (a sale ended, a payment
-			   * started, an inquiry): a card seen now did not arrive */
-	TILL_TAP_READY,   /* seen empty: the next card seen there arrives, and pays */
-	TILL_TAP_LEFT,    /* a card is there that did not arrive: lift it and tap it again */
+	TILL_TAP_UNKNOWN,    /* not seen empty since a card was last used (a sale ended or was
+	                      * cancelled, a payment started, an inquiry): a card seen now did
+	                      * not arrive; tap to pay leaves it, F3 reads it */
+	TILL_TAP_READY,      /* seen empty: the next card seen there arrives, and pays */
+	TILL_TAP_LEFT,       /* as TILL_TAP_UNKNOWN, and tap to pay saw a card there: lift it and
+	                      * tap it again (or F3) */
+	TILL_TAP_MUST_LEAVE, /* an intent was pending at start-up (till_recover): the card that
+	                      * settles it is another customer's, so no card pays, F3 neither,
+	                      * before the reader was seen empty */
 };
 
 struct till_card_files;
@@ -111,9 +120,7 @@ struct till {
 	uint64_t sale_pending_id; /* the intent this sale stored (an intent left by a crash before
 				   * a restart is another sale's: settled on its own) */
 	uint64_t last_sale_seq;  /* sequence number of the last recorded sale */
-	bool card_must_leave;    /* an intent was pending at start-up (another customer's card
-				  * settles it): no card pays before the reader was seen empty */
-	enum till_tap tap;       /* the reader as tap to pay last saw it */
+	enum till_tap tap;       /* must the reader be seen empty before a card there pays? */
 
 	/* The ports (borrowed, may be NULL: then no payment can be recorded / no card read). */
 	struct ssa_journal_store *journal;
@@ -234,9 +241,10 @@ struct receipt;
 /* While paying, look for the food card for at most @p timeout_ms: identity checked offline
  * (signature, validity), balance read, then till_pay_card.  A card whose payment was torn away
  * earlier is settled first: its debit is recorded exactly once, or tried again.  Also outside a
- * payment while an intent is pending.  After a start-up with an intent pending, a card pays only
- * once the reader was seen empty (t->card_must_leave, set by till_recover: the card that settled
- * it is another customer's; a message says so while it stays).
+ * payment while an intent is pending.  The reader seen empty here lowers TILL_TAP_MUST_LEAVE to
+ * TILL_TAP_UNKNOWN (a card on the reader while paying is this payment's: it does not arm tap to
+ * pay); while t->tap is TILL_TAP_MUST_LEAVE a card connected settles an intent but pays
+ * nothing (a message says so).
  * SSA_ERR_CARD_ABSENT quietly when no card came; other card errors are a message. */
 enum ssa_err till_poll_card(struct till *t, int timeout_ms, int64_t now_ms, struct receipt *rc);
 
@@ -255,7 +263,8 @@ bool till_tap_wanted(const struct till *t);
  * @p timeout_ms (0: one look).  The reader empty: t->tap becomes TILL_TAP_READY.  A card there
  * while TILL_TAP_READY has arrived: the payment starts (till_pay_start) and the card is read at
  * once by till_poll_card (checked, monthly grant, balance, split), as after F3.  A card there
- * otherwise was left on the reader (t->tap TILL_TAP_LEFT): it is let go, nothing starts.
+ * otherwise was left on the reader (t->tap TILL_TAP_LEFT, or stays TILL_TAP_MUST_LEAVE): it
+ * is let go, nothing starts.
  * Only SSA_ERR_CARD_ABSENT and a card connected change t->tap; a reader error is a look that
  * saw nothing.
  * @return what till_poll_card returned when the payment started (t->state TILL_PAYING; a card
@@ -263,14 +272,14 @@ bool till_tap_wanted(const struct till *t);
  * till_pay_start's refusal. */
 enum ssa_err till_tap(struct till *t, int timeout_ms, int64_t now_ms);
 
-/* Forget what tap to pay saw (t->tap = TILL_TAP_UNKNOWN): the reader must be seen empty again
- * before a card pays.  The till does so itself when a sale ends or is cancelled, a payment
- * starts and a card is read for an inquiry; the UI when the sale screen loses the focus or the
- * reader is gone (a reader that is gone answers "no card" and must not arm it). */
+/* Forget what tap to pay saw (t->tap = TILL_TAP_UNKNOWN; TILL_TAP_MUST_LEAVE stays): the reader
+ * must be seen empty again before a card pays.  The till does so itself when a sale ends or is
+ * cancelled, a payment starts and a card is read for an inquiry; the UI when the sale screen loses
+ * the focus or the reader is gone (a reader that is gone answers "no card" and must not arm it). */
 void till_tap_reset(struct till *t);
 
 /* At start-up: an intent left pending by a crash is reported (and settled at the card's next
- * tap by till_poll_card). */
+ * tap by till_poll_card); t->tap becomes TILL_TAP_MUST_LEAVE. */
 void till_recover(struct till *t);
 
 /* The closing of @p kind (JOURNAL_CLOSING_Z, _MONTH, _YEAR) for @p period over the records since

@@ -130,6 +130,9 @@ tap_hint(struct ui *ui)
 		return _("Food card: tap it on the reader to pay (F3: other tenders).");
 	case TILL_TAP_LEFT:
 		return _("A card was on the reader already: lift it and tap it again to pay, or F3.");
+	case TILL_TAP_MUST_LEAVE:
+		return _("The card that settled the interrupted operation is still on the reader: "
+		         "lift it, then tap the card that pays.");
 	default:
 		return _("F3 to pay.");
 	}
@@ -174,8 +177,10 @@ sale_draw(struct ui *ui, int top, int rows)
 	}
 	if (hint) {
 		/* How to pay, above the totals: the card reader's state says it. */
+		bool lift = ui->till->tap == TILL_TAP_LEFT || ui->till->tap == TILL_TAP_MUST_LEAVE;
+
 		avail--;
-		attrset(crt_attr(ui->till->tap == TILL_TAP_LEFT ? CRT_WARN : CRT_INFO));
+		attrset(crt_attr(lift ? CRT_WARN : CRT_INFO));
 		crt_put(top + rows - 2, 0, COLS, true, hint);
 		attrset(crt_attr(CRT_NORMAL));
 	}

@@ -352,9 +352,10 @@ sell(struct till *t, const char *dir, int n)
 	if (till_pay_start(t) != SSA_ERR_OK)
 		return -1;
 	/* A card that settled an interrupted payment is lifted before a card pays. */
-	if (s->card && t->card_must_leave) {
+	if (s->card && t->tap == TILL_TAP_MUST_LEAVE) {
 		((struct card *)t->reader->cls)->lifted = true;
-		if (till_poll_card(t, 0, now_ms, &rc) != SSA_ERR_CARD_ABSENT || t->card_must_leave)
+		if (till_poll_card(t, 0, now_ms, &rc) != SSA_ERR_CARD_ABSENT ||
+		    t->tap == TILL_TAP_MUST_LEAVE)
 			return -1;
 	}
 	if (s->card && (till_poll_card(t, 0, now_ms, &rc) != SSA_ERR_OK || !t->has_card ||

@@ -1134,6 +1134,12 @@ till_tap(struct till *t, int timeout_ms, int64_t now_ms)
 	}
 	/* The card is let go here: a card that pays is read again below. */
 	t->reader->release(t->reader->cls);
+	if (err == SSA_ERR_READER) {
+		/* The reader itself failed (unplugged?): it may come back with a card put on it
+		 * meanwhile, unseen.  That card did not arrive. */
+		tap_unseen(t, TILL_TAP_UNKNOWN);
+		return SSA_ERR_CARD_ABSENT;
+	}
 	if (err != SSA_ERR_OK)
 		return SSA_ERR_CARD_ABSENT; /* something there, no card connected: nothing changes */
 	if (t->tap != TILL_TAP_READY) {

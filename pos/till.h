@@ -265,8 +265,9 @@ bool till_tap_wanted(const struct till *t);
  * once by till_poll_card (checked, monthly grant, balance, split), as after F3.  A card there
  * otherwise was left on the reader (t->tap TILL_TAP_LEFT, or stays TILL_TAP_MUST_LEAVE): it
  * is let go, nothing starts.
- * Only SSA_ERR_CARD_ABSENT and a card connected change t->tap; a reader error is a look that
- * saw nothing.
+ * SSA_ERR_READER (the reader itself failed: it may be plugged back with a card already on it)
+ * forgets what was seen, as till_tap_reset; another error (something there, no card connected)
+ * is a look that saw nothing.
  * @return what till_poll_card returned when the payment started (t->state TILL_PAYING; a card
  * lifted meanwhile is waited for, as after F3); else SSA_ERR_CARD_ABSENT quietly, or
  * till_pay_start's refusal. */

@@ -148,7 +148,9 @@ ui_sale_tap(struct ui *ui)
 	/* One short look: the keys come first (the loop looks only when none is waiting). */
 	till_tap(t, 0, (int64_t)time(NULL) * 1000);
 	if (pos_reader_lost(ui->reader))
-		till_tap_reset(t); /* a reader gone answers "no card": that is no empty reader */
+		/* A reader gone answers "no card" (pos/reader.h): that is no empty reader, and one
+		 * plugged back with a card already on it must not make that card arrive. */
+		till_tap_reset(t);
 	if (t->state == TILL_PAYING)
 		ui_switch(ui, &ui_pay_ops);
 }

@@ -126,14 +126,16 @@ ui_card_setup() {
 	ui_config "[card]" "reader = $UI_DEV" "keys = $UI_TMP/card.keys" "terminal_number = 3"
 }
 
-# ui_sim_start: start ssa-cardsim (a new pty; no card in the field); sets UI_DEV.
+# ui_sim_start [CARD]: start ssa-cardsim (a new pty; card CARD already in the field, else
+# none); sets UI_DEV.
 ui_sim_start() {
 	rm -f "$UI_TMP/sim.out"
 	if [ -n "${UI_SIM_LINK:-}" ]; then
 		timeout 300 "$UI_SIM" --control "$UI_TMP/ctl" --link "$UI_SIM_LINK" \
-			>"$UI_TMP/sim.out" 2>>"$UI_TMP/sim.err" &
+			${1:+--card "$UI_TMP/$1"} >"$UI_TMP/sim.out" 2>>"$UI_TMP/sim.err" &
 	else
-		timeout 300 "$UI_SIM" --control "$UI_TMP/ctl" >"$UI_TMP/sim.out" 2>>"$UI_TMP/sim.err" &
+		timeout 300 "$UI_SIM" --control "$UI_TMP/ctl" ${1:+--card "$UI_TMP/$1"} \
+			>"$UI_TMP/sim.out" 2>>"$UI_TMP/sim.err" &
 	fi
 	UI_SIM_PID=$!
 	_i=0

@@ -2,7 +2,8 @@
  * store (journal_mem_new) and a fake card reader that can tear the card away before or after
  * its debit.  A sale is recorded once, or not at all; a torn debit keeps the sale pending
  * until the card comes back, also across a restart of the till.  Tap to pay: only a card that
- * arrives on a reader seen empty pays; one left after the previous sale never does. */
+ * arrives on a reader seen empty pays; one left after the previous sale, or lying on a reader
+ * plugged back, never does. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -816,6 +817,42 @@ test_tap_card_left_f3_still_pays(void **state)
 	assert_int_equal(tf_last_seq(f->journal), 0);
 }
 
+/* Tap to pay: the reader is unplugged and plugged back with a card already lying on it.  The
+ * reader was not seen empty in between: that card did not arrive, it pays only once lifted and
+ * tapped again. */
+static void
+test_tap_reader_replugged(void **state)
+{
+	struct fixture *f = *state;
+
+	fill(f);
+	assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.tap, TILL_TAP_READY);
+	/* unplugged: the reader answers errors; meanwhile a card is put where it stood */
+	f->card.present = true;
+	f->card.wait_err = SSA_ERR_READER;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(till_tap(&f->t, 0, 1795000000000), SSA_ERR_CARD_ABSENT);
+		assert_int_equal(f->t.tap, TILL_TAP_UNKNOWN);
+	}
+	/* plugged back with the card on it: seen there, it did not arrive */
+	f->card.wait_err = SSA_ERR_OK;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(till_tap(&f->t, 0, 1795000001000), SSA_ERR_CARD_ABSENT);
+		assert_int_equal(f->t.tap, TILL_TAP_LEFT);
+		assert_int_equal(f->t.state, TILL_SELLING);
+	}
+	assert_false(f->t.has_card);
+	assert_int_equal(f->card.debits, 0);
+	/* lifted, then tapped again: that is an arrival */
+	f->card.present = false;
+	assert_int_equal(till_tap(&f->t, 0, 1795000002000), SSA_ERR_CARD_ABSENT);
+	f->card.present = true;
+	assert_int_equal(till_tap(&f->t, 0, 1795000002000), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAYING);
+	assert_int_equal(f->t.alloc.ssa_debit, 705);
+}
+
 static void
 test_tap_when_not_wanted(void **state)
 {
@@ -938,6 +975,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tap_arrival_pays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tap_card_left_never_pays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tap_card_left_f3_still_pays, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tap_reader_replugged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tap_when_not_wanted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_while_paying, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_entry_kept_for_next_sale, setup, teardown),

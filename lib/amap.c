@@ -100,13 +100,25 @@ struct importer {
 	size_t rollback_h, rollback_i;
 };
 
-static void report(struct amap_report *rep, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-report(struct amap_report *rep, unsigned line, const char *fmt, ...)
+void
+amap_reason_fill(const char *reason, const char *value, char *buf, size_t size)
 {
-	va_list ap;
+	const char *at = strstr(reason, "%s");
+
+	if (size == 0)
+		return;
+	if (at == NULL)
+		snprintf(buf, size, "%s", reason);
+	else
+		snprintf(buf, size, "%.*s%s%s", (int)(at - reason), reason, value, at + 2);
+}
+
+/* Row @p line is left out for @p reason (a static sentence, at most one "%s": @p value, or
+ * NULL). */
+static void
+report(struct amap_report *rep, unsigned line, const char *reason, const char *value)
+{
+	struct amap_bad_row *row;
 
 	rep->rows_bad++;
 	if (rep->n_bad >= AMAP_REPORT_MAX)
@@ -120,11 +132,11 @@ report(struct amap_report *rep, unsigned line, const char *fmt, ...)
 			return;
 		rep->bad = b;
 	}
-	rep->bad[rep->n_bad].line = line;
-	va_start(ap, fmt);
-	vsnprintf(rep->bad[rep->n_bad].msg, sizeof(rep->bad[0].msg), fmt, ap);
-	va_end(ap);
-	rep->n_bad++;
+	row = &rep->bad[rep->n_bad++];
+	row->line = line;
+	row->reason = reason;
+	snprintf(row->value, sizeof(row->value), "%s", value ? value : "");
+	amap_reason_fill(reason, value ? value : "", row->msg, sizeof(row->msg));
 }
 
 void
@@ -274,11 +286,11 @@ import_camap_row(struct importer *im, const struct csv_reader *r)
 	if (*id == '\0')
 		id = name;
 	if (*id == '\0') {
-		report(im->rep, r->line, "no member name or id");
+		report(im->rep, r->line, "no member name or id", NULL);
 		return SSA_ERR_INVAL;
 	}
 	if (*product == '\0') {
-		report(im->rep, r->line, "no product name");
+		report(im->rep, r->line, "no product name", NULL);
 		return SSA_ERR_INVAL;
 	}
 	if (decimal_parse(field(r, im->col[C_QTY]), 3, QTY_MAX, &qty)) {
@@ -296,7 +308,7 @@ import_camap_row(struct importer *im, const struct csv_reader *r)
 			return SSA_ERR_INVAL;
 		}
 	} else if (money_mul_weight(price, qty, &total)) { /* price x qty in thousandths */
-		report(im->rep, r->line, "price x quantity out of range");
+		report(im->rep, r->line, "price x quantity out of range", NULL);
 		return SSA_ERR_INVAL;
 	}
 	if ((err = row_member(im, r, &member)) != SSA_ERR_OK)
@@ -381,7 +393,7 @@ import_sheet_row(struct importer *im, const struct csv_reader *r)
 	enum ssa_err err;
 
 	if (*nom == '\0' && *prenom == '\0') {
-		report(im->rep, r->line, "no name");
+		report(im->rep, r->line, "no name", NULL);
 		return SSA_ERR_INVAL;
 	}
 	if ((err = row_member(im, r, &member)) != SSA_ERR_OK)
@@ -471,7 +483,7 @@ amap_import(const char *data, size_t len, struct amap_distribution *d, struct am
 			break;
 		}
 		if (row != SSA_ERR_OK) {
-			report(rep, r.line, "%s", ssa_strerror(row));
+			report(rep, r.line, ssa_strerror(row), NULL);
 			continue;
 		}
 		im.rollback_h = d->n_household;

@@ -5,9 +5,9 @@
  * other keys record absent, moved, cancelled, given away, or undo.  Every change is on disk
  * before it is on screen (amap_session).  Totals per contract and size on F2; F12 exports the
  * results and the printable sheet; F3 lists the rows of the file left out at the import, with
- * their line numbers and reasons (also in the log).  Tapping a household's food card (the sheet's card column)
- * checks it in; the baskets of the contracts the caisse pays are debited from the card through
- * the till's card payment (amap_pay.h). */
+ * their line numbers and reasons in the till's language (in English in the log).  Tapping a
+ * household's food card (the sheet's card column) checks it in; the baskets of the contracts the
+ * caisse pays are debited from the card through the till's card payment (amap_pay.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +130,12 @@ draw_bad_rows(struct ui *ui, int top, int rows)
 	else if (bad_view.top > rep->n_bad - (size_t)shown)
 		bad_view.top = rep->n_bad - (size_t)shown;
 	for (size_t i = bad_view.top; i < rep->n_bad && y < top + rows; i++, y++) {
-		snprintf(buf, sizeof(buf), _("line %u: %s"), rep->bad[i].line, rep->bad[i].msg);
+		const struct amap_bad_row *b = &rep->bad[i];
+		char why[sizeof(b->msg)];
+
+		/* The core's reason, in the till's language (po/fr.po), filled with its cell. */
+		amap_reason_fill(_(b->reason), b->value, why, sizeof(why));
+		snprintf(buf, sizeof(buf), _("line %u: %s"), b->line, why);
 		crt_put(y, 2, COLS - 2, true, buf);
 	}
 	if (y < top + rows && rep->rows_bad > rep->n_bad) {

@@ -68,8 +68,16 @@ struct amap_distribution {
 /* A bad row of an import: its line (1 = the header) and why it was left out. */
 struct amap_bad_row {
 	unsigned line;
-	char msg[160];
+	char msg[160];      /* why, in English (the log): reason filled with value */
+	const char *reason; /* why, a static English sentence with at most one "%s" where value
+	                     * goes; a screen shows its translation filled (amap_reason_fill) */
+	char value[64];     /* what the reason names (the cell, the household), "" when none */
 };
+
+/* Fill @p reason (a bad row's reason, or its translation) with @p value in place of its first
+ * "%s" (a reason without one is copied as it is) into @p buf, NUL-terminated, truncated to
+ * @p size bytes.  @p value is text, never a format. */
+void amap_reason_fill(const char *reason, const char *value, char *buf, size_t size);
 
 /* Every bad row is kept, up to AMAP_REPORT_MAX (far more than a distribution has rows: the cap
  * only bounds the memory a file of garbage can take); rows_bad counts them all. */

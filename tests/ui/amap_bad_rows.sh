@@ -1,8 +1,9 @@
 #!/bin/sh
-# AMAP import: every bad row of the file is reported with its line number and reason, the good
-# rows around them still import.  The message line gives the count; F3 lists the bad rows (a
-# scrolled list: 25 of them do not fit on 24 lines), Esc goes back to the households; each bad
-# row is in the log too (SSA_LOG=stderr, stderr to a file).
+# AMAP import: every bad row of the file is reported with its line number and reason (in the
+# till's language: French here, the cell it names filled in), the good rows around them still
+# import.  The message line gives the count; F3 lists the bad rows (a scrolled list: 25 of them
+# do not fit on 24 lines), Esc goes back to the households; each bad row is in the log too, in
+# English (SSA_LOG=stderr, stderr to a file).
 . tests/ui/lib.sh
 
 csv="$UI_TMP/distribution.csv"
@@ -30,25 +31,25 @@ ui_screen | grep -q "FAURE Luc" || ui_fail "the good row after the bad ones"
 
 ui_keys F3
 ui_wait_text "25 ligne(s) en erreur, non importée(s) (Échap : retour)"
-ui_wait_text "ligne 3 : bad quantity 'deux'"
-ui_wait_text "ligne 4 : no product name"
-ui_wait_text "ligne 6 : bad total 'trois'"
-ui_wait_text "ligne 7 : bad quantity 'q0'"
+ui_wait_text "ligne 3 : quantité « deux » invalide"
+ui_wait_text "ligne 4 : pas de nom de produit"
+ui_wait_text "ligne 6 : total « trois » invalide"
+ui_wait_text "ligne 7 : quantité « q0 » invalide"
 ui_no_text "ligne 28 :"
 ui_no_text "DUPONT Hélène"
 # scrolled to the end: the last bad rows, the first ones gone
 ui_keys NPage
-ui_wait_text "ligne 28 : no member name or id"
-ui_wait_text "ligne 27 : bad quantity 'q20'"
+ui_wait_text "ligne 28 : ni nom ni identifiant de membre"
+ui_wait_text "ligne 27 : quantité « q20 » invalide"
 ui_no_text "ligne 3 :"
 ui_keys PPage
-ui_wait_text "ligne 3 : bad quantity 'deux'"
+ui_wait_text "ligne 3 : quantité « deux » invalide"
 # a key read while the list is shown records nothing: Enter only leaves the list
 ui_keys Enter
 ui_wait_text "DUPONT Hélène"
 ui_wait_text "3 foyers, 0 venus, 3 attendus"
 ui_keys F3
-ui_wait_text "ligne 4 : no product name"
+ui_wait_text "ligne 4 : pas de nom de produit"
 ui_keys Escape
 ui_wait_text "FAURE Luc"
 ui_no_text "ligne 4 :"
@@ -60,6 +61,8 @@ for l in 3 4 6 $(seq 7 28); do
 	grep -q "distribution.csv:$l: row left out: " "$UI_TMP/pos.err" ||
 		{ cat "$UI_TMP/pos.err" >&2; ui_fail "line $l not in the log"; }
 done
+grep -q "distribution.csv:3: row left out: bad quantity 'deux'" "$UI_TMP/pos.err" ||
+	ui_fail "the reason in the log"
 [ "$(grep -c 'row left out' "$UI_TMP/pos.err")" = 25 ] || ui_fail "25 bad rows in the log"
 grep -q "distribution.csv: 3 row(s) imported, 25 bad" "$UI_TMP/pos.err" || ui_fail "the count in the log"
 

@@ -141,9 +141,12 @@ struct fixture {
 	struct till t;
 };
 
+/* A till as every test here has it (again at a restart, tf_torn_restart). */
 static void
-till_setup(struct fixture *f, struct till *t)
+till_setup(void *cls, struct till *t)
 {
+	struct fixture *f = cls;
+
 	tf_till(t, 20261123, "9", f->journal, f->signer);
 	till_set_catalog(t, f->cat, "caisse-34");
 	t->reader = &f->reader;
@@ -230,6 +233,16 @@ start(struct fixture *f)
 	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 1000), SSA_ERR_OK);
 }
 
+/* The payment of start() committed with the card torn away (@p tear: 1 before its debit, 2
+ * after), the till stops there and another starts in its place on the same journal. */
+static void
+torn_restart(struct fixture *f, int tear)
+{
+	start(f);
+	f->card.tear = tear;
+	tf_torn_restart(&f->t, 1795000000000, till_setup, f);
+}
+
 static void
 test_card_and_cash(void **state)
 {
@@ -313,28 +326,22 @@ test_restart_settles_pending(void **state)
 {
 	struct fixture *f = *state;
 	struct receipt rc = tf_receipt();
-	struct till t2;
 
-	start(f);
-	f->card.tear = 2;
-	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
 	/* the till dies here; another starts on the same journal */
-	till_fini(&f->t);
-	till_setup(f, &t2);
-	till_recover(&t2);
-	assert_true(t2.pending_id > 0);
-	assert_string_equal(t2.msg, "A card payment was interrupted: tap that card to settle it.");
+	torn_restart(f, 2);
+	assert_true(f->t.pending_id > 0);
+	assert_string_equal(f->t.msg,
+	                    "A card payment was interrupted: tap that card to settle it.");
 	f->card.present = true;
-	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_OK);
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000002000, &rc), SSA_ERR_OK);
 	assert_int_equal(tf_last_seq(f->journal), 1);
-	assert_int_equal(t2.pending_id, 0);
-	assert_string_equal(t2.msg, "The interrupted card payment was recorded.");
+	assert_int_equal(f->t.pending_id, 0);
+	assert_string_equal(f->t.msg, "The interrupted card payment was recorded.");
 	/* and again: nothing pending, nothing more */
-	till_recover(&t2);
-	assert_int_equal(t2.pending_id, 0);
+	till_recover(&f->t);
+	assert_int_equal(f->t.pending_id, 0);
 	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_int_equal(f->card.debits, 1);
-	f->t = t2; /* teardown finis it */
 }
 
 /* A till restarted with a card payment pending rings up the next customer: the payment cannot
@@ -347,42 +354,36 @@ test_restart_pending_during_next_sale(void **state)
 	struct fixture *f = *state;
 	struct receipt rc = tf_receipt();
 	struct journal_record r;
-	struct till t2;
 	char *enc = NULL;
 	size_t len = 0;
 	const char *why;
 
-	start(f);
-	f->card.tear = 2; /* the card paid, the till died before recording */
-	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
-	till_fini(&f->t);
-	till_setup(f, &t2);
-	till_recover(&t2);
-	assert_true(t2.pending_id > 0);
+	torn_restart(f, 2); /* the card paid, the till died before recording */
+	assert_true(f->t.pending_id > 0);
 	/* the next customer: a bottle of wine; no payment before the old intent is settled */
-	tf_scan(&t2, "3176582033303");
-	assert_int_equal(till_pay_start(&t2), SSA_ERR_INVAL);
-	assert_string_equal(t2.msg, "A card payment, reload or refund was interrupted: tap that "
-				    "card first to settle it; no payment can be taken before.");
-	assert_int_equal(t2.state, TILL_SELLING);
+	tf_scan(&f->t, "3176582033303");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_INVAL);
+	assert_string_equal(f->t.msg, "A card payment, reload or refund was interrupted: tap that "
+	                              "card first to settle it; no payment can be taken before.");
+	assert_int_equal(f->t.state, TILL_SELLING);
 	/* the first customer's card comes back */
 	f->card.present = true;
-	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_OK);
-	assert_string_equal(t2.msg, "The interrupted card payment was recorded.");
-	assert_int_equal(t2.pending_id, 0);
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000002000, &rc), SSA_ERR_OK);
+	assert_string_equal(f->t.msg, "The interrupted card payment was recorded.");
+	assert_int_equal(f->t.pending_id, 0);
 	assert_int_equal(tf_last_seq(f->journal), 1);
-	assert_int_equal(t2.state, TILL_SELLING);
-	assert_int_equal(t2.basket.n, 1);
+	assert_int_equal(f->t.state, TILL_SELLING);
+	assert_int_equal(f->t.basket.n, 1);
 	/* that card stays on the reader: it does not pay the wine */
-	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
-	assert_int_equal(till_poll_card(&t2, 10, 1795000002500, &rc), SSA_ERR_CARD_ABSENT);
-	assert_string_equal(t2.msg, "The card that settled the interrupted operation is still on "
-				    "the reader: lift it, then tap the card that pays.");
-	assert_false(t2.has_card);
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000002500, &rc), SSA_ERR_CARD_ABSENT);
+	assert_string_equal(f->t.msg, "The card that settled the interrupted operation is still on "
+	                              "the reader: lift it, then tap the card that pays.");
+	assert_false(f->t.has_card);
 	f->card.present = false;
-	assert_int_equal(till_poll_card(&t2, 10, 1795000002600, &rc), SSA_ERR_CARD_ABSENT);
-	assert_int_equal(till_pay_tender(&t2, TENDER_CASH, 590), SSA_ERR_OK);
-	assert_int_equal(till_pay_commit(&t2, 1795000003000, &rc), SSA_ERR_OK);
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000002600, &rc), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(till_pay_tender(&f->t, TENDER_CASH, 590), SSA_ERR_OK);
+	assert_int_equal(till_pay_commit(&f->t, 1795000003000, &rc), SSA_ERR_OK);
 	assert_int_equal(tf_last_seq(f->journal), 2);
 	assert_int_equal(f->card.debits, 1);
 	assert_int_equal(journal_store_get(f->journal, 2, &enc, &len), SSA_ERR_OK);
@@ -393,13 +394,12 @@ test_restart_pending_during_next_sale(void **state)
 	journal_record_fini(&r);
 	free(enc);
 	/* lifted, a card tapped again pays (the next sale) */
-	till_new_sale(&t2);
-	tf_scan(&t2, "3560070894222");
-	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
+	till_new_sale(&f->t);
+	tf_scan(&f->t, "3560070894222");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	f->card.present = true;
-	assert_int_equal(till_poll_card(&t2, 10, 1795000004000, &rc), SSA_ERR_OK);
-	assert_true(t2.has_card);
-	f->t = t2;
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000004000, &rc), SSA_ERR_OK);
+	assert_true(f->t.has_card);
 }
 
 static void
@@ -407,22 +407,15 @@ test_restart_not_debited(void **state)
 {
 	struct fixture *f = *state;
 	struct receipt rc = tf_receipt();
-	struct till t2;
 
-	start(f);
-	f->card.tear = 1;
-	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
-	till_fini(&f->t);
-	till_setup(f, &t2);
-	till_recover(&t2);
+	torn_restart(f, 1);
 	f->card.present = true;
-	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_OK);
-	assert_string_equal(t2.msg,
-			    "The interrupted card payment did not happen: nothing was recorded.");
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000002000, &rc), SSA_ERR_OK);
+	assert_string_equal(f->t.msg,
+	                    "The interrupted card payment did not happen: nothing was recorded.");
 	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_int_equal(f->card.debits, 0);
-	assert_int_equal(t2.pending_id, 0);
-	f->t = t2;
+	assert_int_equal(f->t.pending_id, 0);
 }
 
 static void
@@ -572,32 +565,25 @@ test_drop_fails_not_debited(void **state)
 	struct fixture *f = *state;
 	struct receipt rc = tf_receipt();
 	enum ssa_err (*drop)(void *, uint64_t) = f->journal->drop_pending;
-	struct till t2;
 	uint64_t pid;
 
-	start(f);
-	f->card.tear = 1;
-	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
-	till_fini(&f->t);
-	till_setup(f, &t2);
-	till_recover(&t2);
+	torn_restart(f, 1);
 	pid = stored_intent(f);
-	assert_int_equal(t2.pending_id, pid);
+	assert_int_equal(f->t.pending_id, pid);
 	f->card.present = true;
 	f->journal->drop_pending = drop_fails;
-	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_DB);
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000002000, &rc), SSA_ERR_DB);
 	assert_int_equal(stored_intent(f), pid);
-	assert_int_equal(t2.pending_id, pid);
-	assert_non_null(strstr(t2.msg, "could not be cleared from the journal"));
+	assert_int_equal(f->t.pending_id, pid);
+	assert_non_null(strstr(f->t.msg, "could not be cleared from the journal"));
 	f->journal->drop_pending = drop;
-	assert_int_equal(till_poll_card(&t2, 10, 1795000003000, &rc), SSA_ERR_OK);
-	assert_string_equal(t2.msg,
-			    "The interrupted card payment did not happen: nothing was recorded.");
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000003000, &rc), SSA_ERR_OK);
+	assert_string_equal(f->t.msg,
+	                    "The interrupted card payment did not happen: nothing was recorded.");
 	assert_int_equal(stored_intent(f), 0);
-	assert_int_equal(t2.pending_id, 0);
+	assert_int_equal(f->t.pending_id, 0);
 	assert_int_equal(tf_last_seq(f->journal), 0);
 	assert_int_equal(f->card.debits, 0);
-	f->t = t2;
 }
 
 /* A sale torn before the card's commit; the card pays 1.00 at another till, comes back: it is not
@@ -660,35 +646,29 @@ test_expired_card_settles(void **state)
 {
 	struct fixture *f = *state;
 	struct receipt rc = tf_receipt();
-	struct till t2;
 
-	start(f);
-	f->card.tear = 2;
-	assert_int_equal(till_pay_commit(&f->t, 1795000000000, &rc), SSA_ERR_CARD_TORN);
-	till_fini(&f->t);
-	till_setup(f, &t2);
-	t2.today = 20280101; /* the card is valid to 20271231 */
-	till_recover(&t2);
+	torn_restart(f, 2);
+	f->t.today = 20280101; /* the card is valid to 20271231 */
 	f->card.present = true;
-	assert_int_equal(till_poll_card(&t2, 10, 1795000002000, &rc), SSA_ERR_CARD_EXPIRED);
-	assert_string_equal(t2.msg, "The interrupted card payment was recorded. Card refused: card "
-				    "has expired.");
-	assert_int_equal(t2.pending_id, 0);
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000002000, &rc), SSA_ERR_CARD_EXPIRED);
+	assert_string_equal(f->t.msg,
+	                    "The interrupted card payment was recorded. Card refused: card "
+	                    "has expired.");
+	assert_int_equal(f->t.pending_id, 0);
 	assert_int_equal(stored_intent(f), 0);
 	assert_int_equal(tf_last_seq(f->journal), 1);
 	assert_int_equal(f->card.debits, 1);
 	/* it pays nothing new (lifted and tapped again) */
-	tf_scan(&t2, "3560070894222");
-	assert_int_equal(till_pay_start(&t2), SSA_ERR_OK);
+	tf_scan(&f->t, "3560070894222");
+	assert_int_equal(till_pay_start(&f->t), SSA_ERR_OK);
 	f->card.present = false;
-	assert_int_equal(till_poll_card(&t2, 10, 1795000003000, &rc), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000003000, &rc), SSA_ERR_CARD_ABSENT);
 	f->card.present = true;
-	assert_int_equal(till_poll_card(&t2, 10, 1795000003000, &rc), SSA_ERR_CARD_EXPIRED);
-	assert_string_equal(t2.msg, "Card refused: card has expired.");
-	assert_false(t2.has_card);
+	assert_int_equal(till_poll_card(&f->t, 10, 1795000003000, &rc), SSA_ERR_CARD_EXPIRED);
+	assert_string_equal(f->t.msg, "Card refused: card has expired.");
+	assert_false(f->t.has_card);
 	assert_int_equal(f->card.debits, 1);
 	assert_int_equal(tf_last_seq(f->journal), 1);
-	f->t = t2;
 }
 
 /* Torn before the card's commit, and midnight passes on the card's last valid day: the card is
@@ -721,6 +701,31 @@ fill(struct fixture *f)
 {
 	tf_scan(&f->t, "3*3560070894222");
 	tf_scan(&f->t, "3176582033303");
+}
+
+/* Tap to pay with a card on the reader that did not arrive: look after look, it is left there
+ * and nothing starts. */
+static void
+tap_left_there(struct fixture *f, int64_t now_ms)
+{
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(till_tap(&f->t, 0, now_ms), SSA_ERR_CARD_ABSENT);
+		assert_int_equal(f->t.tap, TILL_TAP_LEFT);
+		assert_int_equal(f->t.state, TILL_SELLING);
+	}
+	assert_false(f->t.has_card);
+}
+
+/* That card lifted, then tapped again: an arrival, the payment starts with it. */
+static void
+tap_again(struct fixture *f, int64_t now_ms)
+{
+	f->card.present = false;
+	assert_int_equal(till_tap(&f->t, 0, now_ms), SSA_ERR_CARD_ABSENT);
+	assert_int_equal(f->t.tap, TILL_TAP_READY);
+	f->card.present = true;
+	assert_int_equal(till_tap(&f->t, 0, now_ms), SSA_ERR_OK);
+	assert_int_equal(f->t.state, TILL_PAYING);
 }
 
 static void
@@ -768,21 +773,11 @@ test_tap_card_left_never_pays(void **state)
 	/* the card stays on the reader; the next customer's basket (started by a scan) */
 	tf_scan(&f->t, "3560070894222");
 	assert_int_equal(f->t.state, TILL_SELLING);
-	for (int i = 0; i < 5; i++) {
-		assert_int_equal(till_tap(&f->t, 0, 1795000001000), SSA_ERR_CARD_ABSENT);
-		assert_int_equal(f->t.tap, TILL_TAP_LEFT);
-		assert_int_equal(f->t.state, TILL_SELLING);
-	}
-	assert_false(f->t.has_card);
+	tap_left_there(f, 1795000001000);
 	assert_int_equal(f->card.debits, 1);
 	assert_int_equal(tf_last_seq(f->journal), 1);
 	/* lifted, then tapped again: that is an arrival */
-	f->card.present = false;
-	assert_int_equal(till_tap(&f->t, 0, 1795000001000), SSA_ERR_CARD_ABSENT);
-	assert_int_equal(f->t.tap, TILL_TAP_READY);
-	f->card.present = true;
-	assert_int_equal(till_tap(&f->t, 0, 1795000001000), SSA_ERR_OK);
-	assert_int_equal(f->t.state, TILL_PAYING);
+	tap_again(f, 1795000001000);
 	assert_int_equal(f->t.alloc.ssa_debit, 235);
 }
 
@@ -837,19 +832,10 @@ test_tap_reader_replugged(void **state)
 	}
 	/* plugged back with the card on it: seen there, it did not arrive */
 	f->card.wait_err = SSA_ERR_OK;
-	for (int i = 0; i < 3; i++) {
-		assert_int_equal(till_tap(&f->t, 0, 1795000001000), SSA_ERR_CARD_ABSENT);
-		assert_int_equal(f->t.tap, TILL_TAP_LEFT);
-		assert_int_equal(f->t.state, TILL_SELLING);
-	}
-	assert_false(f->t.has_card);
+	tap_left_there(f, 1795000001000);
 	assert_int_equal(f->card.debits, 0);
 	/* lifted, then tapped again: that is an arrival */
-	f->card.present = false;
-	assert_int_equal(till_tap(&f->t, 0, 1795000002000), SSA_ERR_CARD_ABSENT);
-	f->card.present = true;
-	assert_int_equal(till_tap(&f->t, 0, 1795000002000), SSA_ERR_OK);
-	assert_int_equal(f->t.state, TILL_PAYING);
+	tap_again(f, 1795000002000);
 	assert_int_equal(f->t.alloc.ssa_debit, 705);
 }
 

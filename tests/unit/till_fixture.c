@@ -55,3 +55,14 @@ tf_receipt(void)
 {
 	return (struct receipt){ .time_text = "now", .loc = MONEY_EN, .width = 40 };
 }
+
+void
+tf_torn_restart(struct till *t, int64_t now_ms, void (*setup)(void *cls, struct till *t), void *cls)
+{
+	struct receipt rc = tf_receipt();
+
+	assert_int_equal(till_pay_commit(t, now_ms, &rc), SSA_ERR_CARD_TORN);
+	till_fini(t);
+	setup(cls, t);
+	till_recover(t);
+}

@@ -28,4 +28,11 @@ void tf_record(struct ssa_journal_store *journal, uint64_t seq, struct journal_r
 /* A 40-column receipt layout in English, timed "now". */
 struct receipt tf_receipt(void);
 
+/* The payment under way on @p t is committed at @p now_ms with its card torn away (the test's
+ * fake reader tears it as told; SSA_ERR_CARD_TORN asserted); the till stops there and another
+ * starts in its place on the same journal and ports: @p t is finied, set up again by
+ * @p setup(@p cls, @p t) as the test sets its till up, and recovers (till_recover). */
+void tf_torn_restart(struct till *t, int64_t now_ms, void (*setup)(void *cls, struct till *t),
+                     void *cls);
+
 #endif
